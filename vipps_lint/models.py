@@ -1,0 +1,186 @@
+"""The values that flow through the pipeline.
+
+sources → `Request` (with a `Locator` that knows where things are in the input file)
+routing → `Request.operation`
+checks  → `Finding`
+bad input at any stage → `InputError` (a value, never an exception that ends the run)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Optional, Protocol
+
+if TYPE_CHECKING:
+    from vipps_lint.routing import Operation
+
+SEVERITIES = ("error", "warning", "info")
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+
+# The parts of an HTTP exchange a finding can be about (the JSON report's `part`).
+PARTS = ("body", "header", "url", "response")
+
+NO_BODY = object()
+"""`Request.body` when the request carries no body at all (distinct from a JSON `null`)."""
+
+
+@dataclass(frozen=True)
+class Position:
+    line: int  # 1-based
+    column: int  # 1-based
+
+
+class Locator(Protocol):
+    """Maps a place in a request to a position in its input file.
+
+    `part` is one of PARTS; `key` is a JSON Pointer for body/response, a header name for
+    header, None for url. Returns None when the place has no position of its own (the
+    reporter then falls back to the request's own position).
+    """
+
+    def locate(self, part: str, key: Optional[str]) -> Optional[Position]: ...
+
+
+class SourceFile:
+    """One input as the user named it (a path, or '-' for stdin).
+
+    `text` is kept only for inputs that are small or cannot be read twice (stdin); large
+    files are streamed by their reader and re-read line by line only to show a finding.
+    """
+
+    def __init__(self, display: str, path: Optional[str], text: Optional[str] = None):
+        self.display = display
+        self.path = path
+        self.text = text
+        self._lines: Optional[list[str]] = None
+
+    def line_text(self, line: int) -> Optional[str]:
+        """The text of a 1-based line, for code frames. Read lazily, only when reporting."""
+        if self._lines is None:
+            text = self.text
+            if text is None and self.path is not None:
+                try:
+                    with open(self.path, encoding="utf-8-sig", errors="replace") as handle:
+                        text = handle.read()
+                except OSError:
+                    text = ""
+            self._lines = (text or "").splitlines()
+        if 1 <= line <= len(self._lines):
+            return self._lines[line - 1]
+        return None
+
+
+@dataclass
+class Response:
+    status: Optional[int] = None
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: Any = NO_BODY  # parsed JSON when the response body is JSON, else NO_BODY
+    body_text: Optional[str] = None
+
+
+@dataclass
+class Request:
+    """One HTTP request (or one bare body) read from an input file."""
+
+    source: SourceFile
+    index: int  # 0-based position within the file
+    method: Optional[str] = None
+    url: Optional[str] = None
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: Any = NO_BODY
+    name: Optional[str] = None  # a human name where the dump has one (Postman item, HAR page)
+    position: Optional[Position] = None  # where the request starts in the file
+    locator: Optional[Locator] = None
+    response: Optional[Response] = None
+    # Set by the reader when the input says which call this is (e.g. an OpenAPI example).
+    endpoint_hint: Optional[str] = None
+    # Routing fills these.
+    operation: Optional["Operation"] = None
+    routing_note: Optional[str] = None
+    # Free-form facts a reader wants the checks to know (e.g. {"format": "har"}).
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def file(self) -> str:
+        return self.source.display
+
+    @property
+    def has_body(self) -> bool:
+        return self.body is not NO_BODY
+
+    def header(self, name: str) -> Optional[str]:
+        """The first value of a header, matched case-insensitively."""
+        lowered = name.lower()
+        for key, value in self.headers:
+            if key.lower() == lowered:
+                return value
+        return None
+
+    def locate(self, part: str, key: Optional[str]) -> Optional[Position]:
+        found = self.locator.locate(part, key) if self.locator is not None else None
+        return found or self.position
+
+
+@dataclass
+class Fix:
+    """A safe automatic fix: replace the value at the finding's pointer with `value`."""
+
+    value: Any
+    description: str
+
+
+@dataclass
+class Finding:
+    rule: str
+    severity: str
+    message: str
+    request: Request
+    part: str = "body"
+    pointer: Optional[str] = None
+    header: Optional[str] = None
+    hint: Optional[str] = None
+    position: Optional[Position] = None
+    fix: Optional[Fix] = None
+
+    @property
+    def file(self) -> str:
+        return self.request.file
+
+
+@dataclass
+class InputError:
+    """An input (or rule file, or config) that could not be read. Reason for exit status 2."""
+
+    file: str
+    message: str
+    line: Optional[int] = None
+    column: Optional[int] = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class Report:
+    """Everything one run found, in input order."""
+
+    files: int = 0
+    requests: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    # Requests skipped because they are not for an API vipps-lint knows (counted, not linted).
+    skipped: int = 0
+    # Requests whose operation was inferred from the body's shape ("routed by shape").
+    inferred: int = 0
+
+    def count(self, severity: str) -> int:
+        return sum(1 for finding in self.findings if finding.severity == severity)
+
+    def worst_rank(self) -> int:
+        return max((SEVERITY_RANK[f.severity] for f in self.findings), default=-1)
+

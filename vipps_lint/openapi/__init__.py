@@ -1,0 +1,1 @@
+"""OpenAPI documents: the operations index that routing uses (and, later, request schemas)."""

@@ -1,0 +1,214 @@
+"""Stage 2: which API operation is a request for?
+
+Method + URL path → operation, using the path templates of the official specs (with their
+server prefix joined in, see `openapi.index`). The host is a hint, not a requirement:
+captured requests often go to a mock or a proxy on 127.0.0.1. Operations of other
+companies' APIs (Klarna Checkout) are matched only on their own hosts, or on a bare path.
+
+Bare bodies have no URL: `--endpoint` says which call they are for, or the body's shape
+does when exactly one operation fits.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Optional
+from urllib.parse import urlsplit
+
+from vipps_lint.data import schemas_dir
+from vipps_lint.models import NO_BODY, Request
+
+VIPPS_HOSTS = ("api.vipps.no", "apitest.vipps.no")
+KLARNA_HOSTS = (
+    "api.klarna.com",
+    "api.playground.klarna.com",
+    "api-na.klarna.com",
+    "api-na.playground.klarna.com",
+    "api-oc.klarna.com",
+    "api-oc.playground.klarna.com",
+)
+
+# Operations of APIs without a Vipps spec that rules still need to scope to.
+EXTERNAL_OPERATIONS: tuple[dict[str, Any], ...] = (
+    {"id": "klarna-checkout-v3:createOrder", "api": "klarna-checkout-v3", "method": "POST",
+     "path": "/checkout/v3/orders", "hosts": KLARNA_HOSTS},
+    {"id": "klarna-checkout-v3:updateOrder", "api": "klarna-checkout-v3", "method": "POST",
+     "path": "/checkout/v3/orders/{order_id}", "hosts": KLARNA_HOSTS},
+)
+
+# Bodies without an endpoint: the fields that identify each request type, as JSON Pointers
+# that must all be present. Only a single match routes; two or more is "ambiguous".
+BODY_SHAPES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("POST /ecomm/v2/payments", ("/merchantInfo/merchantSerialNumber", "/transaction/orderId")),
+    ("POST /ecomm/v2/payments", ("/merchantInfo/callbackPrefix", "/transaction")),
+    ("POST /epayment/v1/payments", ("/amount", "/paymentMethod", "/reference")),
+    ("POST /recurring/v3/agreements", ("/pricing", "/productName", "/merchantRedirectUrl")),
+    ("POST /recurring/v2/agreements", ("/price", "/productName", "/merchantRedirectUrl")),
+    ("POST /checkout/v3/session", ("/merchantInfo/callbackUrl", "/transaction/reference")),
+    ("POST /checkout/v3/orders", ("/purchase_country", "/order_lines")),
+    ("POST /checkout/v3/orders", ("/external_payment_methods",)),
+)
+
+_TEMPLATE_PARAMETER = re.compile(r"\\\{[^}]*\\\}")
+
+
+@dataclass(frozen=True)
+class Operation:
+    id: str  # 'ecom-v2:initiatePaymentV3UsingPOST'
+    api: str  # 'ecom-v2'
+    method: str
+    path: str  # template with server prefix: '/ecomm/v2/payments/{orderId}/capture'
+    hosts: tuple[str, ...] = ()  # non-empty: only these hosts (or no host at all)
+    schema: Optional[str] = None  # request body schema file, relative to schemas/
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: Optional[str]
+    host: Optional[str]
+    path: str
+
+
+def parse_endpoint(text: str) -> Optional[Endpoint]:
+    """'POST /ecomm/v2/payments' or 'POST https://api.klarna.com/checkout/v3/orders'."""
+    parts = text.strip().split(None, 1)
+    if len(parts) == 2 and parts[0].isalpha():
+        method, target = parts[0].upper(), parts[1].strip()
+    elif len(parts) == 1:
+        method, target = None, parts[0]
+    else:
+        return None
+    host = None
+    if "://" in target:
+        split = urlsplit(target)
+        host, target = (split.hostname or "").lower() or None, split.path or "/"
+    elif not target.startswith("/"):
+        return None
+    return Endpoint(method, host, target.split("?", 1)[0])
+
+
+def _has_pointer(body: Any, pointer: str) -> bool:
+    value = body
+    for token in pointer.split("/")[1:]:
+        if not isinstance(value, dict) or token not in value:
+            return False
+        value = value[token]
+    return True
+
+
+class Router:
+    def __init__(self, operations: list[Operation]):
+        self.operations = operations
+        self._compiled = [
+            (operation, re.compile("^" + _TEMPLATE_PARAMETER.sub("[^/]+", re.escape(operation.path)) + "/?$"))
+            for operation in operations
+        ]
+        # Path prefixes of the APIs we know: a path under one that matches no operation
+        # is a mistake worth reporting; a path under none is some other API.
+        self.api_prefixes = sorted({self._prefix(operation.path) for operation in operations}, key=len, reverse=True)
+
+    @staticmethod
+    def _prefix(path: str) -> str:
+        segments = path.strip("/").split("/")
+        keep = 1 if segments[0] in ("order-management", "webhooks", "partner-api") else 2
+        return "/" + "/".join(segments[:keep]) + "/"
+
+    @classmethod
+    def load(cls, index_path: Optional[str] = None) -> "Router":
+        path = index_path or str(schemas_dir() / "index.json")
+        with open(path, encoding="utf-8") as handle:
+            index = json.load(handle)
+        operations = [
+            Operation(entry["id"], entry["api"], entry["method"], entry["path"], schema=entry.get("schema"))
+            for entry in index["operations"]
+        ]
+        operations += [
+            Operation(entry["id"], entry["api"], entry["method"], entry["path"], tuple(entry["hosts"]))
+            for entry in EXTERNAL_OPERATIONS
+        ]
+        return cls(operations)
+
+    def find(self, method: Optional[str], host: Optional[str], path: str) -> Optional[Operation]:
+        host = host.lower() if host else None
+        on_external_host = host is not None and host in KLARNA_HOSTS
+        for operation, pattern in self._compiled:
+            if method is not None and operation.method != method:
+                continue
+            if operation.hosts:
+                if host is not None and host not in operation.hosts:
+                    continue
+            elif on_external_host:
+                continue
+            if pattern.match(path):
+                return operation
+        return None
+
+    def closest_path(self, method: Optional[str], path: str) -> Optional[str]:
+        """The known endpoint most like an unknown one, for a 'did you mean' hint."""
+        candidates = [op.endpoint for op in self.operations if method is None or op.method == method]
+        wanted = f"{method} {path}" if method else path
+        matches = difflib.get_close_matches(wanted, candidates, n=1, cutoff=0.6)
+        return matches[0] if matches else None
+
+    def under_known_api(self, host: Optional[str], path: str) -> bool:
+        if host is not None and host.lower() in VIPPS_HOSTS:
+            return True
+        return any(path.startswith(prefix) for prefix in self.api_prefixes)
+
+    def infer_from_body(self, body: Any) -> tuple[Optional[Operation], list[str]]:
+        """The operation a bare body's shape identifies, and the endpoints that fit."""
+        if not isinstance(body, dict):
+            return None, []
+        fitting = []
+        for endpoint, pointers in BODY_SHAPES:
+            if endpoint not in fitting and all(_has_pointer(body, pointer) for pointer in pointers):
+                fitting.append(endpoint)
+        if len(fitting) != 1:
+            return None, fitting
+        parsed = parse_endpoint(fitting[0])
+        return self.find(parsed.method, None, parsed.path), fitting
+
+
+@dataclass
+class RouteOutcome:
+    """What routing made of one request; the pipeline turns problems into info findings."""
+
+    kind: str  # 'routed', 'inferred', 'unknown-path', 'ambiguous-body', 'unrouted-body', 'unrelated'
+    detail: Optional[str] = None
+
+
+def route(request: Request, router: Router, default_endpoint: Optional[str] = None) -> RouteOutcome:
+    """Set `request.operation` and say how it was decided."""
+    if request.url:
+        split = urlsplit(request.url if "://" in request.url else "http://placeholder" + request.url)
+        host = split.hostname if "://" in request.url else None
+        endpoint = Endpoint(request.method.upper() if request.method else None, host, split.path or "/")
+    else:
+        hint = request.endpoint_hint or default_endpoint
+        endpoint = parse_endpoint(hint) if hint else None
+    if endpoint is not None:
+        operation = router.find(endpoint.method, endpoint.host, endpoint.path)
+        if operation is not None:
+            request.operation = operation
+            return RouteOutcome("routed")
+        if router.under_known_api(endpoint.host, endpoint.path) or not request.url:
+            described = f"{endpoint.method or ''} {endpoint.path}".strip()
+            return RouteOutcome("unknown-path", f"{described}|{router.closest_path(endpoint.method, endpoint.path) or ''}")
+        return RouteOutcome("unrelated")
+    if request.body is NO_BODY:
+        return RouteOutcome("unrouted-body")
+    operation, fitting = router.infer_from_body(request.body)
+    if operation is not None:
+        request.operation = operation
+        request.routing_note = f"routed by the body's shape to {operation.endpoint}; pass --endpoint to say so explicitly"
+        return RouteOutcome("inferred", operation.endpoint)
+    if fitting:
+        return RouteOutcome("ambiguous-body", " or ".join(fitting))
+    return RouteOutcome("unrouted-body")

@@ -1,0 +1,142 @@
+"""Stage 1: turn inputs (files, directories, stdin) into `Request` values.
+
+One module per dump format. Each reader module defines:
+
+- `NAME`: the format name used by `--input-format` (e.g. "json", "har").
+- `PATTERNS`: file-name globs picked up when a directory is walked.
+- `sniff(head: str, path: str | None) -> bool`: does this text (the first few KiB) look
+  like this format? Readers are asked in `READERS` order; the first yes wins.
+- `read(source: SourceFile, options: ReadOptions) -> Iterator[Request | InputError]`.
+  A reader never raises for bad input: it yields an `InputError` (file, line, column,
+  what is wrong) and carries on with the rest of the file where it can.
+
+To add a format, write the module and add its name to `READERS`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import importlib
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, Optional, Union
+
+from vipps_lint.models import InputError, Request, SourceFile
+
+# Most specific first: a Postman collection or a HAR file is also JSON.
+READERS = ("json_body",)
+
+SNIFF_BYTES = 8192
+
+# Directories never worth walking into.
+SKIPPED_DIRECTORIES = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache"}
+
+
+@dataclass
+class ReadOptions:
+    input_format: Optional[str] = None  # force a reader instead of sniffing
+    postman_env: Optional[str] = None  # an exported Postman environment
+    max_body_bytes: int = 10 * 1024 * 1024
+    extra: dict = field(default_factory=dict)
+
+
+def reader_module(name: str):
+    return importlib.import_module(f"vipps_lint.sources.{name}")
+
+
+def format_names() -> list[str]:
+    return [reader_module(name).NAME for name in READERS]
+
+
+def _walk(directory: str) -> Iterator[str]:
+    patterns = [pattern for name in READERS for pattern in reader_module(name).PATTERNS]
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRECTORIES and not d.startswith("."))
+        for filename in sorted(files):
+            if any(fnmatch.fnmatch(filename, pattern) for pattern in patterns):
+                yield os.path.join(root, filename)
+
+
+def expand_paths(paths: Iterable[str]) -> Iterator[Union[SourceFile, InputError]]:
+    """Each named file, each matching file below each named directory, and stdin for '-'."""
+    for path in paths:
+        if path == "-":
+            data = sys.stdin.buffer.read()
+            yield SourceFile("-", None, data)  # bytes: decoded by the reader like a file
+        elif os.path.isdir(path):
+            for found in _walk(path):
+                yield SourceFile(found, found)
+        elif os.path.exists(path):
+            yield SourceFile(path, path)
+        else:
+            yield InputError(path, "no such file or directory")
+
+
+def read_head(source: SourceFile) -> Union[bytes, InputError]:
+    if isinstance(source.text, (bytes, str)):
+        head = source.text[:SNIFF_BYTES]
+        return head.encode() if isinstance(head, str) else head
+    try:
+        with open(source.path, "rb") as handle:
+            return handle.read(SNIFF_BYTES)
+    except OSError as error:
+        return InputError(source.display, f"cannot read: {error.strerror or error}")
+
+
+def choose_reader(source: SourceFile, options: ReadOptions):
+    """The reader module for a source, or an InputError saying why there is none."""
+    if options.input_format:
+        for name in READERS:
+            module = reader_module(name)
+            if module.NAME == options.input_format:
+                return module
+        return InputError(source.display, f"unknown input format '{options.input_format}'")
+    head = read_head(source)
+    if isinstance(head, InputError):
+        return head
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    for name in READERS:
+        module = reader_module(name)
+        if module.sniff(text, source.path):
+            return module
+    return reader_module(READERS[-1])  # the bare-body reader explains what is wrong
+
+
+def read_source(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, InputError]]:
+    reader = choose_reader(source, options)
+    if isinstance(reader, InputError):
+        yield reader
+        return
+    yield from reader.read(source, options)
+
+
+def decode_text(source: SourceFile, data: bytes) -> Union[str, InputError]:
+    """Input bytes as text: UTF-8 (a BOM is allowed and dropped); binary and bad UTF-8 are errors."""
+    if b"\x00" in data[:SNIFF_BYTES]:
+        return InputError(source.display, "binary file (contains NUL bytes), not a JSON request or dump", 1, 1)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        return InputError(source.display, f"invalid UTF-8: byte 0x{data[error.start]:02x} cannot be decoded", line, column)
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def read_all_text(source: SourceFile) -> Union[str, InputError]:
+    """The whole input as text (for readers that need it all)."""
+    if isinstance(source.text, str):
+        return source.text
+    if isinstance(source.text, bytes):
+        data = source.text
+    else:
+        try:
+            with open(source.path, "rb") as handle:
+                data = handle.read()
+        except OSError as error:
+            return InputError(source.display, f"cannot read: {error.strerror or error}")
+    text = decode_text(source, data)
+    if isinstance(text, str) and source.path is None:
+        source.text = text  # stdin cannot be read again for code frames
+    return text
