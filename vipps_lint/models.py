@@ -130,6 +130,24 @@ class Fix:
 
 
 @dataclass
+class Problem:
+    """What a check found, before the rule set turns it into a `Finding`.
+
+    Code-based checks (schema validation, routing, headers, responses) yield these; the rule
+    set then applies the rule's configured severity, selection and the position lookup, so
+    every check gets those for free and in the same way.
+    """
+
+    rule: str
+    message: str
+    part: str = "body"
+    pointer: Optional[str] = None
+    header: Optional[str] = None
+    hint: Optional[str] = None
+    fix: Optional["Fix"] = None
+
+
+@dataclass
 class Finding:
     rule: str
     severity: str
