@@ -207,7 +207,7 @@ def route(request: Request, router: Router, default_endpoint: Optional[str] = No
     operation, fitting = router.infer_from_body(request.body)
     if operation is not None:
         request.operation = operation
-        request.routing_note = f"routed by the body's shape to {operation.endpoint}; pass --endpoint to say so explicitly"
+        request.routing_note = "inferred from the body's shape; --endpoint makes it explicit"
         return RouteOutcome("inferred", operation.endpoint)
     if fitting:
         return RouteOutcome("ambiguous-body", " or ".join(fitting))

@@ -1,0 +1,142 @@
+"""Stage 3: run the rules on a routed request and turn what they find into `Finding`s.
+
+Declarative rules (given/when/then) run here; code-based checks (schema validation,
+routing, headers, responses) yield `Problem`s that pass through the same `RuleSet.finding`
+so selection, severity overrides and positions work the same for every rule.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import Any, Iterable, Iterator, Optional
+from urllib.parse import urlsplit
+
+from vipps_lint.checks.functions import NO_FIX, UNDEFINED, CheckContext, render_value
+from vipps_lint.checks.rules import Rule
+from vipps_lint.models import SEVERITIES, Finding, Fix, Problem, Request
+from vipps_lint.positions import pointer_from_parts
+
+
+def dotted_path(parts: Iterable[Any]) -> str:
+    """merchantInfo.callbackPrefix, external_payment_methods[0].fee — as people write it."""
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(body)"
+
+
+def selector_matches(selector: str, rule_id: str) -> bool:
+    """A rule id, a glob ('ecom-*') or a prefix of whole words ('ecom' selects 'ecom-url-https')."""
+    return rule_id == selector or fnmatch.fnmatchcase(rule_id, selector) or rule_id.startswith(selector.rstrip("-") + "-")
+
+
+class RuleSet:
+    def __init__(self, rules: dict[str, Rule]):
+        self.rules = rules
+        self.enabled = set(rules)
+        self._by_operation: dict[str, list[Rule]] = {}
+
+    def unknown_selectors(self, selectors: Iterable[str]) -> list[str]:
+        return [selector for selector in selectors if not any(selector_matches(selector, rule_id) for rule_id in self.rules)]
+
+    def configure(self, select: Iterable[str] = (), ignore: Iterable[str] = (), extend_select: Iterable[str] = (),
+                  severities: Optional[dict[str, str]] = None) -> None:
+        select, ignore, extend_select = list(select), list(ignore), list(extend_select)
+        enabled = {rule_id for rule_id in self.rules if not select or any(selector_matches(s, rule_id) for s in select)}
+        enabled |= {rule_id for rule_id in self.rules if any(selector_matches(s, rule_id) for s in extend_select)}
+        enabled -= {rule_id for rule_id in self.rules if any(selector_matches(s, rule_id) for s in ignore)}
+        self.enabled = enabled
+        for selector, severity in (severities or {}).items():
+            assert severity in SEVERITIES
+            for rule_id, rule in self.rules.items():
+                if selector_matches(selector, rule_id):
+                    rule.severity = severity
+        self._by_operation.clear()
+
+    def declarative_rules_for(self, request: Request) -> list[Rule]:
+        operation = request.operation
+        if operation is None:
+            return []
+        found = self._by_operation.get(operation.id)
+        if found is None:
+            found = [
+                rule
+                for rule_id, rule in self.rules.items()
+                if rule_id in self.enabled and not rule.builtin and rule.applies_to_endpoint(operation.endpoint, operation.id, operation.api)
+            ]
+            self._by_operation[operation.id] = found
+        return found
+
+    def finding(self, problem: Problem, request: Request) -> Optional[Finding]:
+        """The finding for a problem, or None when its rule is not enabled."""
+        rule = self.rules.get(problem.rule)
+        if rule is None or problem.rule not in self.enabled:
+            return None
+        key = problem.header if problem.part == "header" else problem.pointer
+        return Finding(
+            rule=rule.id,
+            severity=rule.severity,
+            message=problem.message,
+            request=request,
+            part=problem.part,
+            pointer=problem.pointer,
+            header=problem.header,
+            hint=problem.hint,
+            position=request.locate(problem.part, key),
+            fix=problem.fix,
+        )
+
+    def check_declarative(self, request: Request) -> Iterator[Problem]:
+        """Problems the YAML rules find in a request's body."""
+        if not request.has_body:
+            return
+        body = request.body
+        host = None
+        for rule in self.declarative_rules_for(request):
+            if rule.scope.get("hosts"):
+                if host is None and request.url and "://" in request.url:
+                    host = (urlsplit(request.url).hostname or "").lower()
+                if host and not any(fnmatch.fnmatch(host, pattern) for pattern in rule.scope["hosts"]):
+                    continue
+            yield from _apply(rule, body)
+
+
+def _apply(rule: Rule, body: Any) -> Iterator[Problem]:
+    for _expression, query in rule.given:
+        for node in query.find(body):
+            if rule.when is not None and not rule.when(node.value):
+                continue
+            for then in rule.then:
+                if then.field is None:
+                    value, parts, parent = node.value, list(node.location), None
+                elif isinstance(node.value, dict):
+                    value, parts, parent = node.value.get(then.field, UNDEFINED), [*node.location, then.field], node.value
+                else:
+                    continue
+                path = dotted_path(parts)
+                context = CheckContext(parent=parent, path=path, root=body)
+                for violation in then.check(value, context):
+                    yield _problem(rule, violation, value, parts, path)
+
+
+def _problem(rule: Rule, violation, value: Any, parts: list, path: str) -> Problem:
+    has_fix = violation.fix is not NO_FIX
+    values = {
+        "value": render_value(value),
+        "property": str(parts[-1]) if parts else "",
+        "path": path,
+        "pointer": pointer_from_parts(parts),
+        "error": violation.error,
+        "fix": render_value(violation.fix) if has_fix else "",
+        "since": rule.since or "",
+    }
+    message_template = rule.message.pick(violation.code)
+    message = message_template.render(values) if message_template else f"{path} {violation.error}"
+    hint = None
+    hint_template = rule.hint.pick(violation.code, has_fix)
+    if hint_template is not None:
+        hint = hint_template.render(values)
+    fix = None
+    if has_fix and rule.autofix:
+        fix = Fix(violation.fix, f"set {path} to {render_value(violation.fix)}")
+    return Problem(rule=rule.id, message=message, part="body", pointer=values["pointer"], hint=hint, fix=fix)

@@ -1,0 +1,40 @@
+"""A rule's examples as requests, so `explain` can show what vipps-lint says about them
+and the test-suite can prove every bad example fires its rule and no good one does."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from vipps_lint.checks.rules import Rule
+from vipps_lint.models import NO_BODY, Request, SourceFile
+from vipps_lint.positions import JsonTextLocator
+
+
+def example_request(rule: Rule, example: dict[str, Any], kind: str, index: int) -> Request:
+    """The request an example stands for: a body (for the examples' endpoint) or a whole request."""
+    if set(example) == {"request"}:
+        spec = example["request"]
+        body = spec.get("body", NO_BODY)
+        headers = spec.get("headers") or {}
+        header_list = list(headers.items()) if isinstance(headers, dict) else [tuple(pair) for pair in headers]
+        method, url, endpoint = spec.get("method"), spec.get("url"), None
+    else:
+        body, header_list, method, url = example, [], None, None
+        endpoint = rule.example_endpoint
+    text = json.dumps(body, indent=2, ensure_ascii=False) if body is not NO_BODY else ""
+    source = SourceFile(f"{rule.id} ({kind} example {index + 1})", None, text)
+    return Request(
+        source=source,
+        index=0,
+        method=method,
+        url=url,
+        headers=header_list,
+        body=body,
+        endpoint_hint=endpoint,
+        locator=JsonTextLocator(text) if text else None,
+    )
+
+
+def example_requests(rule: Rule, kind: str) -> list[Request]:
+    return [example_request(rule, example, kind, index) for index, example in enumerate(rule.examples.get(kind, []))]

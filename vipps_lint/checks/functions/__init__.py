@@ -1,0 +1,90 @@
+"""Check functions: the `then.function` of a rule.
+
+Each module here is one function, like a yamllint rule: a docstring that is its user
+documentation, `OPTIONS` (a JSON Schema for `functionOptions`, checked when rules load)
+and `compile(options) -> check`, where `check(value, context)` yields `Violation`s.
+Compiling once per run is where regexes and lookup tables are built, so the per-request
+work is only the check itself.
+
+To add a function: write the module, add its name to `NAMES`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Optional
+
+NAMES = ("defined", "undefined", "pattern", "url", "phone", "wording", "equals", "enum", "length", "type")
+
+
+class _Undefined:
+    """The value of a `field` the object does not have (distinct from JSON null)."""
+
+    def __repr__(self) -> str:
+        return "UNDEFINED"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNDEFINED = _Undefined()
+NO_FIX = object()
+
+
+@dataclass
+class Violation:
+    """One thing a check function found wrong with a value.
+
+    `code` picks the rule's message/hint template variant; `error` is a short phrase for
+    `{{error}}`; `fix` is the corrected value when one can be computed (`{{fix}}`).
+    """
+
+    code: str
+    error: str
+    fix: Any = NO_FIX
+
+
+@dataclass
+class CheckContext:
+    """What a function may look at besides the value itself."""
+
+    parent: Any  # the object holding the value (the `given` node when `field` is used)
+    path: str  # dotted, for messages: 'merchantInfo.callbackPrefix'
+    root: Any = None
+    extra: dict = field(default_factory=dict)
+
+
+Check = Callable[[Any, CheckContext], Iterator[Violation]]
+
+
+def module(name: str):
+    if name not in NAMES:
+        return None
+    return importlib.import_module(f"vipps_lint.checks.functions.{name}")
+
+
+def render_value(value: Any, limit: int = 80) -> str:
+    """A value as the user would type it in JSON, shortened for messages."""
+    if value is UNDEFINED:
+        return "(missing)"
+    text = json.dumps(value, ensure_ascii=False)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text
+
+
+def describe_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "an array", dict: "an object"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def first(options: dict, *names: str, default: Optional[Any] = None) -> Any:
+    for name in names:
+        if name in options:
+            return options[name]
+    return default

@@ -1,0 +1,116 @@
+"""`url`: a URL Vipps MobilePay (or Klarna) will accept and can reach.
+
+Checks, each with its own problem code for messages:
+
+- `scheme`: the scheme is not in `schemes` (default `[https]`). For `http://` on a public
+  host the fix is the same URL with `https://`.
+- `app-scheme`: a custom app scheme (`myapp://…`) where only web URLs are allowed. With
+  `appScheme: true`, or `appScheme: {when: [conditions]}` evaluated on the object that
+  holds the URL (e.g. `isApp: true` beside `fallBack`), such URLs are accepted unchecked,
+  as the API does.
+- `not-url`: not an absolute URL with a host (Vipps validates like Apache UrlValidator).
+- `local-host`: `localhost`, loopback or `0.0.0.0` — never reachable from Vipps (`rejectLocal`).
+- `private-host`: a private-range IP, or a `.local`/`.internal`/`.lan` host — Vipps cannot
+  call it back (`rejectPrivate`).
+
+    functionOptions:
+      schemes: [https]
+      rejectLocal: true
+      rejectPrivate: true
+      appScheme: {when: [{field: isApp, equals: true}]}
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from urllib.parse import urlsplit, urlunsplit
+
+from vipps_lint.checks.conditions import CONDITION_SCHEMA, compile_conditions
+from vipps_lint.checks.functions import Violation
+
+OPTIONS = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "schemes": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        "rejectLocal": {"type": "boolean"},
+        "rejectPrivate": {"type": "boolean"},
+        "appScheme": {
+            "oneOf": [
+                {"type": "boolean"},
+                {"type": "object", "additionalProperties": False, "required": ["when"], "properties": {"when": CONDITION_SCHEMA}},
+            ]
+        },
+    },
+}
+
+_WEB_SCHEMES = {"http", "https"}
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+_PRIVATE_SUFFIXES = (".local", ".internal", ".lan", ".localdomain", ".home.arpa", ".corp", ".intranet")
+_LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
+
+
+def host_kind(host: str) -> str:
+    """'local', 'private' or 'public' for a URL's host."""
+    host = host.lower().rstrip(".")
+    if host in _LOCAL_NAMES or host.endswith(".localhost"):
+        return "local"
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        if host.endswith(_PRIVATE_SUFFIXES) or "." not in host:
+            return "private"
+        return "public"
+    if address.is_loopback or address.is_unspecified:
+        return "local"
+    if address.is_private or address.is_link_local or address.is_reserved or address.is_multicast:
+        return "private"
+    return "public"
+
+
+def compile(options):
+    schemes = [scheme.lower() for scheme in options.get("schemes", ["https"])]
+    reject_local = options.get("rejectLocal", True)
+    reject_private = options.get("rejectPrivate", True)
+    app_scheme = options.get("appScheme", False)
+    if isinstance(app_scheme, dict):
+        app_scheme_allowed = compile_conditions(app_scheme["when"])
+    else:
+        app_scheme_allowed = lambda parent, allowed=bool(app_scheme): allowed  # noqa: E731
+    wanted = " or ".join(f"{scheme}://" for scheme in schemes)
+
+    def check(value, context):
+        if not isinstance(value, str):
+            return
+        text = value.strip()
+        scheme_match = _SCHEME.match(text)
+        scheme = scheme_match.group(1).lower() if scheme_match else None
+        if scheme is not None and scheme not in _WEB_SCHEMES and scheme not in schemes:
+            if not app_scheme_allowed(context.parent):
+                yield Violation("app-scheme", f"uses the app scheme {scheme}://, which is not allowed here; use {wanted}")
+            return
+        try:
+            parts = urlsplit(text)
+            host = parts.hostname
+        except ValueError:
+            host = None
+        if scheme is None or not host:
+            yield Violation("not-url", f"is not an absolute URL; expected {wanted}host/path")
+            return
+        kind = host_kind(host)
+        # An unreachable host is the real problem: switching it to https would not help,
+        # so it is one violation, not two.
+        also = f" (and must use {wanted})" if scheme not in schemes else ""
+        if kind == "local" and reject_local:
+            yield Violation("local-host", f"points to {host}, which Vipps MobilePay can never reach{also}")
+        elif kind == "private" and reject_private:
+            yield Violation("private-host", f"points to the private host {host}, which Vipps MobilePay cannot reach{also}")
+        elif scheme not in schemes:
+            fix = urlunsplit(("https",) + tuple(parts)[1:]) if scheme == "http" and "https" in schemes and kind == "public" else None
+            violation = Violation("scheme", f"must use {wanted}, not {scheme}://")
+            if fix is not None:
+                violation.fix = fix
+            yield violation
+
+    return check

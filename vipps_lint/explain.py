@@ -1,0 +1,110 @@
+"""`vipps-lint rules` and `vipps-lint explain RULE`: the rule pages, generated from the rules.
+
+Like `ruff rule CODE`, a page answers: what it does, why it matters, an example, what to
+use instead, and whether it can be fixed automatically — and, since our examples are
+real requests, what vipps-lint actually says about the bad one.
+"""
+
+from __future__ import annotations
+
+import json
+
+from vipps_lint.checks.rules import Rule
+
+
+def scope_text(rule: Rule) -> str:
+    scope = rule.scope
+    parts = list(scope.get("endpoints", [])) + list(scope.get("operations", [])) + [f"{api} API" for api in scope.get("apis", [])]
+    if rule.builtin and not parts:
+        return {"schema": "every request with a schema", "routing": "every request"}.get(rule.builtin, "every request")
+    return ", ".join(parts) or "every request"
+
+
+def rules_json(rules: dict[str, Rule]) -> list[dict]:
+    return [
+        {
+            "id": rule.id,
+            "title": rule.title,
+            "severity": rule.severity,
+            "scope": scope_text(rule),
+            "since": rule.since,
+            "autofix": rule.autofix,
+            "docs": rule.docs,
+        }
+        for rule in rules.values()
+    ]
+
+
+def rules_markdown(rules: dict[str, Rule]) -> str:
+    lines = ["| rule | severity | checks | applies to | fix |", "| --- | --- | --- | --- | --- |"]
+    for rule in rules.values():
+        lines.append(f"| `{rule.id}` | {rule.severity} | {rule.title} | {scope_text(rule)} | {'yes' if rule.autofix else ''} |")
+    return "\n".join(lines) + "\n"
+
+
+def rules_table(rules: dict[str, Rule], stream) -> None:
+    from rich.console import Console  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+
+    table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
+    table.add_column("rule", style="magenta", no_wrap=True)
+    table.add_column("severity", no_wrap=True)
+    table.add_column("checks")
+    table.add_column("applies to")
+    table.add_column("fix", no_wrap=True)
+    styles = {"error": "red", "warning": "yellow", "info": "blue"}
+    for rule in rules.values():
+        table.add_row(rule.id, f"[{styles[rule.severity]}]{rule.severity}[/]", rule.title, scope_text(rule), "yes" if rule.autofix else "")
+    Console(file=stream, highlight=False, soft_wrap=False).print(table)
+
+
+def _example_findings(rule: Rule, request) -> list:
+    """What vipps-lint says about an example, with only this rule enabled."""
+    from vipps_lint.pipeline import Linter, Settings  # noqa: PLC0415
+
+    linter = Linter(Settings(select=[rule.id]))
+    return linter.lint_request(request) or []
+
+
+def explain_rule(rule: Rule, stream) -> None:
+    from rich.console import Console  # noqa: PLC0415
+    from rich.syntax import Syntax  # noqa: PLC0415
+    from rich.text import Text  # noqa: PLC0415
+
+    from vipps_lint.checks.examples import example_requests  # noqa: PLC0415
+
+    console = Console(file=stream, highlight=False, soft_wrap=True, emoji=False, markup=False)
+
+    def heading(text: str) -> None:
+        console.print()
+        console.print(Text(text, style="bold underline"))
+
+    console.print(Text.assemble((f"{rule.id}", "bold magenta"), ": ", (rule.title, "bold")))
+    facts = [f"severity: {rule.severity}", f"applies to: {scope_text(rule)}"]
+    if rule.since:
+        facts.append(f"enforced by the API since {rule.since}")
+    facts.append("autofix: yes (--fix)" if rule.autofix else "autofix: no")
+    console.print(Text(" · ".join(facts), style="dim"))
+
+    heading("Why is this a problem?")
+    console.print(rule.why)
+    for kind, title in (("bad", "Example"), ("good", "Use instead")):
+        heading(title)
+        for request in example_requests(rule, kind):
+            if request.method or request.url:
+                console.print(Text(f"{request.method or ''} {request.url or ''}".strip(), style="bold"))
+            elif request.endpoint_hint:
+                console.print(Text(f"{request.endpoint_hint}", style="bold"))
+            if request.has_body:
+                console.print(Syntax(json.dumps(request.body, indent=2, ensure_ascii=False), "json", background_color="default"))
+            if kind == "bad":
+                for finding in _example_findings(rule, request):
+                    console.print(Text.assemble(("vipps-lint: ", "dim"), (f"{finding.severity}[{finding.rule}] ", "bold"), finding.message))
+                    if finding.hint:
+                        console.print(Text.assemble(("  hint: ", "cyan"), finding.hint))
+    if rule.how_to_fix:
+        heading("How to fix")
+        console.print(rule.how_to_fix)
+    heading("Learn more")
+    console.print(rule.docs)
+    console.print(Text(f"Defined in {rule.file}" + (f":{rule.line}" if rule.line else ""), style="dim"))

@@ -1,0 +1,149 @@
+"""`--format text` (the default): a report for people, in the style of Ruff and rustc.
+
+Each finding starts with `file:line:col:` so terminals and editors make it a link, then
+the severity, rule id and message; a code frame of the offending line with the value
+underlined; where the value is (JSON Pointer) and which request it belongs to; the hint.
+Colour only on a terminal, never when NO_COLOR is set. `--quiet` prints one line per
+finding and nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from vipps_lint.models import Finding, Report
+
+_STYLES = {"error": "bold red", "warning": "bold yellow", "info": "bold blue"}
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_SCALAR = re.compile(r"[^\s,\]}]+")
+FRAME_WIDTH = 100
+
+
+def _console(stream, options):
+    from rich.console import Console  # noqa: PLC0415 - start-up time
+
+    return Console(
+        file=stream,
+        force_terminal=options.color,
+        no_color=options.color is False or None,
+        highlight=False,
+        emoji=False,
+        soft_wrap=True,
+        markup=False,
+    )
+
+
+def location(finding: Finding) -> str:
+    position = finding.position
+    if position is None:
+        return finding.file
+    return f"{finding.file}:{position.line}:{position.column}"
+
+
+def concise_line(finding: Finding) -> str:
+    return f"{location(finding)}: {finding.severity}[{finding.rule}] {finding.message}"
+
+
+def request_label(finding: Finding) -> str:
+    request = finding.request
+    parts = []
+    if request.method or request.url:
+        parts.append(f"request #{request.index}")
+        if request.name:
+            parts.append(f'"{request.name}"')
+        parts.append(f"{request.method or ''} {request.url or ''}".strip())
+    elif request.operation is not None:
+        parts.append(f"body for {request.operation.endpoint}")
+    else:
+        parts.append("body")
+    if request.routing_note:
+        parts.append(f"({request.routing_note})")
+    return " ".join(parts)
+
+
+def code_frame(finding: Finding) -> Optional[tuple[int, str, int, int]]:
+    """(line number, visible text, caret start, caret width) of the offending line."""
+    position = finding.position
+    if position is None:
+        return None
+    text = finding.request.source.line_text(position.line)
+    if text is None:
+        return None
+    text = text.replace("\t", " ")
+    start = min(position.column - 1, len(text))
+    token = _STRING.match(text, start) or _SCALAR.match(text, start)
+    width = max(1, token.end() - start) if token else 1
+    # Minified JSON and HAR bodies put everything on one line: show a window around it.
+    offset = max(0, start - FRAME_WIDTH // 3) if len(text) > FRAME_WIDTH else 0
+    visible = text[offset : offset + FRAME_WIDTH]
+    if offset:
+        visible, start = "…" + visible[1:], start - offset
+    else:
+        start = start - offset
+    if len(text) > offset + FRAME_WIDTH:
+        visible = visible[:-1] + "…"
+    width = max(1, min(width, len(visible) - start))
+    return position.line, visible, start, width
+
+
+def render(report: Report, stream, options) -> None:
+    from rich.text import Text  # noqa: PLC0415 - start-up time
+
+    console = _console(stream, options)
+    if options.quiet:
+        for finding in report.findings:
+            console.print(Text(concise_line(finding)))
+        return
+    for finding in report.findings:
+        severity_style = _STYLES[finding.severity]
+        console.print(
+            Text.assemble(
+                (location(finding), "bold"),
+                ": ",
+                (finding.severity, severity_style),
+                ("[", "dim"),
+                (finding.rule, "magenta"),
+                ("] ", "dim"),
+                finding.message,
+            )
+        )
+        frame = code_frame(finding)
+        if frame is not None:
+            number, visible, start, width = frame
+            gutter = " " * len(str(number))
+            console.print(Text.assemble((f" {gutter} |", "blue")))
+            console.print(Text.assemble((f" {number} | ", "blue"), visible))
+            console.print(Text.assemble((f" {gutter} | ", "blue"), " " * start, ("^" * width, severity_style)))
+        where = []
+        if finding.part == "header" and finding.header:
+            where.append(f"header {finding.header}")
+        elif finding.pointer is not None:
+            where.append(f"at {finding.pointer or '(whole body)'}")
+        where.append(request_label(finding))
+        pad = " " * (len(str(frame[0])) + 1) if frame else " "
+        console.print(Text.assemble((f"{pad} = ", "blue"), ("; ".join(where), "dim")))
+        if finding.hint:
+            console.print(Text.assemble((f"{pad} = ", "blue"), ("hint: ", "bold cyan"), finding.hint))
+        console.print()
+    console.print(Text(summary_line(report), style="bold" if report.findings or report.errors else "bold green"))
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def summary_line(report: Report) -> str:
+    scope = f"{_plural(report.requests, 'request')} in {_plural(report.files, 'file')}"
+    if report.skipped:
+        scope += f", {report.skipped} for other APIs skipped"
+    if report.findings:
+        counts = [_plural(report.count(level), level) for level in ("error", "warning") if report.count(level)]
+        if report.count("info"):
+            counts.append(f"{report.count('info')} info")
+        text = f"Found {', '.join(counts)} ({scope})."
+    else:
+        text = f"No problems found ({scope})."
+    if report.errors:
+        text += f" {_plural(len(report.errors), 'input')} could not be read or parsed (listed on stderr)."
+    return text
