@@ -128,7 +128,11 @@ class JsonTextLocator:
     def locate(self, part: str, key: Optional[str]) -> Optional[Position]:
         if part != "body" or key is None:
             return None
-        offset = pointer_offset(self.text, key, self.start)
-        if offset is None:
-            return None
-        return offset_position(self.text, offset, self.first_line, self.first_column)
+        # A missing value (a required field, say) is shown at the object that lacks it.
+        while True:
+            offset = pointer_offset(self.text, key, self.start)
+            if offset is not None:
+                return offset_position(self.text, offset, self.first_line, self.first_column)
+            if not key:
+                return None
+            key = key.rsplit("/", 1)[0]

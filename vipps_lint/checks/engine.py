@@ -25,8 +25,14 @@ def dotted_path(parts: Iterable[Any]) -> str:
     return text or "(body)"
 
 
-def selector_matches(selector: str, rule_id: str) -> bool:
-    """A rule id, a glob ('ecom-*') or a prefix of whole words ('ecom' selects 'ecom-url-https')."""
+def selector_matches(selector: str, rule_id: str, known_ids=()) -> bool:
+    """A rule id, a glob ('ecom-*') or a prefix of whole words ('ecom' selects 'ecom-url-https').
+
+    A selector that is itself a rule id selects only that rule: 'klarna-vipps-fee' must not
+    also select 'klarna-vipps-fee-free-wording'.
+    """
+    if selector in known_ids:
+        return rule_id == selector
     return rule_id == selector or fnmatch.fnmatchcase(rule_id, selector) or rule_id.startswith(selector.rstrip("-") + "-")
 
 
@@ -37,19 +43,19 @@ class RuleSet:
         self._by_operation: dict[str, list[Rule]] = {}
 
     def unknown_selectors(self, selectors: Iterable[str]) -> list[str]:
-        return [selector for selector in selectors if not any(selector_matches(selector, rule_id) for rule_id in self.rules)]
+        return [selector for selector in selectors if not any(selector_matches(selector, rule_id, self.rules) for rule_id in self.rules)]
 
     def configure(self, select: Iterable[str] = (), ignore: Iterable[str] = (), extend_select: Iterable[str] = (),
                   severities: Optional[dict[str, str]] = None) -> None:
         select, ignore, extend_select = list(select), list(ignore), list(extend_select)
-        enabled = {rule_id for rule_id in self.rules if not select or any(selector_matches(s, rule_id) for s in select)}
-        enabled |= {rule_id for rule_id in self.rules if any(selector_matches(s, rule_id) for s in extend_select)}
-        enabled -= {rule_id for rule_id in self.rules if any(selector_matches(s, rule_id) for s in ignore)}
+        enabled = {rule_id for rule_id in self.rules if not select or any(selector_matches(s, rule_id, self.rules) for s in select)}
+        enabled |= {rule_id for rule_id in self.rules if any(selector_matches(s, rule_id, self.rules) for s in extend_select)}
+        enabled -= {rule_id for rule_id in self.rules if any(selector_matches(s, rule_id, self.rules) for s in ignore)}
         self.enabled = enabled
         for selector, severity in (severities or {}).items():
             assert severity in SEVERITIES
             for rule_id, rule in self.rules.items():
-                if selector_matches(selector, rule_id):
+                if selector_matches(selector, rule_id, self.rules):
                     rule.severity = severity
         self._by_operation.clear()
 

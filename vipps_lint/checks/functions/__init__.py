@@ -6,7 +6,8 @@ and `compile(options) -> check`, where `check(value, context)` yields `Violation
 Compiling once per run is where regexes and lookup tables are built, so the per-request
 work is only the check itself.
 
-To add a function: write the module, add its name to `NAMES`.
+To add a function: write the module, add its name to `NAMES` (and to `_MODULES` when the
+module cannot carry the function's name, e.g. `type`, which would shadow the builtin).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Optional
 
 NAMES = ("defined", "undefined", "pattern", "url", "phone", "wording", "equals", "enum", "length", "type")
+_MODULES = {"type": "value_type"}
 
 
 class _Undefined:
@@ -62,7 +64,7 @@ Check = Callable[[Any, CheckContext], Iterator[Violation]]
 def module(name: str):
     if name not in NAMES:
         return None
-    return importlib.import_module(f"vipps_lint.checks.functions.{name}")
+    return importlib.import_module(f"vipps_lint.checks.functions.{_MODULES.get(name, name)}")
 
 
 def render_value(value: Any, limit: int = 80) -> str:

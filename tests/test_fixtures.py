@@ -1,0 +1,56 @@
+"""The shipped fixtures, through the real CLI: exactly the findings fixtures/expected.yaml lists."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import yaml
+
+from conftest import FIXTURES, run_json
+
+
+def _expected() -> dict[str, list[str]]:
+    with open(FIXTURES / "expected.yaml", encoding="utf-8") as handle:
+        return {name: list(items or []) for name, items in yaml.safe_load(handle).items()}
+
+
+def test_every_fixture_reports_exactly_what_expected_yaml_says():
+    status, report = run_json("fixtures")
+    assert report["errors"] == []
+    found = defaultdict(list)
+    for finding in report["findings"]:
+        found[finding["file"].removeprefix("fixtures/")].append(f"{finding['rule']} {finding['pointer']}".rstrip())
+    expected = _expected()
+    linted = {path.relative_to(FIXTURES).as_posix() for path in FIXTURES.rglob("*.json")}
+    assert linted == set(expected), "every fixture file is listed in fixtures/expected.yaml, and only those"
+    for name in sorted(expected):
+        assert sorted(found.get(name, [])) == sorted(item.rstrip() for item in expected[name]), name
+    assert status == 1  # the bad fixtures hold errors
+
+
+def test_every_body_rule_has_a_failing_and_a_passing_fixture():
+    from vipps_lint.checks.rules import load_rules
+
+    rules, errors = load_rules()
+    assert errors == []
+    expected = _expected()
+    failing = {item.split()[0] for items in expected.values() for item in items}
+    passing_files = [name for name, items in expected.items() if not items]
+    declarative = {rule_id for rule_id, rule in rules.items() if not rule.builtin}
+    assert declarative <= failing, f"rules without a failing fixture: {sorted(declarative - failing)}"
+    assert len(passing_files) >= 5
+
+
+def test_fixture_positions_point_at_the_offending_value():
+    _, report = run_json("fixtures")
+    for finding in report["findings"]:
+        if not finding["pointer"]:
+            continue
+        lines = (FIXTURES.parent / finding["file"]).read_text(encoding="utf-8").splitlines()
+        line = lines[finding["line"] - 1]
+        key = finding["pointer"].rsplit("/", 1)[-1]
+        at = line[finding["column"] - 1 :]
+        if f'"{key}"' in line:  # the value is on this line, right where the column says
+            assert line[: finding["column"] - 1].rstrip().endswith(":"), (finding, line)
+        else:  # a missing field: the report points at the object that lacks it
+            assert at.startswith("{"), (finding, line)

@@ -1,0 +1,158 @@
+"""Check functions as units: the behaviour each rule relies on."""
+
+from __future__ import annotations
+
+import pytest
+
+from vipps_lint.checks.functions import UNDEFINED, CheckContext, module
+
+
+def run(name, options, value, parent=None):
+    check = module(name).compile(options)
+    return [(violation.code, violation.fix if violation.fix is not None else None) for violation in check(value, CheckContext(parent=parent or {}, path="x"))]
+
+
+def codes(name, options, value, parent=None):
+    return [code for code, _ in run(name, options, value, parent)]
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("91234567", []),
+        ("+47 91 23 45 67", [("format", "91234567")]),
+        ("004791234567", [("format", "91234567")]),
+        ("+4791234567", [("format", "91234567")]),
+        ("912 34 567", [("format", "91234567")]),
+        ("4791234567", [("format", "91234567")]),
+        (91234567, []),
+    ],
+)
+def test_ecom_phone_gives_the_exact_eight_digits(value, expected):
+    assert run("phone", {"format": "national-no"}, value) == expected
+
+
+def test_ecom_phone_foreign_and_impossible_numbers_have_their_own_codes():
+    assert codes("phone", {"format": "national-no"}, "+46 70 123 45 67") == ["foreign"]
+    assert codes("phone", {"format": "national-no"}, "123") == ["invalid"]
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("4791234567", []),
+        ("4512345678", []),
+        ("358401234567", []),
+        ("+47 91 23 45 67", [("format", "4791234567")]),
+        ("+4791234567", [("format", "4791234567")]),
+        ("0047 912 34 567", [("format", "4791234567")]),
+        ("91234567", [("missing-country-code", "4791234567")]),
+        ("+45 12 34 56 78", [("format", "4512345678")]),
+    ],
+)
+def test_msisdn_gives_the_exact_corrected_value(value, expected):
+    assert run("phone", {"format": "msisdn", "countries": ["NO", "DK", "FI"]}, value) == expected
+
+
+def test_msisdn_rejects_other_countries_and_nonsense():
+    assert codes("phone", {"format": "msisdn"}, "46701234567") == ["foreign"]
+    assert codes("phone", {"format": "msisdn"}, "12") == ["invalid"]
+
+
+URL = {"schemes": ["https"], "rejectLocal": True, "rejectPrivate": True}
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("https://example.com/cb", []),
+        ("http://example.com/cb?x=1", [("scheme", "https://example.com/cb?x=1")]),
+        ("HTTP://Example.com/cb", [("scheme", "https://Example.com/cb")]),
+        ("http://localhost:8080/cb", [("local-host", None)]),
+        ("https://127.0.0.1/cb", [("local-host", None)]),
+        ("https://[::1]/cb", [("local-host", None)]),
+        ("https://10.1.2.3/cb", [("private-host", None)]),
+        ("https://172.20.0.5/cb", [("private-host", None)]),
+        ("https://192.168.0.2/cb", [("private-host", None)]),
+        ("https://shop.local/cb", [("private-host", None)]),
+        ("https://api.internal/cb", [("private-host", None)]),
+        ("https://intranet/cb", [("private-host", None)]),
+        ("example.com/cb", [("not-url", None)]),
+        ("myapp://done", [("app-scheme", None)]),
+    ],
+)
+def test_url_checks(value, expected):
+    found = [(code, fix if isinstance(fix, str) else None) for code, fix in run("url", URL, value)]
+    assert found == expected
+
+
+def test_url_app_scheme_only_when_the_sibling_condition_holds():
+    options = {"schemes": ["https"], "appScheme": {"when": [{"field": "isApp", "equals": True}]}}
+    assert codes("url", options, "myapp://done", parent={"isApp": True}) == []
+    assert codes("url", options, "myapp://done", parent={"isApp": False}) == ["app-scheme"]
+    assert codes("url", options, "myapp://done", parent={"isApp": "true"}) == ["app-scheme"]
+    # http is not an app scheme: isApp does not make it acceptable.
+    assert codes("url", options, "http://example.com", parent={"isApp": True}) == ["scheme"]
+
+
+def test_url_ignores_missing_and_non_strings():
+    assert codes("url", URL, UNDEFINED) == []
+    assert codes("url", URL, 42) == []
+
+
+WORDING = {
+    "phrases": {
+        "nb": ["gebyrfri*", "uten gebyr*"],
+        "en": ["fee-free", "no fee", "no fees"],
+        "da": ["gebyrfri*", "uden gebyr*"],
+        "fi": ["maksuton*", "ilman kulu*"],
+    }
+}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Husk: Vipps er alltid gebyrfritt når du betaler til bedrifter.",
+        "HUSK: VIPPS ER ALLTID GEBYRFRITT",
+        "Betal uten gebyr med Vipps",
+        "Always fee free with Vipps MobilePay",
+        "Always fee‑free (non-breaking hyphen)",
+        "No fees when you pay businesses",
+        "MobilePay er altid gebyrfri",
+        "Betal uden gebyrer",
+        "Vipps MobilePay on aina maksuton",
+        "Maksa ilman kuluja",
+    ],
+)
+def test_wording_accepts_fee_free_phrases_in_four_languages(text):
+    assert codes("wording", WORDING, text) == []
+
+
+@pytest.mark.parametrize(
+    "value, code",
+    [(UNDEFINED, "missing"), (None, "missing"), ("", "empty"), ("   ", "empty"), ("Betal med Vipps", "silent"), ("No feedback needed", "silent")],
+)
+def test_wording_flags_missing_empty_and_silent(value, code):
+    assert codes("wording", WORDING, value) == [code]
+
+
+def test_equals_enum_length_type_pattern_defined():
+    assert run("equals", {"value": 0}, 500) == [("different", 0)]
+    assert codes("equals", {"value": 0}, 0) == []
+    assert codes("equals", {"value": 0}, 0.0) == []
+    assert codes("equals", {"value": 0}, False) == ["different"]
+    assert run("enum", {"values": ["NOK", "DKK", "EUR"]}, "nok") == [("case", "NOK")]
+    assert codes("enum", {"values": ["NOK", "DKK", "EUR"]}, "SEK") == ["not-allowed"]
+    assert codes("length", {"max": 5}, "abcdef") == ["too-long"]
+    assert codes("length", {"min": 2}, ["a"]) == ["too-short"]
+    assert run("type", {"type": "integer"}, 499.0) == [("float", 499)]
+    assert codes("type", {"type": "integer"}, 499.5) == ["type"]
+    assert run("type", {"type": "integer"}, "100") == [("string", 100)]
+    assert codes("type", {"type": "string"}, True) == ["type"]
+    assert codes("pattern", {"match": "^[a-z]+$"}, "abc") == []
+    assert codes("pattern", {"match": "^[a-z]+$", "notMatch": "^0"}, "0A") == ["match", "not-match"]
+    assert codes("defined", {}, UNDEFINED) == ["missing"]
+    assert codes("defined", {}, "") == ["empty"]
+    assert codes("defined", {"allowEmpty": True}, "") == []
+    assert codes("undefined", {}, "x") == ["present"]
