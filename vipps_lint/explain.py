@@ -55,7 +55,10 @@ def rules_table(rules: dict[str, Rule], stream) -> None:
     styles = {"error": "red", "warning": "yellow", "info": "blue"}
     for rule in rules.values():
         table.add_row(rule.id, f"[{styles[rule.severity]}]{rule.severity}[/]", rule.title, scope_text(rule), "yes" if rule.autofix else "")
-    Console(file=stream, highlight=False, soft_wrap=False).print(table)
+    console = Console(file=stream, highlight=False, soft_wrap=False)
+    if not console.is_terminal:
+        console.width = 160  # piped or redirected: no terminal width to respect, keep rows whole
+    console.print(table)
 
 
 def _example_findings(rule: Rule, request) -> list:
@@ -97,6 +100,7 @@ def explain_rule(rule: Rule, stream) -> None:
                 console.print(Text(f"{request.endpoint_hint}", style="bold"))
             if request.has_body:
                 console.print(Syntax(json.dumps(request.body, indent=2, ensure_ascii=False), "json", background_color="default"))
+            console.print()
             if kind == "bad":
                 for finding in _example_findings(rule, request):
                     console.print(Text.assemble(("vipps-lint: ", "dim"), (f"{finding.severity}[{finding.rule}] ", "bold"), finding.message))
@@ -107,4 +111,14 @@ def explain_rule(rule: Rule, stream) -> None:
         console.print(rule.how_to_fix)
     heading("Learn more")
     console.print(rule.docs)
-    console.print(Text(f"Defined in {rule.file}" + (f":{rule.line}" if rule.line else ""), style="dim"))
+    console.print(Text(f"Defined in {shown_path(rule.file)}" + (f":{rule.line}" if rule.line else ""), style="dim"))
+
+
+def shown_path(file: str) -> str:
+    """Shipped rule files by their place in the repository (rules/x.yaml), others as given."""
+    from pathlib import Path  # noqa: PLC0415
+
+    from vipps_lint.data import rules_dir  # noqa: PLC0415
+
+    path = Path(file)
+    return f"rules/{path.name}" if path.parent == rules_dir() else file

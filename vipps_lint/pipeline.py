@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
+from vipps_lint.checks import DEFERS_TO_DECLARATIVE
 from vipps_lint.checks.engine import RuleSet
 from vipps_lint.checks.rules import load_rules
 from vipps_lint.models import Finding, InputError, Problem, Report, Request
@@ -38,6 +39,19 @@ class Linter:
         self.rules = RuleSet(rules)
         self.rules.configure(settings.select, settings.ignore, settings.extend_select, settings.severities)
         self.router = Router.load()
+        self.code_checks = self._create_code_checks()
+
+    def _create_code_checks(self) -> list[tuple[str, object]]:
+        import importlib
+
+        from vipps_lint.checks import CODE_CHECKS
+
+        checks = []
+        for name in CODE_CHECKS:
+            checker = importlib.import_module(f"vipps_lint.checks.{name}").create(self)
+            if checker is not None:
+                checks.append((name, checker))
+        return checks
 
     def routing_problems(self, request: Request) -> tuple[bool, list[Problem]]:
         """Route the request; (whether to lint it at all, the problems routing found)."""
@@ -61,7 +75,14 @@ class Linter:
         lint, problems = self.routing_problems(request)
         if not lint:
             return None
-        problems.extend(self.rules.check_declarative(request))
+        declarative = list(self.rules.check_declarative(request))
+        problems.extend(declarative)
+        claimed = {problem.pointer for problem in declarative}
+        for name, checker in self.code_checks:
+            for problem in checker.check(request):
+                if name in DEFERS_TO_DECLARATIVE and problem.pointer in claimed:
+                    continue
+                problems.append(problem)
         findings = [finding for problem in problems if (finding := self.rules.finding(problem, request)) is not None]
         findings.sort(key=_position_key)
         return findings
