@@ -54,6 +54,39 @@ def test_msisdn_gives_the_exact_corrected_value(value, expected):
     assert run("phone", {"format": "msisdn", "countries": ["NO", "DK", "FI"]}, value) == expected
 
 
+@pytest.mark.parametrize(
+    "body, expected_fix, safe, detail",
+    [
+        ({"amount": {"currency": "DKK"}}, "4512345678", True, "read as a Danish number because the amount is in DKK"),
+        ({"amount": {"currency": "NOK"}}, "4712345678", True, "read as a Norwegian number because the amount is in NOK"),
+        ({"amount": {"currency": "SEK"}}, "4712345678", False, "assuming a Norwegian number; use 45… for Danish, 358… for Finnish numbers"),
+        ({}, "4712345678", False, "assuming a Norwegian number"),
+    ],
+)
+def test_msisdn_without_country_code_is_read_in_the_payments_country(body, expected_fix, safe, detail):
+    check = module("phone").compile({"format": "msisdn", "countries": ["NO", "DK", "FI"], "currencyAt": ["/amount/currency"]})
+    [violation] = check("12345678", CheckContext(parent={}, path="customer.phoneNumber", root=body))
+    assert (violation.code, violation.fix, violation.safe) == ("missing-country-code", expected_fix, safe)
+    assert violation.detail.startswith(detail)
+
+
+def test_a_guessed_country_code_is_a_hint_but_never_an_automatic_fix(tmp_path):
+    from conftest import run_json
+
+    body = tmp_path / "payment.json"
+    body.write_text('{"amount": {"currency": "SEK", "value": 1000}, "paymentMethod": {"type": "WALLET"}, "reference": "acme-shop-123-order1",'
+                    ' "customer": {"phoneNumber": "12345678"}, "returnUrl": "https://example.com/r", "userFlow": "WEB_REDIRECT"}')
+    _, report = run_json(str(body))
+    [finding] = [f for f in report["findings"] if f["rule"] == "epayment-phone-msisdn"]
+    assert finding["fix"] is None
+    assert finding["hint"] == 'Send "phoneNumber": "4712345678" (assuming a Norwegian number; use 45… for Danish, 358… for Finnish numbers)'
+    body.write_text(body.read_text().replace("SEK", "DKK"))
+    _, report = run_json(str(body))
+    [finding] = [f for f in report["findings"] if f["rule"] == "epayment-phone-msisdn"]
+    assert finding["fix"]["value"] == "4512345678"
+    assert finding["hint"] == 'Send "phoneNumber": "4512345678" (read as a Danish number because the amount is in DKK)'
+
+
 def test_msisdn_rejects_other_countries_and_nonsense():
     assert codes("phone", {"format": "msisdn"}, "46701234567") == ["foreign"]
     assert codes("phone", {"format": "msisdn"}, "12") == ["invalid"]

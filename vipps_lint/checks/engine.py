@@ -135,6 +135,7 @@ def _problem(rule: Rule, violation, value: Any, parts: list, path: str) -> Probl
         "error": violation.error,
         "fix": render_value(violation.fix) if has_fix else "",
         "since": rule.since or "",
+        "detail": violation.detail,
     }
     message_template = rule.message.pick(violation.code)
     message = message_template.render(values) if message_template else f"{path} {violation.error}"
@@ -143,6 +144,6 @@ def _problem(rule: Rule, violation, value: Any, parts: list, path: str) -> Probl
     if hint_template is not None:
         hint = hint_template.render(values)
     fix = None
-    if has_fix and rule.autofix:
+    if has_fix and rule.autofix and violation.safe:
         fix = Fix(violation.fix, f"set {path} to {render_value(violation.fix)}")
     return Problem(rule=rule.id, message=message, part="body", pointer=values["pointer"], hint=hint, fix=fix)

@@ -21,7 +21,7 @@ from vipps_lint.models import InputError
 from vipps_lint.yamlpos import PositionedYaml, YamlError, load_yaml
 
 _TEMPLATE_VARIABLE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
-TEMPLATE_VARIABLES = {"value", "property", "path", "pointer", "error", "fix", "since"}
+TEMPLATE_VARIABLES = {"value", "property", "path", "pointer", "error", "fix", "since", "detail"}
 
 
 class Template:

@@ -40,12 +40,16 @@ class Violation:
     """One thing a check function found wrong with a value.
 
     `code` picks the rule's message/hint template variant; `error` is a short phrase for
-    `{{error}}`; `fix` is the corrected value when one can be computed (`{{fix}}`).
+    `{{error}}`; `fix` is the corrected value when one can be computed (`{{fix}}`);
+    `detail` is extra context for `{{detail}}` (e.g. what an assumption rests on). `safe`
+    is False when `fix` rests on a guess: the hint still shows it, `--fix` does not apply it.
     """
 
     code: str
     error: str
     fix: Any = NO_FIX
+    detail: str = ""
+    safe: bool = True
 
 
 @dataclass

@@ -7,14 +7,20 @@ Formats:
 - `msisdn` (ePayment, Recurring): country code and number, digits only, `4791234567`.
 
 Problem codes: `format` (a right number, wrongly written; the fix is the exact value),
-`missing-country-code` (msisdn given as a national number; fixed with the default
-region's code), `foreign` (a real number outside `countries`), `invalid` (no such number
-can exist).
+`missing-country-code` (msisdn given as a national number), `foreign` (a real number
+outside `countries`), `invalid` (no such number can exist).
+
+A national number (`91234567`) is read in the country of the payment's currency when the
+body says it (`currencyAt`: NOK → Norway, DKK → Denmark, EUR → Finland); then the
+corrected value is certain and is offered as a fix. Without a currency it is read in
+`defaultRegion`, and the hint says that this is an assumption (no automatic fix).
+`{{detail}}` in a template says which of the two happened.
 
     functionOptions:
       format: msisdn
       countries: [NO, DK, FI]    # default; national-no implies NO
       defaultRegion: NO          # how to read numbers without a country code
+      currencyAt: [/amount/currency]   # JSON Pointers into the body, first found wins
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from __future__ import annotations
 import re
 
 from vipps_lint.checks.functions import Violation
+from vipps_lint.positions import pointer_tokens
 
 OPTIONS = {
     "type": "object",
@@ -31,8 +38,13 @@ OPTIONS = {
         "format": {"enum": ["national-no", "msisdn"]},
         "countries": {"type": "array", "items": {"type": "string", "pattern": "^[A-Z]{2}$"}, "minItems": 1},
         "defaultRegion": {"type": "string", "pattern": "^[A-Z]{2}$"},
+        "currencyAt": {"type": "array", "items": {"type": "string", "pattern": "^(/[^/]*)+$"}, "minItems": 1},
     },
 }
+
+# The Vipps MobilePay markets, by the currency a payment is made in.
+CURRENCY_REGIONS = {"NOK": "NO", "DKK": "DK", "EUR": "FI"}
+_REGION_NAMES = {"NO": "Norwegian", "DK": "Danish", "FI": "Finnish"}
 
 _DIGITS = re.compile(r"^\d+$")
 _EIGHT_DIGITS = re.compile(r"^\d{8}$")
@@ -46,6 +58,18 @@ def compile(options):
     regions = options.get("countries", ["NO"] if number_format == "national-no" else ["NO", "DK", "FI"])
     allowed_codes = {phonenumbers.country_code_for_region(region) for region in regions}
     region_names = "/".join(regions)
+    currency_paths = [pointer_tokens(pointer) for pointer in options.get("currencyAt", ())]
+
+    def payment_region(root):
+        """(region, currency) from the body's currency, or (None, None)."""
+        for tokens in currency_paths:
+            value = root
+            for token in tokens:
+                value = value.get(token) if isinstance(value, dict) else None
+            region = CURRENCY_REGIONS.get(value) if isinstance(value, str) else None
+            if region in regions:
+                return region, value
+        return None, None
 
     def parse(text, region):
         try:
@@ -68,14 +92,21 @@ def compile(options):
         elif not _EIGHT_DIGITS.match(text):
             yield Violation("format", "must be 8 digits without country code or spaces", str(number.national_number))
 
-    def check_msisdn(text):
+    def check_msisdn(text, root):
         if _DIGITS.match(text) and not text.startswith("0"):
             number = parse("+" + text, None)
             if possible(number) and number.country_code in allowed_codes:
                 return
-            national = parse(text, default_region)
+            region, currency = payment_region(root)
+            national = parse(text, region or default_region)
             if possible(national) and national.country_code in allowed_codes and str(national.national_number) == text:
-                yield Violation("missing-country-code", "has no country code", e164_digits(national))
+                if region:
+                    detail = f"read as a {_REGION_NAMES.get(region, region)} number because the amount is in {currency}"
+                else:
+                    others = ", ".join(f"{phonenumbers.country_code_for_region(other)}… for {_REGION_NAMES.get(other, other)}"
+                                       for other in regions if other != default_region)
+                    detail = f"assuming a {_REGION_NAMES.get(default_region, default_region)} number" + (f"; use {others} numbers" if others else "")
+                yield Violation("missing-country-code", "has no country code", e164_digits(national), detail=detail, safe=region is not None)
                 return
             if possible(number):
                 yield Violation("foreign", f"is a +{number.country_code} number; this API takes {region_names} numbers")
@@ -90,13 +121,14 @@ def compile(options):
         else:
             yield Violation("format", "must be country code and number, digits only", e164_digits(number))
 
-    check_text = check_national if number_format == "national-no" else check_msisdn
-
     def check(value, context):
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
         if not isinstance(value, str):
             return
-        yield from check_text(value.strip())
+        if number_format == "national-no":
+            yield from check_national(value.strip())
+        else:
+            yield from check_msisdn(value.strip(), context.root)
 
     return check
