@@ -199,9 +199,15 @@ def _load_toml(config: Config, text: str) -> Optional[dict]:
         document = toml.loads(text)
     except toml.TOMLDecodeError as error:
         match = _TOML_ERROR_POSITION.search(str(error))
-        message = _TOML_ERROR_POSITION.sub("", str(error)).strip()
-        config.errors.append(InputError(config.path, f"invalid TOML: {message}", int(match.group(1)) if match else None,
-                                        int(match.group(2)) if match else None))
+        message = _TOML_ERROR_POSITION.sub("", str(error)).replace("(at end of document)", "").strip()
+        if match:
+            line, column = int(match.group(1)), int(match.group(2))
+        else:  # "at end of document"
+            from vipps_lint.positions import offset_position  # noqa: PLC0415
+
+            end = offset_position(text, len(text))
+            line, column = end.line, end.column
+        config.errors.append(InputError(config.path, f"invalid TOML: {message}", line, column))
         return None
     table = document.get("tool", {}).get("vipps-lint")
     if table is None:
