@@ -74,14 +74,18 @@ def rule_descriptor(rule) -> dict:
     return descriptor
 
 
-def _fixes(finding: Finding) -> list[dict]:
+def _fixes(finding: Finding, texts: dict) -> list[dict]:
+    """The fix as a SARIF replacement; `texts` caches each input's text for this report."""
     from vipps_lint.fixes import edit_for  # noqa: PLC0415
     from vipps_lint.positions import offset_position  # noqa: PLC0415
     from vipps_lint.sources import read_all_text  # noqa: PLC0415
 
-    if finding.fix is None or finding.request.source.path is None:
+    source = finding.request.source
+    if finding.fix is None or source.path is None:
         return []
-    text = read_all_text(finding.request.source)
+    if source.path not in texts:
+        texts[source.path] = read_all_text(source)
+    text = texts[source.path]
     edit = edit_for(finding, text) if isinstance(text, str) else None
     if edit is None:
         return []
@@ -96,7 +100,7 @@ def _fixes(finding: Finding) -> list[dict]:
     }]
 
 
-def result(finding: Finding, rule_index: dict[str, int]) -> dict:
+def result(finding: Finding, rule_index: dict[str, int], texts: dict) -> dict:
     from vipps_lint.baseline import fingerprint  # noqa: PLC0415
 
     position = finding.position
@@ -127,7 +131,7 @@ def result(finding: Finding, rule_index: dict[str, int]) -> dict:
     }
     if finding.rule in rule_index:
         entry["ruleIndex"] = rule_index[finding.rule]
-    fixes = _fixes(finding)
+    fixes = _fixes(finding, texts)
     if fixes:
         entry["fixes"] = fixes
     return entry
@@ -144,6 +148,7 @@ def _notification(error: InputError) -> dict:
 def sarif_log(report: Report, options) -> dict:
     rules = [options.rules[rule_id] for rule_id in sorted(options.rules)]
     rule_index = {rule.id: index for index, rule in enumerate(rules)}
+    texts: dict = {}
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -160,7 +165,8 @@ def sarif_log(report: Report, options) -> dict:
                 "executionSuccessful": not report.errors,
                 "toolExecutionNotifications": [_notification(error) for error in report.errors],
             }],
-            "results": [result(finding, rule_index) for finding in report.findings],
+            "results": [result(finding, rule_index, texts) for finding in report.findings],
+            "properties": {"baselinedFindings": report.baselined},
         }],
     }
 
