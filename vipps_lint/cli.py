@@ -43,11 +43,15 @@ def main() -> None:
     """
 
 
+def _report_formats() -> list[str]:
+    from vipps_lint.reporters import FORMATS  # noqa: PLC0415 - a dict, cheap to import
+
+    return list(FORMATS)
+
+
 def _output_file_options(function):
     """`--output-FORMAT FILE` for every report format: several reports from one run."""
-    from vipps_lint.reporters import FORMATS  # noqa: PLC0415 - a dict, cheap
-
-    for name in reversed(list(FORMATS)):
+    for name in reversed(_report_formats()):
         function = click.option(f"--output-{name}", f"output_{name}", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
                                 help=f"Also write the {name} report to FILE (any number of --output-FORMAT options).")(function)
     return function
@@ -70,12 +74,12 @@ def _configuration_options(function):
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @click.option("--endpoint", metavar='"METHOD /path"', help='Which API call bare bodies are for, e.g. "POST /ecomm/v2/payments" or "POST https://api.klarna.com/checkout/v3/orders". Without it, the call is inferred from the body where unambiguous.')
-@click.option("--format", "output_format", type=click.Choice(["text", "concise", "json", "sarif", "github", "junit"]), default="text", show_default=True, help="Report format.")
+@click.option("--format", "output_format", type=click.Choice(_report_formats()), default="text", show_default=True, help="Report format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, allow_dash=True), help="Write the report to FILE instead of standard output.")
 @click.option("--select", multiple=True, metavar="RULE", help="Only these rules (ids, prefixes like 'ecom', or globs like 'klarna-*'); repeat or comma-separate.")
 @click.option("--ignore", multiple=True, metavar="RULE", help="Skip these rules (same forms as --select).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None, help="Exit 1 when a finding is at least this severe (default: error).")
-@click.option("-q", "--quiet", is_flag=True, help="One line per finding, nothing else.")
+@click.option("-q", "--quiet", is_flag=True, help="One line per finding, nothing else (--format concise adds the summary line).")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False), metavar="DIR", help="Add the rules in DIR (YAML rule files) to the shipped ones.")
 @click.option("--input-format", type=click.Choice(["json", "har", "postman", "http", "curl", "ndjson", "openapi"]), help="Read every input as this format instead of detecting it.")
 @click.option("--postman-env", type=click.Path(dir_okay=False, exists=True), help="An exported Postman environment to resolve {{variables}} in collections.")

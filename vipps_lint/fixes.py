@@ -108,6 +108,8 @@ def _body_edits(request: Request, findings: list[Finding], file_text: str) -> tu
         try:
             body_text = json.loads(region)
         except ValueError:
+            body_text = None
+        if not isinstance(body_text, str):
             return [], [f"{label}: the body's JSON string could not be read back; not fixed"]
         offsets = _string_literal_map(region)
         to_file = lambda offset: start + offsets[offset]  # noqa: E731
