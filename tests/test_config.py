@@ -170,3 +170,26 @@ def test_config_command_shows_values_and_where_they_came_from(tmp_path):
     assert "# default (today)" in lines["as-of"]
     shown = json.loads(run_cli("config", "--format", "json", "--isolated", cwd=tmp_path).stdout)
     assert shown["file"] is None and shown["settings"]["fail-on"] == {"value": "error", "origin": "default"}
+
+
+def test_toml_lines_are_found_for_tables_inline_tables_quoted_and_dotted_keys():
+    from vipps_lint.config import _toml_key_line
+
+    text = textwrap.dedent("""\
+        [tool.black]
+        select = "not ours"
+
+        [tool."vipps-lint"]
+        'fail-on' = "error"
+        severity = {ecom-mobile-number = "error"}
+        endpoints."a/*.json" = "POST /ecomm/v2/payments"
+
+        [tool.vipps-lint.per-file-ignores]
+        "legacy/*.json" = ["ecom"]
+        """)
+    assert _toml_key_line(text, ["fail-on"]) == 5
+    assert _toml_key_line(text, ["severity", "ecom-mobile-number"]) == 6  # the inline table's line
+    assert _toml_key_line(text, ["endpoints"]) == 7
+    assert _toml_key_line(text, ["per-file-ignores"]) == 9
+    assert _toml_key_line(text, ["per-file-ignores", "legacy/*.json"]) == 10
+    assert _toml_key_line(text, ["select"]) == 4  # not in our table: our table's header, never [tool.black]

@@ -20,7 +20,7 @@ from vipps_lint.sources import ReadOptions, expand_paths, read_source
 
 @dataclass
 class Settings:
-    """What a run was asked to do (from the command line and, later, configuration)."""
+    """What a run was asked to do: the command line over the configuration file (config.py)."""
 
     paths: list[str] = field(default_factory=list)
     endpoint: Optional[str] = None  # for bare bodies
