@@ -23,7 +23,7 @@ def test_baseline_hides_known_findings_and_reports_new_ones(tmp_path):
     baseline = tmp_path / "vipps-lint-baseline.json"
     result = run_cli("check", "--write-baseline", str(baseline), "body.json", cwd=tmp_path)
     assert result.returncode == 1  # the run itself still reports
-    assert "Recorded 3 finding(s)" in result.stderr.decode()
+    assert "Recorded 3 findings in" in result.stderr.decode()
     data = json.loads(baseline.read_text())
     assert data["version"] == 1 and [entry["count"] for entry in data["findings"]] == [1, 1, 1]
     assert data["findings"] == sorted(data["findings"], key=lambda e: (e["file"], e["rule"], e["where"], e["fingerprint"]))

@@ -153,4 +153,4 @@ def test_requests_without_a_body_span_are_not_fixed_and_say_so(tmp_path, linter)
     findings = [f for f in linter.lint_request(request) if f.fix is not None]
     plan = plan_file(source, "{}", findings)
     assert plan.fixed == "{}" and plan.fixed_findings == []
-    assert plan.refused == ["request #3: 1 fixable problem(s) not fixed: this input format cannot be edited in place"]
+    assert plan.refused == ["request #3: 1 fixable problem not fixed: this input format cannot be edited in place"]

@@ -132,10 +132,7 @@ def check(paths, endpoint, output_format, output, select, ignore, fail_on, quiet
         if fixed:
             report = linter.run(settings.paths)  # what remains, read back from the fixed files
     if write_baseline:
-        from vipps_lint.baseline import write_baseline as record  # noqa: PLC0415
-
-        record(report, write_baseline)
-        click.echo(f"Recorded {len(report.findings)} finding(s) in {write_baseline}.", err=True)
+        _write_baseline_or_exit(report, write_baseline)
     if baseline_file:
         _apply_baseline_or_exit(report, baseline_file)
     for error in report.errors:
@@ -220,6 +217,18 @@ def _check_selectors_or_exit(linter, config, effective) -> None:
         sys.exit(EXIT_INCOMPLETE)
 
 
+def _write_baseline_or_exit(report, path) -> None:
+    from vipps_lint.baseline import write_baseline  # noqa: PLC0415
+    from vipps_lint.reporters.text import plural  # noqa: PLC0415
+
+    try:
+        write_baseline(report, path)
+    except OSError as error:
+        click.echo(f"{path}: cannot write the baseline: {error.strerror or error}", err=True)
+        sys.exit(EXIT_INCOMPLETE)
+    click.echo(f"Recorded {plural(len(report.findings), 'finding')} in {path}.", err=True)
+
+
 def _apply_baseline_or_exit(report, baseline_file) -> None:
     from vipps_lint.baseline import apply_baseline, load_baseline  # noqa: PLC0415
     from vipps_lint.models import InputError  # noqa: PLC0415
@@ -247,8 +256,9 @@ def _fix_plans(report):
 
 
 def _count_problems(plans) -> str:
-    problems = sum(len(plan.fixed_findings) for plan in plans)
-    return f"{problems} problem{'s' if problems != 1 else ''} in {len(plans)} file{'s' if len(plans) != 1 else ''}"
+    from vipps_lint.reporters.text import plural  # noqa: PLC0415
+
+    return f"{plural(sum(len(plan.fixed_findings) for plan in plans), 'problem')} in {plural(len(plans), 'file')}"
 
 
 def _show_fixes(report) -> int:

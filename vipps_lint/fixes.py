@@ -99,7 +99,9 @@ def _body_edits(request: Request, findings: list[Finding], file_text: str) -> tu
     embedding = request.meta.get("body_embedding", "raw")
     label = f"request #{request.index}" if request.method or request.url else "the body"
     if span is None:
-        return [], [f"{label}: {len(findings)} fixable problem(s) not fixed: this input format cannot be edited in place"]
+        from vipps_lint.reporters.text import plural  # noqa: PLC0415
+
+        return [], [f"{label}: {plural(len(findings), 'fixable problem')} not fixed: this input format cannot be edited in place"]
     start, end = span
     region = file_text[start:end]
     if embedding == "raw":

@@ -140,7 +140,7 @@ def render(report: Report, stream, options) -> None:
     console.print(Text(summary_line(report), style="bold" if report.findings or report.errors else "bold green"))
 
 
-def _plural(count: int, word: str) -> str:
+def plural(count: int, word: str) -> str:
     return f"{count} {word}" + ("" if count == 1 else "s")
 
 
@@ -166,18 +166,18 @@ def statistics_lines(report: Report, rules: dict) -> list[str]:
 
 
 def summary_line(report: Report) -> str:
-    scope = f"{_plural(report.requests, 'request')} in {_plural(report.files, 'file')}"
+    scope = f"{plural(report.requests, 'request')} in {plural(report.files, 'file')}"
     if report.skipped:
         scope += f", {report.skipped} for other APIs skipped"
     if report.findings:
-        counts = [_plural(report.count(level), level) for level in ("error", "warning") if report.count(level)]
+        counts = [plural(report.count(level), level) for level in ("error", "warning") if report.count(level)]
         if report.count("info"):
             counts.append(f"{report.count('info')} info")
         text = f"Found {', '.join(counts)} ({scope})."
     else:
         text = f"No problems found ({scope})."
     if report.baselined:
-        text += f" {_plural(report.baselined, 'known finding')} hidden by the baseline."
+        text += f" {plural(report.baselined, 'known finding')} hidden by the baseline."
     if report.errors:
-        text += f" {_plural(len(report.errors), 'input')} could not be read or parsed (listed on stderr)."
+        text += f" {plural(len(report.errors), 'input')} could not be read or parsed (listed on stderr)."
     return text
