@@ -156,3 +156,19 @@ def test_several_formats_from_one_run(tmp_path, shared_dir):
 def test_unwritable_output_is_exit_2(tmp_path):
     result = run_cli("check", "--output-sarif", str(tmp_path / "missing-dir" / "x.sarif"), str(GOOD_ECOM))
     assert result.returncode == 2 and "cannot write the sarif report" in result.stderr.decode()
+
+
+def test_every_format_is_written_through_write_report_to_the_stream_given():
+    """One function writes every report, so wrapping its stream (secret masking) covers all formats."""
+    import io
+
+    from vipps_lint.cli import write_report
+    from vipps_lint.pipeline import Linter, Settings
+    from vipps_lint.reporters import FORMATS, ReportOptions
+
+    linter = Linter(Settings())
+    report = linter.run([str(BAD_ECOM)])
+    for name in FORMATS:
+        stream = io.StringIO()
+        write_report(report, name, stream, ReportOptions(color=False, rules=linter.rules.rules))
+        assert "callbacks-for-payment-updates" in stream.getvalue(), name
