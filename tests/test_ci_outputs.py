@@ -129,7 +129,7 @@ def test_junit_is_read_back_by_junitparser(tmp_path):
 def test_concise_quiet_and_statistics():
     concise = run_cli("check", "--format", "concise", "fixtures/ecom/initiate-http-urls.json").stdout.decode().splitlines()
     assert len(concise) == 4 and concise[0].startswith("fixtures/ecom/initiate-http-urls.json:7:23: error[ecom-callback-https]")
-    assert concise[-1].startswith("Found 3 errors")
+    assert concise[-1] == "Found 3 errors (1 request in 1 file). 3 fixable with --fix (see them with --diff)."
     quiet = run_cli("check", "--quiet", "fixtures/ecom/initiate-http-urls.json").stdout.decode().splitlines()
     assert quiet == concise[:-1]  # --quiet: the same lines, no summary
     result = run_cli("check", "--statistics", "fixtures")

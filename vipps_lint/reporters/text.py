@@ -176,6 +176,9 @@ def summary_line(report: Report) -> str:
         text = f"Found {', '.join(counts)} ({scope})."
     else:
         text = f"No problems found ({scope})."
+    fixable = sum(1 for finding in report.findings if finding.fix is not None)
+    if fixable:
+        text += f" {fixable} fixable with --fix (see them with --diff)."
     if report.baselined:
         text += f" {plural(report.baselined, 'known finding')} hidden by the baseline."
     if report.errors:
