@@ -193,3 +193,16 @@ def test_toml_lines_are_found_for_tables_inline_tables_quoted_and_dotted_keys():
     assert _toml_key_line(text, ["per-file-ignores"]) == 9
     assert _toml_key_line(text, ["per-file-ignores", "legacy/*.json"]) == 10
     assert _toml_key_line(text, ["select"]) == 4  # not in our table: our table's header, never [tool.black]
+
+
+def test_rules_and_explain_know_the_configured_rule_directories(tmp_path):
+    rules = tmp_path / "team-rules"
+    rules.mkdir()
+    shutil.copy(FIXTURES.parent / "rules" / "klarna.yaml", rules / "copy.yaml")
+    text = (rules / "copy.yaml").read_text(encoding="utf-8").replace("id: klarna-", "id: team-klarna-")
+    (rules / "copy.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / ".vipps-lint.yaml").write_text("rules: [team-rules]\n", encoding="utf-8")
+    listed = run_cli("rules", cwd=tmp_path)
+    assert listed.returncode == 0 and "team-klarna-vipps-fee" in listed.stdout.decode()
+    explained = run_cli("explain", "team-klarna-vipps-fee", cwd=tmp_path)
+    assert explained.returncode == 0 and "fee" in explained.stdout.decode()

@@ -358,7 +358,10 @@ def show_config(select, ignore, fail_on, rule_dirs, config_file, isolated, exten
 def _load_rules_or_exit(rule_dirs):
     from vipps_lint.checks.rules import load_rules  # noqa: PLC0415
 
-    rules, errors = load_rules(list(rule_dirs))
+    # Without --rules, the configuration's rule directories count here too, so `explain`
+    # knows a team's own rules.
+    _config, effective = _configuration_or_exit(None, False, {"rules": list(rule_dirs)} if rule_dirs else {})
+    rules, errors = load_rules(effective["rules"][0])
     for error in errors:
         click.echo(str(error), err=True)
     return rules, errors
