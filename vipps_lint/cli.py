@@ -43,52 +43,254 @@ def main() -> None:
     """
 
 
+def _report_formats() -> list[str]:
+    from vipps_lint.reporters import FORMATS  # noqa: PLC0415 - a dict, cheap to import
+
+    return list(FORMATS)
+
+
+def _output_file_options(function):
+    """`--output-FORMAT FILE` for every report format: several reports from one run."""
+    for name in reversed(_report_formats()):
+        function = click.option(f"--output-{name}", f"output_{name}", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+                                help=f"Also write the {name} report to FILE (any number of --output-FORMAT options).")(function)
+    return function
+
+
+def _configuration_options(function):
+    """Options that choose or override the configuration (see config.py)."""
+    for option in reversed([
+        click.option("--config", "config_file", type=click.Path(dir_okay=False, exists=True), metavar="FILE",
+                     help="Read this configuration file ([tool.vipps-lint] in a .toml file, or YAML) instead of searching for one."),
+        click.option("--isolated", "--no-config", "isolated", is_flag=True, help="Ignore every configuration file."),
+        click.option("--extend-select", multiple=True, metavar="RULE", help="Add these rules to the selection (same forms as --select)."),
+        click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+                     help="Evaluate rules as of this date: a rule the API enforces only later is reported one severity lower, as 'enforced from DATE' (default: today)."),
+    ]):
+        function = option(function)
+    return function
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @click.option("--endpoint", metavar='"METHOD /path"', help='Which API call bare bodies are for, e.g. "POST /ecomm/v2/payments" or "POST https://api.klarna.com/checkout/v3/orders". Without it, the call is inferred from the body where unambiguous.')
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Report format.")
+@click.option("--format", "output_format", type=click.Choice(_report_formats()), default="text", show_default=True, help="Report format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, allow_dash=True), help="Write the report to FILE instead of standard output.")
 @click.option("--select", multiple=True, metavar="RULE", help="Only these rules (ids, prefixes like 'ecom', or globs like 'klarna-*'); repeat or comma-separate.")
 @click.option("--ignore", multiple=True, metavar="RULE", help="Skip these rules (same forms as --select).")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error", show_default=True, help="Exit 1 when a finding is at least this severe.")
-@click.option("-q", "--quiet", is_flag=True, help="One line per finding, nothing else.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None, help="Exit 1 when a finding is at least this severe (default: error).")
+@click.option("-q", "--quiet", is_flag=True, help="One line per finding, nothing else (--format concise adds the summary line).")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False), metavar="DIR", help="Add the rules in DIR (YAML rule files) to the shipped ones.")
 @click.option("--input-format", type=click.Choice(["json", "har", "postman", "http", "curl", "ndjson", "openapi"]), help="Read every input as this format instead of detecting it.")
 @click.option("--postman-env", type=click.Path(dir_okay=False, exists=True), help="An exported Postman environment to resolve {{variables}} in collections.")
 @click.option("--color/--no-color", default=None, help="Force colour on or off (default: on for terminals, off with NO_COLOR).")
-def check(paths, endpoint, output_format, output, select, ignore, fail_on, quiet, rule_dirs, input_format, postman_env, color):
+@_configuration_options
+@click.option("--statistics", is_flag=True, help="Show how many findings each rule has instead of each finding.")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), metavar="FILE", help="Hide (and do not fail on) the findings recorded in FILE by --write-baseline; report only new ones.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False, writable=True), metavar="FILE", help="Record this run's findings in FILE, to use with --baseline.")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes in place (https://, phone formats, Klarna fee 0); then report what remains.")
+@click.option("--diff", is_flag=True, help="Print the safe fixes as a unified diff instead of applying them; exit 1 if there is anything to fix.")
+@_output_file_options
+def check(paths, endpoint, output_format, output, select, ignore, fail_on, quiet, rule_dirs, input_format, postman_env, color,
+          config_file, isolated, extend_select, as_of, statistics, baseline_file, write_baseline, fix, diff, **report_files):
     """Lint request bodies and dumps in PATHS (files, directories, or - for stdin)."""
     from vipps_lint.pipeline import Linter, Settings, exit_status  # noqa: PLC0415 - start-up time
-    from vipps_lint.reporters import ReportOptions, reporter  # noqa: PLC0415
+    from vipps_lint.reporters import ReportOptions  # noqa: PLC0415
     from vipps_lint.routing import parse_endpoint  # noqa: PLC0415
     from vipps_lint.sources import ReadOptions  # noqa: PLC0415
 
     if endpoint is not None and parse_endpoint(endpoint) is None:
         raise click.BadParameter(f'{endpoint!r} is not "METHOD /path" or "METHOD https://host/path"', param_hint="--endpoint")
+    if (fix or diff) and "-" in paths:
+        raise click.BadParameter("standard input cannot be fixed in place; save it to a file first", param_hint="--fix/--diff")
+    command_line = _command_line_settings(select, ignore, extend_select, fail_on, rule_dirs, as_of)
+    config, effective = _configuration_or_exit(config_file, isolated, command_line)
+    value = {key: item[0] for key, item in effective.items()}
+    fail_on = value["fail-on"]
     settings = Settings(
         paths=list(paths),
         endpoint=endpoint,
-        select=_split_selectors(select),
-        ignore=_split_selectors(ignore),
-        rule_dirs=list(rule_dirs),
+        select=value["select"],
+        ignore=value["ignore"],
+        extend_select=value["extend-select"],
+        severities=value["severity"],
+        rule_dirs=value["rules"],
         fail_on=fail_on,
         read=ReadOptions(input_format=input_format, postman_env=postman_env),
+        per_file_ignores=value["per-file-ignores"],
+        endpoints=value["endpoints"],
+        config_dir=config.directory if config is not None else None,
+        as_of=value["as-of"],
     )
     linter = Linter(settings)
-    unknown = linter.rules.unknown_selectors(settings.select + settings.ignore)
-    if unknown:
-        raise click.BadParameter(f"no rule matches {', '.join(repr(s) for s in unknown)}; `vipps-lint rules` lists them", param_hint="--select/--ignore")
+    _check_selectors_or_exit(linter, config, effective)
     report = linter.run(settings.paths)
+    if diff:
+        sys.exit(_show_fixes(report))
+    if fix:
+        fixed = _apply_fixes(report)
+        if fixed:
+            report = linter.run(settings.paths)  # what remains, read back from the fixed files
+    if write_baseline:
+        _write_baseline_or_exit(report, write_baseline)
+    if baseline_file:
+        _apply_baseline_or_exit(report, baseline_file)
     for error in report.errors:
         click.echo(str(error), err=True)
-    options = ReportOptions(color=color, quiet=quiet, fail_on=fail_on)
-    render = reporter(output_format).render
+    options = ReportOptions(color=color, quiet=quiet, fail_on=fail_on, statistics=statistics, rules=linter.rules.rules)
     if output and output != "-":
-        with open(output, "w", encoding="utf-8", newline="\n") as stream:
-            render(report, stream, ReportOptions(color=False, quiet=quiet, fail_on=fail_on))
+        write_report_file(report, output_format, output, options)
     else:
-        render(report, sys.stdout, options)
+        write_report(report, output_format, sys.stdout, options)
+    for key, path in report_files.items():
+        if path:
+            write_report_file(report, key.removeprefix("output_"), path, options)
     sys.exit(exit_status(report, fail_on))
+
+
+def write_report(report, output_format, stream, options) -> None:
+    """Every report, in every format, is written here (one place to wrap the stream)."""
+    from vipps_lint.reporters import reporter  # noqa: PLC0415
+
+    if output_format == "concise":
+        import dataclasses  # noqa: PLC0415
+
+        options = dataclasses.replace(options, concise=True)
+    reporter(output_format).render(report, stream, options)
+
+
+def write_report_file(report, output_format, path, options) -> None:
+    import dataclasses  # noqa: PLC0415
+
+    try:
+        with open(path, "w", encoding="utf-8", newline="\n") as stream:
+            write_report(report, output_format, stream, dataclasses.replace(options, color=False))
+    except OSError as error:
+        click.echo(f"{path}: cannot write the {output_format} report: {error.strerror or error}", err=True)
+        sys.exit(EXIT_INCOMPLETE)
+
+
+def _command_line_settings(select, ignore, extend_select, fail_on, rule_dirs, as_of) -> dict:
+    """The configuration keys the command line sets (it overrides the configuration file)."""
+    given = {}
+    for key, values in (("select", select), ("ignore", ignore), ("extend-select", extend_select)):
+        if values:
+            given[key] = _split_selectors(values)
+    if fail_on is not None:
+        given["fail-on"] = fail_on
+    if rule_dirs:
+        given["rules"] = list(rule_dirs)
+    if as_of is not None:
+        given["as-of"] = as_of.date()
+    return given
+
+
+def _configuration_or_exit(config_file, isolated, command_line):
+    """(the configuration file read, or None; every key's effective value and origin)."""
+    from vipps_lint.config import Config, effective, find_config, load_config  # noqa: PLC0415
+
+    path = None if isolated else (config_file or find_config())
+    config = load_config(path) if path else None
+    if config is not None and config.errors:
+        for error in config.errors:
+            click.echo(str(error), err=True)
+        sys.exit(EXIT_INCOMPLETE)
+    return config, effective(config or Config(), command_line)
+
+
+def _check_selectors_or_exit(linter, config, effective) -> None:
+    """Every rule selector names a rule: a typo must not silently select nothing."""
+    problems = []
+    for key in ("select", "ignore", "extend-select", "severity", "per-file-ignores"):
+        value, origin = effective[key]
+        selectors = list(value) if not isinstance(value, dict) or key == "severity" else [s for items in value.values() for s in items]
+        unknown = linter.rules.unknown_selectors(selectors)
+        if not unknown:
+            continue
+        names = ", ".join(repr(selector) for selector in unknown)
+        if origin == "command line":
+            raise click.BadParameter(f"no rule matches {names}; `vipps-lint rules` lists them", param_hint=f"--{key}")
+        problems.append(config.error_at(key, f"{key}: no rule matches {names}; `vipps-lint rules` lists them"))
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        sys.exit(EXIT_INCOMPLETE)
+
+
+def _write_baseline_or_exit(report, path) -> None:
+    from vipps_lint.baseline import write_baseline  # noqa: PLC0415
+    from vipps_lint.reporters.text import plural  # noqa: PLC0415
+
+    try:
+        write_baseline(report, path)
+    except OSError as error:
+        click.echo(f"{path}: cannot write the baseline: {error.strerror or error}", err=True)
+        sys.exit(EXIT_INCOMPLETE)
+    click.echo(f"Recorded {plural(len(report.findings), 'finding')} in {path}.", err=True)
+
+
+def _apply_baseline_or_exit(report, baseline_file) -> None:
+    from vipps_lint.baseline import apply_baseline, load_baseline  # noqa: PLC0415
+    from vipps_lint.models import InputError  # noqa: PLC0415
+
+    accepted = load_baseline(baseline_file)
+    if isinstance(accepted, InputError):
+        click.echo(str(accepted), err=True)
+        sys.exit(EXIT_INCOMPLETE)
+    apply_baseline(report, accepted, baseline_file)
+
+
+def _fix_plans(report):
+    from vipps_lint.fixes import plan_fixes  # noqa: PLC0415
+    from vipps_lint.models import InputError  # noqa: PLC0415
+
+    plans = []
+    for plan in plan_fixes(report.findings, report.errors):
+        if isinstance(plan, InputError):
+            click.echo(str(plan), err=True)
+            continue
+        for reason in plan.refused:
+            click.echo(f"{plan.source.display}: {reason}", err=True)
+        plans.append(plan)
+    return [plan for plan in plans if plan.fixed_findings]
+
+
+def _count_problems(plans) -> str:
+    from vipps_lint.reporters.text import plural  # noqa: PLC0415
+
+    return f"{plural(sum(len(plan.fixed_findings) for plan in plans), 'problem')} in {plural(len(plans), 'file')}"
+
+
+def _show_fixes(report) -> int:
+    """--diff: print what --fix would change; exit 1 if anything (2 if an input was unreadable)."""
+    from vipps_lint.fixes import unified_diff  # noqa: PLC0415
+
+    for error in report.errors:
+        click.echo(str(error), err=True)
+    plans = _fix_plans(report)
+    for plan in plans:
+        click.echo(unified_diff(plan), nl=False)
+    click.echo(f"Would fix {_count_problems(plans)}." if plans else "No fixes available.", err=True)
+    if report.errors:
+        return EXIT_INCOMPLETE
+    return EXIT_FINDINGS if plans else EXIT_CLEAN
+
+
+def _apply_fixes(report) -> bool:
+    """--fix: write the fixed files; True when any file changed."""
+    from vipps_lint.fixes import write_atomically  # noqa: PLC0415
+
+    plans = _fix_plans(report)
+    written = []
+    for plan in plans:
+        try:
+            write_atomically(plan.source.path, plan.fixed)
+        except OSError as error:
+            click.echo(f"{plan.source.display}: cannot write the fixed file: {error.strerror or error}", err=True)
+            continue
+        written.append(plan)
+    click.echo(f"Fixed {_count_problems(written)}." if written else "No fixes applied.", err=True)
+    return bool(written)
 
 
 @main.command(name="rules")
@@ -129,10 +331,37 @@ def explain(rule_id, rule_dirs):
     sys.exit(EXIT_INCOMPLETE if errors else EXIT_CLEAN)
 
 
+@main.command(name="config")
+@click.option("--select", multiple=True, metavar="RULE", help="As for check.")
+@click.option("--ignore", multiple=True, metavar="RULE", help="As for check.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None, help="As for check.")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False), metavar="DIR", help="As for check.")
+@_configuration_options
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def show_config(select, ignore, fail_on, rule_dirs, config_file, isolated, extend_select, as_of, output_format):
+    """Print the effective configuration and where each value comes from."""
+    import json  # noqa: PLC0415
+
+    command_line = _command_line_settings(select, ignore, extend_select, fail_on, rule_dirs, as_of)
+    config, effective = _configuration_or_exit(config_file, isolated, command_line)
+    shown = {key: (value.isoformat() if hasattr(value, "isoformat") else value) for key, (value, _origin) in effective.items()}
+    if output_format == "json":
+        click.echo(json.dumps({"file": config.path if config else None,
+                               "settings": {key: {"value": shown[key], "origin": origin} for key, (_v, origin) in effective.items()}}, indent=2))
+        return
+    click.echo(f"# configuration file: {config.path if config else 'none (defaults; see README: Configuration)'}")
+    width = max(len(key) for key in effective)
+    for key, (_value, origin) in effective.items():
+        click.echo(f"{key:<{width}} = {json.dumps(shown[key], ensure_ascii=False)}  # {origin}")
+
+
 def _load_rules_or_exit(rule_dirs):
     from vipps_lint.checks.rules import load_rules  # noqa: PLC0415
 
-    rules, errors = load_rules(list(rule_dirs))
+    # Without --rules, the configuration's rule directories count here too, so `explain`
+    # knows a team's own rules.
+    _config, effective = _configuration_or_exit(None, False, {"rules": list(rule_dirs)} if rule_dirs else {})
+    rules, errors = load_rules(effective["rules"][0])
     for error in errors:
         click.echo(str(error), err=True)
     return rules, errors

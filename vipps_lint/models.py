@@ -195,6 +195,10 @@ class Report:
     skipped: int = 0
     # Requests whose operation was inferred from the body's shape ("routed by shape").
     inferred: int = 0
+    # The files linted, in order (reporters that list every file, like JUnit, need them).
+    file_names: list[str] = field(default_factory=list)
+    # Findings hidden because the baseline (--baseline) accepts them.
+    baselined: int = 0
 
     def count(self, severity: str) -> int:
         return sum(1 for finding in self.findings if finding.severity == severity)

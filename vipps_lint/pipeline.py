@@ -7,6 +7,7 @@ inputs through it and collects a `Report` that any reporter can print.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Iterator, Optional
 
 from vipps_lint.checks import DEFERS_TO_DECLARATIVE
@@ -19,7 +20,7 @@ from vipps_lint.sources import ReadOptions, expand_paths, read_source
 
 @dataclass
 class Settings:
-    """What a run was asked to do (from the command line and, later, configuration)."""
+    """What a run was asked to do: the command line over the configuration file (config.py)."""
 
     paths: list[str] = field(default_factory=list)
     endpoint: Optional[str] = None  # for bare bodies
@@ -30,6 +31,13 @@ class Settings:
     rule_dirs: list[str] = field(default_factory=list)
     fail_on: str = "error"
     read: ReadOptions = field(default_factory=ReadOptions)
+    # From configuration: glob → rules skipped there; glob → the call bare bodies there are for
+    # (globs relative to config_dir, see config.py).
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    endpoints: dict[str, str] = field(default_factory=dict)
+    config_dir: Optional[str] = None
+    # Rules whose `since` is after this date are reported one severity lower (None: today).
+    as_of: Optional[date] = None
 
 
 class Linter:
@@ -40,6 +48,8 @@ class Linter:
         self.rules.configure(settings.select, settings.ignore, settings.extend_select, settings.severities)
         self.router = Router.load()
         self.code_checks = self._create_code_checks()
+        self.as_of = settings.as_of or date.today()
+        self.not_yet_enforced = _not_yet_enforced(self.rules.rules, self.as_of)
 
     def _create_code_checks(self) -> list[tuple[str, object]]:
         import importlib
@@ -53,9 +63,9 @@ class Linter:
                 checks.append((name, checker))
         return checks
 
-    def routing_problems(self, request: Request) -> tuple[bool, list[Problem]]:
+    def routing_problems(self, request: Request, endpoint: Optional[str] = None) -> tuple[bool, list[Problem]]:
         """Route the request; (whether to lint it at all, the problems routing found)."""
-        outcome = route(request, self.router, self.settings.endpoint)
+        outcome = route(request, self.router, endpoint or self.settings.endpoint)
         if outcome.kind == "unrelated":
             return False, []
         if outcome.kind == "unknown-path":
@@ -70,9 +80,12 @@ class Linter:
                                   pointer="", hint='Pass --endpoint "POST /ecomm/v2/payments" (or the call it is for)')]
         return True, []
 
-    def lint_request(self, request: Request) -> Optional[list[Finding]]:
-        """Findings for one request, or None when it is for an API we do not lint."""
-        lint, problems = self.routing_problems(request)
+    def lint_request(self, request: Request, endpoint: Optional[str] = None, ignored: frozenset = frozenset()) -> Optional[list[Finding]]:
+        """Findings for one request, or None when it is for an API we do not lint.
+
+        `endpoint` and `ignored` (rule ids) are what the configuration says for its file.
+        """
+        lint, problems = self.routing_problems(request, endpoint)
         if not lint:
             return None
         declarative = list(self.rules.check_declarative(request))
@@ -83,16 +96,38 @@ class Linter:
                 if name in DEFERS_TO_DECLARATIVE and problem.pointer in claimed:
                     continue
                 problems.append(problem)
-        findings = [finding for problem in problems if (finding := self.rules.finding(problem, request)) is not None]
+        findings = [finding for problem in problems
+                    if problem.rule not in ignored and (finding := self.rules.finding(problem, request)) is not None]
+        for finding in findings:
+            since = self.not_yet_enforced.get(finding.rule)
+            if since is not None:
+                _report_as_announced(finding, since, self.as_of)
         findings.sort(key=_position_key)
         return findings
 
-    def lint_source(self, items) -> Iterator:
+    def file_settings(self, file: str) -> tuple[Optional[str], frozenset]:
+        """The endpoint for bare bodies and the rule ids ignored in one input file."""
+        if not (self.settings.per_file_ignores or self.settings.endpoints) or file == "-":
+            return None, frozenset()
+        from vipps_lint.checks.engine import selector_matches  # noqa: PLC0415
+        from vipps_lint.config import path_matches  # noqa: PLC0415
+
+        directory = self.settings.config_dir or "."
+        # --endpoint on the command line wins over the configuration's per-glob endpoints.
+        endpoint = None if self.settings.endpoint else next(
+            (endpoint for glob, endpoint in self.settings.endpoints.items() if path_matches(glob, file, directory)), None)
+        selectors = [selector for glob, selectors in self.settings.per_file_ignores.items()
+                     if path_matches(glob, file, directory) for selector in selectors]
+        ignored = frozenset(rule_id for rule_id in self.rules.rules
+                            if any(selector_matches(selector, rule_id, self.rules.rules) for selector in selectors))
+        return endpoint, ignored
+
+    def lint_source(self, items, endpoint: Optional[str] = None, ignored: frozenset = frozenset()) -> Iterator:
         for item in items:
             if isinstance(item, InputError):
                 yield item
             else:
-                yield item, self.lint_request(item)
+                yield item, self.lint_request(item, endpoint, ignored)
 
     def run(self, paths: list[str]) -> Report:
         report = Report()
@@ -102,7 +137,9 @@ class Linter:
                 report.errors.append(source)
                 continue
             report.files += 1
-            for item in self.lint_source(read_source(source, self.settings.read)):
+            report.file_names.append(source.display)
+            endpoint, ignored = self.file_settings(source.display)
+            for item in self.lint_source(read_source(source, self.settings.read), endpoint, ignored):
                 if isinstance(item, InputError):
                     report.errors.append(item)
                     continue
@@ -115,6 +152,29 @@ class Linter:
                     report.inferred += 1
                 report.findings.extend(findings)
         return report
+
+
+_LOWER = {"error": "warning", "warning": "info", "info": "info"}
+
+
+def _not_yet_enforced(rules: dict, as_of: date) -> dict[str, str]:
+    """Rule id → its `since` date, for rules the API starts to enforce after `as_of`."""
+    found = {}
+    for rule_id, rule in rules.items():
+        if rule.since:
+            try:
+                since = date.fromisoformat(rule.since)
+            except ValueError:
+                continue
+            if since > as_of:
+                found[rule_id] = rule.since
+    return found
+
+
+def _report_as_announced(finding: Finding, since: str, as_of: date) -> None:
+    """An announced change: one severity lower until it is enforced, and the message says so."""
+    finding.severity = _LOWER[finding.severity]
+    finding.message += f" (enforced from {since}; a {finding.severity} until then, checking as of {as_of.isoformat()})"
 
 
 def _position_key(finding: Finding):

@@ -32,11 +32,29 @@ def pointer_from_parts(parts) -> str:
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in parts)
 
 
+_MISSING = object()
+
+
+def resolve_pointer(document, pointer: str, default=_MISSING):
+    """The value at an RFC 6901 pointer in parsed JSON; `default` (or KeyError) if absent."""
+    value = document
+    for token in pointer_tokens(pointer):
+        if isinstance(value, dict) and token in value:
+            value = value[token]
+        elif isinstance(value, list) and token.isdigit() and int(token) < len(value):
+            value = value[int(token)]
+        elif default is _MISSING:
+            raise KeyError(pointer)
+        else:
+            return default
+    return value
+
+
 def _skip_ws(text: str, offset: int) -> int:
     return _WHITESPACE.match(text, offset).end()
 
 
-def _skip_value(text: str, offset: int) -> int:
+def skip_value(text: str, offset: int) -> int:
     """Offset just past the JSON value that starts at `offset`."""
     char = text[offset]
     if char == '"':
@@ -80,7 +98,7 @@ def pointer_offset(text: str, pointer: str, start: int = 0) -> Optional[int]:
                     offset = _skip_ws(text, offset + 1)  # past ':'
                     if key == token:
                         found = offset
-                    offset = _skip_ws(text, _skip_value(text, offset))
+                    offset = _skip_ws(text, skip_value(text, offset))
                     if text[offset] == ",":
                         offset = _skip_ws(text, offset + 1)
                 if found is None:
@@ -94,7 +112,7 @@ def pointer_offset(text: str, pointer: str, start: int = 0) -> Optional[int]:
                 for _ in range(wanted):
                     if text[offset] == "]":
                         return None
-                    offset = _skip_ws(text, _skip_value(text, offset))
+                    offset = _skip_ws(text, skip_value(text, offset))
                     if text[offset] == ",":
                         offset = _skip_ws(text, offset + 1)
                 if text[offset] == "]":

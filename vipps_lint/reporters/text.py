@@ -3,8 +3,13 @@
 Each finding starts with `file:line:col:` so terminals and editors make it a link, then
 the severity, rule id and message; a code frame of the offending line with the value
 underlined; where the value is (JSON Pointer) and which request it belongs to; the hint.
-Colour only on a terminal, never when NO_COLOR is set. `--quiet` prints one line per
-finding and nothing else.
+Colour only on a terminal, never when NO_COLOR is set.
+
+Shorter variants: `--format concise` prints one line per finding (`file:line:col:
+severity[rule] message`) and the summary; `--quiet` prints the same lines and nothing else
+(no summary: for scripts and editors). `--statistics` prints a count per rule instead of
+each finding (like `ruff --statistics`): count, rule, severity, `[*]` when `--fix` can fix
+them, and the rule's title.
 """
 
 from __future__ import annotations
@@ -95,6 +100,12 @@ def render(report: Report, stream, options) -> None:
         for finding in report.findings:
             console.print(Text(concise_line(finding)))
         return
+    if options.statistics or options.concise:
+        lines = statistics_lines(report, options.rules) if options.statistics else [concise_line(finding) for finding in report.findings]
+        for line in lines:
+            console.print(Text(line))
+        console.print(Text(summary_line(report), style="bold" if report.findings or report.errors else "bold green"))
+        return
     for finding in report.findings:
         severity_style = _STYLES[finding.severity]
         console.print(
@@ -129,21 +140,47 @@ def render(report: Report, stream, options) -> None:
     console.print(Text(summary_line(report), style="bold" if report.findings or report.errors else "bold green"))
 
 
-def _plural(count: int, word: str) -> str:
+def plural(count: int, word: str) -> str:
     return f"{count} {word}" + ("" if count == 1 else "s")
 
 
+def statistics_lines(report: Report, rules: dict) -> list[str]:
+    """One line per rule that found something, most frequent first."""
+    counts: dict[str, int] = {}
+    severities: dict[str, str] = {}
+    fixable: dict[str, bool] = {}
+    for finding in report.findings:
+        counts[finding.rule] = counts.get(finding.rule, 0) + 1
+        severities.setdefault(finding.rule, finding.severity)
+        fixable[finding.rule] = fixable.get(finding.rule, False) or finding.fix is not None
+    ordered = sorted(counts, key=lambda rule_id: (-counts[rule_id], rule_id))
+    count_width = max((len(str(count)) for count in counts.values()), default=1)
+    rule_width = max((len(rule_id) for rule_id in counts), default=0)
+    lines = []
+    for rule_id in ordered:
+        rule = rules.get(rule_id)
+        title = rule.title if rule is not None else ""
+        marker = "[*]" if fixable[rule_id] else "   "
+        lines.append(f"{counts[rule_id]:>{count_width}}  {rule_id:<{rule_width}}  {severities[rule_id]:<7}  {marker} {title}".rstrip())
+    return lines
+
+
 def summary_line(report: Report) -> str:
-    scope = f"{_plural(report.requests, 'request')} in {_plural(report.files, 'file')}"
+    scope = f"{plural(report.requests, 'request')} in {plural(report.files, 'file')}"
     if report.skipped:
         scope += f", {report.skipped} for other APIs skipped"
     if report.findings:
-        counts = [_plural(report.count(level), level) for level in ("error", "warning") if report.count(level)]
+        counts = [plural(report.count(level), level) for level in ("error", "warning") if report.count(level)]
         if report.count("info"):
             counts.append(f"{report.count('info')} info")
         text = f"Found {', '.join(counts)} ({scope})."
     else:
         text = f"No problems found ({scope})."
+    fixable = sum(1 for finding in report.findings if finding.fix is not None)
+    if fixable:
+        text += f" {fixable} fixable with --fix (see them with --diff)."
+    if report.baselined:
+        text += f" {plural(report.baselined, 'known finding')} hidden by the baseline."
     if report.errors:
-        text += f" {_plural(len(report.errors), 'input')} could not be read or parsed (listed on stderr)."
+        text += f" {plural(len(report.errors), 'input')} could not be read or parsed (listed on stderr)."
     return text

@@ -55,7 +55,8 @@ def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, In
         return
     if source.path is not None and len(text) < 65536:
         source.text = text  # small: keep it for code frames instead of reading the file again
-    yield Request(source=source, index=0, body=body, locator=JsonTextLocator(text), position=_first_position(text))
+    yield Request(source=source, index=0, body=body, locator=JsonTextLocator(text), position=_first_position(text),
+                  meta={"body_span": (0, len(text)), "body_embedding": "raw"})
 
 
 def _first_position(text: str):

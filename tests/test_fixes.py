@@ -1,0 +1,156 @@
+"""--fix and --diff through the real CLI, and the fix engine on every body embedding."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+
+import pytest
+
+from conftest import FIXTURES, run_cli
+from vipps_lint.models import InputError, Request, SourceFile
+
+BAD_ECOM = FIXTURES / "ecom" / "initiate-http-urls.json"
+GOOD_ECOM = FIXTURES / "ecom" / "initiate-good.json"
+KLARNA = FIXTURES / "klarna" / "order-vipps-fee.json"
+EPAYMENT = FIXTURES / "epayment" / "create-bad-phone-and-return.json"
+UNREACHABLE = FIXTURES / "ecom" / "initiate-unreachable-callback.json"
+
+
+@pytest.fixture(scope="module")
+def linter():
+    from vipps_lint.pipeline import Linter, Settings
+
+    return Linter(Settings())
+
+
+def test_diff_shows_every_fix_and_writes_nothing(tmp_path):
+    for fixture in (BAD_ECOM, KLARNA, EPAYMENT):
+        shutil.copy(fixture, tmp_path / fixture.name)
+    before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+    result = run_cli("check", "--diff", ".", cwd=tmp_path)
+    assert result.returncode == 1
+    diff = result.stdout.decode()
+    assert '-    "callbackPrefix": "http://example.com/vipps/callbacks-for-payment-updates",' in diff
+    assert '+    "callbackPrefix": "https://example.com/vipps/callbacks-for-payment-updates",' in diff
+    assert '+    "phoneNumber": "4791234567"' in diff  # ePayment: MSISDN
+    assert '+  "returnUrl": "https://example.com/vipps/return?order=acme-shop-123-order129",' in diff
+    assert '+      "fee": 0,' in diff and '+      "redirect_url": "https://example.com/vipps/start",' in diff  # Klarna
+    assert "--- a/./create-bad-phone-and-return.json" in diff or "--- a/create-bad-phone-and-return.json" in diff
+    assert "Would fix 7 problems in 3 files." in result.stderr.decode()
+    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == before
+    clean = run_cli("check", "--diff", str(GOOD_ECOM))
+    assert clean.returncode == 0 and clean.stdout == b"" and "No fixes available." in clean.stderr.decode()
+
+
+def test_fix_changes_only_the_values_keeps_bytes_bom_crlf_and_mode_and_is_idempotent(tmp_path):
+    original = BAD_ECOM.read_text(encoding="utf-8").replace("\n", "\r\n").replace("  ", "\t")
+    target = tmp_path / "body.json"
+    target.write_bytes(b"\xef\xbb\xbf" + original.encode("utf-8"))
+    os.chmod(target, 0o640)
+    result = run_cli("check", "--fix", str(target))
+    assert result.returncode == 0, result.stdout.decode() + result.stderr.decode()  # nothing remains
+    assert "Fixed 3 problems in 1 file." in result.stderr.decode()
+    assert "No problems found" in result.stdout.decode()
+    fixed = target.read_bytes()
+    assert fixed == b"\xef\xbb\xbf" + original.replace('"http://', '"https://').encode("utf-8")
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o640
+    assert [name for name in os.listdir(tmp_path)] == ["body.json"]  # no temporary file left behind
+    again = run_cli("check", "--fix", str(target))
+    assert again.returncode == 0 and "No fixes applied." in again.stderr.decode()
+    assert target.read_bytes() == fixed
+
+
+def test_exit_status_after_fix_reflects_what_remains(tmp_path):
+    shutil.copy(UNREACHABLE, tmp_path / "unreachable.json")  # localhost/private callbacks: never auto-fixed
+    shutil.copy(EPAYMENT, tmp_path / "epayment.json")
+    result = run_cli("check", "--fix", "--format", "json", ".", cwd=tmp_path)
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert {(f["file"], f["rule"]) for f in report["findings"]} == {("./unreachable.json", "ecom-callback-https")}
+    assert all(f["fix"] is None for f in report["findings"])
+    assert "Fixed 2 problems in 1 file." in result.stderr.decode()
+    assert json.loads((tmp_path / "epayment.json").read_text())["customer"]["phoneNumber"] == "4791234567"
+    assert (tmp_path / "unreachable.json").read_bytes() == UNREACHABLE.read_bytes()
+
+
+def test_fix_refuses_stdin_and_files_that_do_not_parse(tmp_path):
+    result = run_cli("check", "--fix", "-", input=BAD_ECOM.read_text())
+    assert result.returncode == 2 and "standard input cannot be fixed in place" in result.stderr.decode()
+    from vipps_lint.fixes import plan_fixes
+
+    source = SourceFile("dump.ndjson", str(tmp_path / "dump.ndjson"))
+    (tmp_path / "dump.ndjson").write_text("{}\n", encoding="utf-8")
+    finding = _finding_with_fix(source)
+    plans = plan_fixes([finding], [InputError("dump.ndjson", "invalid JSON", 2, 1)])
+    assert isinstance(plans[0], InputError) and "could not be parsed" in plans[0].message
+
+
+def _finding_with_fix(source):
+    from vipps_lint.models import Finding, Fix
+
+    request = Request(source=source, index=0, body={"a": "http://x.example"}, meta={"body_span": (0, 2), "body_embedding": "raw"})
+    return Finding("ecom-callback-https", "error", "m", request, pointer="/a", fix=Fix("https://x.example", "set a"))
+
+
+def _embedded_request(source, text, body_text, literal, index, embedding):
+    start = text.index(literal)
+    return Request(source=source, index=index, method="POST", url="https://api.vipps.no/ecomm/v2/payments", body=json.loads(body_text),
+                   meta={"body_span": (start, start + len(literal)), "body_embedding": embedding})
+
+
+def test_fix_edits_raw_and_json_string_bodies_in_a_larger_file(tmp_path, linter):
+    """The agreed reader interface: NDJSON/.http bodies ("raw") and HAR postData.text ("json-string")."""
+    from vipps_lint.fixes import plan_file
+
+    raw_body = '{"customerInfo": {"mobileNumber": "+47 91 23 45 67"}, "merchantInfo": {"callbackPrefix": "http://shop.example.com/cb"}}'
+    # In the string literal: an escaped slash and a \u escape that must survive untouched.
+    string_body = '{"merchantInfo":{"callbackPrefix":"http:\\/\\/shop.example.com\\/cb","fallBack":"https:\\/\\/shop.example.com\\/\\u00e6"},' \
+                  '"customerInfo":{"mobileNumber":"004791234567"}}'
+    literal = json.dumps(string_body)  # what a HAR file holds: the body as a JSON string
+    literal = literal.replace("\\\\/", "\\/")  # keep '\/' as written by some HAR exporters
+    text = '{"request": ' + raw_body + '}\r\n{"request": {"postData": {"text": ' + literal + '}}}\r\n'
+    decoded = json.loads(literal)
+    source = SourceFile("dump.ndjson", str(tmp_path / "dump.ndjson"))
+    requests = [_embedded_request(source, text, raw_body, raw_body, 0, "raw"),
+                _embedded_request(source, text, decoded, literal, 1, "json-string")]
+    findings = [f for request in requests for f in linter.lint_request(request) if f.fix is not None]
+    assert {(f.request.index, f.pointer) for f in findings} == {
+        (0, "/customerInfo/mobileNumber"), (0, "/merchantInfo/callbackPrefix"), (1, "/customerInfo/mobileNumber"), (1, "/merchantInfo/callbackPrefix")}
+    plan = plan_file(source, text, findings)
+    assert plan.refused == []
+    expected = ('{"request": ' + raw_body.replace('"+47 91 23 45 67"', '"91234567"').replace("http://", "https://") + '}\r\n'
+                + '{"request": {"postData": {"text": ' + literal.replace('\\"004791234567\\"', '\\"91234567\\"').replace("http:\\/\\/shop.example.com\\/cb", "https://shop.example.com/cb") + '}}}\r\n')
+    assert plan.fixed == expected
+    second = [f for request in _reparsed(source, plan.fixed, requests) for f in linter.lint_request(request) if f.fix is not None]
+    assert second == []  # idempotent: nothing left to fix
+
+
+def _reparsed(source, text, old_requests):
+    """The same requests read back from the fixed text (spans found again)."""
+    lines = text.split("\r\n")
+    raw = json.loads(lines[0])["request"]
+    raw_text = lines[0][len('{"request": '):-1]
+    start = lines[1].index('"text": ') + len('"text": ')
+    literal = lines[1][start:-3]
+    offset = len(lines[0]) + 2
+    return [
+        Request(source=source, index=0, method="POST", url=old_requests[0].url, body=raw,
+                meta={"body_span": (12, 12 + len(raw_text)), "body_embedding": "raw"}),
+        Request(source=source, index=1, method="POST", url=old_requests[1].url, body=json.loads(json.loads(literal)),
+                meta={"body_span": (offset + start, offset + start + len(literal)), "body_embedding": "json-string"}),
+    ]
+
+
+def test_requests_without_a_body_span_are_not_fixed_and_say_so(tmp_path, linter):
+    from vipps_lint.fixes import plan_file
+
+    source = SourceFile("collection.json", str(tmp_path / "collection.json"))
+    request = Request(source=source, index=3, method="POST", url="https://api.vipps.no/ecomm/v2/payments",
+                      body={"merchantInfo": {"callbackPrefix": "http://shop.example.com/cb"}})
+    findings = [f for f in linter.lint_request(request) if f.fix is not None]
+    plan = plan_file(source, "{}", findings)
+    assert plan.fixed == "{}" and plan.fixed_findings == []
+    assert plan.refused == ["request #3: 1 fixable problem not fixed: this input format cannot be edited in place"]

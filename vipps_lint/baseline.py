@@ -1,0 +1,123 @@
+"""Baselines: adopt vipps-lint on a code base with known findings, fail only on new ones.
+
+`--write-baseline FILE` records the findings of a run; `--baseline FILE` hides findings that
+the baseline holds and reports (and fails on) the rest.
+
+A finding's fingerprint is what stays the same when unrelated things change:
+
+    rule + file + request identity + where in the request + a hash of the offending value
+
+The request identity is its method, URL path and name (never its index, so reordering the
+requests in a dump does not matter); the place is the JSON Pointer (or header name); no line
+numbers. Editing the offending value makes it a new finding, as it should. Paths are stored
+relative to the baseline file's directory, so the baseline works from any working directory.
+
+The file is JSON, versioned and sorted (so it diffs well in review), with a count per
+fingerprint: two identical findings need two baseline entries, and a third is new.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections import Counter
+from typing import Optional, Union
+from urllib.parse import urlsplit
+
+from vipps_lint.models import Finding, InputError, Report
+from vipps_lint.positions import resolve_pointer
+
+BASELINE_VERSION = 1
+
+
+def _relative_path(file: str, root: Optional[str]) -> str:
+    if file == "-":
+        return "-"
+    path = os.path.relpath(os.path.abspath(file), os.path.abspath(root or os.curdir))
+    return path.replace(os.sep, "/")
+
+
+def _offending_value(finding: Finding):
+    request = finding.request
+    if finding.part == "header":
+        return request.header(finding.header or "")
+    if finding.part == "url":
+        return request.url
+    if finding.part == "response":
+        body = request.response.body if request.response is not None else None
+        return resolve_pointer(body, finding.pointer or "", None) if body is not None else None
+    if not request.has_body:
+        return None
+    return resolve_pointer(request.body, finding.pointer or "", None)
+
+
+def fingerprint(finding: Finding, root: Optional[str] = None) -> str:
+    """A stable id for a finding (hex); `root` is the directory paths are relative to."""
+    request = finding.request
+    url_path = urlsplit(request.url).path if request.url and "://" in request.url else (request.url or "")
+    value = json.dumps(_offending_value(finding), sort_keys=True, ensure_ascii=False, default=str)
+    identity = [
+        finding.rule,
+        _relative_path(finding.file, root),
+        request.method or "",
+        url_path.split("?", 1)[0],
+        request.name or "",
+        finding.part,
+        finding.header.lower() if finding.part == "header" and finding.header else (finding.pointer or ""),
+        hashlib.sha256(value.encode("utf-8")).hexdigest(),
+    ]
+    return hashlib.sha256("\x1f".join(identity).encode("utf-8")).hexdigest()[:32]
+
+
+def baseline_json(report: Report, baseline_path: str) -> dict:
+    root = os.path.dirname(os.path.abspath(baseline_path))
+    counts: Counter = Counter()
+    about: dict[str, dict] = {}
+    for finding in report.findings:
+        key = fingerprint(finding, root)
+        counts[key] += 1
+        about[key] = {"rule": finding.rule, "file": _relative_path(finding.file, root), "where": finding.header or finding.pointer or ""}
+    entries = [{"fingerprint": key, **about[key], "count": counts[key]} for key in counts]
+    entries.sort(key=lambda entry: (entry["file"], entry["rule"], entry["where"], entry["fingerprint"]))
+    return {"version": BASELINE_VERSION, "tool": "vipps-lint", "findings": entries}
+
+
+def write_baseline(report: Report, path: str) -> None:
+    with open(path, "w", encoding="utf-8", newline="\n") as stream:
+        json.dump(baseline_json(report, path), stream, indent=2, ensure_ascii=False)
+        stream.write("\n")
+
+
+def load_baseline(path: str) -> Union[Counter, InputError]:
+    """Fingerprint → how many findings with it the baseline accepts."""
+    try:
+        with open(path, encoding="utf-8") as stream:
+            data = json.load(stream)
+    except OSError as error:
+        return InputError(path, f"cannot read baseline: {error.strerror or error}")
+    except ValueError as error:
+        return InputError(path, f"baseline is not valid JSON: {error}")
+    if not isinstance(data, dict) or data.get("version") != BASELINE_VERSION or not isinstance(data.get("findings"), list):
+        return InputError(path, f"not a vipps-lint baseline (version {BASELINE_VERSION}); write one with --write-baseline {path}")
+    counts: Counter = Counter()
+    for entry in data["findings"]:
+        if not isinstance(entry, dict) or not isinstance(entry.get("fingerprint"), str) or not isinstance(entry.get("count", 1), int):
+            return InputError(path, "baseline entry without a fingerprint and count; write it again with --write-baseline")
+        counts[entry["fingerprint"]] += entry.get("count", 1)
+    return counts
+
+
+def apply_baseline(report: Report, accepted: Counter, baseline_path: str) -> None:
+    """Drop the findings the baseline accepts; count them in `report.baselined`."""
+    root = os.path.dirname(os.path.abspath(baseline_path))
+    remaining = Counter(accepted)
+    kept = []
+    for finding in report.findings:
+        key = fingerprint(finding, root)
+        if remaining[key] > 0:
+            remaining[key] -= 1
+            report.baselined += 1
+        else:
+            kept.append(finding)
+    report.findings = kept

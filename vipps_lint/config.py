@@ -1,0 +1,321 @@
+"""Configuration files: `[tool.vipps-lint]` in `pyproject.toml`, or `.vipps-lint.yaml`.
+
+Found by walking up from the current directory; in each directory `.vipps-lint.yaml` (or
+`.yml`) comes before `pyproject.toml`, and a `pyproject.toml` without a `[tool.vipps-lint]`
+table does not count. `--config FILE` names the file; `--isolated` ignores every file.
+Command-line options override the file. Keys (the same in TOML and YAML):
+
+    select = ["ecom", "klarna-*"]        # only these rules (ids, prefixes, globs)
+    ignore = ["route-unknown-body"]      # skip these
+    extend-select = ["epayment-phone-msisdn"]   # add to the selection
+    fail-on = "warning"                  # error | warning | info
+    rules = ["lint-rules/"]              # extra rule directories (relative to this file)
+    as-of = 2026-12-01                   # evaluate rules as of this date (default: today)
+
+    [tool.vipps-lint.severity]           # per-rule severity overrides
+    ecom-mobile-number = "error"
+
+    [tool.vipps-lint.per-file-ignores]   # glob (relative to this file) → rules to skip
+    "tests/legacy/*.json" = ["ecom-callback-https"]
+
+    [tool.vipps-lint.endpoints]          # glob → the API call bare bodies there are for
+    "captured/ecom/*.json" = "POST /ecomm/v2/payments"
+
+Globs use `fnmatch` syntax on the path relative to the configuration file's directory
+(`*` also matches `/`); a glob without `/` also matches the file name alone, as in Ruff.
+Unknown keys and bad values are errors naming the file and line (exit 2).
+"""
+
+from __future__ import annotations
+
+import datetime
+import fnmatch
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from vipps_lint.models import SEVERITIES, InputError
+
+YAML_NAMES = (".vipps-lint.yaml", ".vipps-lint.yml")
+PYPROJECT = "pyproject.toml"
+TABLE = ("tool", "vipps-lint")
+
+DEFAULTS: dict[str, Any] = {
+    "select": [],
+    "ignore": [],
+    "extend-select": [],
+    "severity": {},
+    "per-file-ignores": {},
+    "rules": [],
+    "fail-on": "error",
+    "endpoints": {},
+    "as-of": None,  # today
+}
+
+_TOML_ERROR_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+_TOML_HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(?:#.*)?$")
+
+
+@dataclass
+class Config:
+    """The values a configuration file sets, where each one is, and what is wrong with it."""
+
+    path: Optional[str] = None
+    values: dict[str, Any] = field(default_factory=dict)
+    lines: dict[str, Optional[int]] = field(default_factory=dict)
+    errors: list[InputError] = field(default_factory=list)
+
+    @property
+    def directory(self) -> str:
+        return os.path.dirname(os.path.abspath(self.path)) if self.path else os.getcwd()
+
+    def origin(self, key: str) -> str:
+        line = self.lines.get(key)
+        return f"{self.path}:{line}" if line else str(self.path)
+
+    def error_at(self, key: str, message: str, column: Optional[int] = None) -> InputError:
+        return InputError(self.path or "configuration", message, self.lines.get(key), column)
+
+
+def find_config(start: Optional[str] = None) -> Optional[str]:
+    """The nearest configuration file at or above `start` (the current directory)."""
+    directory = os.path.abspath(start or os.getcwd())
+    while True:
+        for name in YAML_NAMES:
+            candidate = os.path.join(directory, name)
+            if os.path.isfile(candidate):
+                return _shown(candidate)
+        candidate = os.path.join(directory, PYPROJECT)
+        if os.path.isfile(candidate) and _has_tool_table(candidate):
+            return _shown(candidate)
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
+
+
+def _shown(path: str) -> str:
+    """A found file as messages show it: relative when it is below the current directory."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
+def _has_tool_table(path: str) -> bool:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError):
+        return False
+    return any(_table_name(match.group(1))[:2] == TABLE for match in map(_TOML_HEADER.match, text.splitlines()) if match)
+
+
+def _table_name(header: str) -> tuple[str, ...]:
+    return tuple(part.strip().strip("\"'") for part in header.split("."))
+
+
+def _toml_library():
+    if sys.version_info >= (3, 11):
+        import tomllib  # noqa: PLC0415
+
+        return tomllib
+    import tomli  # noqa: PLC0415
+
+    return tomli
+
+
+def _toml_key_line(text: str, parts: list[str]) -> Optional[int]:
+    """The 1-based line that sets `parts` (e.g. ['severity', 'ecom-x']) in [tool.vipps-lint].
+
+    Looks for `key =` in the deepest table that can hold it, then in shallower ones (an
+    inline table or a dotted key), then for a `[tool.vipps-lint.key]` header.
+    """
+    lines = text.splitlines()
+    tables: list[tuple[tuple[str, ...], int, int]] = []  # (name, first line index, end index)
+    for index, line in enumerate(lines):
+        match = _TOML_HEADER.match(line)
+        if match:
+            if tables:
+                tables[-1] = (tables[-1][0], tables[-1][1], index)
+            tables.append((_table_name(match.group(1)), index, len(lines)))
+    for depth in range(len(parts) - 1, -1, -1):
+        wanted_table, key = TABLE + tuple(parts[:depth]), parts[depth]
+        key_pattern = re.compile(r"^\s*(?:\"%s\"|'%s'|%s)\s*[=.]" % ((re.escape(key),) * 3))
+        for name, first, end in tables:
+            if name == wanted_table:
+                for index in range(first + 1, end):
+                    if key_pattern.match(lines[index]):
+                        return index + 1
+            if name == wanted_table + (key,):
+                return first + 1
+    for name, first, _end in tables:
+        if name == TABLE:
+            return first + 1
+    return None
+
+
+def load_config(path: str) -> Config:
+    """Read and validate one configuration file (errors are collected, never raised)."""
+    config = Config(path=path)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as error:
+        config.errors.append(InputError(path, f"cannot read configuration: {getattr(error, 'strerror', None) or error}"))
+        return config
+    if os.path.basename(path) == PYPROJECT or path.endswith(".toml"):
+        data = _load_toml(config, text)
+        line_of = lambda parts: _toml_key_line(text, parts)  # noqa: E731
+    else:
+        data, line_of = _load_yaml(config, text)
+    if data is None:
+        return config
+    if not isinstance(data, dict):
+        config.errors.append(InputError(path, "configuration must be a mapping of settings", 1, 1))
+        return config
+    for key, value in data.items():
+        config.lines[key] = line_of([key])
+        if key not in DEFAULTS:
+            import difflib  # noqa: PLC0415
+
+            close = difflib.get_close_matches(key, list(DEFAULTS), n=1)
+            suggestion = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(DEFAULTS)}"
+            config.errors.append(config.error_at(key, f"unknown configuration key '{key}'{suggestion}"))
+            continue
+        problem, normalised = _validate(key, value, config.directory)
+        if problem is not None:
+            entry = problem.split(":", 1)[0] if isinstance(value, dict) and problem.split(":", 1)[0] in value else None
+            line = (line_of([key, entry]) if entry is not None else None) or config.lines[key]
+            config.errors.append(InputError(path, f"{key}: {problem}", line))
+            continue
+        config.values[key] = normalised
+    return config
+
+
+def _load_toml(config: Config, text: str) -> Optional[dict]:
+    toml = _toml_library()
+    try:
+        document = toml.loads(text)
+    except toml.TOMLDecodeError as error:
+        match = _TOML_ERROR_POSITION.search(str(error))
+        message = _TOML_ERROR_POSITION.sub("", str(error)).replace("(at end of document)", "").strip()
+        if match:
+            line, column = int(match.group(1)), int(match.group(2))
+        else:  # "at end of document"
+            from vipps_lint.positions import offset_position  # noqa: PLC0415
+
+            end = offset_position(text, len(text))
+            line, column = end.line, end.column
+        config.errors.append(InputError(config.path, f"invalid TOML: {message}", line, column))
+        return None
+    table = document.get("tool", {}).get("vipps-lint")
+    if table is None:
+        config.errors.append(InputError(config.path, "no [tool.vipps-lint] table in this file"))
+        return None
+    return table
+
+
+def _load_yaml(config: Config, text: str):
+    from vipps_lint.positions import pointer_from_parts  # noqa: PLC0415
+    from vipps_lint.yamlpos import YamlError, load_yaml  # noqa: PLC0415
+
+    try:
+        loaded = load_yaml(text)
+    except YamlError as error:
+        config.errors.append(InputError(config.path, error.message, error.line, error.column))
+        return None, None
+
+    def line_of(parts):
+        position = loaded.position(pointer_from_parts(parts))
+        return position.line if position else None
+
+    return ({} if loaded.data is None else loaded.data), line_of
+
+
+def _string_list(value) -> Optional[list[str]]:
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, list) and all(isinstance(item, str) and item.strip() for item in value):
+        return [item.strip() for item in value]
+    return None
+
+
+def _validate(key: str, value: Any, directory: str) -> tuple[Optional[str], Any]:
+    """(what is wrong, or None; the value in the form Settings wants)."""
+    if key in ("select", "ignore", "extend-select"):
+        items = _string_list(value)
+        return (None, items) if items is not None else ("expected a list of rule ids, prefixes or globs", None)
+    if key == "rules":
+        items = _string_list(value)
+        if items is None:
+            return "expected a list of rule directories", None
+        return None, [os.path.normpath(os.path.join(directory, item)) for item in items]
+    if key == "fail-on":
+        return (None, value) if value in SEVERITIES else (f"expected one of {', '.join(SEVERITIES)}, got {value!r}", None)
+    if key == "severity":
+        if not isinstance(value, dict):
+            return "expected a mapping of rule → error | warning | info", None
+        for rule, severity in value.items():
+            if severity not in SEVERITIES:
+                return f"{rule}: expected one of {', '.join(SEVERITIES)}, got {severity!r}", None
+        return None, dict(value)
+    if key == "per-file-ignores":
+        if not isinstance(value, dict):
+            return "expected a mapping of glob → list of rules", None
+        result = {}
+        for glob, rules in value.items():
+            items = _string_list(rules)
+            if items is None:
+                return f"{glob}: expected a list of rules", None
+            result[glob] = items
+        return None, result
+    if key == "endpoints":
+        from vipps_lint.routing import parse_endpoint  # noqa: PLC0415
+
+        if not isinstance(value, dict):
+            return 'expected a mapping of glob → "METHOD /path"', None
+        for glob, endpoint in value.items():
+            if not isinstance(endpoint, str) or parse_endpoint(endpoint) is None:
+                return f'{glob}: {endpoint!r} is not "METHOD /path" or "METHOD https://host/path"', None
+        return None, dict(value)
+    if key == "as-of":
+        parsed = parse_date(value)
+        return (None, parsed) if parsed is not None else (f"expected a date like 2026-12-01, got {value!r}", None)
+    return f"unknown key {key}", None  # pragma: no cover - keys are checked before
+
+
+def parse_date(value: Any) -> Optional[datetime.date]:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def path_matches(pattern: str, file: str, directory: str) -> bool:
+    """Does an input file match a configuration glob (relative to the config's directory)?"""
+    relative = os.path.relpath(os.path.abspath(file), directory).replace(os.sep, "/")
+    if fnmatch.fnmatch(relative, pattern):
+        return True
+    return "/" not in pattern and fnmatch.fnmatch(os.path.basename(file), pattern)
+
+
+def effective(config: Config, command_line: dict[str, Any]) -> dict[str, tuple[Any, str]]:
+    """Every key's value and where it came from: 'command line', 'FILE:LINE' or 'default'."""
+    result = {}
+    for key, default in DEFAULTS.items():
+        if key in command_line:
+            result[key] = (command_line[key], "command line")
+        elif key in config.values:
+            result[key] = (config.values[key], config.origin(key))
+        else:
+            result[key] = (default, "default")
+    if result["as-of"][0] is None:
+        result["as-of"] = (datetime.date.today(), "default (today)")
+    return result
