@@ -50,6 +50,9 @@ BODY_SHAPES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("POST /checkout/v3/session", ("/merchantInfo/callbackUrl", "/transaction/reference")),
     ("POST /checkout/v3/orders", ("/purchase_country", "/order_lines")),
     ("POST /checkout/v3/orders", ("/external_payment_methods",)),
+    ("POST /webhooks/v1/webhooks", ("/url", "/events")),
+    ("POST /partner-api/v1/products/orders", ("/orgno", "/productType")),
+    ("POST /order-management/v2/{paymentType}/receipts/{orderId}", ("/orderLines", "/bottomLine")),
 )
 
 _TEMPLATE_PARAMETER = re.compile(r"\\\{[^}]*\\\}")

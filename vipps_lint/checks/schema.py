@@ -297,11 +297,30 @@ def _range_words(keyword: str, bound: Any) -> str:
 _SIMPLE_PATTERNS: tuple[tuple[re.Pattern, Callable[[re.Match], str]], ...] = (
     (re.compile(r"^\^(\\d|\[0-9\])\{(\d+)\}\$$"), lambda m: f"exactly {m.group(2)} digits"),
     (re.compile(r"^\^(\\d|\[0-9\])\{(\d+),\}\$$"), lambda m: f"{m.group(2)} or more digits"),
-    (re.compile(r"^\^(\\d|\[0-9\])\{(\d+),(\d+)\}\$$"), lambda m: f"{m.group(2)} to {m.group(3)} digits"),
+    (re.compile(r"^\^(\\d|\[0-9\])\{(\d+),(\d+)\}\$$"), lambda m: f"exactly {m.group(2)} digits" if m.group(2) == m.group(3) else f"{m.group(2)} to {m.group(3)} digits"),
     (re.compile(r"^\^(\\d|\[0-9\])\+\$$"), lambda m: "digits only"),
     (re.compile(r"^\^\[A-Z\]\{(\d+)\}\$$"), lambda m: f"exactly {m.group(1)} capital letters (A-Z)"),
     (re.compile(r"^\^\.\{(\d+),(\d+)\}\$$"), lambda m: f"{m.group(1)} to {m.group(2)} characters on one line"),
+    (re.compile(r"^\^\\d\+\(\[\\\.\]\\d\{1,(\d+)\}\)\?\$$"), lambda m: f"a number with a dot before at most {m.group(1)} decimals, like 1.5"),
+    (re.compile(r"^\^\[([-a-zA-Z0-9_.]+)\](?:\{(\d+),(\d+)\}|([*+]))\$$"), lambda m: _class_words(m)),
 )
+
+_CLASS_PARTS = (("a-z", "letters"), ("A-Z", "letters"), ("0-9", "digits"))
+
+
+def _class_words(match: re.Match) -> str:
+    content = match.group(1)
+    words = []
+    for part, word in _CLASS_PARTS:
+        if part in content:
+            content = content.replace(part, "")
+            if word not in words:
+                words.append(word)
+    words += [f"'{char}'" for char in dict.fromkeys(content)]
+    listed = ", ".join(words[:-1]) + f" or {words[-1]}" if len(words) > 1 else words[0]
+    if match.group(2):
+        return f"{match.group(2)} to {match.group(3)} characters, each one of: {listed}"
+    return f"only {listed}" + (" (at least one)" if match.group(4) == "+" else "")
 
 
 def describe_pattern(pattern: str) -> str:
