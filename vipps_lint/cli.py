@@ -56,7 +56,8 @@ def main() -> None:
 @click.option("--input-format", type=click.Choice(["json", "har", "postman", "http", "curl", "ndjson", "openapi"]), help="Read every input as this format instead of detecting it.")
 @click.option("--postman-env", type=click.Path(dir_okay=False, exists=True), help="An exported Postman environment to resolve {{variables}} in collections.")
 @click.option("--color/--no-color", default=None, help="Force colour on or off (default: on for terminals, off with NO_COLOR).")
-def check(paths, endpoint, output_format, output, select, ignore, fail_on, quiet, rule_dirs, input_format, postman_env, color):
+@click.option("--spec", "specs", multiple=True, type=click.Path(dir_okay=False), metavar="FILE", help="Validate bodies against the request schemas of this OpenAPI spec (your own, or a newer Vipps spec) instead of the shipped ones for its operations.")
+def check(paths, endpoint, output_format, output, select, ignore, fail_on, quiet, rule_dirs, input_format, postman_env, color, specs):
     """Lint request bodies and dumps in PATHS (files, directories, or - for stdin)."""
     from vipps_lint.pipeline import Linter, Settings, exit_status  # noqa: PLC0415 - start-up time
     from vipps_lint.reporters import ReportOptions, reporter  # noqa: PLC0415
@@ -73,6 +74,7 @@ def check(paths, endpoint, output_format, output, select, ignore, fail_on, quiet
         rule_dirs=list(rule_dirs),
         fail_on=fail_on,
         read=ReadOptions(input_format=input_format, postman_env=postman_env),
+        specs=list(specs),
     )
     linter = Linter(settings)
     unknown = linter.rules.unknown_selectors(settings.select + settings.ignore)

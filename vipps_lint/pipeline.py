@@ -30,6 +30,7 @@ class Settings:
     rule_dirs: list[str] = field(default_factory=list)
     fail_on: str = "error"
     read: ReadOptions = field(default_factory=ReadOptions)
+    specs: list[str] = field(default_factory=list)  # OpenAPI specs to validate against (check --spec)
 
 
 class Linter:
@@ -38,8 +39,19 @@ class Linter:
         rules, self.setup_errors = load_rules(settings.rule_dirs)
         self.rules = RuleSet(rules)
         self.rules.configure(settings.select, settings.ignore, settings.extend_select, settings.severities)
-        self.router = Router.load()
+        # Request schemas built in memory from --spec, by index name (None: the shipped ones).
+        self.spec_schemas: Optional[dict[str, dict]] = None
+        self.router = self._load_router()
         self.code_checks = self._create_code_checks()
+
+    def _load_router(self) -> Router:
+        if not self.settings.specs:
+            return Router.load()
+        from vipps_lint.openapi.build import build_in_memory  # noqa: PLC0415 - only with --spec
+
+        entries, self.spec_schemas, errors = build_in_memory(self.settings.specs)
+        self.setup_errors.extend(errors)
+        return Router.load(first=entries)
 
     def _create_code_checks(self) -> list[tuple[str, object]]:
         import importlib

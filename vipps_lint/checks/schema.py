@@ -82,15 +82,15 @@ class _Compiled:
 
 class SchemaCheck:
     def __init__(self, schemas: Optional[dict[str, dict]] = None):
-        # In-memory schemas (from --spec) by index name; otherwise read from schemas/.
+        # In-memory schemas (from --spec) by index name; the others are read from schemas/.
         self.schemas = schemas
         self._compiled: dict[str, Optional[_Compiled]] = {}
 
     def _load(self, name: str) -> Optional[_Compiled]:
         if name not in self._compiled:
             schema = None
-            if self.schemas is not None:
-                schema = self.schemas.get(name)
+            if self.schemas is not None and name in self.schemas:
+                schema = self.schemas[name]
             else:
                 from vipps_lint.data import schemas_dir  # noqa: PLC0415
 

@@ -71,6 +71,33 @@ def build(spec_paths: list[Path], documents: Optional[Documents] = None) -> Buil
     return result
 
 
+SPEC_SCHEMA_PREFIX = "spec:"
+
+
+def build_in_memory(spec_paths: list[str]) -> tuple[list[dict[str, Any]], dict[str, dict], list]:
+    """For `check --spec`: (index entries, schemas by name, InputErrors). Nothing is cached on disk.
+
+    Schema names get a `spec:` prefix so they never mix with the shipped files.
+    """
+    entries: list[dict[str, Any]] = []
+    schemas: dict[str, dict] = {}
+    errors = []
+    for spec in spec_paths:
+        try:
+            result = build([Path(spec)])
+        except SpecError as error:
+            errors.append(error.input_error())
+            continue
+        for entry in result.entries:
+            if entry["schema"]:
+                entry["schema"] = SPEC_SCHEMA_PREFIX + entry["schema"]
+            entries.append(entry)
+        schemas.update({SPEC_SCHEMA_PREFIX + name: schema for name, schema in result.schemas.items()})
+        for warning in result.warnings:
+            errors.append(warning.input_error())
+    return entries, schemas, errors
+
+
 def write(result: Build, out: Path) -> list[Path]:
     """Write the build below `out`; the files whose content changed."""
     changed = []

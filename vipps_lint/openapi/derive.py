@@ -52,12 +52,12 @@ class _Unmergeable(Exception):
     pass
 
 
-def _json_safe(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
     """YAML can hold dates and other non-JSON scalars (in `enum`s, say); JSON Schema cannot."""
     if isinstance(value, dict):
-        return {str(key): _json_safe(item) for key, item in value.items()}
+        return {str(key): json_safe(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_json_safe(item) for item in value]
+        return [json_safe(item) for item in value]
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     return str(value)
@@ -126,7 +126,7 @@ class SchemaDeriver:
                 elif key in _SUBSCHEMA and isinstance(value, (dict, bool)):
                     out[key] = self._convert(uri, where, value)
                 elif key in _SCALAR_KEYWORDS:
-                    out[key] = _json_safe(value)
+                    out[key] = json_safe(value)
             finally:
                 if key in _DESCENDING:
                     self._same_level = saved
