@@ -151,3 +151,28 @@ def test_the_fast_predicate_agrees_with_jsonschema(case, choice, new, delete):
 
 
 _COMPILED: dict = {}
+
+
+def _findings(endpoint: str, body: dict) -> list[tuple[str, str, str, str]]:
+    _, report = run_json("--endpoint", endpoint, "-", input=json.dumps(body))
+    return [(f["rule"], f["pointer"], f["message"], f["hint"]) for f in report["findings"]]
+
+
+def test_nullable_and_oneof_wrappers_explain_the_real_branch():
+    epayment = {"amount": {"currency": "NOK", "value": "49900"}, "paymentMethod": {"type": "wallet"}, "customer": {"phoneNumber": 4791234567},
+                "reference": "acme-shop-123-order-2024-0001", "returnUrl": "https://example.com/x", "userFlow": "WEB_REDIRECT"}
+    assert _findings("POST /epayment/v1/payments", epayment) == [
+        ("schema-type", "/amount/value", 'amount.value must be a whole number of øre (minor units), got "49900"', "Send it as a number, without quotes: 49900"),
+        ("schema-enum", "/paymentMethod/type", 'paymentMethod.type is "wallet", which is not one of the values the API allows',
+         'Did you mean "WALLET"? Allowed: "WALLET", "CARD"'),
+        # customer is a oneOf (phone number, personal QR, token): the phone-number shape is meant.
+        ("schema-type", "/customer/phoneNumber", "customer.phoneNumber must be a string, got 4791234567", 'Send it as a string, in quotes: "4791234567"'),
+    ]
+    checkout = {"merchantInfo": {"callbackUrl": "https://example.com/cb", "returnUrl": "https://example.com/r", "callbackAuthorizationToken": "t"},
+                "transaction": {"amount": {"value": 49900, "currency": "NOK"}, "reference": "acme-shop-123-order", "paymentDescription": "Socks"},
+                "configuration": {"elements": "full"}}
+    # `elements` is `allOf: [$ref Elements], nullable: true`: the enum is what matters, not "or null".
+    assert _findings("POST /checkout/v3/session", checkout) == [
+        ("schema-enum", "/configuration/elements", 'configuration.elements is "full", which is not one of the values the API allows',
+         'Did you mean "Full"? Allowed: "Full", "PaymentAndContactInfo", "PaymentOnly"'),
+    ]

@@ -151,9 +151,15 @@ def _leaves(error) -> list:
     def distance(item):
         index, errors = item
         depth = len(error.absolute_path)
-        # A wrong type or a wrong discriminating value at the branch's own level: wrong branch.
-        wrong_shape = any(len(sub.absolute_path) <= depth + 1 and sub.validator in ("type", "enum", "const") for sub in errors)
-        return (wrong_shape, len(errors), index)
+        own = [sub for sub in errors if len(sub.absolute_path) == depth]
+        # The value is not even of the branch's type: the furthest branch.
+        wrong_type = any(sub.validator == "type" for sub in own)
+        # Fields the branch does not know: the body was not written for this branch.
+        unknown = sum(len(set(sub.instance) - set((sub.schema.get("properties") or {})))
+                      for sub in own if sub.validator == "additionalProperties" and isinstance(sub.instance, dict))
+        # A wrong value in a discriminating field (`type: EVENT_CAMPAIGN`) one level down.
+        discriminator = any(len(sub.absolute_path) == depth + 1 and sub.validator in ("enum", "const") for sub in errors)
+        return (wrong_type, unknown, discriminator, len(errors), index)
 
     _index, best = min(branches.items(), key=distance)
     return [leaf for sub in best for leaf in _leaves(sub)]
@@ -248,8 +254,10 @@ def _type_problem(parts: list, path: str, pointer: str, value: Any, expected: An
     if "integer" in kinds and is_amount and isinstance(value, (int, float, str)) and not isinstance(value, bool):
         message = f"{path} must be a whole number of øre (minor units), got {render_value(value)}"
         number = _as_number(value)
-        if number is not None:
-            hint = f"Amounts are whole numbers in øre (1 kr = 100 øre): {_plain(number)} kr is {round(number * 100)}"
+        if isinstance(value, str) and number is not None and float(number).is_integer():
+            hint = f"Send it as a number, without quotes: {int(number)}"
+        elif number is not None:
+            hint = f"Amounts are whole numbers in øre (1 kr = 100 øre): {number:.2f} kr is {round(number * 100)}"
         return Problem("schema-type", message, pointer=pointer, hint=hint)
     if isinstance(value, str) and ("integer" in kinds or "number" in kinds) and _as_number(value) is not None:
         hint = f"Send it as a number, without quotes: {value.strip()}"
@@ -267,10 +275,6 @@ def _as_number(value: Any) -> Optional[float]:
         return float(value) if isinstance(value, str) and value.strip() else None
     except ValueError:
         return None
-
-
-def _plain(number: float) -> str:
-    return f"{number:.2f}" if isinstance(number, float) else str(number)
 
 
 def _enum_hint(value: Any, options: list) -> str:
