@@ -155,3 +155,13 @@ def test_openapi_json_documents_are_read_too(tmp_path, spec):
     status, report = run_json(str(path))
     assert report["errors"] == []
     assert ("ecom-callback-https", "/merchantInfo/callbackPrefix") in {(f["rule"], f["pointer"]) for f in report["findings"]}
+
+
+def test_an_example_from_another_file_is_shown_where_this_file_brings_it_in(tmp_path):
+    (tmp_path / "examples.yaml").write_text("LongOrderId:\n  value:\n    merchantInfo: {callbackPrefix: 'http://example.com/cb'}\n", encoding="utf-8")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(SPEC.replace("'#/components/examples/LongOrderId'", "'examples.yaml#/LongOrderId'"), encoding="utf-8")
+    _, report = run_json(str(spec))
+    assert report["errors"] == []
+    found = {(f["rule"], f["pointer"], f["file"], f["line"]) for f in report["findings"]}
+    assert ("ecom-callback-https", "/merchantInfo/callbackPrefix", str(spec), 11) in found  # the media type object that $refs it

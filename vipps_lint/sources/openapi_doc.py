@@ -38,15 +38,22 @@ def sniff(head: str, path: Optional[str]) -> bool:
 
 
 class YamlLocator:
-    """Body pointers of one example → positions in the OpenAPI document."""
+    """Body pointers of one example → positions in the OpenAPI document.
 
-    def __init__(self, positioned, base_pointer: str):
+    `positioned` is None for an example `$ref`'d from another file: its findings are shown
+    at the `$ref` (`fallback`), the place in this file that brings the example in.
+    """
+
+    def __init__(self, positioned, base_pointer: str, fallback: Optional[Position] = None):
         self.positioned = positioned
         self.base_pointer = base_pointer
+        self.fallback = fallback
 
     def locate(self, part: str, key: Optional[str]) -> Optional[Position]:
         if part != "body" or key is None:
             return None
+        if self.positioned is None:
+            return self.fallback
         return self.positioned.position(self.base_pointer + key)
 
 
@@ -69,9 +76,12 @@ def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, In
     except SpecError as error:
         yield error.input_error()
         return
-    for index, (endpoint, name, body, example_uri, pointer) in enumerate(found):
-        positioned = documents.loaded[example_uri]
+    for index, (endpoint, name, body, example_uri, pointer, here) in enumerate(found):
         method, path = endpoint.split(" ", 1)
+        if example_uri == uri:
+            positioned, position = documents.loaded[uri], documents.position(uri, pointer)
+        else:
+            positioned, position = None, documents.position(uri, here)
         yield Request(
             source=source,
             index=index,
@@ -79,14 +89,15 @@ def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, In
             body=body,
             name=name,
             endpoint_hint=endpoint,
-            position=positioned.position(pointer),
-            locator=YamlLocator(positioned, pointer),
+            position=position,
+            locator=YamlLocator(positioned, pointer, position),
             meta={"format": NAME, "path": path},
         )
 
 
-def _examples(documents, uri: str) -> Iterator[tuple[str, str, Any, str, str]]:
-    """(endpoint, name, body, document, pointer) for each distinct request example."""
+def _examples(documents, uri: str) -> Iterator[tuple[str, str, Any, str, str, str]]:
+    """(endpoint, name, body, document, pointer, pointer of where this document brings it in)
+    for each distinct request example."""
     from vipps_lint.openapi.derive import json_safe  # noqa: PLC0415
     from vipps_lint.openapi.index import operations  # noqa: PLC0415
     from vipps_lint.positions import pointer_from_parts  # noqa: PLC0415
@@ -105,6 +116,7 @@ def _examples(documents, uri: str) -> Iterator[tuple[str, str, Any, str, str]]:
             if "json" not in media_type or not isinstance(media, dict):
                 continue
             media_pointer = body_pointer + pointer_from_parts(["content", media_type])
+            here = operation_pointer_in(uri, operation_uri, pointer, body_uri, media_pointer)
             candidates = []
             if "example" in media:
                 candidates.append((f"{entry['operationId']} example", body_uri, media_pointer + "/example", media["example"]))
@@ -119,4 +131,14 @@ def _examples(documents, uri: str) -> Iterator[tuple[str, str, Any, str, str]]:
                 if value in seen:
                     continue
                 seen.append(value)
-                yield endpoint, name, value, example_uri, example_pointer
+                yield endpoint, name, value, example_uri, example_pointer, here
+
+
+def operation_pointer_in(uri: str, operation_uri: str, operation_pointer: str, body_uri: str, media_pointer: str) -> str:
+    """The deepest pointer *in this document* on the way to an example: the media type when the
+    request body is here, else the operation, else its path item's `$ref` (the pointer up to /paths/…)."""
+    if body_uri == uri:
+        return media_pointer
+    if operation_uri == uri:
+        return operation_pointer
+    return ""
