@@ -183,3 +183,15 @@ def test_broken_specs_are_one_clear_line_and_exit_2(tmp_path, case, expected):
     assert len(error.strip().splitlines()) == 1, error
     assert expected in error
     assert not (tmp_path / "out").exists()
+
+
+def test_building_into_schemas_keeps_hand_written_files_and_removes_stale_ones(tmp_path):
+    out = tmp_path / "out"
+    (out / "test-v1").mkdir(parents=True)
+    (out / "rule-file.schema.json").write_text('{"hand": "written"}\n', encoding="utf-8")
+    (out / "test-v1" / "removedOperation.json").write_text("{}\n", encoding="utf-8")
+    spec = _spec(tmp_path, "type: object\nproperties: {name: {type: string}}")
+    result = _build(tmp_path, spec)
+    assert result.returncode == 0, result.stderr.decode()
+    assert (out / "rule-file.schema.json").read_text(encoding="utf-8") == '{"hand": "written"}\n'
+    assert sorted(path.name for path in (out / "test-v1").iterdir()) == ["createThing.json"]
