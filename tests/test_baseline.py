@@ -36,7 +36,7 @@ def test_baseline_hides_known_findings_and_reports_new_ones(tmp_path):
     # Unrelated edits: re-indented (every line moves), keys reordered, another field changed.
     def unrelated(body):
         body["merchantInfo"] = dict(reversed(list(body["merchantInfo"].items())))
-        body["transaction"]["amount"] = 99
+        body["transaction"]["amount"] = 12345
     _rewrite(target, unrelated)
     status, report = run_json("--baseline", str(baseline), str(target), cwd=tmp_path)
     assert status == 0 and report["findings"] == []

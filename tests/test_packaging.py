@@ -25,6 +25,9 @@ def test_wheel_contains_the_rules_and_schemas(tmp_path):
         assert f"vipps_lint/_data/rules/{rule_file.name}" in names
     assert "vipps_lint/_data/schemas/rule-file.schema.json" in names
     assert "vipps_lint/_data/schemas/index.json" in names
+    for schema_file in (REPO / "schemas").rglob("*.json"):  # the derived request schemas, in their folders
+        assert f"vipps_lint/_data/schemas/{schema_file.relative_to(REPO / 'schemas').as_posix()}" in names
+    assert "vipps_lint/_data/schemas/ecom-v2/initiatePaymentV3UsingPOST.json" in names
     assert not any(name.startswith(("tests/", "fixtures/")) for name in names)
 
 
@@ -39,6 +42,9 @@ def test_installed_console_script_runs_outside_the_checkout(tmp_path):
     result = subprocess.run([str(script), "check", "payment.json"], cwd=tmp_path, capture_output=True, env=environment, timeout=120)
     assert result.returncode == 1, result.stderr.decode()
     assert "payment.json:7:23: error[ecom-callback-https]" in result.stdout.decode()
+    (tmp_path / "long.json").write_bytes((FIXTURES / "schema" / "ecom-v2-bad.json").read_bytes())
+    result = subprocess.run([str(script), "check", "long.json"], cwd=tmp_path, capture_output=True, env=environment, timeout=120)
+    assert "error[schema-length] transaction.orderId is 54 characters" in result.stdout.decode()  # finds the shipped schemas
     where = subprocess.run([sys.executable, "-c", "import vipps_lint.data as d; print(d.rules_dir())"],
                            cwd=tmp_path, capture_output=True, env=environment, text=True)
     rules_dir = Path(where.stdout.strip())

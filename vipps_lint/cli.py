@@ -91,8 +91,9 @@ def _configuration_options(function):
 @click.option("--fix", is_flag=True, help="Apply the safe fixes in place (https://, phone formats, Klarna fee 0); then report what remains.")
 @click.option("--diff", is_flag=True, help="Print the safe fixes as a unified diff instead of applying them; exit 1 if there is anything to fix.")
 @_output_file_options
+@click.option("--spec", "specs", multiple=True, type=click.Path(dir_okay=False), metavar="FILE", help="Validate bodies against the request schemas of this OpenAPI spec (your own, or a newer Vipps spec) instead of the shipped ones for its operations.")
 def check(paths, endpoint, output_format, output, select, ignore, fail_on, quiet, rule_dirs, input_format, postman_env, color,
-          config_file, isolated, extend_select, as_of, statistics, baseline_file, write_baseline, fix, diff, **report_files):
+          config_file, isolated, extend_select, as_of, statistics, baseline_file, write_baseline, fix, diff, specs, **report_files):
     """Lint request bodies and dumps in PATHS (files, directories, or - for stdin)."""
     from vipps_lint.pipeline import Linter, Settings, exit_status  # noqa: PLC0415 - start-up time
     from vipps_lint.reporters import ReportOptions  # noqa: PLC0415
@@ -121,6 +122,7 @@ def check(paths, endpoint, output_format, output, select, ignore, fail_on, quiet
         endpoints=value["endpoints"],
         config_dir=config.directory if config is not None else None,
         as_of=value["as-of"],
+        specs=list(specs),
     )
     linter = Linter(settings)
     _check_selectors_or_exit(linter, config, effective)
@@ -365,6 +367,47 @@ def _load_rules_or_exit(rule_dirs):
     for error in errors:
         click.echo(str(error), err=True)
     return rules, errors
+
+
+# -- schemas: deriving request-body schemas from OpenAPI specs ------------------------------
+
+
+@main.group(name="schemas")
+def schemas_group() -> None:
+    """Derive request-body JSON Schemas from OpenAPI specs."""
+
+
+@schemas_group.command(name="build")
+@click.argument("specs", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Directory for index.json and <api>/<operationId>.json.")
+@click.option("--remote", "remote_refs", multiple=True, metavar="URL=FILE", help="Resolve $refs into the remote document URL with the local FILE (remote documents are never fetched).")
+def schemas_build(specs, out_dir, remote_refs):
+    """Build one JSON Schema (draft 2020-12) per operation request body, and the index.
+
+    \b
+        vipps-lint schemas build specs/*.yaml --out schemas
+    """
+    from pathlib import Path  # noqa: PLC0415
+
+    from vipps_lint.openapi.build import build, write  # noqa: PLC0415
+    from vipps_lint.openapi.documents import Documents, SpecError  # noqa: PLC0415
+
+    remote = {}
+    for item in remote_refs:
+        url, separator, file = item.partition("=")
+        if not separator or not url.startswith(("http://", "https://")) or not file:
+            raise click.BadParameter(f"{item!r} is not URL=FILE", param_hint="--remote")
+        remote[url] = Path(file)
+    try:
+        result = build([Path(spec) for spec in specs], Documents(remote))
+    except SpecError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_INCOMPLETE)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}; that value is not checked", err=True)
+    changed = write(result, Path(out_dir))
+    click.echo(f"{len(result.entries)} operations, {len(result.schemas)} request schemas in {out_dir}; {len(changed)} files changed")
+    sys.exit(EXIT_CLEAN)
 
 
 if __name__ == "__main__":

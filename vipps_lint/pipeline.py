@@ -38,6 +38,7 @@ class Settings:
     config_dir: Optional[str] = None
     # Rules whose `since` is after this date are reported one severity lower (None: today).
     as_of: Optional[date] = None
+    specs: list[str] = field(default_factory=list)  # OpenAPI specs to validate against (check --spec)
 
 
 class Linter:
@@ -46,10 +47,21 @@ class Linter:
         rules, self.setup_errors = load_rules(settings.rule_dirs)
         self.rules = RuleSet(rules)
         self.rules.configure(settings.select, settings.ignore, settings.extend_select, settings.severities)
-        self.router = Router.load()
+        # Request schemas built in memory from --spec, by index name (None: the shipped ones).
+        self.spec_schemas: Optional[dict[str, dict]] = None
+        self.router = self._load_router()
         self.code_checks = self._create_code_checks()
         self.as_of = settings.as_of or date.today()
         self.not_yet_enforced = _not_yet_enforced(self.rules.rules, self.as_of)
+
+    def _load_router(self) -> Router:
+        if not self.settings.specs:
+            return Router.load()
+        from vipps_lint.openapi.build import build_in_memory  # noqa: PLC0415 - only with --spec
+
+        entries, self.spec_schemas, errors = build_in_memory(self.settings.specs)
+        self.setup_errors.extend(errors)
+        return Router.load(first=entries)
 
     def _create_code_checks(self) -> list[tuple[str, object]]:
         import importlib

@@ -50,6 +50,9 @@ BODY_SHAPES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("POST /checkout/v3/session", ("/merchantInfo/callbackUrl", "/transaction/reference")),
     ("POST /checkout/v3/orders", ("/purchase_country", "/order_lines")),
     ("POST /checkout/v3/orders", ("/external_payment_methods",)),
+    ("POST /webhooks/v1/webhooks", ("/url", "/events")),
+    ("POST /partner-api/v1/products/orders", ("/orgno", "/productType")),
+    ("POST /order-management/v2/{paymentType}/receipts/{orderId}", ("/orderLines", "/bottomLine")),
 )
 
 _TEMPLATE_PARAMETER = re.compile(r"\\\{[^}]*\\\}")
@@ -121,13 +124,17 @@ class Router:
         return "/" + "/".join(segments[:keep]) + "/"
 
     @classmethod
-    def load(cls, index_path: Optional[str] = None) -> "Router":
+    def load(cls, index_path: Optional[str] = None, first: Optional[list[dict[str, Any]]] = None) -> "Router":
+        """The operations of the index, after `first` (index entries from `check --spec`),
+        which take precedence: a shipped operation with the same endpoint is left out."""
         path = index_path or str(schemas_dir() / "index.json")
         with open(path, encoding="utf-8") as handle:
             index = json.load(handle)
+        first = first or []
+        overridden = {(entry["method"], entry["path"]) for entry in first}
         operations = [
             Operation(entry["id"], entry["api"], entry["method"], entry["path"], schema=entry.get("schema"))
-            for entry in index["operations"]
+            for entry in [*first, *(entry for entry in index["operations"] if (entry["method"], entry["path"]) not in overridden)]
         ]
         operations += [
             Operation(entry["id"], entry["api"], entry["method"], entry["path"], tuple(entry["hosts"]))

@@ -47,7 +47,9 @@ class PositionedYaml:
             pointer = pointer.rsplit("/", 1)[0]
 
 
-def load_yaml(text: str) -> PositionedYaml:
+def load_yaml(text: str, core_schema: bool = False) -> PositionedYaml:
+    """Load YAML with positions. `core_schema`: YAML 1.2 booleans only (OpenAPI documents are
+    YAML 1.2, where `enum: [NO]` is the string "NO", not YAML 1.1's false)."""
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
@@ -62,11 +64,14 @@ def load_yaml(text: str) -> PositionedYaml:
     if root is None:
         return PositionedYaml(None, positions)
     constructor = yaml.SafeLoader("")  # only its scalar constructors are used
-    data = _build(root, [], positions, constructor)
+    data = _build(root, [], positions, constructor, core_schema)
     return PositionedYaml(data, positions)
 
 
-def _build(node, parts: list, positions: dict[str, Position], constructor) -> Any:
+_YAML_1_2_BOOLEANS = ("true", "false")
+
+
+def _build(node, parts: list, positions: dict[str, Position], constructor, core_schema: bool = False) -> Any:
     positions[pointer_from_parts(parts)] = _position(node)
     if isinstance(node, yaml.MappingNode):
         result: dict = {}
@@ -78,10 +83,12 @@ def _build(node, parts: list, positions: dict[str, Position], constructor) -> An
             if key in result:
                 line, column = _line_col(key_node)
                 raise YamlError(f"duplicate key '{key}'", line, column)
-            result[key] = _build(value_node, parts + [key], positions, constructor)
+            result[key] = _build(value_node, parts + [key], positions, constructor, core_schema)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, parts + [index], positions, constructor) for index, item in enumerate(node.value)]
+        return [_build(item, parts + [index], positions, constructor, core_schema) for index, item in enumerate(node.value)]
+    if core_schema and node.tag == "tag:yaml.org,2002:bool" and node.value.lower() not in _YAML_1_2_BOOLEANS:
+        return node.value
     return constructor.construct_object(node)
 
 

@@ -9,8 +9,10 @@ not in `paths`, yet requests are sent to the joined path.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Iterator
 from urllib.parse import urlsplit
+
+from vipps_lint.positions import pointer_from_parts
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -53,28 +55,41 @@ def derived_operation_id(method: str, path: str) -> str:
     return method.lower() + "".join(word[:1].upper() + word[1:] for word in words)
 
 
-def operations(spec: dict) -> list[dict[str, Any]]:
-    """Index entries for every operation of one OpenAPI document, in document order."""
+# Operations the spec describes but the merchant implements (eCom's callbacks, in
+# ms_import.yaml): Vipps sends those requests, so they are not calls to lint.
+MERCHANT_ENDPOINT_TAGS = ("Merchant Endpoints",)
+
+
+def operations(documents, uri: str) -> Iterator[tuple[dict[str, Any], str, str, dict]]:
+    """(index entry, document, pointer, operation object) for each operation of one document.
+
+    Path items may be `$ref`s into other files; they are resolved with `documents`.
+    """
+    spec = documents.data(uri)
     prefix = server_prefix(spec)
-    entries = []
+    version = str((spec.get("info") or {}).get("version") or "")
     for path, item in (spec.get("paths") or {}).items():
+        item_uri, item_pointer = uri, pointer_from_parts(["paths", path])
+        while isinstance(item, dict) and "$ref" in item:
+            item_uri, item_pointer, item = documents.resolve(item_uri, item_pointer, item["$ref"])
         if not isinstance(item, dict):
             continue
         for method in HTTP_METHODS:
             operation = item.get(method)
             if not isinstance(operation, dict):
                 continue
+            if any(tag in MERCHANT_ENDPOINT_TAGS for tag in operation.get("tags") or ()):
+                continue
             full_path = prefix + path
             operation_id = operation.get("operationId") or derived_operation_id(method, path)
             api = api_id(full_path, spec)
-            entries.append(
-                {
-                    "id": f"{api}:{operation_id}",
-                    "api": api,
-                    "method": method.upper(),
-                    "path": full_path,
-                    "operationId": operation_id,
-                    "hasBody": "requestBody" in operation,
-                }
-            )
-    return entries
+            entry = {
+                "id": f"{api}:{operation_id}",
+                "api": api,
+                "apiVersion": version,
+                "method": method.upper(),
+                "path": full_path,
+                "operationId": operation_id,
+                "hasBody": "requestBody" in operation,
+            }
+            yield entry, item_uri, f"{item_pointer}/{method}", operation

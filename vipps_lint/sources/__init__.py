@@ -9,6 +9,10 @@ One module per dump format. Each reader module defines:
 - `read(source: SourceFile, options: ReadOptions) -> Iterator[Request | InputError]`.
   A reader never raises for bad input: it yields an `InputError` (file, line, column,
   what is wrong) and carries on with the rest of the file where it can.
+- optional `SNIFF_ONLY = True`: a file met while walking a directory that matches only
+  such readers' `PATTERNS` is read only if one of them sniffs it (so `*.yaml` files that
+  are not OpenAPI documents are skipped silently); named explicitly, it goes to the first
+  of them, which says what is wrong.
 
 To add a format, write the module and add its name to `READERS`.
 """
@@ -25,7 +29,7 @@ from typing import Iterable, Iterator, Optional, Union
 from vipps_lint.models import InputError, Request, SourceFile
 
 # Most specific first: a Postman collection or a HAR file is also JSON.
-READERS = ("json_body",)
+READERS = ("openapi_doc", "json_body")
 
 SNIFF_BYTES = 8192
 
@@ -49,13 +53,30 @@ def format_names() -> list[str]:
     return [reader_module(name).NAME for name in READERS]
 
 
+def _matching_readers(filename: str) -> list:
+    return [module for module in map(reader_module, READERS) if any(fnmatch.fnmatch(filename, pattern) for pattern in module.PATTERNS)]
+
+
+def _sniffs(path: str, readers) -> bool:
+    source = SourceFile(path, path)
+    head = read_head(source)
+    if isinstance(head, InputError):
+        return True  # let the reader report it
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    return any(module.sniff(text, path) for module in readers)
+
+
 def _walk(directory: str) -> Iterator[str]:
-    patterns = [pattern for name in READERS for pattern in reader_module(name).PATTERNS]
     for root, dirs, files in os.walk(directory):
         dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRECTORIES and not d.startswith("."))
         for filename in sorted(files):
-            if any(fnmatch.fnmatch(filename, pattern) for pattern in patterns):
-                yield os.path.join(root, filename)
+            readers = _matching_readers(filename)
+            if not readers:
+                continue
+            path = os.path.join(root, filename)
+            if all(getattr(module, "SNIFF_ONLY", False) for module in readers) and not _sniffs(path, readers):
+                continue
+            yield path
 
 
 def expand_paths(paths: Iterable[str]) -> Iterator[Union[SourceFile, InputError]]:
@@ -100,6 +121,10 @@ def choose_reader(source: SourceFile, options: ReadOptions):
         module = reader_module(name)
         if module.sniff(text, source.path):
             return module
+    filename = os.path.basename(source.path or "")
+    for module in _matching_readers(filename):
+        if getattr(module, "SNIFF_ONLY", False):
+            return module  # named explicitly: it explains why the file is not its format
     return reader_module(READERS[-1])  # the bare-body reader explains what is wrong
 
 

@@ -1,0 +1,167 @@
+"""OpenAPI documents as input (`check openapi.yaml`) and `check --spec FILE`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, run_cli, run_json
+
+# Every finding vipps-lint reports on the request examples of the official specs, and why
+# each is a real inconsistency in the spec (none is a vipps-lint bug).
+VENDOR_EXAMPLE_FINDINGS = {
+    # The Checkout example was pasted from the Postman collection: its values are Postman
+    # {{variables}}, not URLs or a reference the API would accept.
+    ("checkout-v3.yaml", 37, "checkout-url-https", "/merchantInfo/callbackUrl"),
+    ("checkout-v3.yaml", 38, "checkout-url-https", "/merchantInfo/returnUrl"),
+    ("checkout-v3.yaml", 40, "checkout-url-https", "/merchantInfo/termsAndConditionsUrl"),
+    ("checkout-v3.yaml", 47, "schema-pattern", "/transaction/reference"),
+    # Recurring v2 examples send an 8-digit customerPhoneNumber; the schema says 10-15 digits
+    # (MSISDN with country code, ^\d{10,15}$).
+    ("recurring-v2-v3.yaml", 105, "schema-length", "/customerPhoneNumber"),
+    ("recurring-v2-v3.yaml", 118, "schema-length", "/customerPhoneNumber"),
+    ("recurring-v2-v3.yaml", 137, "schema-length", "/customerPhoneNumber"),
+    ("recurring-v2-v3.yaml", 154, "schema-length", "/customerPhoneNumber"),
+    ("recurring-v2-v3.yaml", 176, "schema-length", "/customerPhoneNumber"),
+    ("recurring-v2-v3.yaml", 191, "schema-length", "/customerPhoneNumber"),
+    # Campaign dates written 2022/02/28T00:00:00Z: the schema says format date-time (RFC 3339: 2022-02-28).
+    ("recurring-v2-v3.yaml", 144, "schema-format", "/campaign/end"),
+    ("recurring-v2-v3.yaml", 161, "schema-format", "/campaign/end"),
+    ("recurring-v2-v3.yaml", 508, "schema-format", "/campaign/eventDate"),
+    # The v2 "With Variable Amount" example leaves out `price`, which the v2 schema requires.
+    ("recurring-v2-v3.yaml", 170, "schema-required", "/price"),
+    # v3 examples still send initialCharge.currency, a v2 field that InitialChargeV3 does not have.
+    ("recurring-v2-v3.yaml", 445, "schema-unknown-property", "/initialCharge/currency"),
+    ("recurring-v2-v3.yaml", 488, "schema-unknown-property", "/initialCharge/currency"),
+    ("recurring-v2-v3.yaml", 512, "schema-unknown-property", "/initialCharge/currency"),
+}
+
+
+def test_the_official_specs_examples_have_exactly_the_known_inconsistencies(shared_dir):
+    status, report = run_json(str(shared_dir / "vipps-specs"))
+    assert report["errors"] == []
+    assert report["summary"]["files"] == 8  # ms_import.yaml too: an OpenAPI document without API calls
+    assert report["summary"]["requests"] >= 20
+    found = {(Path(f["file"]).name, f["line"], f["rule"], f["pointer"]) for f in report["findings"]}
+    assert found == VENDOR_EXAMPLE_FINDINGS
+    assert len(report["findings"]) == len(found)  # nothing reported twice (checkout repeats its example per media type)
+    assert status == 1
+
+
+SPEC = """\
+openapi: 3.0.3
+info: {title: eCom, version: 2.1.0}
+servers: [{url: https://api.vipps.no}]
+paths:
+  /ecomm/v2/payments:
+    post:
+      operationId: initiatePayment
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [merchantInfo, transaction]
+              properties:
+                merchantInfo: {type: object}
+                transaction:
+                  type: object
+                  properties:
+                    orderId: {type: string, maxLength: 30}
+                    amount: {type: integer}
+                    transactionText: {type: string}
+                    newField: {type: string}
+            examples:
+              long:
+                $ref: '#/components/examples/LongOrderId'
+components:
+  examples:
+    LongOrderId:
+      value:
+        merchantInfo: {merchantSerialNumber: "123456", callbackPrefix: "http://example.com/cb", fallBack: "https://example.com/fb"}
+        transaction: {orderId: "acme-shop-123-order-2024-0001-extra", amount: 100, transactionText: Socks, newField: x}
+"""
+
+
+@pytest.fixture
+def spec(tmp_path) -> Path:
+    path = tmp_path / "my-ecom.yaml"
+    path.write_text(SPEC, encoding="utf-8")
+    return path
+
+
+def test_examples_are_linted_with_positions_in_the_yaml(spec):
+    status, report = run_json(str(spec))
+    assert status == 1 and report["errors"] == []
+    found = {(f["rule"], f["pointer"], f["line"], f["column"]) for f in report["findings"]}
+    # A $ref'd example, linted against the rules and the *shipped* eCom schema of its operation.
+    assert ("ecom-callback-https", "/merchantInfo/callbackPrefix", 30, 72) in found
+    assert ("schema-unknown-property", "/transaction/newField", 31, 118) in found
+    assert ("schema-required", "/customerInfo", 30, 9) in found
+    assert report["findings"][0]["request"]["operation"] == "ecom-v2:initiatePaymentV3UsingPOST"
+
+
+def test_spec_option_validates_against_the_given_spec_instead(spec):
+    status, report = run_json("--spec", str(spec), str(spec))
+    found = {(f["rule"], f["pointer"]) for f in report["findings"]}
+    assert ("schema-length", "/transaction/orderId") in found  # maxLength 30 in the given spec
+    assert ("schema-unknown-property", "/transaction/newField") not in found
+    assert ("schema-required", "/customerInfo") not in found
+    assert report["findings"][0]["request"]["operation"] == "ecom-v2:initiatePayment"
+    # Bodies for APIs the given spec does not describe still use the shipped schemas.
+    _, report = run_json("--spec", str(spec), str(FIXTURES / "schema" / "recurring-v3-bad.json"))
+    assert [(f["rule"], f["pointer"]) for f in report["findings"]] == [("schema-range", "/pricing/amount")]
+
+
+def test_yaml_files_that_are_not_openapi_are_skipped_in_directories_and_explained_when_named(tmp_path, spec):
+    (tmp_path / "ci.yaml").write_text("jobs: {test: {runs-on: ubuntu-latest}}\n", encoding="utf-8")
+    status, report = run_json(str(tmp_path))
+    assert report["errors"] == [] and report["summary"]["files"] == 1
+    result = run_cli("check", str(tmp_path / "ci.yaml"))
+    assert result.returncode == 2
+    assert result.stderr.decode().strip() == f"{tmp_path / 'ci.yaml'}:1:1: not an OpenAPI 3 document: no top-level 'openapi: 3.x' key"
+
+
+# modes: how the document is used — as input ("input"), as --spec ("spec").
+@pytest.mark.parametrize("text, expected, modes", [
+    (SPEC.replace("    post:\n", "    post:\n      operationId: again\n", 1), ":8:7: duplicate key 'operationId'", ("input", "spec")),
+    (SPEC.replace("'#/components/examples/LongOrderId'", "'#/components/examples/Nope'"), ":25:23: $ref '#/components/examples/Nope' points to nothing", ("input",)),
+    (SPEC.replace("properties:\n                    orderId", "properties:\n                    orderId: {$ref: 'other.yaml#/Id'}\n                    x"),
+     ":19:37: $ref 'other.yaml#/Id' cannot be read: ", ("spec",)),
+    (SPEC.replace("openapi: 3.0.3", "openapi: 4.0.0"), ":1:10: unsupported OpenAPI version '4.0.0'", ("input", "spec")),
+])
+def test_bad_openapi_input_is_one_clear_line_and_exit_2(tmp_path, text, expected, modes):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    good = FIXTURES / "schema" / "ecom-v2-good.json"
+    runs = {"input": ["check", str(path), str(good)], "spec": ["check", "--spec", str(path), str(good)]}
+    runs = [runs[mode] for mode in modes]
+    for args in runs:
+        result = run_cli(*args)
+        error = result.stderr.decode()
+        assert result.returncode == 2, error
+        assert "Traceback" not in error
+        assert error.strip().startswith(f"{path}{expected}"), error
+        assert len(error.strip().splitlines()) == 1
+
+
+def test_openapi_json_documents_are_read_too(tmp_path, spec):
+    import yaml
+
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(yaml.safe_load(SPEC)), encoding="utf-8")
+    status, report = run_json(str(path))
+    assert report["errors"] == []
+    assert ("ecom-callback-https", "/merchantInfo/callbackPrefix") in {(f["rule"], f["pointer"]) for f in report["findings"]}
+
+
+def test_an_example_from_another_file_is_shown_where_this_file_brings_it_in(tmp_path):
+    (tmp_path / "examples.yaml").write_text("LongOrderId:\n  value:\n    merchantInfo: {callbackPrefix: 'http://example.com/cb'}\n", encoding="utf-8")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(SPEC.replace("'#/components/examples/LongOrderId'", "'examples.yaml#/LongOrderId'"), encoding="utf-8")
+    _, report = run_json(str(spec))
+    assert report["errors"] == []
+    found = {(f["rule"], f["pointer"], f["file"], f["line"]) for f in report["findings"]}
+    assert ("ecom-callback-https", "/merchantInfo/callbackPrefix", str(spec), 11) in found  # the media type object that $refs it

@@ -1,0 +1,197 @@
+"""`vipps-lint schemas build`: the shipped schemas/ are exactly what the official specs give,
+the OpenAPI semantics are right, and broken specs are clear errors (exit 2, file:line)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, run_cli
+
+SHIPPED_SPECS = ("checkout-v3.yaml", "ecom-v2.yaml", "epayment-v1.yaml", "order-management-v2.yaml",
+                 "partner-v2.yaml", "recurring-v2-v3.yaml", "webhooks-v1.yaml")
+# ePayment refers to Order Management's Receipt schema on GitHub; the local copy stands in.
+RECEIPT_URL = "https://raw.githubusercontent.com/vippsas/vipps-order-management-api/2.3.24/docs/swagger.yaml"
+
+
+def build_args(specs_dir: Path, out: Path) -> list[str]:
+    return ["schemas", "build", *(str(specs_dir / name) for name in SHIPPED_SPECS),
+            "--remote", f"{RECEIPT_URL}={specs_dir / 'order-management-v2.yaml'}", "--out", str(out)]
+
+
+def _tree(directory: Path) -> dict[str, bytes]:
+    return {path.relative_to(directory).as_posix(): path.read_bytes() for path in sorted(directory.rglob("*.json"))}
+
+
+def test_rebuilding_from_the_official_specs_changes_nothing(shared_dir, tmp_path):
+    result = run_cli(*build_args(shared_dir / "vipps-specs", tmp_path))
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stderr == b""
+    shipped = _tree(REPO / "schemas")
+    shipped.pop("rule-file.schema.json")  # hand-written, not built
+    built = _tree(tmp_path)
+    assert sorted(built) == sorted(shipped)
+    for name in built:
+        assert built[name] == shipped[name], f"{name} differs: rebuild with `vipps-lint {' '.join(build_args(Path('../shared/vipps-specs'), Path('schemas')))}`"
+    again = run_cli(*build_args(shared_dir / "vipps-specs", tmp_path))
+    assert b"; 0 files changed" in again.stdout
+
+
+def test_every_shipped_api_has_schemas_and_the_index_points_at_them():
+    index = json.loads((REPO / "schemas" / "index.json").read_text(encoding="utf-8"))
+    apis = {entry["api"] for entry in index["operations"]}
+    assert apis == {"checkout-v3", "ecom-v2", "epayment-v1", "order-management-v2", "partner-v2",
+                    "recurring-v2", "recurring-v3", "webhooks-v1"}
+    with_schema = [entry for entry in index["operations"] if entry["schema"]]
+    assert {entry["api"] for entry in with_schema} == apis
+    for entry in index["operations"]:
+        if entry["schema"]:
+            assert entry["hasBody"]
+            schema = json.loads((REPO / "schemas" / entry["schema"]).read_text(encoding="utf-8"))
+            assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+            keywords = set(_keywords(schema))
+            for prose in ("description", "example", "examples", "title", "nullable", "discriminator", "readOnly", "default"):
+                assert prose not in keywords, (entry["schema"], prose)
+    # Recurring v2 and v3 live in one spec file and are split by path.
+    recurring = {entry["path"].split("/")[2] for entry in index["operations"] if entry["spec"] == "recurring-v2-v3.yaml"}
+    assert recurring == {"v2", "v3"}
+
+
+def _keywords(schema):
+    """Every keyword used anywhere in a schema (property names are not keywords)."""
+    if isinstance(schema, dict):
+        for key, value in schema.items():
+            yield key
+            children = value.values() if key in ("properties", "$defs", "patternProperties") and isinstance(value, dict) else [value]
+            for child in children:
+                yield from _keywords(child)
+    elif isinstance(schema, list):
+        for item in schema:
+            yield from _keywords(item)
+
+
+def _load(name: str) -> dict:
+    return json.loads((REPO / "schemas" / name).read_text(encoding="utf-8"))
+
+
+def test_openapi_semantics_in_the_shipped_schemas():
+    from jsonschema import Draft202012Validator
+
+    ecom = _load("ecom-v2/initiatePaymentV3UsingPOST.json")
+    assert ecom["$defs"]["CustomerInfo"]["properties"]["mobileNumber"]["pattern"] == "^\\d{8}$"
+    assert ecom["$defs"]["MerchantInfo"]["additionalProperties"] is False  # unknown properties are reported
+    checkout = _load("checkout-v3/postSession.json")
+    # `allOf: [$ref], nullable: true` → the referenced object or null.
+    validator = Draft202012Validator(checkout)
+    base = {"merchantInfo": {"callbackUrl": "https://example.com/cb", "returnUrl": "https://example.com/r", "callbackAuthorizationToken": "x"},
+            "transaction": {"amount": {"value": 1000, "currency": "NOK"}, "reference": "order-1234", "paymentDescription": "Socks"}}
+    assert validator.is_valid({**base, "logistics": None}), list(validator.iter_errors({**base, "logistics": None}))
+    # YAML 1.2: Recurring's `enum: [NO]` is the country code, not YAML 1.1's false.
+    recurring = _load("recurring-v3/DraftAgreementV3.json")
+    assert recurring["$defs"]["DraftAgreementV3"]["properties"]["countryCode"]["enum"] == ["NO"]
+    # discriminator: the oneOf stays, the keyword goes.
+    assert "oneOf" in recurring["$defs"]["campaignV3"]
+
+
+SPEC_HEAD = "openapi: 3.0.3\ninfo: {title: Test, version: '1'}\npaths:\n  /v1/things:\n    post:\n      operationId: createThing\n"
+
+
+def _spec(tmp_path: Path, schema_yaml: str, components: str = "", name: str = "spec.yaml") -> Path:
+    body = ("      requestBody:\n        content:\n          application/json:\n            schema:\n"
+            + "".join(f"              {line}\n" for line in schema_yaml.splitlines()))
+    text = SPEC_HEAD + body + (("components:\n  schemas:\n" + "".join(f"    {line}\n" for line in components.splitlines())) if components else "")
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _build(tmp_path: Path, *specs: Path):
+    return run_cli("schemas", "build", *map(str, specs), "--out", str(tmp_path / "out"))
+
+
+def test_conversion_details(tmp_path):
+    spec = _spec(tmp_path, "$ref: '#/components/schemas/Thing'", """\
+Thing:
+  type: object
+  description: prose goes
+  required: [id, name, amount]
+  properties:
+    id: {type: string, readOnly: true}
+    name: {type: string, nullable: true, example: Socks, maxLength: 10}
+    amount: {type: integer, minimum: 0, exclusiveMinimum: true, format: int32}
+    kind: {type: string, enum: [a, b], nullable: true, x-vendor: 1}
+    children: {type: array, items: {$ref: '#/components/schemas/Thing'}}
+    extra:
+      allOf: [{$ref: '#/components/schemas/Base'}]
+      properties: {more: {type: boolean}}
+Base:
+  type: object
+  properties: {base: {type: string, format: double}}
+""")
+    result = _build(tmp_path, spec)
+    assert result.returncode == 0, result.stderr.decode()
+    schema = json.loads((tmp_path / "out" / "test-v1" / "createThing.json").read_text())
+    thing = schema["$defs"]["Thing"]
+    assert "id" not in thing["properties"] and thing["required"] == ["name", "amount"]  # readOnly dropped
+    assert thing["properties"]["name"] == {"type": ["string", "null"], "maxLength": 10}
+    assert thing["properties"]["amount"] == {"type": "integer", "exclusiveMinimum": 0, "format": "int32"}
+    assert thing["properties"]["kind"] == {"type": ["string", "null"], "enum": ["a", "b", None]}
+    assert thing["properties"]["children"]["items"] == {"$ref": "#/$defs/Thing"}  # recursion stays finite
+    assert thing["properties"]["extra"] == {"type": "object", "additionalProperties": False,
+                                            "properties": {"more": {"type": "boolean"}, "base": {"type": "string"}}}
+    assert thing["additionalProperties"] is False
+    index = json.loads((tmp_path / "out" / "index.json").read_text())
+    assert index["operations"][0]["schema"] == "test-v1/createThing.json"
+    assert index["operations"][0]["path"] == "/v1/things"
+
+
+def test_refs_across_files(tmp_path):
+    (tmp_path / "shared.yaml").write_text("components:\n  schemas:\n    Money: {type: integer, minimum: 1}\n", encoding="utf-8")
+    spec = _spec(tmp_path, "type: object\nproperties:\n  amount: {$ref: 'shared.yaml#/components/schemas/Money'}")
+    result = _build(tmp_path, spec)
+    assert result.returncode == 0, result.stderr.decode()
+    schema = json.loads((tmp_path / "out" / "test-v1" / "createThing.json").read_text())
+    assert schema["$defs"] == {"Money": {"type": "integer", "minimum": 1}}
+
+
+@pytest.mark.parametrize("case, expected", [
+    ("not-openapi", "spec.yaml:1:1: not an OpenAPI 3 document: no top-level 'openapi: 3.x' key"),
+    ("broken-ref", "spec.yaml:11:21: $ref '#/components/schemas/Missing' points to nothing"),
+    ("missing-file", "spec.yaml:11:21: $ref 'nowhere.yaml#/X' cannot be read: "),
+    ("cycle", "spec.yaml:15:24: $ref '#/components/schemas/A' makes a cycle that never reaches a value"),
+    ("duplicate-key", "spec.yaml:7:3: duplicate key '/v1/things'"),
+])
+def test_broken_specs_are_one_clear_line_and_exit_2(tmp_path, case, expected):
+    if case == "not-openapi":
+        spec = tmp_path / "spec.yaml"
+        spec.write_text("rules: []\n", encoding="utf-8")
+    elif case == "broken-ref":
+        spec = _spec(tmp_path, "$ref: '#/components/schemas/Missing'")
+    elif case == "missing-file":
+        spec = _spec(tmp_path, "$ref: 'nowhere.yaml#/X'")
+    elif case == "cycle":
+        spec = _spec(tmp_path, "$ref: '#/components/schemas/A'", "A: {$ref: '#/components/schemas/B'}\nB: {allOf: [{$ref: '#/components/schemas/A'}]}")
+    else:
+        spec = tmp_path / "spec.yaml"
+        spec.write_text(SPEC_HEAD + "  /v1/things:\n    get: {}\n", encoding="utf-8")
+    result = _build(tmp_path, spec)
+    error = result.stderr.decode()
+    assert result.returncode == 2, error
+    assert "Traceback" not in error
+    assert len(error.strip().splitlines()) == 1, error
+    assert expected in error
+    assert not (tmp_path / "out").exists()
+
+
+def test_building_into_schemas_keeps_hand_written_files_and_removes_stale_ones(tmp_path):
+    out = tmp_path / "out"
+    (out / "test-v1").mkdir(parents=True)
+    (out / "rule-file.schema.json").write_text('{"hand": "written"}\n', encoding="utf-8")
+    (out / "test-v1" / "removedOperation.json").write_text("{}\n", encoding="utf-8")
+    spec = _spec(tmp_path, "type: object\nproperties: {name: {type: string}}")
+    result = _build(tmp_path, spec)
+    assert result.returncode == 0, result.stderr.decode()
+    assert (out / "rule-file.schema.json").read_text(encoding="utf-8") == '{"hand": "written"}\n'
+    assert sorted(path.name for path in (out / "test-v1").iterdir()) == ["createThing.json"]

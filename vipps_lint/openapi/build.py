@@ -1,0 +1,119 @@
+"""`vipps-lint schemas build`: OpenAPI specs → per-operation request schemas + the index.
+
+The output is deterministic (sorted keys, two-space indent, a trailing newline, operations
+in spec-file then document order) so rebuilding from the same specs changes no byte; the
+test-suite rebuilds the shipped `schemas/` from `../shared/vipps-specs/` and compares.
+
+Layout, relative to the output directory:
+
+- `index.json`: `{"version": 1, "operations": [...]}`, one entry per operation: `id`
+  (`api:operationId`), `api`, `apiVersion` (the spec's `info.version`), `method`, `path`
+  (template with the server's path prefix), `operationId`, `hasBody`, `spec` (file name)
+  and `schema` (the request-body schema file, relative to the output directory, or null).
+- `<api>/<operationId>.json`: the request-body schema (JSON Schema draft 2020-12).
+
+Other files in the output directory (such as the hand-written `rule-file.schema.json`) are
+left alone; stale `.json` files inside the `<api>/` folders the build writes are removed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from vipps_lint.openapi.derive import SchemaDeriver, request_body_schema
+from vipps_lint.openapi.documents import Documents, SpecError
+from vipps_lint.openapi.index import operations
+
+INDEX_VERSION = 1
+
+
+@dataclass
+class Build:
+    """What a build produced, in memory: the index entries and the schemas by file name."""
+
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    schemas: dict[str, dict] = field(default_factory=dict)
+    warnings: list[SpecError] = field(default_factory=list)  # remote $refs left unconstrained
+
+    def index(self) -> dict:
+        return {"operations": self.entries, "version": INDEX_VERSION}
+
+
+def dump(data: Any) -> str:
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def build(spec_paths: list[Path], documents: Optional[Documents] = None) -> Build:
+    """Derive every operation of the given specs. Raises SpecError for a broken spec."""
+    documents = documents or Documents()
+    uris = [(documents.add(path), path) for path in sorted(spec_paths, key=lambda path: path.name)]
+    deriver = SchemaDeriver(documents)
+    result = Build()
+    seen: dict[str, str] = {}
+    for uri, path in uris:
+        for entry, operation_uri, pointer, operation in operations(documents, uri):
+            if entry["id"] in seen:
+                raise SpecError(str(path), f"operation {entry['id']} is defined twice (also in {seen[entry['id']]})",
+                                documents.position(operation_uri, pointer))
+            seen[entry["id"]] = str(path)
+            entry["spec"] = path.name
+            entry["schema"] = None
+            found = request_body_schema(documents, operation_uri, pointer, operation)
+            if found is not None:
+                name = f"{entry['api']}/{entry['operationId']}.json"
+                result.schemas[name] = deriver.derive(*found)
+                entry["schema"] = name
+            result.entries.append(entry)
+    result.warnings = deriver.warnings
+    return result
+
+
+SPEC_SCHEMA_PREFIX = "spec:"
+
+
+def build_in_memory(spec_paths: list[str]) -> tuple[list[dict[str, Any]], dict[str, dict], list]:
+    """For `check --spec`: (index entries, schemas by name, InputErrors). Nothing is cached on disk.
+
+    Schema names get a `spec:` prefix so they never mix with the shipped files. Remote
+    `$ref`s are not fetched; the values they describe are left unchecked (not an error: the
+    rest of the spec still applies).
+    """
+    entries: list[dict[str, Any]] = []
+    schemas: dict[str, dict] = {}
+    errors = []
+    for spec in spec_paths:
+        try:
+            result = build([Path(spec)])
+        except SpecError as error:
+            errors.append(error.input_error())
+            continue
+        for entry in result.entries:
+            if entry["schema"]:
+                entry["schema"] = SPEC_SCHEMA_PREFIX + entry["schema"]
+            entries.append(entry)
+        schemas.update({SPEC_SCHEMA_PREFIX + name: schema for name, schema in result.schemas.items()})
+    return entries, schemas, errors
+
+
+def write(result: Build, out: Path) -> list[Path]:
+    """Write the build below `out`; the files whose content changed."""
+    changed = []
+    files = {name: dump(schema) for name, schema in result.schemas.items()}
+    files["index.json"] = dump(result.index())
+    for folder in sorted({name.split("/", 1)[0] for name in files if "/" in name}):
+        directory = out / folder
+        if directory.is_dir():
+            for stale in directory.glob("*.json"):
+                if f"{folder}/{stale.name}" not in files:
+                    stale.unlink()
+                    changed.append(stale)
+    for name, text in sorted(files.items()):
+        target = out / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            target.write_text(text, encoding="utf-8", newline="\n")
+            changed.append(target)
+    return changed

@@ -1,0 +1,144 @@
+"""OpenAPI documents: every request example in a spec, linted as a request of its operation.
+
+`vipps-lint check openapi.yaml` reads an OpenAPI 3.0/3.1 document (YAML or JSON) and
+yields one request per example of a JSON request body — a media type's `example`, and each
+entry of its `examples` (inline `value`s and `$ref`s to `components/examples`). Each request
+is for `METHOD path` (the server's path prefix joined in, as routing expects), so the
+operation's rules and schema apply, and findings point at lines of the YAML file.
+
+Only files that sniff as OpenAPI (a top-level `openapi: 3.x` key) are read: other YAML
+files met while walking a directory (CI configs, rule packs) are skipped silently. An
+example that appears under several JSON media types of one operation (`application/json`,
+`text/json`, …) is linted once. Operations the merchant implements (eCom's callbacks) are
+not API calls and are skipped, as in the index.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator, Optional, Union
+
+from vipps_lint.models import InputError, Position, Request, SourceFile
+from vipps_lint.sources import ReadOptions, read_all_text
+
+NAME = "openapi"
+PATTERNS = ("*.yaml", "*.yml")
+# In a directory walk, a file matching only these patterns is read only if it sniffs as OpenAPI.
+SNIFF_ONLY = True
+
+_YAML_KEY = re.compile(r"^openapi\s*:\s*['\"]?3\.", re.MULTILINE)
+_JSON_KEY = re.compile(r"\"openapi\"\s*:\s*\"3\.")
+
+
+def sniff(head: str, path: Optional[str]) -> bool:
+    stripped = head.lstrip()
+    if stripped.startswith("{"):
+        return bool(_JSON_KEY.search(head))
+    return bool(_YAML_KEY.search(head))
+
+
+class YamlLocator:
+    """Body pointers of one example → positions in the OpenAPI document.
+
+    `positioned` is None for an example `$ref`'d from another file: its findings are shown
+    at the `$ref` (`fallback`), the place in this file that brings the example in.
+    """
+
+    def __init__(self, positioned, base_pointer: str, fallback: Optional[Position] = None):
+        self.positioned = positioned
+        self.base_pointer = base_pointer
+        self.fallback = fallback
+
+    def locate(self, part: str, key: Optional[str]) -> Optional[Position]:
+        if part != "body" or key is None:
+            return None
+        if self.positioned is None:
+            return self.fallback
+        return self.positioned.position(self.base_pointer + key)
+
+
+def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, InputError]]:
+    from pathlib import Path  # noqa: PLC0415
+
+    from vipps_lint.openapi.documents import Documents, SpecError, file_uri  # noqa: PLC0415
+
+    text = read_all_text(source)
+    if isinstance(text, InputError):
+        yield text
+        return
+    if source.path is not None and source.text is None and len(text) < 1024 * 1024:
+        source.text = text  # kept for code frames
+    documents = Documents()
+    uri = file_uri(Path(source.path)) if source.path else "file:///dev/stdin"
+    try:
+        documents.add_text(uri, source.display, text)
+        found = list(_examples(documents, uri))
+    except SpecError as error:
+        yield error.input_error()
+        return
+    for index, (endpoint, name, body, example_uri, pointer, here) in enumerate(found):
+        method, path = endpoint.split(" ", 1)
+        if example_uri == uri:
+            positioned, position = documents.loaded[uri], documents.position(uri, pointer)
+        else:
+            positioned, position = None, documents.position(uri, here)
+        yield Request(
+            source=source,
+            index=index,
+            method=method,
+            body=body,
+            name=name,
+            endpoint_hint=endpoint,
+            position=position,
+            locator=YamlLocator(positioned, pointer, position),
+            meta={"format": NAME, "path": path},
+        )
+
+
+def _examples(documents, uri: str) -> Iterator[tuple[str, str, Any, str, str, str]]:
+    """(endpoint, name, body, document, pointer, pointer of where this document brings it in)
+    for each distinct request example."""
+    from vipps_lint.openapi.derive import json_safe  # noqa: PLC0415
+    from vipps_lint.openapi.index import operations  # noqa: PLC0415
+    from vipps_lint.positions import pointer_from_parts  # noqa: PLC0415
+
+    for entry, operation_uri, pointer, operation in operations(documents, uri):
+        body = operation.get("requestBody")
+        body_uri, body_pointer = operation_uri, pointer + "/requestBody"
+        while isinstance(body, dict) and "$ref" in body:
+            body_uri, body_pointer, body = documents.resolve(body_uri, body_pointer, body["$ref"])
+        content = body.get("content") if isinstance(body, dict) else None
+        if not isinstance(content, dict):
+            continue
+        seen: list[Any] = []
+        endpoint = f"{entry['method']} {entry['path']}"
+        for media_type, media in content.items():
+            if "json" not in media_type or not isinstance(media, dict):
+                continue
+            media_pointer = body_pointer + pointer_from_parts(["content", media_type])
+            here = operation_pointer_in(uri, operation_uri, pointer, body_uri, media_pointer)
+            candidates = []
+            if "example" in media:
+                candidates.append((f"{entry['operationId']} example", body_uri, media_pointer + "/example", media["example"]))
+            for name, example in (media.get("examples") or {}).items():
+                example_uri, example_pointer = body_uri, media_pointer + pointer_from_parts(["examples", name])
+                while isinstance(example, dict) and "$ref" in example:
+                    example_uri, example_pointer, example = documents.resolve(example_uri, example_pointer, example["$ref"])
+                if isinstance(example, dict) and "value" in example:
+                    candidates.append((f"{entry['operationId']} example {name!r}", example_uri, example_pointer + "/value", example["value"]))
+            for name, example_uri, example_pointer, value in candidates:
+                value = json_safe(value)
+                if value in seen:
+                    continue
+                seen.append(value)
+                yield endpoint, name, value, example_uri, example_pointer, here
+
+
+def operation_pointer_in(uri: str, operation_uri: str, operation_pointer: str, body_uri: str, media_pointer: str) -> str:
+    """The deepest pointer *in this document* on the way to an example: the media type when the
+    request body is here, else the operation, else its path item's `$ref` (the pointer up to /paths/…)."""
+    if body_uri == uri:
+        return media_pointer
+    if operation_uri == uri:
+        return operation_pointer
+    return ""
