@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
-from vipps_lint.checks import DEFERS_TO_DECLARATIVE
+from vipps_lint.checks import DEFERS_TO_DECLARATIVE, SUPERSEDES_OTHERS
 from vipps_lint.checks.engine import RuleSet
 from vipps_lint.checks.rules import load_rules
 from vipps_lint.models import Finding, InputError, Problem, Report, Request
@@ -78,11 +78,16 @@ class Linter:
         declarative = list(self.rules.check_declarative(request))
         problems.extend(declarative)
         claimed = {problem.pointer for problem in declarative}
+        superseding: dict[Optional[str], set[int]] = {}  # body pointer → ids of the problems that replace the rest
         for name, checker in self.code_checks:
             for problem in checker.check(request):
                 if name in DEFERS_TO_DECLARATIVE and problem.pointer in claimed:
                     continue
+                if name in SUPERSEDES_OTHERS and problem.part == "body":
+                    superseding.setdefault(problem.pointer, set()).add(id(problem))
                 problems.append(problem)
+        if superseding:
+            problems = [p for p in problems if p.part != "body" or p.pointer not in superseding or id(p) in superseding[p.pointer]]
         findings = [finding for problem in problems if (finding := self.rules.finding(problem, request)) is not None]
         findings.sort(key=_position_key)
         return findings

@@ -4,6 +4,8 @@ One module per dump format. Each reader module defines:
 
 - `NAME`: the format name used by `--input-format` (e.g. "json", "har").
 - `PATTERNS`: file-name globs picked up when a directory is walked.
+- `SNIFFED_PATTERNS` (optional): globs picked up only when `sniff` says yes (`*.sh`: only
+  shell scripts that hold curl commands), so walking a repository lints no random files.
 - `sniff(head: str, path: str | None) -> bool`: does this text (the first few KiB) look
   like this format? Readers are asked in `READERS` order; the first yes wins.
 - `read(source: SourceFile, options: ReadOptions) -> Iterator[Request | InputError]`.
@@ -25,7 +27,7 @@ from typing import Iterable, Iterator, Optional, Union
 from vipps_lint.models import InputError, Request, SourceFile
 
 # Most specific first: a Postman collection or a HAR file is also JSON.
-READERS = ("json_body",)
+READERS = ("har", "postman", "curl", "http_file", "json_body")
 
 SNIFF_BYTES = 8192
 
@@ -49,13 +51,24 @@ def format_names() -> list[str]:
     return [reader_module(name).NAME for name in READERS]
 
 
-def _walk(directory: str) -> Iterator[str]:
-    patterns = [pattern for name in READERS for pattern in reader_module(name).PATTERNS]
+def walk(directory: str) -> Iterator[str]:
+    """The files below `directory` that some reader takes, in a stable order."""
+    modules = [reader_module(name) for name in READERS]
+    patterns = [pattern for module in modules for pattern in module.PATTERNS]
+    sniffed = [(pattern, module) for module in modules for pattern in getattr(module, "SNIFFED_PATTERNS", ())]
     for root, dirs, files in os.walk(directory):
         dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRECTORIES and not d.startswith("."))
         for filename in sorted(files):
+            path = os.path.join(root, filename)
             if any(fnmatch.fnmatch(filename, pattern) for pattern in patterns):
-                yield os.path.join(root, filename)
+                yield path
+            elif any(fnmatch.fnmatch(filename, pattern) and _sniffs(module, path) for pattern, module in sniffed):
+                yield path
+
+
+def _sniffs(module, path: str) -> bool:
+    head = read_head(SourceFile(path, path))
+    return not isinstance(head, InputError) and module.sniff(head.decode("utf-8", errors="replace").lstrip("\ufeff"), None)
 
 
 def expand_paths(paths: Iterable[str]) -> Iterator[Union[SourceFile, InputError]]:
@@ -65,7 +78,7 @@ def expand_paths(paths: Iterable[str]) -> Iterator[Union[SourceFile, InputError]
             data = sys.stdin.buffer.read()
             yield SourceFile("-", None, data)  # bytes: decoded by the reader like a file
         elif os.path.isdir(path):
-            for found in _walk(path):
+            for found in walk(path):
                 yield SourceFile(found, found)
         elif os.path.exists(path):
             yield SourceFile(path, path)
