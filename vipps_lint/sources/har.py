@@ -63,6 +63,8 @@ def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, In
             line += text.count("\n", counted_to, start)
             counted_to = start
             yield from _read_entry(source, text, index, start, end, line, titles, options)
+            if end >= len(text):
+                return  # a truncated file: the entry said so, nothing follows
     except ScanError as error:
         yield _scan_error(source, text, error, "invalid HAR")
 
@@ -72,11 +74,16 @@ def _find_pages_and_entries(text: str) -> tuple[Optional[str], Optional[int]]:
     for key, start, _ in object_members(text, 0):
         if key == "log":
             pages, entries = None, None
-            for log_key, value_start, value_end in object_members(text, start):
-                if log_key == "pages":
-                    pages = text[value_start:value_end]
-                elif log_key == "entries":
-                    entries = value_start
+            try:
+                for log_key, value_start, value_end in object_members(text, start):
+                    if log_key == "pages":
+                        pages = text[value_start:value_end]
+                    elif log_key == "entries":
+                        entries = value_start
+            except ScanError:
+                if entries is None:
+                    raise
+                # A truncated file ends inside the entries: reading them says which one.
             return pages, entries
     return None, None
 
