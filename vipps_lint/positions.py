@@ -117,19 +117,30 @@ def offset_position(text: str, offset: int, first_line: int = 1, first_column: i
 
 
 class JsonTextLocator:
-    """Locates body pointers in JSON text that starts at (first_line, first_column) of a file."""
+    """Locates body pointers in JSON text that starts at (first_line, first_column) of a file.
 
-    def __init__(self, text: str, first_line: int = 1, first_column: int = 1, start: int = 0):
+    When the parsed text is not the text as written (variables were substituted), pass the
+    `written` text and `to_written`, which maps an offset in `text` to one in `written`.
+    """
+
+    def __init__(self, text: str, first_line: int = 1, first_column: int = 1, start: int = 0,
+                 written: Optional[str] = None, to_written=None):
         self.text = text
         self.first_line = first_line
         self.first_column = first_column
         self.start = start
+        self.written = written
+        self.to_written = to_written
 
     def locate(self, part: str, key: Optional[str]) -> Optional[Position]:
         if part != "body" or key is None:
             return None
         offset = nearest_pointer_offset(self.text, key, self.start)
-        return None if offset is None else offset_position(self.text, offset, self.first_line, self.first_column)
+        if offset is None:
+            return None
+        if self.written is not None:
+            return offset_position(self.written, self.to_written(offset), self.first_line, self.first_column)
+        return offset_position(self.text, offset, self.first_line, self.first_column)
 
 
 def nearest_pointer_offset(text: str, pointer: str, start: int = 0) -> Optional[int]:
@@ -268,13 +279,8 @@ def object_members(text: str, offset: int):
             break
         end = _skip_value(text, start)
         yield json.loads(key_match.group()), start, end
-        offset = _skip_ws(text, end)
-        if offset < len(text) and text[offset] == ",":
-            offset = _skip_ws(text, offset + 1)
-        elif offset < len(text) and text[offset] != "}":
-            raise ScanError("expected ',' or '}'", offset)
-    if offset >= len(text):
-        raise ScanError("the text ends inside an object (truncated?)", len(text))
+        offset = _next_item(text, end, "}")
+    _check_closed(text, offset, "an object")
 
 
 def array_items(text: str, offset: int):
@@ -287,13 +293,23 @@ def array_items(text: str, offset: int):
     while offset < len(text) and text[offset] != "]":
         end = _skip_value(text, offset)
         yield offset, end
-        offset = _skip_ws(text, end)
-        if offset < len(text) and text[offset] == ",":
-            offset = _skip_ws(text, offset + 1)
-        elif offset < len(text) and text[offset] != "]":
-            raise ScanError("expected ',' or ']'", offset)
+        offset = _next_item(text, end, "]")
+    _check_closed(text, offset, "an array")
+
+
+def _next_item(text: str, end: int, closer: str) -> int:
+    """Offset of the next member or item after a value ending at `end`, or of the closer."""
+    offset = _skip_ws(text, end)
+    if offset < len(text) and text[offset] == ",":
+        return _skip_ws(text, offset + 1)
+    if offset < len(text) and text[offset] != closer:
+        raise ScanError(f"expected ',' or '{closer}'", offset)
+    return offset
+
+
+def _check_closed(text: str, offset: int, what: str) -> None:
     if offset >= len(text):
-        raise ScanError("the text ends inside an array (truncated?)", len(text))
+        raise ScanError(f"the text ends inside {what} (truncated?)", len(text))
 
 
 def value_span(text: str, pointer: str, start: int = 0) -> Optional[tuple[int, int]]:

@@ -32,9 +32,9 @@ import re
 from typing import Iterator, Optional, Union
 
 from vipps_lint.models import NO_BODY, InputError, Request, SourceFile
-from vipps_lint.positions import Position, nearest_pointer_offset, offset_position
+from vipps_lint.positions import JsonTextLocator, Position, offset_position
 from vipps_lint.sources import ReadOptions, read_all_text
-from vipps_lint.sources.variables import Substitution, Variables
+from vipps_lint.sources.variables import Variables
 
 NAME = "http"
 PATTERNS = ("*.http", "*.rest")
@@ -52,23 +52,6 @@ def sniff(head: str, path: Optional[str]) -> bool:
     if path is not None and path.lower().endswith((".http", ".rest")):
         return True
     return not head.lstrip().startswith(("{", "[")) and bool(_SNIFF_REQUEST_LINE.search(head))
-
-
-class _BodyLocator:
-    """Positions in a body that starts on `first_line`; `substitution` maps the parsed text back."""
-
-    def __init__(self, raw: str, first_line: int, substitution: Substitution):
-        self.raw = raw
-        self.first_line = first_line
-        self.substitution = substitution
-
-    def locate(self, part: str, key: Optional[str]) -> Optional[Position]:
-        if part != "body" or key is None:
-            return None
-        offset = nearest_pointer_offset(self.substitution.text, key)
-        if offset is None:
-            return None
-        return offset_position(self.raw, self.substitution.original_offset(offset), self.first_line)
 
 
 def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, InputError]]:
@@ -164,7 +147,7 @@ def _block(source, text, lines, starts, first, end, definitions, index, options)
                 return InputError(source.display, f"request {index} ({method} {url.split('?', 1)[0]}): the body is not valid JSON{after}: {error.msg}", where.line, where.column)
             except RecursionError:
                 return InputError(source.display, "the body is nested too deeply to be a request body", body_first, 1)
-            locator = _BodyLocator(raw, body_first, substitution)
+            locator = JsonTextLocator(substitution.text, body_first, written=raw, to_written=substitution.original_offset)
             if not substitution.changed:
                 meta["body_span"] = (starts[body_index], starts[body_index] + len(raw))
                 meta["body_embedding"] = "raw"

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping, Optional
+from typing import Iterable, Mapping, Optional
 
 VARIABLE = re.compile(r"\{\{\s*([^{}\s][^{}]*?)\s*\}\}")
 # A JSON string literal, or a variable outside one.
@@ -107,11 +107,6 @@ class Variables:
             return self.values[name]
         return dynamic_value(name)
 
-    def with_values(self, values: Mapping[str, str]) -> "Variables":
-        merged = Variables(self.values, self.runtime)
-        merged.values.update(values)
-        return merged
-
     def _note(self, result: Substitution, name: str) -> None:
         if name not in self.runtime and name not in result.unresolved:
             result.unresolved.append(name)
@@ -186,13 +181,3 @@ def script_set_names(scripts: Iterable[str]) -> set[str]:
     """Variables that Postman scripts set while a collection runs."""
     return {name for script in scripts for name in SCRIPT_SETS.findall(script)}
 
-
-def map_offsets(*steps: Callable[[int], int]) -> Callable[[int], int]:
-    """Compose offset maps, innermost (the text a pointer was found in) first."""
-
-    def mapped(offset: int) -> int:
-        for step in steps:
-            offset = step(offset)
-        return offset
-
-    return mapped
