@@ -214,7 +214,9 @@ class EmbeddedRequestLocator:
     """
 
     def __init__(self, text: str, start: int, line: int, body: Optional[str] = None, response: Optional[str] = None,
-                 url: Optional[str] = None, headers=(), body_text: Optional[str] = None, body_map=None):
+                 url: Optional[str] = None, headers=(), body_text: Optional[str] = None, body_map=None,
+                 known: Optional[dict] = None):
+        self.known = known or {}  # pointer → offset, where the reader already knows it
         self.text = text
         self.start = start
         self.line = line
@@ -236,7 +238,9 @@ class EmbeddedRequestLocator:
         pointer = self.pointers.get(part)
         if pointer is None:
             return None
-        offset = pointer_offset(self.text, pointer, self.start)
+        offset = self.known.get(pointer)
+        if offset is None:
+            offset = pointer_offset(self.text, pointer, self.start)
         if part == "url" or offset is None or key is None:
             return self._position(offset)
         decoded = decode_string_literal(self.text, offset)
@@ -260,9 +264,11 @@ class ScanError(ValueError):
         self.offset = offset
 
 
-def object_members(text: str, offset: int):
+def object_members(text: str, offset: int, stop_at: Optional[str] = None):
     """(key, value start, value end) for each member of the object at `offset`, by scanning:
-    values are skipped, never parsed, so a huge document is walked without building it."""
+    values are skipped, never parsed, so a huge document is walked without building it.
+    The member named `stop_at` is yielded with end None, and the walk ends there (so a huge
+    value is not even scanned)."""
     offset = _skip_ws(text, offset)
     if offset >= len(text) or text[offset] != "{":
         raise ScanError("expected a JSON object", offset)
@@ -277,22 +283,38 @@ def object_members(text: str, offset: int):
         start = _skip_ws(text, offset + 1)
         if start >= len(text):
             break
+        key = json.loads(key_match.group())
+        if key == stop_at:
+            yield key, start, None
+            return
         end = _skip_value(text, start)
-        yield json.loads(key_match.group()), start, end
+        yield key, start, end
         offset = _next_item(text, end, "}")
     _check_closed(text, offset, "an object")
 
 
-def array_items(text: str, offset: int):
-    """(start, end) of each value in the array at `offset`, by scanning (see object_members).
-    The last item of a truncated array is yielded with end == len(text)."""
+_DECODER = json.JSONDecoder()
+
+
+def array_values(text: str, offset: int):
+    """(start, end, value) for each item of the array at `offset`, each parsed on its own
+    (`raw_decode`, at C speed), so a huge array is read one item at a time. An item that
+    does not parse is yielded as its `json.JSONDecodeError` (with end == len(text) when
+    the text ends inside it), and the walk stops there."""
     offset = _skip_ws(text, offset)
     if offset >= len(text) or text[offset] != "[":
         raise ScanError("expected a JSON array", offset)
     offset = _skip_ws(text, offset + 1)
     while offset < len(text) and text[offset] != "]":
-        end = _skip_value(text, offset)
-        yield offset, end
+        try:
+            value, end = _DECODER.raw_decode(text, offset)
+        except json.JSONDecodeError as error:
+            yield offset, _skip_value(text, offset), error
+            return
+        except RecursionError:
+            yield offset, _skip_value(text, offset), json.JSONDecodeError("nested too deeply", text, offset)
+            return
+        yield offset, end, value
         offset = _next_item(text, end, "]")
     _check_closed(text, offset, "an array")
 

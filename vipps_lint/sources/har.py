@@ -28,7 +28,7 @@ import re
 from typing import Any, Iterator, Optional, Union
 
 from vipps_lint.models import NO_BODY, InputError, Request, Response, SourceFile
-from vipps_lint.positions import EmbeddedRequestLocator, ScanError, array_items, decode_string_literal, line_column, object_members, pointer_offset, value_span
+from vipps_lint.positions import EmbeddedRequestLocator, ScanError, array_values, decode_string_literal, line_column, object_members, pointer_offset, value_span
 from vipps_lint.sources import ReadOptions, read_all_text
 
 NAME = "har"
@@ -59,31 +59,26 @@ def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, In
     titles = _page_titles(pages)
     line, counted_to = 1, 0
     try:
-        for index, (start, end) in enumerate(array_items(text, entries_start)):
+        for index, (start, end, entry) in enumerate(array_values(text, entries_start)):
             line += text.count("\n", counted_to, start)
             counted_to = start
-            yield from _read_entry(source, text, index, start, end, line, titles, options)
-            if end >= len(text):
-                return  # a truncated file: the entry said so, nothing follows
+            yield from _read_entry(source, text, index, start, end, entry, line, titles, options)
     except ScanError as error:
         yield _scan_error(source, text, error, "invalid HAR")
 
 
 def _find_pages_and_entries(text: str) -> tuple[Optional[str], Optional[int]]:
-    """The `log.pages` JSON text and where `log.entries` starts, without parsing entries."""
-    for key, start, _ in object_members(text, 0):
+    """The `log.pages` JSON text and where `log.entries` starts, without scanning entries.
+    (Every exporter we know writes `pages` before `entries`; pages written after them are
+    not read, and requests then have no name.)"""
+    for key, start, _ in object_members(text, 0, stop_at="log"):
         if key == "log":
             pages, entries = None, None
-            try:
-                for log_key, value_start, value_end in object_members(text, start):
-                    if log_key == "pages":
-                        pages = text[value_start:value_end]
-                    elif log_key == "entries":
-                        entries = value_start
-            except ScanError:
-                if entries is None:
-                    raise
-                # A truncated file ends inside the entries: reading them says which one.
+            for log_key, value_start, value_end in object_members(text, start, stop_at="entries"):
+                if log_key == "pages":
+                    pages = text[value_start:value_end]
+                elif log_key == "entries":
+                    entries = value_start
             return pages, entries
     return None, None
 
@@ -107,19 +102,14 @@ def _describe(index: int, request: dict) -> str:
     return f"entry {index} ({method} {url})".replace(" )", ")") if url or method else f"entry {index}"
 
 
-def _read_entry(source, text, index, start, end, line, titles, options) -> Iterator[Union[Request, InputError]]:
+def _read_entry(source, text, index, start, end, entry, line, titles, options) -> Iterator[Union[Request, InputError]]:
     column = start - text.rfind("\n", 0, start)
-    try:
-        entry = json.loads(text[start:end])
-    except json.JSONDecodeError as error:
+    if isinstance(entry, json.JSONDecodeError):
         if end >= len(text):
             yield InputError(source.display, f"entry {index} is cut off: the file ends inside it (truncated HAR?)", line, column)
         else:
-            where = line_column(text, start + error.pos, start, line)
-            yield InputError(source.display, f"entry {index}: invalid JSON: {error.msg}", where.line, where.column)
-        return
-    except RecursionError:
-        yield InputError(source.display, f"entry {index}: invalid JSON: nested too deeply", line, column)
+            where = line_column(text, entry.pos, start, line)
+            yield InputError(source.display, f"entry {index}: invalid JSON: {entry.msg}", where.line, where.column)
         return
     request = entry.get("request") if isinstance(entry, dict) else None
     if not isinstance(request, dict):
@@ -138,11 +128,13 @@ def _read_entry(source, text, index, start, end, line, titles, options) -> Itera
     meta: dict[str, Any] = {"format": NAME}
     if body_text is not None:
         meta["body_text"] = body_text
+    known = {}
     if embedded:
-        span = value_span(text, "/request/postData/text", start)
+        span = _post_data_text_span(text, start, end, post_data["text"])
         if span is not None:
             meta["body_span"] = span
             meta["body_embedding"] = "json-string"
+            known["/request/postData/text"] = span[0]
     yield Request(
         source=source,
         index=index,
@@ -153,10 +145,25 @@ def _read_entry(source, text, index, start, end, line, titles, options) -> Itera
         name=titles.get(entry.get("pageref")),
         position=line_column(text, start, start, line),
         locator=EmbeddedRequestLocator(text, start, line, body="/request/postData/text" if embedded else None,
-                                       response="/response/content/text", url="/request/url", headers=headers_pointers),
+                                       response="/response/content/text", url="/request/url", headers=headers_pointers, known=known),
         response=_response(entry.get("response")),
         meta=meta,
     )
+
+
+_POST_DATA_TEXT = re.compile(r'"postData"\s*:\s*\{[^"]*(?:"(?:[^"\\]|\\.)*"[^"]*)*?"text"\s*:\s*(?=")')
+_STRING_LITERAL = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+
+
+def _post_data_text_span(text: str, start: int, end: int, expected: str) -> Optional[tuple[int, int]]:
+    """Where `postData.text` is written: found with a regular expression (the full walk is
+    slow on big files) and confirmed by decoding it; the walk is the fallback."""
+    match = _POST_DATA_TEXT.search(text, start, end)
+    if match is not None:
+        literal = _STRING_LITERAL.match(text, match.end())
+        if literal is not None and json.loads(literal.group()) == expected:
+            return literal.start(), literal.end()
+    return value_span(text, "/request/postData/text", start)
 
 
 def _header_positions(raw: Any) -> list[tuple[int, str]]:
