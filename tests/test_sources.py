@@ -56,6 +56,13 @@ def test_walk_takes_shell_scripts_only_when_they_hold_curl(tmp_path):
     assert [p.rsplit("/", 1)[-1] for p in walk(str(tmp_path))] == ["pay.sh"]
 
 
+def test_a_shell_script_named_explicitly_without_curl_is_quietly_empty(tmp_path):
+    script = tmp_path / "deploy.sh"
+    script.write_text("#!/bin/sh\nset -e\nmake all\n")
+    status, report = run_json(str(script))
+    assert (status, report["summary"]["files"], report["summary"]["requests"], report["errors"]) == (0, 1, 0, [])
+
+
 def test_input_format_forces_a_reader(tmp_path):
     dump = tmp_path / "dump.txt"
     dump.write_text("POST https://apitest.vipps.no/ecomm/v2/payments\nContent-Type: application/json\n\n" + json.dumps(GOOD_ECOM))
@@ -281,6 +288,14 @@ def test_curl_options_quoting_and_continuations():
     assert text.splitlines()[position.line - 1][position.column - 1:].startswith('"http://shop.example.com/cb"')
     assert second.method == "POST" and ("Content-Type", "application/json") in second.headers and second.body == {"reference": "r"}
     assert (third.method, third.headers) == ("GET", [("Ocp-Apim-Subscription-Key", "k")])
+
+
+def test_curl_prompts_powershell_continuations_and_get_data():
+    text = ("$ curl -G https://apitest.vipps.no/recurring/v3/agreements -d status=ACTIVE -H 'Accept: application/json'\n"
+            "curl.exe --request POST `\n  --url https://apitest.vipps.no/epayment/v1/payments `\n  --data-binary '{\"reference\": \"r-1\"}'\n")
+    first, second = read_text("a.curl", text)
+    assert (first.method, first.url, first.body) == ("GET", "https://apitest.vipps.no/recurring/v3/agreements?status=ACTIVE", NO_BODY)
+    assert (second.method, second.url, second.body, second.position.line) == ("POST", "https://apitest.vipps.no/epayment/v1/payments", {"reference": "r-1"}, 2)
 
 
 def test_curl_unbalanced_quote_is_one_error_and_the_rest_is_read(tmp_path):

@@ -82,6 +82,7 @@ def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, In
             yield InputError(source.display, f"curl command cannot be parsed: {problem}", number + 1, match.start(1) + 1)
             number = end
             continue
+        command = command[next((i for i, token in enumerate(command) if token in ("curl", "curl.exe")), 0):]  # past a "$ " prompt
         item = _request(source, text, command, starts[number] + match.start(1), starts[end], _comment_name(lines, number), index, options)
         yield item
         if isinstance(item, Request):
