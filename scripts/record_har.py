@@ -6,7 +6,7 @@ http:// callbackPrefix (the mistake vipps-lint must find) and fake credentials. 
 Chromium (Debian's `chromium`, driven by Playwright with `record_har_path`) loads the page
 and saves the HAR. The test-suite reads the committed HAR; it never needs a browser.
 
-    apt-get install -y chromium && pip install playwright
+    apt-get install -y chromium && pip install '.[record]'
     python scripts/record_har.py [--chromium /usr/bin/chromium] [--output fixtures/har/recorded-chromium.har]
 
 Only loopback traffic: Chromium runs with networking side channels switched off.
