@@ -36,7 +36,7 @@ def _skip_ws(text: str, offset: int) -> int:
     return _WHITESPACE.match(text, offset).end()
 
 
-def _skip_value(text: str, offset: int) -> int:
+def skip_value(text: str, offset: int) -> int:
     """Offset just past the JSON value that starts at `offset`."""
     char = text[offset]
     if char == '"':
@@ -80,7 +80,7 @@ def pointer_offset(text: str, pointer: str, start: int = 0) -> Optional[int]:
                     offset = _skip_ws(text, offset + 1)  # past ':'
                     if key == token:
                         found = offset
-                    offset = _skip_ws(text, _skip_value(text, offset))
+                    offset = _skip_ws(text, skip_value(text, offset))
                     if text[offset] == ",":
                         offset = _skip_ws(text, offset + 1)
                 if found is None:
@@ -94,7 +94,7 @@ def pointer_offset(text: str, pointer: str, start: int = 0) -> Optional[int]:
                 for _ in range(wanted):
                     if text[offset] == "]":
                         return None
-                    offset = _skip_ws(text, _skip_value(text, offset))
+                    offset = _skip_ws(text, skip_value(text, offset))
                     if text[offset] == ",":
                         offset = _skip_ws(text, offset + 1)
                 if text[offset] == "]":
@@ -287,7 +287,7 @@ def object_members(text: str, offset: int, stop_at: Optional[str] = None):
         if key == stop_at:
             yield key, start, None
             return
-        end = _skip_value(text, start)
+        end = skip_value(text, start)
         yield key, start, end
         offset = _next_item(text, end, "}")
     _check_closed(text, offset, "an object")
@@ -309,10 +309,10 @@ def array_values(text: str, offset: int):
         try:
             value, end = _DECODER.raw_decode(text, offset)
         except json.JSONDecodeError as error:
-            yield offset, _skip_value(text, offset), error
+            yield offset, skip_value(text, offset), error
             return
         except RecursionError:
-            yield offset, _skip_value(text, offset), json.JSONDecodeError("nested too deeply", text, offset)
+            yield offset, skip_value(text, offset), json.JSONDecodeError("nested too deeply", text, offset)
             return
         yield offset, end, value
         offset = _next_item(text, end, "]")
@@ -337,4 +337,4 @@ def _check_closed(text: str, offset: int, what: str) -> None:
 def value_span(text: str, pointer: str, start: int = 0) -> Optional[tuple[int, int]]:
     """(start, end) offsets of the value at `pointer`, e.g. a string literal with its quotes."""
     offset = pointer_offset(text, pointer, start)
-    return None if offset is None else (offset, _skip_value(text, offset))
+    return None if offset is None else (offset, skip_value(text, offset))
