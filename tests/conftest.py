@@ -40,6 +40,13 @@ def run_json(*args: str, **kwargs):
     return result.returncode, json.loads(result.stdout)
 
 
+def fixture_files() -> set[str]:
+    """The fixture inputs a directory walk of fixtures/ lints, relative to fixtures/."""
+    from vipps_lint.sources import walk
+
+    return {Path(path).relative_to(FIXTURES).as_posix() for path in walk(str(FIXTURES))}
+
+
 @pytest.fixture
 def shared_dir() -> Path:
     if not SHARED.is_dir():

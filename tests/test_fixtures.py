@@ -6,25 +6,37 @@ from collections import defaultdict
 
 import yaml
 
-from conftest import FIXTURES, run_json
+from conftest import FIXTURES, fixture_files, run_json
 
 
-def _expected() -> dict[str, list[str]]:
+def _expected() -> dict[str, object]:
+    """file → ["rule pointer-or-header", …] for every request of the file, or, for dumps
+    with several requests, {request index: [...]} (requests without findings left out)."""
     with open(FIXTURES / "expected.yaml", encoding="utf-8") as handle:
-        return {name: list(items or []) for name, items in yaml.safe_load(handle).items()}
+        return {name: items if isinstance(items, dict) else list(items or []) for name, items in yaml.safe_load(handle).items()}
+
+
+def _expected_items(items) -> list[str]:
+    return [item for values in items.values() for item in values] if isinstance(items, dict) else items
 
 
 def test_every_fixture_reports_exactly_what_expected_yaml_says():
     status, report = run_json("fixtures")
     assert report["errors"] == []
-    found = defaultdict(list)
+    found = defaultdict(lambda: defaultdict(list))
     for finding in report["findings"]:
-        found[finding["file"].removeprefix("fixtures/")].append(f"{finding['rule']} {finding['pointer']}".rstrip())
+        where = finding["pointer"] if finding["pointer"] is not None else finding["header"]
+        found[finding["file"].removeprefix("fixtures/")][finding["request"]["index"]].append(f"{finding['rule']} {where or ''}".rstrip())
     expected = _expected()
-    linted = {path.relative_to(FIXTURES).as_posix() for path in FIXTURES.rglob("*.json")}
-    assert linted == set(expected), "every fixture file is listed in fixtures/expected.yaml, and only those"
+    assert fixture_files() == set(expected), "every fixture file is listed in fixtures/expected.yaml, and only those"
     for name in sorted(expected):
-        assert sorted(found.get(name, [])) == sorted(item.rstrip() for item in expected[name]), name
+        wanted = expected[name]
+        if isinstance(wanted, dict):
+            got = {index: sorted(items) for index, items in found.get(name, {}).items()}
+            assert got == {int(index): sorted(item.rstrip() for item in items) for index, items in wanted.items()}, name
+        else:
+            got = [item for items in found.get(name, {}).values() for item in items]
+            assert sorted(got) == sorted(item.rstrip() for item in wanted), name
     assert status == 1  # the bad fixtures hold errors
 
 
@@ -34,7 +46,7 @@ def test_every_body_rule_has_a_failing_and_a_passing_fixture():
     rules, errors = load_rules()
     assert errors == []
     expected = _expected()
-    failing = {item.split()[0] for items in expected.values() for item in items}
+    failing = {item.split()[0] for items in expected.values() for item in _expected_items(items)}
     passing_files = [name for name, items in expected.items() if not items]
     declarative = {rule_id for rule_id, rule in rules.items() if not rule.builtin}
     assert declarative <= failing, f"rules without a failing fixture: {sorted(declarative - failing)}"
@@ -50,7 +62,7 @@ def test_fixture_positions_point_at_the_offending_value():
         line = lines[finding["line"] - 1]
         key = finding["pointer"].rsplit("/", 1)[-1]
         at = line[finding["column"] - 1 :]
-        if f'"{key}"' in line:  # the value is on this line, right where the column says
+        if f'"{key}"' in line or f'\\"{key}\\"' in line:  # the value is on this line (also inside an escaped HAR/Postman body)
             assert line[: finding["column"] - 1].rstrip().endswith(":"), (finding, line)
         else:  # a missing field: the report points at the object that lacks it
             assert at.startswith("{"), (finding, line)

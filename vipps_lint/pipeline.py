@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterator, Optional
 
-from vipps_lint.checks import DEFERS_TO_DECLARATIVE
+from vipps_lint.checks import DEFERS_TO_DECLARATIVE, SUPERSEDES_OTHERS
 from vipps_lint.checks.engine import RuleSet
 from vipps_lint.checks.rules import load_rules
 from vipps_lint.models import Finding, InputError, Problem, Report, Request
@@ -103,11 +103,18 @@ class Linter:
         declarative = list(self.rules.check_declarative(request))
         problems.extend(declarative)
         claimed = {problem.pointer for problem in declarative}
+        superseding: dict[Optional[str], set[int]] = {}  # body pointer → ids of the problems that replace the rest
         for name, checker in self.code_checks:
             for problem in checker.check(request):
                 if name in DEFERS_TO_DECLARATIVE and problem.pointer in claimed:
                     continue
+                if name in SUPERSEDES_OTHERS and problem.part == "body":
+                    superseding.setdefault(problem.pointer, set()).add(id(problem))
                 problems.append(problem)
+        for pointer in request.meta.get("unknown_at_lint_time", ()):
+            superseding.setdefault(pointer, set())
+        if superseding:
+            problems = [p for p in problems if p.part != "body" or p.pointer not in superseding or id(p) in superseding[p.pointer]]
         findings = [finding for problem in problems
                     if problem.rule not in ignored and (finding := self.rules.finding(problem, request)) is not None]
         for finding in findings:

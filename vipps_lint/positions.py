@@ -135,22 +135,224 @@ def offset_position(text: str, offset: int, first_line: int = 1, first_column: i
 
 
 class JsonTextLocator:
-    """Locates body pointers in JSON text that starts at (first_line, first_column) of a file."""
+    """Locates body pointers in JSON text that starts at (first_line, first_column) of a file.
 
-    def __init__(self, text: str, first_line: int = 1, first_column: int = 1, start: int = 0):
+    When the parsed text is not the text as written (variables were substituted), pass the
+    `written` text and `to_written`, which maps an offset in `text` to one in `written`.
+    """
+
+    def __init__(self, text: str, first_line: int = 1, first_column: int = 1, start: int = 0,
+                 written: Optional[str] = None, to_written=None):
         self.text = text
         self.first_line = first_line
         self.first_column = first_column
         self.start = start
+        self.written = written
+        self.to_written = to_written
 
     def locate(self, part: str, key: Optional[str]) -> Optional[Position]:
         if part != "body" or key is None:
             return None
-        # A missing value (a required field, say) is shown at the object that lacks it.
-        while True:
-            offset = pointer_offset(self.text, key, self.start)
-            if offset is not None:
-                return offset_position(self.text, offset, self.first_line, self.first_column)
-            if not key:
-                return None
-            key = key.rsplit("/", 1)[0]
+        offset = nearest_pointer_offset(self.text, key, self.start)
+        if offset is None:
+            return None
+        if self.written is not None:
+            return offset_position(self.written, self.to_written(offset), self.first_line, self.first_column)
+        return offset_position(self.text, offset, self.first_line, self.first_column)
+
+
+def nearest_pointer_offset(text: str, pointer: str, start: int = 0) -> Optional[int]:
+    """Like `pointer_offset`, but a missing value (a required field, say) is found at the
+    nearest object that lacks it."""
+    while True:
+        offset = pointer_offset(text, pointer, start)
+        if offset is not None or not pointer:
+            return offset
+        pointer = pointer.rsplit("/", 1)[0]
+
+
+_LITERAL_PIECE = re.compile(r'\\u([0-9a-fA-F]{4})|\\(.)|[^"\\]+', re.DOTALL)
+_SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+def decode_string_literal(text: str, offset: int) -> Optional[tuple[str, list[int]]]:
+    """The value of the JSON string literal whose opening quote is at `offset`, and for each
+    of its characters the offset in `text` it was written at (an escape maps to its
+    backslash). None when `offset` holds no string literal.
+
+    Bodies embedded in JSON strings (HAR `postData.text`, Postman `body.raw`) are JSON text
+    inside JSON text: a pointer is found in the decoded value, then mapped back to the file.
+    """
+    if offset >= len(text) or text[offset] != '"':
+        return None
+    chars: list[str] = []
+    offsets: list[int] = []
+    position = offset + 1
+    pending_high = None  # a \uD8xx escape waiting for its low surrogate
+    while position < len(text) and text[position] != '"':
+        match = _LITERAL_PIECE.match(text, position)
+        if match is None:
+            return None
+        if match.group(1) is not None:
+            code = int(match.group(1), 16)
+            if 0xDC00 <= code <= 0xDFFF and pending_high is not None:
+                chars[-1] = chr(0x10000 + ((ord(chars[-1]) - 0xD800) << 10) + (code - 0xDC00))
+                pending_high = None
+            else:
+                chars.append(chr(code))
+                offsets.append(match.start())
+                pending_high = code if 0xD800 <= code <= 0xDBFF else None
+        elif match.group(2) is not None:
+            chars.append(_SIMPLE_ESCAPES.get(match.group(2), match.group(2)))
+            offsets.append(match.start())
+            pending_high = None
+        else:
+            chars.append(match.group())
+            offsets.extend(range(match.start(), match.end()))
+            pending_high = None
+        position = match.end()
+    return "".join(chars), offsets
+
+
+def line_column(text: str, offset: int, base_offset: int = 0, base_line: int = 1) -> Position:
+    """Position of `offset` in a file's text, counting lines only from a known (offset, line)."""
+    line = base_line + text.count("\n", base_offset, offset)
+    return Position(line, offset - text.rfind("\n", 0, offset))
+
+
+class EmbeddedRequestLocator:
+    """Positions of a request held in a JSON document: a HAR entry, a Postman item.
+
+    The request's object starts at `start` (on line `line`) of the file's `text`; the other
+    arguments are JSON Pointers relative to that object: `body` and `response` point at
+    string literals that hold JSON text, `url` at the URL, `headers` lists (name, pointer
+    to its value). When the body was changed before parsing (Postman variables),
+    `body_text` is the text that was parsed and `body_map` maps its offsets back to the
+    decoded literal. Nothing is computed until a finding asks.
+    """
+
+    def __init__(self, text: str, start: int, line: int, body: Optional[str] = None, response: Optional[str] = None,
+                 url: Optional[str] = None, headers=(), body_text: Optional[str] = None, body_map=None,
+                 known: Optional[dict] = None):
+        self.known = known or {}  # pointer → offset, where the reader already knows it
+        self.text = text
+        self.start = start
+        self.line = line
+        self.pointers = {"body": body, "response": response, "url": url}
+        self.headers = list(headers)
+        self.body_text = body_text
+        self.body_map = body_map
+
+    def _position(self, offset: Optional[int]) -> Optional[Position]:
+        return None if offset is None else line_column(self.text, offset, self.start, self.line)
+
+    def locate(self, part: str, key: Optional[str]) -> Optional[Position]:
+        if part == "header":
+            wanted = (key or "").lower()
+            for name, pointer in self.headers:
+                if name.lower() == wanted:
+                    return self._position(pointer_offset(self.text, pointer, self.start))
+            return None
+        pointer = self.pointers.get(part)
+        if pointer is None:
+            return None
+        offset = self.known.get(pointer)
+        if offset is None:
+            offset = pointer_offset(self.text, pointer, self.start)
+        if part == "url" or offset is None or key is None:
+            return self._position(offset)
+        decoded = decode_string_literal(self.text, offset)
+        if decoded is None:
+            return self._position(offset)
+        value, raw_offsets = decoded
+        parsed_text = self.body_text if part == "body" and self.body_text is not None else value
+        inner = nearest_pointer_offset(parsed_text, key)
+        if inner is None:
+            return self._position(offset)
+        if parsed_text is not value and self.body_map is not None:
+            inner = self.body_map(inner)
+        return self._position(raw_offsets[inner] if inner < len(raw_offsets) else offset)
+
+
+class ScanError(ValueError):
+    """JSON text that the structural scanner cannot walk; `offset` is where it stopped."""
+
+    def __init__(self, message: str, offset: int):
+        super().__init__(message)
+        self.offset = offset
+
+
+def object_members(text: str, offset: int, stop_at: Optional[str] = None):
+    """(key, value start, value end) for each member of the object at `offset`, by scanning:
+    values are skipped, never parsed, so a huge document is walked without building it.
+    The member named `stop_at` is yielded with end None, and the walk ends there (so a huge
+    value is not even scanned)."""
+    offset = _skip_ws(text, offset)
+    if offset >= len(text) or text[offset] != "{":
+        raise ScanError("expected a JSON object", offset)
+    offset = _skip_ws(text, offset + 1)
+    while offset < len(text) and text[offset] != "}":
+        key_match = _STRING.match(text, offset)
+        if key_match is None:
+            raise ScanError("expected a quoted member name", offset)
+        offset = _skip_ws(text, key_match.end())
+        if offset >= len(text) or text[offset] != ":":
+            raise ScanError("expected ':' after a member name", offset)
+        start = _skip_ws(text, offset + 1)
+        if start >= len(text):
+            break
+        key = json.loads(key_match.group())
+        if key == stop_at:
+            yield key, start, None
+            return
+        end = skip_value(text, start)
+        yield key, start, end
+        offset = _next_item(text, end, "}")
+    _check_closed(text, offset, "an object")
+
+
+_DECODER = json.JSONDecoder()
+
+
+def array_values(text: str, offset: int):
+    """(start, end, value) for each item of the array at `offset`, each parsed on its own
+    (`raw_decode`, at C speed), so a huge array is read one item at a time. An item that
+    does not parse is yielded as its `json.JSONDecodeError` (with end == len(text) when
+    the text ends inside it), and the walk stops there."""
+    offset = _skip_ws(text, offset)
+    if offset >= len(text) or text[offset] != "[":
+        raise ScanError("expected a JSON array", offset)
+    offset = _skip_ws(text, offset + 1)
+    while offset < len(text) and text[offset] != "]":
+        try:
+            value, end = _DECODER.raw_decode(text, offset)
+        except json.JSONDecodeError as error:
+            yield offset, skip_value(text, offset), error
+            return
+        except RecursionError:
+            yield offset, skip_value(text, offset), json.JSONDecodeError("nested too deeply", text, offset)
+            return
+        yield offset, end, value
+        offset = _next_item(text, end, "]")
+    _check_closed(text, offset, "an array")
+
+
+def _next_item(text: str, end: int, closer: str) -> int:
+    """Offset of the next member or item after a value ending at `end`, or of the closer."""
+    offset = _skip_ws(text, end)
+    if offset < len(text) and text[offset] == ",":
+        return _skip_ws(text, offset + 1)
+    if offset < len(text) and text[offset] != closer:
+        raise ScanError(f"expected ',' or '{closer}'", offset)
+    return offset
+
+
+def _check_closed(text: str, offset: int, what: str) -> None:
+    if offset >= len(text):
+        raise ScanError(f"the text ends inside {what} (truncated?)", len(text))
+
+
+def value_span(text: str, pointer: str, start: int = 0) -> Optional[tuple[int, int]]:
+    """(start, end) offsets of the value at `pointer`, e.g. a string literal with its quotes."""
+    offset = pointer_offset(text, pointer, start)
+    return None if offset is None else (offset, skip_value(text, offset))

@@ -12,8 +12,12 @@
 To add a code check: write the module, list it in `CODE_CHECKS`, document its rules.
 """
 
-CODE_CHECKS: tuple[str, ...] = ("schema",)
+CODE_CHECKS: tuple[str, ...] = ("schema", "variables")
 
 # Code checks whose findings give way to a declarative rule's finding on the same value:
 # the hand-written rule has the better message and hint.
 DEFERS_TO_DECLARATIVE: tuple[str, ...] = ("schema",)
+
+# Code checks whose body findings replace any other finding on the same value: a value that
+# is an unresolved `{{variable}}` is better explained by that than by "not a valid URL".
+SUPERSEDES_OTHERS: tuple[str, ...] = ("variables",)

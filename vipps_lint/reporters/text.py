@@ -22,6 +22,8 @@ from vipps_lint.models import Finding, Report
 _STYLES = {"error": "bold red", "warning": "bold yellow", "info": "bold blue"}
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _SCALAR = re.compile(r"[^\s,\]}]+")
+# A string inside a JSON string literal (HAR postData.text, Postman body.raw): \"…\"
+_EMBEDDED_STRING = re.compile(r'\\"(?:\\\\\\"|[^"])*?\\"')
 FRAME_WIDTH = 100
 
 
@@ -77,7 +79,7 @@ def code_frame(finding: Finding) -> Optional[tuple[int, str, int, int]]:
         return None
     text = text.replace("\t", " ")
     start = min(position.column - 1, len(text))
-    token = _STRING.match(text, start) or _SCALAR.match(text, start)
+    token = _STRING.match(text, start) or _EMBEDDED_STRING.match(text, start) or _SCALAR.match(text, start)
     width = max(1, token.end() - start) if token else 1
     # Minified JSON and HAR bodies put everything on one line: show a window around it.
     offset = max(0, start - FRAME_WIDTH // 3) if len(text) > FRAME_WIDTH else 0

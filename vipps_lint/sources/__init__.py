@@ -4,15 +4,17 @@ One module per dump format. Each reader module defines:
 
 - `NAME`: the format name used by `--input-format` (e.g. "json", "har").
 - `PATTERNS`: file-name globs picked up when a directory is walked.
+- `SNIFFED_PATTERNS` (optional): globs picked up only when `sniff` says yes (`*.sh`: only
+  shell scripts that hold curl commands), so walking a repository lints no random files.
 - `sniff(head: str, path: str | None) -> bool`: does this text (the first few KiB) look
   like this format? Readers are asked in `READERS` order; the first yes wins.
 - `read(source: SourceFile, options: ReadOptions) -> Iterator[Request | InputError]`.
   A reader never raises for bad input: it yields an `InputError` (file, line, column,
   what is wrong) and carries on with the rest of the file where it can.
-- optional `SNIFF_ONLY = True`: a file met while walking a directory that matches only
-  such readers' `PATTERNS` is read only if one of them sniffs it (so `*.yaml` files that
-  are not OpenAPI documents are skipped silently); named explicitly, it goes to the first
-  of them, which says what is wrong.
+
+A file named explicitly that no reader sniffs goes to the first reader whose
+`SNIFFED_PATTERNS` match its name (an `openapi.yaml` that is not OpenAPI is told so), else
+to the bare-body reader, which says what is wrong.
 
 To add a format, write the module and add its name to `READERS`.
 """
@@ -29,7 +31,7 @@ from typing import Iterable, Iterator, Optional, Union
 from vipps_lint.models import InputError, Request, SourceFile
 
 # Most specific first: a Postman collection or a HAR file is also JSON.
-READERS = ("openapi_doc", "json_body")
+READERS = ("openapi_doc", "har", "postman", "curl", "http_file", "json_body")
 
 SNIFF_BYTES = 8192
 
@@ -53,30 +55,24 @@ def format_names() -> list[str]:
     return [reader_module(name).NAME for name in READERS]
 
 
-def _matching_readers(filename: str) -> list:
-    return [module for module in map(reader_module, READERS) if any(fnmatch.fnmatch(filename, pattern) for pattern in module.PATTERNS)]
-
-
-def _sniffs(path: str, readers) -> bool:
-    source = SourceFile(path, path)
-    head = read_head(source)
-    if isinstance(head, InputError):
-        return True  # let the reader report it
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
-    return any(module.sniff(text, path) for module in readers)
-
-
-def _walk(directory: str) -> Iterator[str]:
+def walk(directory: str) -> Iterator[str]:
+    """The files below `directory` that some reader takes, in a stable order."""
+    modules = [reader_module(name) for name in READERS]
+    patterns = [pattern for module in modules for pattern in module.PATTERNS]
+    sniffed = [(pattern, module) for module in modules for pattern in getattr(module, "SNIFFED_PATTERNS", ())]
     for root, dirs, files in os.walk(directory):
         dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRECTORIES and not d.startswith("."))
         for filename in sorted(files):
-            readers = _matching_readers(filename)
-            if not readers:
-                continue
             path = os.path.join(root, filename)
-            if all(getattr(module, "SNIFF_ONLY", False) for module in readers) and not _sniffs(path, readers):
-                continue
-            yield path
+            if any(fnmatch.fnmatch(filename, pattern) for pattern in patterns):
+                yield path
+            elif any(fnmatch.fnmatch(filename, pattern) and _sniffs(module, path) for pattern, module in sniffed):
+                yield path
+
+
+def _sniffs(module, path: str) -> bool:
+    head = read_head(SourceFile(path, path))
+    return not isinstance(head, InputError) and module.sniff(head.decode("utf-8", errors="replace").lstrip("\ufeff"), None)
 
 
 def expand_paths(paths: Iterable[str]) -> Iterator[Union[SourceFile, InputError]]:
@@ -86,7 +82,7 @@ def expand_paths(paths: Iterable[str]) -> Iterator[Union[SourceFile, InputError]
             data = sys.stdin.buffer.read()
             yield SourceFile("-", None, data)  # bytes: decoded by the reader like a file
         elif os.path.isdir(path):
-            for found in _walk(path):
+            for found in walk(path):
                 yield SourceFile(found, found)
         elif os.path.exists(path):
             yield SourceFile(path, path)
@@ -122,8 +118,9 @@ def choose_reader(source: SourceFile, options: ReadOptions):
         if module.sniff(text, source.path):
             return module
     filename = os.path.basename(source.path or "")
-    for module in _matching_readers(filename):
-        if getattr(module, "SNIFF_ONLY", False):
+    for name in READERS:
+        module = reader_module(name)
+        if any(fnmatch.fnmatch(filename, pattern) for pattern in getattr(module, "SNIFFED_PATTERNS", ())):
             return module  # named explicitly: it explains why the file is not its format
     return reader_module(READERS[-1])  # the bare-body reader explains what is wrong
 

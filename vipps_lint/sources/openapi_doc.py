@@ -22,9 +22,9 @@ from vipps_lint.models import InputError, Position, Request, SourceFile
 from vipps_lint.sources import ReadOptions, read_all_text
 
 NAME = "openapi"
-PATTERNS = ("*.yaml", "*.yml")
-# In a directory walk, a file matching only these patterns is read only if it sniffs as OpenAPI.
-SNIFF_ONLY = True
+PATTERNS = ()
+# YAML files are read only when they sniff as OpenAPI: a repository has many other YAML files.
+SNIFFED_PATTERNS = ("*.yaml", "*.yml")
 
 _YAML_KEY = re.compile(r"^openapi\s*:\s*['\"]?3\.", re.MULTILINE)
 _JSON_KEY = re.compile(r"\"openapi\"\s*:\s*\"3\.")

@@ -1,0 +1,243 @@
+"""curl command lines, as pasted from API docs, shell scripts or a browser's "Copy as cURL".
+
+A file may hold several commands, with `#` comments and other shell lines between them
+(only lines that start with `curl` are read; a `$ ` prompt is allowed). Quoting is the
+shell's (`shlex`); a command continues over lines ending in `\\` (POSIX shells), `^`
+(cmd.exe) or a backtick (PowerShell), and inside an open quote. A command ends at `|`,
+`&&`, `;`.
+
+What is read: the URL (`--url` or the first argument; no scheme means `http://`, as curl
+does), `-X/--request`, `-H/--header`, `-d/--data/--data-raw/--data-binary/--data-ascii/
+--data-urlencode` (several are joined with `&`; `@file` is read relative to the file),
+`--json` (also sets JSON `Content-Type` and `Accept`), `-u/--user` (as the `Authorization:
+Basic` header curl sends), `--oauth2-bearer`, `-A`, `-e`, `-G/--get`, `-I/--head`. A comment
+line right above a command names it.
+
+Positions: a request is at the `curl` word of its command; a body finding points into the
+`-d` argument when it stands verbatim in the file (single-quoted, as usual for JSON).
+
+A command with an unbalanced quote is one error naming its line; the rest of the file is
+still read. Files named `*.sh` are read only when they hold a curl command.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shlex
+from typing import Iterator, Optional, Union
+
+from vipps_lint.models import NO_BODY, InputError, Position, Request, SourceFile
+from vipps_lint.positions import JsonTextLocator, line_column
+from vipps_lint.sources import ReadOptions, read_all_text
+
+NAME = "curl"
+PATTERNS = ("*.curl",)
+SNIFFED_PATTERNS = ("*.sh",)
+
+_COMMAND_START = re.compile(r"^[ \t]*(?:\$[ \t]+)?(curl(?:\.exe)?)(?=[ \t\\^`]|$)", re.MULTILINE)
+_CONTINUATION = re.compile(r"(?:\\|(?<=\s)\^|(?<=\s)`)[ \t]*$")
+
+_WITH_VALUE_SHORT = set("XHduAebcowmxEFTKrUYyzt")
+_WITH_VALUE_LONG = {
+    "--request", "--header", "--data", "--data-raw", "--data-binary", "--data-ascii", "--data-urlencode", "--json",
+    "--user", "--url", "--user-agent", "--referer", "--cookie", "--cookie-jar", "--output", "--write-out", "--max-time",
+    "--connect-timeout", "--retry", "--retry-delay", "--retry-max-time", "--proxy", "--proxy-user", "--cacert", "--capath",
+    "--cert", "--cert-type", "--key", "--key-type", "--pass", "--form", "--form-string", "--resolve", "--connect-to",
+    "--upload-file", "--config", "--range", "--limit-rate", "--max-redirs", "--interface", "--local-port",
+    "--dns-servers", "--time-cond", "--oauth2-bearer", "--variable", "--trace", "--trace-ascii", "--stderr",
+    "--aws-sigv4", "--unix-socket", "--ciphers", "--tls-max", "--expect100-timeout", "--keepalive-time",
+}
+_SHORT_TO_LONG = {"X": "--request", "H": "--header", "d": "--data", "u": "--user", "A": "--user-agent", "e": "--referer",
+                  "G": "--get", "I": "--head"}
+_DATA_OPTIONS = ("--data", "--data-raw", "--data-binary", "--data-ascii", "--data-urlencode", "--json")
+
+
+def sniff(head: str, path: Optional[str]) -> bool:
+    if path is not None and path.lower().endswith((".curl", ".sh")):
+        return True
+    return bool(_COMMAND_START.search(head)) and not head.lstrip().startswith(("{", "["))
+
+
+def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, InputError]]:
+    text = read_all_text(source)
+    if isinstance(text, InputError):
+        yield text
+        return
+    source.text = text if source.path is None or len(text) < 1 << 20 else source.text
+    lines = text.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    index, number = 0, 0
+    while number < len(lines):
+        match = _COMMAND_START.match(lines[number])
+        if match is None:
+            number += 1
+            continue
+        command, end, problem = _gather(lines, number)
+        if problem is not None:
+            yield InputError(source.display, f"curl command cannot be parsed: {problem}", number + 1, match.start(1) + 1)
+            number = end
+            continue
+        command = command[next((i for i, token in enumerate(command) if token in ("curl", "curl.exe")), 0):]  # past a "$ " prompt
+        item = _request(source, text, command, starts[number] + match.start(1), starts[end], _comment_name(lines, number), index, options)
+        yield item
+        if isinstance(item, Request):
+            index += 1
+        number = end
+
+
+def _gather(lines: list[str], first: int) -> tuple[Optional[list[str]], int, Optional[str]]:
+    """The tokens of the command starting at line `first`, the line after it, and a problem."""
+    logical = ""
+    number = first
+    while number < len(lines):
+        line = lines[number].rstrip("\r\n")
+        number += 1
+        continuation = _CONTINUATION.search(line)
+        logical += (line[:continuation.start()] + " ") if continuation else line + "\n"
+        if continuation:
+            continue
+        try:
+            return _tokens(logical), number, None
+        except ValueError as error:
+            if "closing quotation" not in str(error) and "escaped" not in str(error):
+                return None, number, str(error)
+            if number < len(lines) and _COMMAND_START.match(lines[number]):
+                break  # the next command starts: this one's quote was never closed
+    return None, first + 1, "a quote is never closed (unbalanced ' or \")"
+
+
+def _tokens(command: str) -> list[str]:
+    lexer = shlex.shlex(command, posix=True, punctuation_chars="|&;")
+    lexer.whitespace_split = True
+    tokens = []
+    for token in lexer:
+        if token and set(token) <= set("|&;"):
+            break
+        tokens.append(token)
+    return tokens
+
+
+def _comment_name(lines: list[str], number: int) -> Optional[str]:
+    if number == 0:
+        return None
+    previous = lines[number - 1].strip()
+    return previous.lstrip("#").strip() or None if previous.startswith("#") and not previous.startswith("#!") else None
+
+
+def _request(source: SourceFile, text: str, tokens: list[str], offset: int, end: int, name: Optional[str], index: int,
+             options: ReadOptions) -> Union[Request, InputError]:
+    position = line_column(text, offset)
+    method, url, headers, data, json_mode, get, user = None, None, [], [], False, False, None
+
+    def error(message: str) -> InputError:
+        return InputError(source.display, f"curl command: {message}", position.line, position.column)
+
+    for option, value in _options(tokens[1:]):
+        if option is None:
+            url = url or value
+        elif option == "--request":
+            method = value.upper()
+        elif option == "--header":
+            header_name, separator, header_value = value.partition(":")
+            if separator and header_value.strip():
+                headers.append((header_name.strip(), header_value.strip()))
+        elif option in _DATA_OPTIONS:
+            loaded = _data_value(source, option, value)
+            if isinstance(loaded, InputError):
+                return error(loaded.message)
+            data.append(loaded)
+            json_mode = json_mode or option == "--json"
+        elif option == "--url":
+            url = value
+        elif option == "--user":
+            user = value
+        elif option == "--oauth2-bearer":
+            headers.append(("Authorization", f"Bearer {value}"))
+        elif option == "--user-agent":
+            headers.append(("User-Agent", value))
+        elif option == "--referer":
+            headers.append(("Referer", value))
+        elif option == "--get":
+            get = True
+        elif option == "--head":
+            method = method or "HEAD"
+    if url is None:
+        return error("no URL")
+    if "://" not in url:
+        url = "http://" + url
+    names = {header_name.lower() for header_name, _ in headers}
+    if user is not None and "authorization" not in names:
+        headers.append(("Authorization", "Basic " + base64.b64encode((user if ":" in user else user + ":").encode()).decode()))
+    if json_mode:
+        for header_name, header_value in (("Content-Type", "application/json"), ("Accept", "application/json")):
+            if header_name.lower() not in names:
+                headers.append((header_name, header_value))
+    body_text = "&".join(data) if data else None
+    if get and body_text is not None:
+        url += ("&" if "?" in url else "?") + body_text
+        body_text = None
+    method = method or ("POST" if body_text is not None else "GET")
+    body, locator, meta = NO_BODY, None, {"format": NAME}
+    if body_text is not None:
+        meta["body_text"] = body_text
+        content_type = next((v for k, v in headers if k.lower() == "content-type"), "").lower()
+        if body_text.lstrip()[:1] in ("{", "[") or "json" in content_type:
+            found = text.find(body_text, offset, end) if body_text.strip() else -1
+            first = line_column(text, found) if found >= 0 else None
+            try:
+                body = json.loads(body_text)
+            except json.JSONDecodeError as problem:
+                where = line_column(text, found + problem.pos) if found >= 0 else position
+                return InputError(source.display, f"curl command: the body is not valid JSON: {problem.msg}", where.line, where.column)
+            except RecursionError:
+                return error("the body is nested too deeply to be a request body")
+            if first is not None:
+                locator = JsonTextLocator(body_text, first.line, first.column)
+    return Request(source=source, index=index, method=method, url=url, headers=headers, body=body, name=name,
+                   position=Position(position.line, position.column), locator=locator, meta=meta)
+
+
+def _options(tokens: list[str]) -> Iterator[tuple[Optional[str], str]]:
+    """(long option name, value) for each option; (None, argument) for a bare argument."""
+    position = 0
+    while position < len(tokens):
+        token = tokens[position]
+        position += 1
+        if token.startswith("--") and len(token) > 2:
+            if token in _WITH_VALUE_LONG:
+                if position < len(tokens):
+                    yield token, tokens[position]
+                    position += 1
+            else:
+                yield token, ""
+        elif token.startswith("-") and len(token) > 1:
+            for offset, letter in enumerate(token[1:], start=1):
+                if letter in _WITH_VALUE_SHORT:
+                    value = token[offset + 1:]
+                    if not value and position < len(tokens):
+                        value = tokens[position]
+                        position += 1
+                    yield _SHORT_TO_LONG.get(letter, f"-{letter}"), value
+                    break
+                yield _SHORT_TO_LONG.get(letter, f"-{letter}"), ""
+        else:
+            yield None, token
+
+
+def _data_value(source: SourceFile, option: str, value: str) -> Union[str, InputError]:
+    """A data argument's text; `@file` is read (except for --data-raw), relative to the input."""
+    if option == "--data-raw" or not value.startswith("@") or value == "@-":
+        return value
+    name = value[1:]
+    base = os.path.dirname(source.path) if source.path else "."
+    path = name if os.path.isabs(name) else os.path.join(base, name)
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError) as problem:
+        return InputError(source.display, f"cannot read the body file {name}: {getattr(problem, 'strerror', None) or problem}")

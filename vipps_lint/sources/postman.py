@@ -1,0 +1,304 @@
+"""Postman Collections, format v2.0 and v2.1 (File → Export in Postman).
+
+Every request in the collection is read, folders included; its name is "Folder / Item".
+What is read: the method; `request.url` as a string or as an object (`raw`, or `protocol`,
+`host`, `path`, `query` and `:path` variables); headers (disabled ones left out); `auth`
+(bearer, basic, API key; inherited from folders and the collection) as the header Postman
+sends; the body (`raw`, `urlencoded`, `formdata`).
+
+`{{variables}}` are resolved like Postman does, from the collection's `variable` list and
+an exported environment (`--postman-env FILE`, which wins); dynamic variables
+(`{{$guid}}`, `{{$timestamp}}`…) get placeholders of the right type (see `variables.py`).
+A body that is JSON only after substitution (`"amount": {{amount}}`) is parsed after it.
+Variables that the collection's scripts set at run time (`pm.environment.set("orderId", …)`)
+are not reported; any other unresolved variable is a finding of the `unresolved-variable`
+rule, and the request is still linted.
+
+Positions: a request is at its item; a body finding points into the `body.raw` string in
+the file (through the substitution, so a value that came from `{{amount}}` points there).
+
+An exported environment given as an input is recognised and yields no requests. A
+collection in another format (v1, an unknown schema) is one clear error.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from typing import Any, Iterator, Optional, Union
+
+from vipps_lint.models import NO_BODY, InputError, Request, SourceFile
+from vipps_lint.positions import EmbeddedRequestLocator, line_column, pointer_offset, value_span
+from vipps_lint.sources import ReadOptions, read_all_text
+from vipps_lint.sources.json_body import parse_json_document
+from vipps_lint.sources.variables import Substitution, Variables, script_set_names
+
+NAME = "postman"
+PATTERNS = ("*.postman_collection.json",)
+
+SUPPORTED_SCHEMAS = ("v2.0.0", "v2.1.0")
+_SCHEMA_VERSION = re.compile(r"/collection/(v[\d.]+)/")
+_MARKERS = ('"_postman_id"', "schema.getpostman.com/json/collection", "schema.postman.com/json/collection", '"_postman_variable_scope"')
+_PATH_VARIABLE = re.compile(r"(?<=/):([A-Za-z_][\w-]*)")
+
+
+# Exporters differ in key order: Postman writes "info" first, openapi-to-postman "item".
+_COLLECTION_START = re.compile(r'\s*\{\s*"(?:info|item)"\s*:\s*[\[{]\s*(?:\{\s*)?"(?:_postman_id|name|id|item|request)"')
+_ENVIRONMENT_VALUES = re.compile(r'"values"\s*:\s*\[\s*\{\s*"key"')
+
+
+def sniff(head: str, path: Optional[str]) -> bool:
+    if not head.lstrip().startswith("{"):
+        return False
+    if path is not None and path.lower().endswith((".postman_collection.json", ".postman_environment.json")):
+        return True
+    return any(marker in head for marker in _MARKERS) or bool(_COLLECTION_START.match(head)) or bool(_ENVIRONMENT_VALUES.search(head))
+
+
+def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, InputError]]:
+    text = read_all_text(source)
+    if isinstance(text, InputError):
+        yield text
+        return
+    document = parse_json_document(source, text)
+    if isinstance(document, InputError):
+        yield document
+        return
+    if source.path is None or len(text) < 1 << 20:
+        source.text = text
+    if not isinstance(document, dict):
+        yield InputError(source.display, "not a Postman collection: expected a JSON object", 1, 1)
+        return
+    if "_postman_variable_scope" in document or ("values" in document and "item" not in document):
+        return  # an exported environment: variables for `--postman-env`, no requests
+    problem = _schema_problem(document)
+    if problem is not None:
+        offset = pointer_offset(text, "/info/schema") or 0
+        position = line_column(text, offset)
+        yield InputError(source.display, problem, position.line, position.column)
+        return
+    environment = load_environment(options.postman_env) if options.postman_env else {}
+    if isinstance(environment, InputError):
+        yield environment
+        environment = {}
+    values = {**_variable_list(document.get("variable")), **environment}
+    variables = Variables(values, runtime=script_set_names(_scripts(document)))
+    reader = _CollectionReader(source, text, variables, options)
+    yield from reader.items(document.get("item"), "", [], document.get("auth"))
+
+
+def _schema_problem(document: dict) -> Optional[str]:
+    info = document.get("info")
+    if "requests" in document and "order" in document:
+        return "Postman Collection v1 is not supported: in Postman, export the collection again as Collection v2.1"
+    if not isinstance(info, dict) or not isinstance(document.get("item"), list):
+        return 'not a Postman collection v2: expected "info" and an "item" list'
+    schema = str(info.get("schema") or "")
+    match = _SCHEMA_VERSION.search(schema)
+    if not match or match.group(1) not in SUPPORTED_SCHEMAS:
+        shown = schema or "(none)"
+        return f"unknown Postman collection schema {shown}; vipps-lint reads v2.0.0 and v2.1.0: in Postman, export the collection as Collection v2.1"
+    return None
+
+
+_ENVIRONMENTS: dict[str, Union[dict, InputError]] = {}
+
+
+def load_environment(path: str) -> Union[dict[str, str], InputError]:
+    """The enabled values of an exported Postman environment (read once per run)."""
+    if path not in _ENVIRONMENTS:
+        source = SourceFile(path, path)
+        text = read_all_text(source)
+        document = text if isinstance(text, InputError) else parse_json_document(source, text)
+        if isinstance(document, InputError):
+            _ENVIRONMENTS[path] = document
+        elif not isinstance(document, dict) or not isinstance(document.get("values"), list):
+            _ENVIRONMENTS[path] = InputError(path, 'not a Postman environment: expected a "values" list (Environments → Export in Postman)', 1, 1)
+        else:
+            _ENVIRONMENTS[path] = {str(item["key"]): _text(item.get("value")) for item in document["values"]
+                                   if isinstance(item, dict) and "key" in item and item.get("enabled", True) is not False}
+    return _ENVIRONMENTS[path]
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _variable_list(raw: Any) -> dict[str, str]:
+    if not isinstance(raw, list):
+        return {}
+    return {str(item.get("key", item.get("id"))): _text(item.get("value")) for item in raw
+            if isinstance(item, dict) and (item.get("key") or item.get("id")) and not item.get("disabled")}
+
+
+def _scripts(node: Any) -> Iterator[str]:
+    """Every script in the collection, to learn which variables they set while it runs."""
+    if isinstance(node, dict):
+        for event in node.get("event") or []:
+            script = event.get("script") if isinstance(event, dict) else None
+            exec_lines = script.get("exec") if isinstance(script, dict) else None
+            if isinstance(exec_lines, list):
+                yield "\n".join(str(line) for line in exec_lines)
+            elif isinstance(exec_lines, str):
+                yield exec_lines
+        for child in node.get("item") or []:
+            yield from _scripts(child)
+
+
+class _CollectionReader:
+    def __init__(self, source: SourceFile, text: str, variables: Variables, options: ReadOptions):
+        self.source = source
+        self.text = text
+        self.variables = variables
+        self.options = options
+        self.index = 0
+
+    def items(self, items: Any, prefix: str, pointer: list, auth: Any) -> Iterator[Union[Request, InputError]]:
+        if not isinstance(items, list):
+            return
+        for position, item in enumerate(items):
+            if not isinstance(item, dict):
+                continue
+            item_pointer = pointer + ["item", position]
+            name = prefix + str(item.get("name") or f"item {position + 1}")
+            inherited = item.get("auth") if isinstance(item.get("auth"), dict) and item["auth"].get("type") != "inherit" else auth
+            if "request" in item:
+                yield self.request(item["request"], name, item_pointer, inherited)
+                self.index += 1
+            if isinstance(item.get("item"), list):
+                yield from self.items(item["item"], name + " / ", item_pointer, inherited)
+
+    def request(self, raw: Any, name: str, item_pointer: list, auth: Any) -> Union[Request, InputError]:
+        pointer = "".join(f"/{part}" for part in item_pointer)
+        offset = pointer_offset(self.text, pointer) or 0
+        position = line_column(self.text, offset)
+        if isinstance(raw, str):
+            raw = {"url": raw, "method": "GET"}
+        if not isinstance(raw, dict):
+            return InputError(self.source.display, f'request "{name}": "request" must be an object or a URL', position.line, position.column)
+        request_auth = raw.get("auth") if isinstance(raw.get("auth"), dict) and raw["auth"].get("type") != "inherit" else auth
+        url = self.variables.substitute(_url_text(raw.get("url")))
+        headers, header_pointers = self.headers(raw.get("header"), request_auth)
+        body, body_substitution, problem = self.body(raw.get("body"))
+        if problem is not None:
+            return InputError(self.source.display, f'request "{name}": {problem}', position.line, position.column)
+        meta: dict[str, Any] = {"format": NAME, "runtime_variables": sorted(self.variables.runtime)}
+        locator_body = None
+        if body_substitution is not None:
+            meta["body_text"] = body_substitution.text
+            locator_body = "/request/body/raw"
+            if not body_substitution.changed:
+                span = value_span(self.text, "/request/body/raw", offset)
+                if span is not None:
+                    meta["body_span"] = span
+                    meta["body_embedding"] = "json-string"
+        return Request(
+            source=self.source,
+            index=self.index,
+            method=str(raw.get("method") or "GET").upper(),
+            url=url.text,
+            headers=headers,
+            body=body,
+            name=name,
+            position=position,
+            locator=EmbeddedRequestLocator(
+                self.text, offset, position.line, body=locator_body, url="/request/url", headers=header_pointers,
+                body_text=body_substitution.text if body_substitution is not None and body_substitution.changed else None,
+                body_map=body_substitution.original_offset if body_substitution is not None else None,
+            ),
+            meta=meta,
+        )
+
+    def headers(self, raw: Any, auth: Any) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        headers, pointers = [], []
+        if isinstance(raw, str):  # v2.0 allows "Name: value" lines
+            raw = [{"key": k.strip(), "value": v.strip()} for k, _, v in (line.partition(":") for line in raw.splitlines()) if k.strip()]
+        for position, item in enumerate(raw if isinstance(raw, list) else []):
+            if not isinstance(item, dict) or item.get("disabled") or not item.get("key"):
+                continue
+            headers.append((str(item["key"]), self.variables.substitute(_text(item.get("value"))).text))
+            pointers.append((str(item["key"]), f"/request/header/{position}/value"))
+        auth_header = self.auth_header(auth)
+        if auth_header is not None and not any(key.lower() == auth_header[0].lower() for key, _ in headers):
+            headers.append(auth_header)
+        return headers, pointers
+
+    def auth_header(self, auth: Any) -> Optional[tuple[str, str]]:
+        """The header Postman adds for an `auth` block (bearer, basic, or an API key in a header)."""
+        if not isinstance(auth, dict):
+            return None
+        kind = auth.get("type")
+        settings = auth.get(kind)
+        if isinstance(settings, list):  # v2.1: [{key, value}]
+            settings = {item.get("key"): item.get("value") for item in settings if isinstance(item, dict)}
+        if not isinstance(settings, dict):
+            return None
+
+        def value(key: str) -> str:
+            return self.variables.substitute(_text(settings.get(key))).text
+
+        if kind == "bearer":
+            return "Authorization", f"Bearer {value('token')}"
+        if kind == "basic":
+            credentials = f"{value('username')}:{value('password')}".encode()
+            return "Authorization", "Basic " + base64.b64encode(credentials).decode()
+        if kind == "apikey" and (settings.get("in") or "header") == "header":
+            return value("key") or "Authorization", value("value")
+        return None
+
+    def body(self, raw: Any) -> tuple[Any, Optional[Substitution], Optional[str]]:
+        """(body, the substitution of a raw body, problem)."""
+        if not isinstance(raw, dict) or raw.get("disabled"):
+            return NO_BODY, None, None
+        mode = raw.get("mode")
+        if mode in ("urlencoded", "formdata"):
+            fields = raw.get(mode) if isinstance(raw.get(mode), list) else []
+            return ({str(item.get("key")): self.variables.substitute(_text(item.get("value"))).text
+                     for item in fields if isinstance(item, dict) and not item.get("disabled") and item.get("type") != "file"} or NO_BODY), None, None
+        text = raw.get("raw") if mode == "raw" else None
+        if not isinstance(text, str) or not text.strip():
+            return NO_BODY, None, None
+        language = ((raw.get("options") or {}).get("raw") or {}).get("language") if isinstance(raw.get("options"), dict) else None
+        looks_json = text.lstrip()[:1] in ("{", "[")
+        if not looks_json and language != "json":
+            return NO_BODY, None, None
+        substitution = self.variables.substitute_json(text)
+        if len(substitution.text) > self.options.max_body_bytes:
+            return NO_BODY, None, "the body is too large to lint"
+        try:
+            return json.loads(substitution.text), substitution, None
+        except json.JSONDecodeError as error:
+            after = " after substituting {{variables}}" if substitution.changed else ""
+            return NO_BODY, None, f"the body is not valid JSON{after}: {error.msg} (body line {error.lineno}, column {error.colno})"
+        except RecursionError:
+            return NO_BODY, None, "the body is nested too deeply to be a request body"
+
+
+def _url_text(raw: Any) -> str:
+    """A request URL from a string or a v2 URL object, with `:name` path variables filled in."""
+    if isinstance(raw, str):
+        return raw
+    if not isinstance(raw, dict):
+        return ""
+    path_values = {str(item.get("key")): _text(item.get("value")) for item in raw.get("variable") or []
+                   if isinstance(item, dict) and item.get("key") and item.get("value") not in (None, "")}
+    text = raw.get("raw")
+    if not isinstance(text, str) or not text:
+        host = raw.get("host")
+        host = ".".join(str(part) for part in host) if isinstance(host, list) else str(host or "")
+        path = raw.get("path")
+        path = "/".join(str(part.get("value") if isinstance(part, dict) else part) for part in path) if isinstance(path, list) else str(path or "")
+        text = (f"{raw['protocol']}://" if raw.get("protocol") else "") + host
+        if raw.get("port"):
+            text += f":{raw['port']}"
+        if path:
+            text += "/" + path.lstrip("/")
+        query = [item for item in raw.get("query") or [] if isinstance(item, dict) and not item.get("disabled") and item.get("key")]
+        if query:
+            text += "?" + "&".join(f"{item['key']}={_text(item.get('value'))}" for item in query)
+    if path_values:
+        text = _PATH_VARIABLE.sub(lambda match: path_values.get(match.group(1), match.group()), text)
+    return text

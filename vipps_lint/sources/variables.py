@@ -1,0 +1,183 @@
+"""`{{variable}}` substitution, shared by the Postman and `.http` readers.
+
+Both Postman and the VS Code REST Client / JetBrains HTTP Client replace `{{name}}` with a
+variable's value *as text*, before the request is sent; a body such as
+`"amount": {{amount}}` is JSON only after that. We do the same, then parse.
+
+- Defined variables are replaced by their value, verbatim (as the clients do).
+- Dynamic variables (`{{$guid}}`, `{{$timestamp}}`, `{{$randomInt}}`, `{{$isoTimestamp}}`,
+  REST Client's `{{$randomInt 1 100}}`, JetBrains' `{{$random.uuid}}`…) are replaced by a
+  fixed placeholder of the right type, so a run's findings do not change from run to run.
+- An unresolved variable is left as the literal `{{name}}` the client would send; where it
+  stands as a bare JSON value it becomes the string `"{{name}}"` so the body still parses
+  and the `unresolved-variable` rule can point at it.
+
+Every substitution records its edits, so a position in the substituted text maps back to
+the text as written (a value that came from a variable points at its `{{…}}`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Optional
+
+VARIABLE = re.compile(r"\{\{\s*([^{}\s][^{}]*?)\s*\}\}")
+# A JSON string literal, or a variable outside one.
+_JSON_PIECE = re.compile(r'"(?:[^"\\]|\\.)*"|\{\{\s*([^{}\s][^{}]*?)\s*\}\}', re.DOTALL)
+
+PLACEHOLDER_UUID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+PLACEHOLDER_TIMESTAMP = "1700000000"
+PLACEHOLDER_ISO_TIMESTAMP = "2023-11-14T22:13:20.000Z"
+
+# Dynamic variables by their first word, with a placeholder of the type the client produces.
+DYNAMIC_VARIABLES = {
+    "$guid": PLACEHOLDER_UUID,
+    "$uuid": PLACEHOLDER_UUID,
+    "$randomUUID": PLACEHOLDER_UUID,
+    "$random.uuid": PLACEHOLDER_UUID,
+    "$timestamp": PLACEHOLDER_TIMESTAMP,
+    "$isoTimestamp": PLACEHOLDER_ISO_TIMESTAMP,
+    "$datetime": PLACEHOLDER_ISO_TIMESTAMP,
+    "$localDatetime": PLACEHOLDER_ISO_TIMESTAMP,
+    "$randomInt": "500",
+    "$random.integer": "500",
+    "$randomBoolean": "true",
+    "$randomEmail": "user@example.com",
+    "$random.email": "user@example.com",
+    "$randomFirstName": "Kari",
+    "$randomLastName": "Nordmann",
+    "$randomFullName": "Kari Nordmann",
+    "$randomWord": "placeholder",
+    "$randomWords": "placeholder words",
+    "$randomAlphaNumeric": "a",
+    "$randomColor": "blue",
+    "$randomCity": "Oslo",
+    "$randomCountry": "Norway",
+    "$randomCountryCode": "NO",
+    "$randomUrl": "https://example.com",
+    "$randomPrice": "100.00",
+}
+
+
+def dynamic_value(name: str) -> Optional[str]:
+    """The placeholder for a dynamic variable (`$guid`, `$randomInt 1 100`), or None."""
+    if not name.startswith("$"):
+        return None
+    return DYNAMIC_VARIABLES.get(name.split()[0])
+
+
+@dataclass
+class Substitution:
+    """Text after substitution, what could not be resolved, and how to map offsets back."""
+
+    text: str
+    unresolved: list[str] = field(default_factory=list)
+    # (start, end) in the original and (start, end) in the new text, for every replacement.
+    edits: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.edits)
+
+    def original_offset(self, offset: int) -> int:
+        shift = 0
+        for old_start, old_end, new_start, new_end in self.edits:
+            if offset < new_start:
+                break
+            if offset < new_end:
+                return old_start
+            shift = old_end - new_end
+        return offset + shift
+
+
+class Variables:
+    """The variables in scope for one request, looked up as the client would.
+
+    `runtime` names are set by scripts while the collection runs (`pm.environment.set`):
+    left as `{{name}}` but not reported, since the client will have a value for them.
+    """
+
+    def __init__(self, values: Mapping[str, str], runtime: Iterable[str] = ()):
+        self.values = dict(values)
+        self.runtime = set(runtime)
+
+    def lookup(self, name: str) -> Optional[str]:
+        if name in self.values:
+            return self.values[name]
+        return dynamic_value(name)
+
+    def _note(self, result: Substitution, name: str) -> None:
+        if name not in self.runtime and name not in result.unresolved:
+            result.unresolved.append(name)
+
+    def substitute(self, text: str) -> Substitution:
+        """Plain text: a URL, a header value. Values are inserted verbatim; nested variables
+        (a value that holds `{{other}}`) are resolved up to a few levels, as Postman does."""
+        result = Substitution(text)
+        if "{{" not in text:
+            return result
+        pieces, position, new_length = [], 0, 0
+        for match in VARIABLE.finditer(text):
+            value = self._resolve_nested(match.group(1), result)
+            replacement = match.group() if value is None else value
+            pieces.append(text[position:match.start()])
+            new_length += match.start() - position
+            result.edits.append((match.start(), match.end(), new_length, new_length + len(replacement)))
+            pieces.append(replacement)
+            new_length += len(replacement)
+            position = match.end()
+        pieces.append(text[position:])
+        result.text = "".join(pieces)
+        result.edits = [edit for edit in result.edits if text[edit[0]:edit[1]] != result.text[edit[2]:edit[3]]]
+        return result
+
+    def _resolve_nested(self, name: str, result: Substitution, depth: int = 0) -> Optional[str]:
+        value = self.lookup(name)
+        if value is None:
+            self._note(result, name)
+            return None
+        if "{{" in value and depth < 5:
+            return VARIABLE.sub(lambda inner: self._resolve_nested(inner.group(1), result, depth + 1) or inner.group(), value)
+        return value
+
+    def substitute_json(self, text: str) -> Substitution:
+        """A JSON body: inside strings as in `substitute`; a bare unresolved `{{name}}`
+        becomes the string `"{{name}}"` so the rest of the body can still be linted."""
+        result = Substitution(text)
+        if "{{" not in text:
+            return result
+        pieces, position, new_length = [], 0, 0
+
+        def emit(start: int, end: int, replacement: str) -> None:
+            nonlocal position, new_length
+            pieces.append(text[position:start])
+            new_length += start - position
+            if replacement != text[start:end]:
+                result.edits.append((start, end, new_length, new_length + len(replacement)))
+            pieces.append(replacement)
+            new_length += len(replacement)
+            position = end
+
+        for match in _JSON_PIECE.finditer(text):
+            if match.group(1) is None:  # a string literal: substitute inside it
+                if "{{" in match.group():
+                    inner = self.substitute(match.group())
+                    for name in inner.unresolved:
+                        self._note(result, name)
+                    emit(match.start(), match.end(), inner.text)
+                continue
+            value = self._resolve_nested(match.group(1), result)
+            emit(match.start(), match.end(), f'"{match.group()}"' if value is None else value)
+        pieces.append(text[position:])
+        result.text = "".join(pieces)
+        return result
+
+
+SCRIPT_SETS = re.compile(r"""pm\.(?:environment|collectionVariables|variables|globals)\.set\(\s*["']([^"']+)["']""")
+
+
+def script_set_names(scripts: Iterable[str]) -> set[str]:
+    """Variables that Postman scripts set while a collection runs."""
+    return {name for script in scripts for name in SCRIPT_SETS.findall(script)}
+
