@@ -14,14 +14,27 @@ def _expected() -> dict[str, list[str]]:
         return {name: list(items or []) for name, items in yaml.safe_load(handle).items()}
 
 
+def _fixture_files():
+    from vipps_lint.sources import READERS, reader_module
+
+    patterns = {pattern for name in READERS for pattern in reader_module(name).PATTERNS}
+    return {path for pattern in patterns for path in FIXTURES.rglob(pattern)}
+
+
+def _key(finding: dict) -> str:
+    """'rule /pointer' for body and response findings, 'rule Header-Name' for header ones."""
+    where = finding["header"] if finding["part"] == "header" else finding["pointer"]
+    return f"{finding['rule']} {where if where is not None else ''}".rstrip()
+
+
 def test_every_fixture_reports_exactly_what_expected_yaml_says():
     status, report = run_json("fixtures")
     assert report["errors"] == []
     found = defaultdict(list)
     for finding in report["findings"]:
-        found[finding["file"].removeprefix("fixtures/")].append(f"{finding['rule']} {finding['pointer']}".rstrip())
+        found[finding["file"].removeprefix("fixtures/")].append(_key(finding))
     expected = _expected()
-    linted = {path.relative_to(FIXTURES).as_posix() for path in FIXTURES.rglob("*.json")}
+    linted = {path.relative_to(FIXTURES).as_posix() for path in _fixture_files()}
     assert linted == set(expected), "every fixture file is listed in fixtures/expected.yaml, and only those"
     for name in sorted(expected):
         assert sorted(found.get(name, [])) == sorted(item.rstrip() for item in expected[name]), name
@@ -44,7 +57,7 @@ def test_every_body_rule_has_a_failing_and_a_passing_fixture():
 def test_fixture_positions_point_at_the_offending_value():
     _, report = run_json("fixtures")
     for finding in report["findings"]:
-        if not finding["pointer"]:
+        if not finding["pointer"] or finding["part"] != "body" or not finding["file"].endswith(".json"):
             continue
         lines = (FIXTURES.parent / finding["file"]).read_text(encoding="utf-8").splitlines()
         line = lines[finding["line"] - 1]

@@ -59,7 +59,7 @@ def main() -> None:
 def check(paths, endpoint, output_format, output, select, ignore, fail_on, quiet, rule_dirs, input_format, postman_env, color):
     """Lint request bodies and dumps in PATHS (files, directories, or - for stdin)."""
     from vipps_lint.pipeline import Linter, Settings, exit_status  # noqa: PLC0415 - start-up time
-    from vipps_lint.reporters import ReportOptions, reporter  # noqa: PLC0415
+    from vipps_lint.reporters import ReportOptions  # noqa: PLC0415
     from vipps_lint.routing import parse_endpoint  # noqa: PLC0415
     from vipps_lint.sources import ReadOptions  # noqa: PLC0415
 
@@ -79,16 +79,78 @@ def check(paths, endpoint, output_format, output, select, ignore, fail_on, quiet
     if unknown:
         raise click.BadParameter(f"no rule matches {', '.join(repr(s) for s in unknown)}; `vipps-lint rules` lists them", param_hint="--select/--ignore")
     report = linter.run(settings.paths)
-    for error in report.errors:
-        click.echo(str(error), err=True)
+    write_errors(report, sys.stderr)
     options = ReportOptions(color=color, quiet=quiet, fail_on=fail_on)
-    render = reporter(output_format).render
     if output and output != "-":
         with open(output, "w", encoding="utf-8", newline="\n") as stream:
-            render(report, stream, ReportOptions(color=False, quiet=quiet, fail_on=fail_on))
+            write_report(report, output_format, stream, ReportOptions(color=False, quiet=quiet, fail_on=fail_on))
     else:
-        render(report, sys.stdout, options)
+        write_report(report, output_format, sys.stdout, options)
     sys.exit(exit_status(report, fail_on))
+
+
+def write_report(report, output_format: str, stream, options) -> None:
+    """The one way a report is written, in any format: through a stream that masks every
+    secret the inputs held (vipps_lint.secrets), so no reporter can leak one."""
+    from vipps_lint.reporters import reporter  # noqa: PLC0415
+    from vipps_lint.secrets import Masker, MaskingStream  # noqa: PLC0415
+
+    masked = MaskingStream(stream, Masker(report.secrets))
+    reporter(output_format).render(report, masked, options)
+    masked.finish()
+
+
+def write_errors(report, stream) -> None:
+    """The inputs that could not be read, one `file:line:col: what is wrong` line each, masked."""
+    from vipps_lint.secrets import Masker  # noqa: PLC0415
+
+    if report.errors:
+        masker = Masker(report.secrets)
+        for error in report.errors:
+            stream.write(masker.mask_text(str(error)) + "\n")
+        stream.flush()
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("-o", "--output", type=click.Path(writable=True, allow_dash=True), help="Write the copy to FILE (one input) or into DIRECTORY (several); default: standard output for one input.")
+@click.option("--input-format", type=click.Choice(["json", "har", "postman", "http", "curl", "ndjson", "openapi"]), help="Read every input as this format instead of detecting it.")
+def redact(paths, output, input_format):
+    """Write a copy of each dump in PATHS with every secret masked, in the same format.
+
+    Bearer tokens, subscription keys, client_id/client_secret, access tokens and secret
+    query parameters become e.g. `eyJh…REDACTED`; everything else is unchanged, so the
+    copy still parses and can be shared with support:
+
+        vipps-lint redact session.har -o session.redacted.har
+    """
+    import os  # noqa: PLC0415
+
+    from vipps_lint.redact import redact_source  # noqa: PLC0415
+    from vipps_lint.sources import ReadOptions  # noqa: PLC0415
+
+    if len(paths) > 1 and (not output or output == "-" or not os.path.isdir(output)):
+        raise click.BadParameter("with several inputs, -o must name an existing directory", param_hint="-o/--output")
+    status = EXIT_CLEAN
+    for path in paths:
+        result = redact_source(path, ReadOptions(input_format=input_format))
+        for error in result.errors:
+            click.echo(str(error), err=True)
+        if result.text is None:
+            status = EXIT_INCOMPLETE
+            continue
+        if result.errors:
+            status = EXIT_INCOMPLETE
+        if not output or output == "-":
+            sys.stdout.write(result.text)
+            sys.stdout.flush()
+            target = "standard output"
+        else:
+            target = os.path.join(output, os.path.basename(path)) if os.path.isdir(output) else output
+            with open(target, "w", encoding="utf-8", newline="") as stream:
+                stream.write(result.text)
+        click.echo(f"{path}: {result.masked} secret{'s' if result.masked != 1 else ''} masked → {target}", err=True)
+    sys.exit(status)
 
 
 @main.command(name="rules")

@@ -61,6 +61,11 @@ def _skip_value(text: str, offset: int) -> int:
             return offset
 
 
+def value_end(text: str, offset: int) -> int:
+    """Offset just past the JSON value that starts at `offset` (scanned, not parsed)."""
+    return _skip_value(text, offset)
+
+
 def pointer_offset(text: str, pointer: str, start: int = 0) -> Optional[int]:
     """Offset in `text` of the value at `pointer`, or None if the text has no such value.
 
@@ -128,11 +133,67 @@ class JsonTextLocator:
     def locate(self, part: str, key: Optional[str]) -> Optional[Position]:
         if part != "body" or key is None:
             return None
-        # A missing value (a required field, say) is shown at the object that lacks it.
-        while True:
-            offset = pointer_offset(self.text, key, self.start)
-            if offset is not None:
-                return offset_position(self.text, offset, self.first_line, self.first_column)
-            if not key:
-                return None
-            key = key.rsplit("/", 1)[0]
+        offset = nearest_pointer_offset(self.text, key, self.start)
+        return None if offset is None else offset_position(self.text, offset, self.first_line, self.first_column)
+
+
+def nearest_pointer_offset(text: str, pointer: str, start: int = 0) -> Optional[int]:
+    """Offset of the value at `pointer`, or of its nearest ancestor that exists: a missing
+    value (a required field, say) is shown at the object that lacks it."""
+    while True:
+        offset = pointer_offset(text, pointer, start)
+        if offset is not None or not pointer:
+            return offset
+        pointer = pointer.rsplit("/", 1)[0]
+
+
+_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|.)", re.DOTALL)
+
+
+def string_literal_offset(literal: str, decoded_index: int) -> int:
+    """Offset inside a JSON string literal (`"…"`, quotes included) of the character that has
+    index `decoded_index` in the decoded string: escapes (`\\n`, `\\"`, `\\u00f8`) are one
+    character decoded but several in the literal."""
+    offset, decoded = 1, 0
+    while decoded < decoded_index and offset < len(literal) - 1:
+        escape = _ESCAPE.match(literal, offset) if literal[offset] == "\\" else None
+        if escape is not None:
+            code = literal[offset + 2 : offset + 6] if escape.group().startswith("\\u") else ""
+            # A surrogate pair (\ud83d\ude00) is two escapes but one decoded character.
+            if code and 0xD800 <= int(code, 16) <= 0xDBFF and literal.startswith("\\u", escape.end()):
+                offset = escape.end() + 6
+            else:
+                offset = escape.end()
+        else:
+            offset += 1
+        decoded += 1
+    return offset
+
+
+class JsonStringLocator:
+    """Locates body pointers in a JSON body that sits inside a JSON string literal of a file
+    (an NDJSON `"body": "{\\"amount\\": 100}"`, a HAR `postData.text`).
+
+    `literal_start` is the offset of the literal's opening quote in `text`, which starts at
+    (first_line, first_column) of the file. The body is decoded only when a finding needs a
+    position.
+    """
+
+    def __init__(self, text: str, literal_start: int, first_line: int = 1, first_column: int = 1):
+        self.text = text
+        self.literal_start = literal_start
+        self.first_line = first_line
+        self.first_column = first_column
+
+    def locate(self, part: str, key: Optional[str]) -> Optional[Position]:
+        if part != "body" or key is None:
+            return None
+        match = _STRING.match(self.text, self.literal_start)
+        if match is None:
+            return None
+        literal = match.group()
+        decoded = json.loads(literal)
+        offset = nearest_pointer_offset(decoded, key)
+        if offset is None:
+            return None
+        return offset_position(self.text, self.literal_start + string_literal_offset(literal, offset), self.first_line, self.first_column)

@@ -31,8 +31,12 @@ KLARNA_HOSTS = (
     "api-oc.playground.klarna.com",
 )
 
-# Operations of APIs without a Vipps spec that rules still need to scope to.
+# Operations of APIs without a spec in the index that rules still need to scope to.
 EXTERNAL_OPERATIONS: tuple[dict[str, Any], ...] = (
+    # Every Vipps dump starts with this call (the official Postman collections spell it
+    # /accessToken/get; paths are matched case-insensitively, as the API gateway does).
+    {"id": "access-token:fetchAuthorizationTokenUsingPost", "api": "access-token", "method": "POST",
+     "path": "/accesstoken/get", "hosts": ()},
     {"id": "klarna-checkout-v3:createOrder", "api": "klarna-checkout-v3", "method": "POST",
      "path": "/checkout/v3/orders", "hosts": KLARNA_HOSTS},
     {"id": "klarna-checkout-v3:updateOrder", "api": "klarna-checkout-v3", "method": "POST",
@@ -107,7 +111,7 @@ class Router:
     def __init__(self, operations: list[Operation]):
         self.operations = operations
         self._compiled = [
-            (operation, re.compile("^" + _TEMPLATE_PARAMETER.sub("[^/]+", re.escape(operation.path)) + "/?$"))
+            (operation, re.compile("^" + _TEMPLATE_PARAMETER.sub("[^/]+", re.escape(operation.path)) + "/?$", re.IGNORECASE))
             for operation in operations
         ]
         # Path prefixes of the APIs we know: a path under one that matches no operation

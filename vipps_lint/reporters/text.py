@@ -126,7 +126,24 @@ def render(report: Report, stream, options) -> None:
         if finding.hint:
             console.print(Text.assemble((f"{pad} = ", "blue"), ("hint: ", "bold cyan"), finding.hint))
         console.print()
+    if report.endpoints:
+        for line in endpoint_summary(report):
+            console.print(Text(line))
+        console.print()
     console.print(Text(summary_line(report), style="bold" if report.findings or report.errors else "bold green"))
+
+
+def endpoint_summary(report: Report) -> list[str]:
+    """Calls and failures per endpoint, for the requests logged with a response (what the
+    retired API Dashboard showed), most failures first."""
+    rows = sorted(report.endpoints.values(), key=lambda stats: (-stats.failed, stats.endpoint))
+    width = max(len(stats.endpoint) for stats in rows)
+    lines = ["Responses by endpoint:"]
+    for stats in rows:
+        failures = ", ".join(f"{count}× {status}" for status, count in sorted(stats.failures.items()))
+        outcome = f"{stats.failed} failed ({failures})" if stats.failed else "all succeeded"
+        lines.append(f"  {stats.endpoint:<{width}}  {_plural(stats.calls, 'call'):>9}  {outcome}")
+    return lines
 
 
 def _plural(count: int, word: str) -> str:

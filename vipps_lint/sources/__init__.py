@@ -25,7 +25,7 @@ from typing import Iterable, Iterator, Optional, Union
 from vipps_lint.models import InputError, Request, SourceFile
 
 # Most specific first: a Postman collection or a HAR file is also JSON.
-READERS = ("json_body",)
+READERS = ("ndjson", "json_body")
 
 SNIFF_BYTES = 8192
 
