@@ -171,8 +171,8 @@ def _response(top: dict, entry: dict) -> tuple[Optional[Response], Optional[str]
 
 def parse_line(source: SourceFile, line: str, line_number: int, index: int, line_offset: int) -> Union[Request, InputError, None]:
     """The request one log line holds (None for a blank line)."""
-    stripped = line.strip()
-    if not stripped:
+    line = line.rstrip("\r\n")
+    if not line.strip():
         return None
     indent = len(line) - len(line.lstrip())
     try:
