@@ -36,8 +36,15 @@ def _skip_ws(text: str, offset: int) -> int:
     return _WHITESPACE.match(text, offset).end()
 
 
+_DECODER = json.JSONDecoder()
+
+
 def _skip_value(text: str, offset: int) -> int:
     """Offset just past the JSON value that starts at `offset`."""
+    try:
+        return _DECODER.raw_decode(text, offset)[1]  # the C scanner: fast on long siblings
+    except (ValueError, RecursionError):
+        pass  # not valid JSON from here (a template, truncated text): scan it instead
     char = text[offset]
     if char == '"':
         match = _STRING.match(text, offset)
