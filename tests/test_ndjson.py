@@ -110,3 +110,12 @@ def test_the_shop_log_through_the_cli(tmp_path):
     text = run_cli("check", str(SHOP)).stdout.decode()
     assert "1 for other APIs skipped" in text
     assert "Responses by endpoint:" in text and "POST /epayment/v1/payments/{reference}/refund" in text and "1 failed (1× 503)" in text
+
+
+def test_code_frames_of_a_large_file_come_from_a_line_index(tmp_path):
+    path, _ = _read(tmp_path, [{"method": "GET", "url": f"/epayment/v1/payments/r{number}"} for number in range(50)])
+    source = SourceFile(str(path), str(path))
+    source.INDEXED_ABOVE = 100  # pretend the file is large
+    assert source.line_text(37) == '{"method": "GET", "url": "/epayment/v1/payments/r36"}'
+    assert source._lines is None and len(source._starts) == 51
+    assert source.line_text(51) is None and source.line_text(0) is None

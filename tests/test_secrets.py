@@ -118,3 +118,31 @@ def test_redact_several_files_into_a_directory_and_to_stdout(tmp_path):
     assert single.returncode == 0 and "REDACTED" in single.stdout.decode()
     refused = run_cli("redact", *map(str, REDACTABLE))
     assert refused.returncode == 2 and "-o must name an existing directory" in refused.stderr.decode()
+
+
+def test_patterns_catch_secrets_never_read_as_headers():
+    masker = Masker()
+    samples = [
+        f'{{"name": "Ocp-Apim-Subscription-Key", "value": "{KEY}"}}',  # HAR
+        f'{{"key": "client_secret", "value": "{CLIENT_SECRET}"}}',  # Postman
+        f"curl -H 'Ocp-Apim-Subscription-Key: {KEY}' https://api.vipps.no/x",
+        f'{{"access_token": "{TOKEN}"}}',
+        f"token {TOKEN} rejected",
+        f"GET /x?client_secret={QUERY_SECRET}&a=1",
+    ]
+    for sample in samples:
+        masked = masker.mask_text(sample)
+        assert not any(secret in masked for secret in SECRETS), masked
+        assert "…" in masked
+
+
+def test_error_lines_on_stderr_are_masked():
+    import io
+
+    from vipps_lint.cli import write_errors
+    from vipps_lint.models import InputError, Report
+
+    report = Report(errors=[InputError("dump.ndjson", f"cannot use {KEY}", 3, 1)], secrets={KEY})
+    stream = io.StringIO()
+    write_errors(report, stream)
+    assert stream.getvalue() == "dump.ndjson:3:1: cannot use 9a8b…\n"

@@ -53,9 +53,18 @@ class SourceFile:
         self.path = path
         self.text = text
         self._lines: Optional[list[str]] = None
+        self._starts = None  # line-start byte offsets, for large files (see _indexed_line)
+
+    # Files larger than this are not read whole for code frames: an index of line starts
+    # (8 bytes a line) is built once, and each shown line is read on its own.
+    INDEXED_ABOVE = 4 * 1024 * 1024
 
     def line_text(self, line: int) -> Optional[str]:
         """The text of a 1-based line, for code frames. Read lazily, only when reporting."""
+        if self._lines is None and self.text is None and self.path is not None:
+            indexed = self._indexed_line(line)
+            if indexed is not False:
+                return indexed
         if self._lines is None:
             text = self.text
             if text is None and self.path is not None:
@@ -68,6 +77,34 @@ class SourceFile:
         if 1 <= line <= len(self._lines):
             return self._lines[line - 1]
         return None
+
+
+    def _indexed_line(self, line: int):
+        """The line read via the line-start index, or False when the file is small enough to read whole."""
+        import os  # noqa: PLC0415
+
+        try:
+            if self._starts is None:
+                if os.path.getsize(self.path) <= self.INDEXED_ABOVE:
+                    return False
+                from array import array  # noqa: PLC0415
+
+                starts, offset = array("Q", [0]), 0
+                with open(self.path, "rb") as handle:
+                    for raw in handle:
+                        offset += len(raw)
+                        starts.append(offset)
+                self._starts = starts
+            if not 1 <= line < len(self._starts):
+                return None
+            with open(self.path, "rb") as handle:
+                handle.seek(self._starts[line - 1])
+                raw = handle.read(self._starts[line] - self._starts[line - 1])
+        except OSError:
+            return None
+        if line == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        return raw.decode("utf-8", errors="replace").rstrip("\r\n")
 
 
 @dataclass

@@ -44,6 +44,8 @@ _QUERY_NAMES = "|".join(re.escape(name) for name in SECRET_QUERY_PARAMETERS)
 _PATTERNS = (
     # "Authorization: Bearer eyJ…", "Ocp-Apim-Subscription-Key": "abc…", -H 'client_secret: abc…'
     re.compile(rf'(?i)((?:{_HEADER_NAMES})\\?"?\s*[:=]\s*\\?"?\s*(?:(?:bearer|basic)\s+)?)([^\s"\\,;&\'<>{{}}()`]{{{MIN_SECRET_LENGTH},}})'),
+    # HAR and Postman header objects: {"name": "client_secret", "value": "…"} ("key" in Postman)
+    re.compile(rf'(?i)("(?:name|key)"\s*:\s*"(?:{_HEADER_NAMES})"\s*,\s*"value"\s*:\s*"(?:(?:bearer|basic)\s+)?)([^"\\]{{{MIN_SECRET_LENGTH},}})'),
     re.compile(rf'(?i)("(?:{_BODY_KEYS})\\?"\s*:\s*\\?")([^"\\]{{{MIN_SECRET_LENGTH},}})'),
     re.compile(rf"(?i)([?&](?:{_QUERY_NAMES})=)([^&#\s\"'\\]{{{MIN_SECRET_LENGTH},}})"),
     re.compile(r"(?i)(\b(?:bearer|basic)\s+)([A-Za-z0-9._~+/=-]{8,})"),
