@@ -146,3 +146,14 @@ def test_error_lines_on_stderr_are_masked():
     stream = io.StringIO()
     write_errors(report, stream)
     assert stream.getvalue() == "dump.ndjson:3:1: cannot use 9a8b…\n"
+
+
+def test_a_code_frame_window_never_shows_part_of_a_secret(tmp_path):
+    # The frame of the Content-Type value starts a dozen characters into the key.
+    line = {"method": "POST", "url": "https://apitest.vipps.no/epayment/v1/payments/" + "r" * 80 + "/capture",
+            "headers": {"Ocp-Apim-Subscription-Key": KEY, "Content-Type": "text/plain"}, "body": {"a": 1}}
+    path = tmp_path / "one.ndjson"
+    path.write_text(json.dumps(line) + "\n")
+    out = run_cli("check", "--select", "header-content-type-json", str(path)).stdout.decode()
+    assert '"text/plain"' in out and "^^^^^^^^^^^^" in out
+    assert KEY[-10:] not in out and KEY[:8] not in out

@@ -95,8 +95,11 @@ def write_report(report, output_format: str, stream, options) -> None:
     from vipps_lint.reporters import reporter  # noqa: PLC0415
     from vipps_lint.secrets import Masker, MaskingStream  # noqa: PLC0415
 
-    masked = MaskingStream(stream, Masker(report.secrets))
-    reporter(output_format).render(report, masked, options)
+    import dataclasses  # noqa: PLC0415
+
+    masker = Masker(report.secrets)
+    masked = MaskingStream(stream, masker)
+    reporter(output_format).render(report, masked, dataclasses.replace(options, mask=masker.mask_text))
     masked.finish()
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 
 FORMATS = {"text": "text", "json": "json_report"}
 
@@ -19,6 +19,10 @@ class ReportOptions:
     color: Optional[bool] = None  # None: only when writing to a terminal (and NO_COLOR unset)
     quiet: bool = False
     fail_on: str = "error"
+    # Masks secrets in a text (set by cli.write_report). Reporters that cut raw file text
+    # into pieces (a code frame's window) mask the whole line first, so no piece of a
+    # secret survives the cut; everything written is masked again on the way out.
+    mask: Optional[Callable[[str], str]] = None
 
 
 def reporter(name: str):

@@ -62,8 +62,12 @@ def request_label(finding: Finding) -> str:
     return " ".join(parts)
 
 
-def code_frame(finding: Finding) -> Optional[tuple[int, str, int, int]]:
-    """(line number, visible text, caret start, caret width) of the offending line."""
+def code_frame(finding: Finding, mask=None) -> Optional[tuple[int, str, int, int]]:
+    """(line number, visible text, caret start, caret width) of the offending line.
+
+    `mask` (secrets → `eyJh…`) is applied to the whole line before it is cut to a window,
+    keeping the caret on the same value.
+    """
     position = finding.position
     if position is None:
         return None
@@ -72,6 +76,9 @@ def code_frame(finding: Finding) -> Optional[tuple[int, str, int, int]]:
         return None
     text = text.replace("\t", " ")
     start = min(position.column - 1, len(text))
+    if mask is not None:
+        masked_before = mask(text[:start])
+        text, start = masked_before + mask(text[start:]), len(masked_before)
     token = _STRING.match(text, start) or _SCALAR.match(text, start)
     width = max(1, token.end() - start) if token else 1
     # Minified JSON and HAR bodies put everything on one line: show a window around it.
@@ -108,7 +115,7 @@ def render(report: Report, stream, options) -> None:
                 finding.message,
             )
         )
-        frame = code_frame(finding)
+        frame = code_frame(finding, options.mask)
         if frame is not None:
             number, visible, start, width = frame
             gutter = " " * len(str(number))
