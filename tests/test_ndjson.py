@@ -119,3 +119,29 @@ def test_code_frames_of_a_large_file_come_from_a_line_index(tmp_path):
     assert source.line_text(37) == '{"method": "GET", "url": "/epayment/v1/payments/r36"}'
     assert source._lines is None and len(source._starts) == 51
     assert source.line_text(51) is None and source.line_text(0) is None
+
+
+def test_memory_does_not_grow_with_the_log(tmp_path):
+    import tracemalloc
+
+    line = (FIXTURES / "ndjson" / "clean.ndjson").read_text().splitlines()[1]
+
+    def peak(lines: int) -> int:
+        path = tmp_path / f"{lines}.ndjson"
+        path.write_text((line + "\n") * lines)
+        tracemalloc.start()
+        for request in read_source(SourceFile(str(path), str(path)), ReadOptions()):
+            assert isinstance(request, Request)
+        _, high = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return high
+
+    small, large = peak(200), peak(2000)
+    assert large < small * 1.5, (small, large)  # ten times the lines, not ten times the memory
+
+
+def test_a_log_on_standard_input_has_code_frames():
+    result = run_cli("check", "--select", "epayment-phone-msisdn", "-", input=SHOP.read_bytes())
+    out = result.stdout.decode()
+    assert result.returncode == 1 and out.startswith("-:5:759: error[epayment-phone-msisdn]")
+    assert ' 5 | …0}, "customer": {"phoneNumber": "+47 912 34 567"}' in out

@@ -119,6 +119,7 @@ def explain_rule(rule: Rule, stream) -> None:
                     console.print(Text.assemble(("vipps-lint: ", "dim"), (f"{finding.severity}[{finding.rule}] ", "bold"), finding.message))
                     if finding.hint:
                         console.print(Text.assemble(("  hint: ", "cyan"), finding.hint))
+                console.print()
     if rule.how_to_fix:
         heading("How to fix")
         console.print(rule.how_to_fix)

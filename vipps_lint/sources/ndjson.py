@@ -222,8 +222,10 @@ def parse_line(source: SourceFile, line: str, line_number: int, index: int, line
 
 
 def _lines(source: SourceFile) -> Iterator[bytes]:
-    if isinstance(source.text, (bytes, str)):
+    if isinstance(source.text, (bytes, str)):  # stdin, already in memory
         data = source.text.encode() if isinstance(source.text, str) else source.text
+        # Code frames need it as text: stdin cannot be read again.
+        source.text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
         yield from data.splitlines(keepends=True)
         return
     with open(source.path, "rb") as handle:
