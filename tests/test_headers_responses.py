@@ -137,3 +137,9 @@ def test_explain_shows_headers_and_response():
     out = run_cli("explain", "response-client-error").stdout.decode()
     assert "→ HTTP 400" in out and "error 4070" in out
     assert json.loads(run_cli("rules", "--format", "json").stdout)
+
+
+def test_placeholders_are_not_judged():
+    headers = {**FULL, "Authorization": "{{authorization}}", "Merchant-Serial-Number": "{{merchantSerialNumber}}",
+               "Vipps-System-Plugin-Version": "{{vipps_system_plugin_version}}"}  # 31 characters, as in the official collections
+    assert _rules("GET", "https://apitest.vipps.no/epayment/v1/payments/abc", headers) == []

@@ -16,7 +16,8 @@ Checkout) only `header-content-type-json`.
 | `header-idempotency-key` | `Idempotency-Key` (eCom: `X-Request-Id`) missing or malformed on the calls whose spec requires it |
 | `header-content-type-json` | a JSON body without `Content-Type: application/json` |
 
-The per-API facts below are taken from the header parameters of the official specs; the
+A value that is a whole placeholder (`{{auth}}`, `<token>`) is not judged: it says nothing
+about what will be sent. The per-API facts below are taken from the header parameters of the official specs; the
 test-suite checks them against `../shared/vipps-specs`.
 """
 
@@ -26,6 +27,7 @@ import re
 from typing import Iterator, Optional
 
 from vipps_lint.models import Problem, Request
+from vipps_lint.secrets import is_placeholder, mask
 
 RULES = (
     "header-authorization-bearer",
@@ -87,8 +89,6 @@ class HeaderCheck:
         yield from self._content_type(request)
 
     def _authentication(self, request: Request, api: str) -> Iterator[Problem]:
-        from vipps_lint.secrets import mask  # noqa: PLC0415 - only when a header is wrong
-
         if api in CLIENT_CREDENTIAL_APIS:
             missing = [name for name in ("client_id", "client_secret") if not (request.header(name) or "").strip()]
             if missing:
@@ -100,7 +100,7 @@ class HeaderCheck:
             if authorization is None or not authorization.strip():
                 yield Problem("header-authorization-bearer", "Authorization header missing: every call needs `Authorization: Bearer <access token>` (the API answers 401)",
                               part="header", header="Authorization", hint="Add `Authorization: Bearer <access_token from POST /accesstoken/get>`")
-            elif not _BEARER.match(authorization.strip()):
+            elif not _BEARER.match(authorization.strip()) and not is_placeholder(authorization):
                 scheme = authorization.split()[0] if len(authorization.split()) > 1 else None
                 got = f"the {scheme} scheme" if scheme else f"{mask(authorization.strip())} without the word Bearer"
                 yield Problem("header-authorization-bearer", f"Authorization must be `Bearer <access token>`, got {got} (the API answers 401)",
@@ -114,7 +114,7 @@ class HeaderCheck:
             return
         value = request.header("Merchant-Serial-Number")
         if value is not None and value.strip():
-            if not _MSN.match(value.strip()):
+            if not _MSN.match(value.strip()) and not is_placeholder(value):
                 rule = "header-merchant-serial-number" if api in MSN_REQUIRED_APIS else "header-merchant-serial-number-recommended"
                 yield Problem(rule, f"Merchant-Serial-Number must be the 5 or 6 digits of the sales unit, got {value.strip()!r}",
                               part="header", header="Merchant-Serial-Number", hint="Write `Merchant-Serial-Number: 123456` with your sales unit's number (portal.vippsmobilepay.com)")
@@ -132,7 +132,7 @@ class HeaderCheck:
             value = request.header(name)
             if value is None or not value.strip():
                 missing.append(name)
-            elif len(value) > SYSTEM_HEADER_MAX:
+            elif len(value) > SYSTEM_HEADER_MAX and not is_placeholder(value):
                 yield Problem("header-vipps-system-length", f"{name} is {len(value)} characters; at most {SYSTEM_HEADER_MAX} are allowed",
                               part="header", header=name, hint=f"Shorten it to {SYSTEM_HEADER_MAX} characters, e.g. {value[:SYSTEM_HEADER_MAX]!r}")
         if missing:
