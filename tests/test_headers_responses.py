@@ -49,7 +49,7 @@ def test_partner_api_needs_no_msn_and_klarna_only_content_type():
 
 def test_each_header_rule_fires_with_the_header_name():
     url = "https://apitest.vipps.no/epayment/v1/payments/abc/capture"
-    headers = {"Authorization": "Basic Y2xpZW50OnNlY3JldA==", "Merchant-Serial-Number": "MSN1", "Vipps-System-Name": "x" * 31,
+    headers = {"Authorization": "Basic Y2xpZW50OnNlY3JldA==", "Merchant-Serial-Number": "MSN1", "Vipps-System-Name": "acme-commerce-platform-enterprise",
                "Idempotency-Key": "k" * 51, "Content-Type": "text/plain"}
     assert _rules("POST", url, headers, body={"modificationAmount": {"currency": "NOK", "value": 100}}) == [
         ("header-authorization-bearer", "Authorization"),
