@@ -106,6 +106,10 @@ def test_response_explanations():
     assert text == "Bad Request: Invalid phone number (customer.phoneNumber: not MSISDN) [error 4070: invalid phone number] — traceId t-1"
     assert pointer == "/detail" and "4791234567" in hint
     assert epayment_code({"type": "https://developer.vippsmobilepay.com/docs/APIs/epayment-api/problems#6010"}) == 6010
+    # The shape the ePayment API uses (developer.vippsmobilepay.com/docs/APIs/epayment-api/errors):
+    documented = {"type": "https://httpstatuses.io/400", "title": "Cannot capture before reservation", "status": 400,
+                  "detail": "See extraDetails for further details", "extraDetails": [{"name": "ErrorCode", "reason": "6080"}], "traceId": "t-2"}
+    assert explain(documented)[0] == "Cannot capture before reservation [error 6080: capture before reservation] — traceId t-2"
     assert code_explanation(5050)[0] == "a merchant configuration error" and code_explanation(9999) is None
     assert explain([{"errorGroup": "Payment", "errorCode": "44", "errorMessage": "Refused by issuer", "contextId": "c1"}])[0] == "[Payment 44] Refused by issuer (contextId c1)"
     assert explain({"statusCode": 401, "message": "Access denied due to missing subscription key."})[:2] == ("Access denied due to missing subscription key.", "/message")
@@ -135,7 +139,7 @@ def test_explain_shows_headers_and_response():
     out = run_cli("explain", "header-idempotency-key").stdout.decode()
     assert "Idempotency-Key: charges/2024/06#1" in out and "error[header-idempotency-key]" in out
     out = run_cli("explain", "response-client-error").stdout.decode()
-    assert "→ HTTP 400" in out and "error 4070" in out
+    assert "→ HTTP 400" in out and "[error 6080: capture before reservation]" in out and "the user has approved" in out
     assert json.loads(run_cli("rules", "--format", "json").stdout)
 
 

@@ -11,8 +11,9 @@ finding that quotes the API's own explanation — what the retired API Dashboard
 
 `response-client-error` (4xx: the request was wrong) and `response-server-error` (5xx: a
 problem on the API's side; retry with the same idempotency key). The hint says what to do:
-from `EPAYMENT_ERROR_CODES` when the body carries a known ePayment error code (looked for
-in `code`/`errorCode`, in `extraDetails` and at the end of the `type` URI), else by status.
+from `EPAYMENT_ERROR_CODES` when the body carries a known ePayment error code (where the API
+puts it, `extraDetails: [{"name": "ErrorCode", "reason": "6080"}]`; also a top-level
+`code`/`errorCode`, or a code at the end of the `type` URI), else by status.
 """
 
 from __future__ import annotations
@@ -25,12 +26,15 @@ from vipps_lint.models import Problem, Request
 RULES = ("response-client-error", "response-server-error")
 
 # ePayment error codes the facts file names, and the ranges the codes fall in
-# (vippsas/agent-toolkit: plugins/vipps/skills/epayment/references/errors.md).
+# (vippsas/agent-toolkit: plugins/vipps/skills/epayment/references/errors.md; 6080 and the
+# `extraDetails: [{"name": "ErrorCode", "reason": "6080"}]` shape from
+# https://developer.vippsmobilepay.com/docs/APIs/epayment-api/errors).
 EPAYMENT_ERROR_CODES: dict[int, tuple[str, str]] = {
     4040: ("amount.value has decimals", "Send amount.value as an integer in minor units: NOK 499.50 is 49950"),
     4070: ("invalid phone number", "Send customer.phoneNumber as MSISDN: country code and number, no + or spaces, e.g. 4791234567"),
     4090: ("invalid callback or return URL", "Use valid https:// URLs (returnUrl may be an app scheme such as myapp://)"),
     6010: ("amount below the minimum", "Send at least NOK 100 øre (1 krone), DKK 1 øre or EUR 1 cent"),
+    6080: ("capture before reservation", "Capture only after the user has approved the payment (state AUTHORIZED, see GET /epayment/v1/payments/{reference})"),
 }
 EPAYMENT_ERROR_RANGES: tuple[tuple[int, int, str, str], ...] = (
     (4010, 4150, "invalid request", "Correct the request as the detail says; sending it again unchanged fails the same way"),
@@ -96,7 +100,10 @@ def explain(body: Any) -> tuple[Optional[str], Optional[str], Optional[str]]:
     if not isinstance(body, dict):
         return None, None, None
     if "title" in body or "detail" in body or "traceId" in body:
-        pieces = [piece for piece in (_text(body.get("title")), _text(body.get("detail"))) if piece]
+        detail = _text(body.get("detail"))
+        if detail and detail.lower().startswith("see extradetails"):
+            detail = None  # the extraDetails follow below
+        pieces = [piece for piece in (_text(body.get("title")), detail) if piece]
         text = ": ".join(pieces) if len(pieces) < 2 or pieces[1] != pieces[0] else pieces[0]
         extras = [
             f"{extra.get('name')}: {extra.get('reason')}" if extra.get("name") else str(extra.get("reason"))
@@ -114,7 +121,8 @@ def explain(body: Any) -> tuple[Optional[str], Optional[str], Optional[str]]:
                 hint = known[1]
         if _text(body.get("traceId")):
             text += f" — traceId {body['traceId']}"
-        return text or None, "/detail" if "detail" in body else "/title" if "title" in body else "", hint
+        pointer = "/detail" if detail else "/extraDetails/0/reason" if extras else "/title" if "title" in body else ""
+        return text or None, pointer, hint
     result = body.get("result") if isinstance(body.get("result"), dict) else None
     if result is not None and _text(result.get("message")):
         return result["message"].strip(), "/result/message", None
