@@ -157,3 +157,9 @@ def test_a_code_frame_window_never_shows_part_of_a_secret(tmp_path):
     out = run_cli("check", "--select", "header-content-type-json", str(path)).stdout.decode()
     assert '"text/plain"' in out and "^^^^^^^^^^^^" in out
     assert KEY[-10:] not in out and KEY[:8] not in out
+
+
+def test_explain_masks_credential_shaped_example_values():
+    out = run_cli("explain", "dump-live-credentials").stdout.decode()
+    assert "Authorization: Bearer eyJ0…" in out and "Ocp-Apim-Subscription-Key: 0f3c…" in out
+    assert "0f3c9a7be21d4c6f8e5a1b2c3d4e5f60" not in out

@@ -190,7 +190,11 @@ def explain(rule_id, rule_dirs):
         suggestion = f"; did you mean {close[0]}?" if close else "; `vipps-lint rules` lists them"
         click.echo(f"error: unknown rule '{rule_id}'{suggestion}", err=True)
         sys.exit(EXIT_INCOMPLETE)
-    explain_rule(rules[rule_id], sys.stdout)
+    from vipps_lint.secrets import Masker, MaskingStream  # noqa: PLC0415
+
+    masked = MaskingStream(sys.stdout, Masker())  # examples may hold credential-shaped values
+    explain_rule(rules[rule_id], masked)
+    masked.finish()
     sys.exit(EXIT_INCOMPLETE if errors else EXIT_CLEAN)
 
 
