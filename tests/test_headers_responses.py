@@ -147,3 +147,12 @@ def test_placeholders_are_not_judged():
     headers = {**FULL, "Authorization": "{{authorization}}", "Merchant-Serial-Number": "{{merchantSerialNumber}}",
                "Vipps-System-Plugin-Version": "{{vipps_system_plugin_version}}"}  # 31 characters, as in the official collections
     assert _rules("GET", "https://apitest.vipps.no/epayment/v1/payments/abc", headers) == []
+
+
+@pytest.mark.parametrize("path", ["/accesstoken/get", "/accessToken/get"])
+def test_the_access_token_call_is_routed_in_either_spelling(path):
+    from vipps_lint.routing import route
+
+    request = Request(SourceFile("t", None), 0, "POST", "https://apitest.vipps.no" + path, headers=[("client_id", "a")])
+    assert route(request, LINTER.router).kind == "routed"
+    assert request.operation.id == "access-token:fetchAuthorizationTokenUsingPost"
