@@ -107,6 +107,8 @@ def test_the_shop_log_through_the_cli(tmp_path):
     assert header["part"] == "header" and header["header"] == "Authorization" and header["line"] == 4
     line = SHOP.read_text().splitlines()[3]
     assert line[header["column"] - 1 :].startswith('"eyJ0')
+    missing = next(f for f in report["findings"] if f["rule"] == "header-idempotency-key" and f["line"] == 4)
+    assert missing["header"] == "X-Request-Id" and line[missing["column"] - 1 :].startswith('{"Authorization"')
     text = run_cli("check", str(SHOP)).stdout.decode()
     assert "1 for other APIs skipped" in text
     assert "Responses by endpoint:" in text and "POST /epayment/v1/payments/{reference}/refund" in text and "1 failed (1× 503)" in text

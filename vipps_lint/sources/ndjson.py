@@ -19,7 +19,8 @@ Blank lines are skipped. A line that is not JSON, or not a request, is one `Inpu
 (`file:line:col: …`) and the rest of the file is still read.
 
 Positions: a request's position is its line; a body value's position is found in the line
-(inside the string literal when the body was logged as a string), a header's at its value.
+(inside the string literal when the body was logged as a string), a header's at its value
+(a missing header: at the headers that lack it).
 
 Streamed: the file is read line by line and no file text is kept, so memory does not grow
 with the log (code frames re-read the lines they show). `meta["body_span"]` holds offsets
@@ -115,8 +116,9 @@ class NdjsonLocator:
 
     def locate(self, part: str, key: Optional[str]) -> Optional[Position]:
         if part == "header" and key is not None:
-            pointer = self.header_pointers.get(key.lower())
-            return self._at(pointer_offset(self.line, pointer)) if pointer is not None else None
+            # A missing header is shown at the headers that lack it.
+            pointer = self.header_pointers.get(key.lower(), pointer_from_parts(self.request_pointer + ["headers"]))
+            return self._at(pointer_offset(self.line, pointer))
         if part == "url":
             return self._at(pointer_offset(self.line, pointer_from_parts(self.request_pointer + ["url"])))
         pointer = self.body_pointer if part == "body" else self.response_body_pointer if part == "response" else None
