@@ -135,8 +135,8 @@ def test_concise_quiet_and_statistics():
     result = run_cli("check", "--statistics", "fixtures")
     lines = result.stdout.decode().splitlines()
     assert result.returncode == 1
-    assert re.match(r"^\d+\s+ecom-callback-https\s+error\s+\[\*\] eCom callback URLs must be public HTTPS URLs$", lines[0]), lines
-    assert any(re.match(r"^\d+\s+klarna-vipps-fee-free-wording\s+warning\s+Vipps MobilePay", line) for line in lines)
+    assert re.match(r"^\s*\d+\s+ecom-callback-https\s+error\s+\[\*\] eCom callback URLs must be public HTTPS URLs$", lines[0]), lines
+    assert any(re.match(r"^\s*\d+\s+klarna-vipps-fee-free-wording\s+warning\s+Vipps MobilePay", line) for line in lines)
     assert lines[-1].startswith("Found ")
 
 

@@ -137,8 +137,7 @@ def check(paths, endpoint, output_format, output, select, ignore, fail_on, quiet
         _write_baseline_or_exit(report, write_baseline)
     if baseline_file:
         _apply_baseline_or_exit(report, baseline_file)
-    for error in report.errors:
-        click.echo(str(error), err=True)
+    write_errors(report, sys.stderr)
     options = ReportOptions(color=color, quiet=quiet, fail_on=fail_on, statistics=statistics, rules=linter.rules.rules)
     if output and output != "-":
         write_report_file(report, output_format, output, options)
@@ -151,14 +150,19 @@ def check(paths, endpoint, output_format, output, select, ignore, fail_on, quiet
 
 
 def write_report(report, output_format, stream, options) -> None:
-    """Every report, in every format, is written here (one place to wrap the stream)."""
+    """Every report, in every format, is written here: through a stream that masks every
+    secret the inputs held (vipps_lint.secrets), so no reporter can leak one."""
+    import dataclasses  # noqa: PLC0415
+
     from vipps_lint.reporters import reporter  # noqa: PLC0415
+    from vipps_lint.secrets import Masker, MaskingStream  # noqa: PLC0415
 
     if output_format == "concise":
-        import dataclasses  # noqa: PLC0415
-
         options = dataclasses.replace(options, concise=True)
-    reporter(output_format).render(report, stream, options)
+    masker = Masker(report.secrets)
+    masked = MaskingStream(stream, masker)
+    reporter(output_format).render(report, masked, dataclasses.replace(options, mask=masker.mask_text))
+    masked.finish()
 
 
 def write_report_file(report, output_format, path, options) -> None:
@@ -170,6 +174,59 @@ def write_report_file(report, output_format, path, options) -> None:
     except OSError as error:
         click.echo(f"{path}: cannot write the {output_format} report: {error.strerror or error}", err=True)
         sys.exit(EXIT_INCOMPLETE)
+
+
+def write_errors(report, stream) -> None:
+    """The inputs that could not be read, one `file:line:col: what is wrong` line each, masked."""
+    from vipps_lint.secrets import Masker  # noqa: PLC0415
+
+    if report.errors:
+        masker = Masker(report.secrets)
+        for error in report.errors:
+            stream.write(masker.mask_text(str(error)) + "\n")
+        stream.flush()
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("-o", "--output", type=click.Path(writable=True, allow_dash=True), help="Write the copy to FILE (one input) or into DIRECTORY (several); default: standard output for one input.")
+@click.option("--input-format", type=click.Choice(["json", "har", "postman", "http", "curl", "ndjson", "openapi"]), help="Read every input as this format instead of detecting it.")
+def redact(paths, output, input_format):
+    """Write a copy of each dump in PATHS with every secret masked, in the same format.
+
+    Bearer tokens, subscription keys, client_id/client_secret, access tokens and secret
+    query parameters become e.g. `eyJh…REDACTED`; everything else is unchanged, so the
+    copy still parses and can be shared with support:
+
+        vipps-lint redact session.har -o session.redacted.har
+    """
+    import os  # noqa: PLC0415
+
+    from vipps_lint.redact import redact_source  # noqa: PLC0415
+    from vipps_lint.sources import ReadOptions  # noqa: PLC0415
+
+    if len(paths) > 1 and (not output or output == "-" or not os.path.isdir(output)):
+        raise click.BadParameter("with several inputs, -o must name an existing directory", param_hint="-o/--output")
+    status = EXIT_CLEAN
+    for path in paths:
+        result = redact_source(path, ReadOptions(input_format=input_format))
+        for error in result.errors:
+            click.echo(str(error), err=True)
+        if result.text is None:
+            status = EXIT_INCOMPLETE
+            continue
+        if result.errors:
+            status = EXIT_INCOMPLETE
+        if not output or output == "-":
+            sys.stdout.write(result.text)
+            sys.stdout.flush()
+            target = "standard output"
+        else:
+            target = os.path.join(output, os.path.basename(path)) if os.path.isdir(output) else output
+            with open(target, "w", encoding="utf-8", newline="") as stream:
+                stream.write(result.text)
+        click.echo(f"{path}: {result.masked} secret{'s' if result.masked != 1 else ''} masked → {target}", err=True)
+    sys.exit(status)
 
 
 def _command_line_settings(select, ignore, extend_select, fail_on, rule_dirs, as_of) -> dict:
@@ -267,11 +324,13 @@ def _show_fixes(report) -> int:
     """--diff: print what --fix would change; exit 1 if anything (2 if an input was unreadable)."""
     from vipps_lint.fixes import unified_diff  # noqa: PLC0415
 
-    for error in report.errors:
-        click.echo(str(error), err=True)
+    from vipps_lint.secrets import Masker  # noqa: PLC0415
+
+    write_errors(report, sys.stderr)
+    masker = Masker(report.secrets)  # the diff's context lines are raw file text
     plans = _fix_plans(report)
     for plan in plans:
-        click.echo(unified_diff(plan), nl=False)
+        click.echo(masker.mask_text(unified_diff(plan)), nl=False)
     click.echo(f"Would fix {_count_problems(plans)}." if plans else "No fixes available.", err=True)
     if report.errors:
         return EXIT_INCOMPLETE
@@ -329,7 +388,11 @@ def explain(rule_id, rule_dirs):
         suggestion = f"; did you mean {close[0]}?" if close else "; `vipps-lint rules` lists them"
         click.echo(f"error: unknown rule '{rule_id}'{suggestion}", err=True)
         sys.exit(EXIT_INCOMPLETE)
-    explain_rule(rules[rule_id], sys.stdout)
+    from vipps_lint.secrets import Masker, MaskingStream  # noqa: PLC0415
+
+    masked = MaskingStream(sys.stdout, Masker())  # examples may hold credential-shaped values
+    explain_rule(rules[rule_id], masked)
+    masked.finish()
     sys.exit(EXIT_INCOMPLETE if errors else EXIT_CLEAN)
 
 

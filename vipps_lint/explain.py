@@ -10,13 +10,20 @@ from __future__ import annotations
 import json
 
 from vipps_lint.checks.rules import Rule
+from vipps_lint.models import NO_BODY
 
 
 def scope_text(rule: Rule) -> str:
     scope = rule.scope
     parts = list(scope.get("endpoints", [])) + list(scope.get("operations", [])) + [f"{api} API" for api in scope.get("apis", [])]
     if rule.builtin and not parts:
-        return {"schema": "every request with a schema", "routing": "every request"}.get(rule.builtin, "every request")
+        return {
+            "schema": "every request with a schema",
+            "routing": "every request",
+            "headers": "requests with headers (dumps)",
+            "responses": "requests with a logged response",
+            "credentials": "dumps of calls to api.vipps.no",
+        }.get(rule.builtin, "every request")
     return ", ".join(parts) or "every request"
 
 
@@ -96,16 +103,23 @@ def explain_rule(rule: Rule, stream) -> None:
         for request in example_requests(rule, kind):
             if request.method or request.url:
                 console.print(Text(f"{request.method or ''} {request.url or ''}".strip(), style="bold"))
+                for name, value in request.headers:
+                    console.print(Text(f"{name}: {value}"))
             elif request.endpoint_hint:
                 console.print(Text(f"{request.endpoint_hint}", style="bold"))
             if request.has_body:
                 console.print(Syntax(json.dumps(request.body, indent=2, ensure_ascii=False), "json", background_color="default"))
+            if request.response is not None:
+                console.print(Text(f"→ HTTP {request.response.status}", style="bold"))
+                if request.response.body is not NO_BODY:
+                    console.print(Syntax(json.dumps(request.response.body, indent=2, ensure_ascii=False), "json", background_color="default"))
             console.print()
             if kind == "bad":
                 for finding in _example_findings(rule, request):
                     console.print(Text.assemble(("vipps-lint: ", "dim"), (f"{finding.severity}[{finding.rule}] ", "bold"), finding.message))
                     if finding.hint:
                         console.print(Text.assemble(("  hint: ", "cyan"), finding.hint))
+                console.print()
     if rule.how_to_fix:
         heading("How to fix")
         console.print(rule.how_to_fix)

@@ -53,9 +53,18 @@ class SourceFile:
         self.path = path
         self.text = text
         self._lines: Optional[list[str]] = None
+        self._starts = None  # line-start byte offsets, for large files (see _indexed_line)
+
+    # Files larger than this are not read whole for code frames: an index of line starts
+    # (8 bytes a line) is built once, and each shown line is read on its own.
+    INDEXED_ABOVE = 4 * 1024 * 1024
 
     def line_text(self, line: int) -> Optional[str]:
         """The text of a 1-based line, for code frames. Read lazily, only when reporting."""
+        if self._lines is None and self.text is None and self.path is not None:
+            indexed = self._indexed_line(line)
+            if indexed is not False:
+                return indexed
         if self._lines is None:
             text = self.text
             if text is None and self.path is not None:
@@ -68,6 +77,34 @@ class SourceFile:
         if 1 <= line <= len(self._lines):
             return self._lines[line - 1]
         return None
+
+
+    def _indexed_line(self, line: int):
+        """The line read via the line-start index, or False when the file is small enough to read whole."""
+        import os  # noqa: PLC0415
+
+        try:
+            if self._starts is None:
+                if os.path.getsize(self.path) <= self.INDEXED_ABOVE:
+                    return False
+                from array import array  # noqa: PLC0415
+
+                starts, offset = array("Q", [0]), 0
+                with open(self.path, "rb") as handle:
+                    for raw in handle:
+                        offset += len(raw)
+                        starts.append(offset)
+                self._starts = starts
+            if not 1 <= line < len(self._starts):
+                return None
+            with open(self.path, "rb") as handle:
+                handle.seek(self._starts[line - 1])
+                raw = handle.read(self._starts[line] - self._starts[line - 1])
+        except OSError:
+            return None
+        if line == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        return raw.decode("utf-8", errors="replace").rstrip("\r\n")
 
 
 @dataclass
@@ -97,7 +134,16 @@ class Request:
     # Routing fills these.
     operation: Optional["Operation"] = None
     routing_note: Optional[str] = None
-    # Free-form facts a reader wants the checks to know (e.g. {"format": "har"}).
+    # Free-form facts a reader wants the checks to know. Keys with an agreed meaning:
+    # - "format": the reader's NAME ("ndjson", "har", …).
+    # - "body_text": the raw body text, when the body came from text (for fixes).
+    # - "body_span": (start, end) character offsets of the body into the *decoded file
+    #   text* (BOM dropped), for every reader — streamed ones (NDJSON) count the offsets
+    #   as the file goes by, so the span is the same as if the whole file had been read.
+    # - "body_embedding": "raw" when the span covers the body's JSON text verbatim, or
+    #   "json-string" when the span covers a JSON string literal (quotes included) whose
+    #   decoded value is the body's JSON text. No "body_span": --fix cannot edit in place.
+    # - "line": the 1-based line a one-request-per-line reader (NDJSON) read it from.
     meta: dict = field(default_factory=dict)
 
     @property
@@ -184,6 +230,25 @@ class InputError:
 
 
 @dataclass
+class EndpointStats:
+    """Calls to one endpoint that came with a response, and how many failed by status
+    (what the retired API Dashboard showed)."""
+
+    endpoint: str  # 'POST /epayment/v1/payments' (the operation's path template when routed)
+    calls: int = 0
+    failures: dict[int, int] = field(default_factory=dict)  # HTTP status (>= 400) → count
+
+    def add(self, status: Optional[int]) -> None:
+        self.calls += 1
+        if status is not None and status >= 400:
+            self.failures[status] = self.failures.get(status, 0) + 1
+
+    @property
+    def failed(self) -> int:
+        return sum(self.failures.values())
+
+
+@dataclass
 class Report:
     """Everything one run found, in input order."""
 
@@ -199,6 +264,24 @@ class Report:
     file_names: list[str] = field(default_factory=list)
     # Findings hidden because the baseline (--baseline) accepts them.
     baselined: int = 0
+    # Per endpoint, for the requests that came with a response (empty when none did).
+    endpoints: dict[str, EndpointStats] = field(default_factory=dict)
+    # Secret values seen in the inputs: every output masks them (vipps_lint.secrets).
+    secrets: set[str] = field(default_factory=set)
+
+    def add_response(self, request: "Request") -> None:
+        if request.response is None or request.response.status is None:
+            return
+        if request.operation is not None:
+            endpoint = request.operation.endpoint
+        else:
+            from urllib.parse import urlsplit  # noqa: PLC0415
+
+            endpoint = f"{request.method or '?'} {urlsplit(request.url or '').path or request.url or '?'}"
+        stats = self.endpoints.get(endpoint)
+        if stats is None:
+            stats = self.endpoints[endpoint] = EndpointStats(endpoint)
+        stats.add(request.response.status)
 
     def count(self, severity: str) -> int:
         return sum(1 for finding in self.findings if finding.severity == severity)

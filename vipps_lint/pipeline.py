@@ -15,6 +15,7 @@ from vipps_lint.checks.engine import RuleSet
 from vipps_lint.checks.rules import load_rules
 from vipps_lint.models import Finding, InputError, Problem, Report, Request
 from vipps_lint.routing import Router, route
+from vipps_lint.secrets import collect_secrets
 from vipps_lint.sources import ReadOptions, expand_paths, read_source
 
 
@@ -163,12 +164,14 @@ class Linter:
                     report.errors.append(item)
                     continue
                 request, findings = item
+                report.secrets.update(collect_secrets(request))
                 if findings is None:
                     report.skipped += 1
                     continue
                 report.requests += 1
                 if request.routing_note:
                     report.inferred += 1
+                report.add_response(request)
                 report.findings.extend(findings)
         return report
 

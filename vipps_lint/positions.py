@@ -54,8 +54,15 @@ def _skip_ws(text: str, offset: int) -> int:
     return _WHITESPACE.match(text, offset).end()
 
 
+_DECODER = json.JSONDecoder()
+
+
 def skip_value(text: str, offset: int) -> int:
     """Offset just past the JSON value that starts at `offset`."""
+    try:
+        return _DECODER.raw_decode(text, offset)[1]  # the C scanner: fast on long siblings
+    except (ValueError, RecursionError):
+        pass  # not valid JSON from here (a template, truncated text): scan it instead
     char = text[offset]
     if char == '"':
         match = _STRING.match(text, offset)
@@ -77,6 +84,11 @@ def skip_value(text: str, offset: int) -> int:
         offset = match.end()
         if depth == 0:
             return offset
+
+
+def value_end(text: str, offset: int) -> int:
+    """Offset just past the JSON value that starts at `offset` (scanned, not parsed)."""
+    return _skip_value(text, offset)
 
 
 def pointer_offset(text: str, pointer: str, start: int = 0) -> Optional[int]:
@@ -311,9 +323,6 @@ def object_members(text: str, offset: int, stop_at: Optional[str] = None):
     _check_closed(text, offset, "an object")
 
 
-_DECODER = json.JSONDecoder()
-
-
 def array_values(text: str, offset: int):
     """(start, end, value) for each item of the array at `offset`, each parsed on its own
     (`raw_decode`, at C speed), so a huge array is read one item at a time. An item that
@@ -356,3 +365,31 @@ def value_span(text: str, pointer: str, start: int = 0) -> Optional[tuple[int, i
     """(start, end) offsets of the value at `pointer`, e.g. a string literal with its quotes."""
     offset = pointer_offset(text, pointer, start)
     return None if offset is None else (offset, skip_value(text, offset))
+
+
+class JsonStringLocator:
+    """Locates body pointers in a JSON body that sits inside a JSON string literal of a file
+    (an NDJSON `"body": "{\\"amount\\": 100}"`, a HAR `postData.text`).
+
+    `literal_start` is the offset of the literal's opening quote in `text`, which starts at
+    (first_line, first_column) of the file. The body is decoded only when a finding needs a
+    position.
+    """
+
+    def __init__(self, text: str, literal_start: int, first_line: int = 1, first_column: int = 1):
+        self.text = text
+        self.literal_start = literal_start
+        self.first_line = first_line
+        self.first_column = first_column
+
+    def locate(self, part: str, key: Optional[str]) -> Optional[Position]:
+        if part != "body" or key is None:
+            return None
+        decoded = decode_string_literal(self.text, self.literal_start)
+        if decoded is None:
+            return None
+        value, raw_offsets = decoded
+        offset = nearest_pointer_offset(value, key)
+        if offset is None or offset >= len(raw_offsets):
+            return None
+        return offset_position(self.text, raw_offsets[offset], self.first_line, self.first_column)

@@ -31,8 +31,12 @@ KLARNA_HOSTS = (
     "api-oc.playground.klarna.com",
 )
 
-# Operations of APIs without a Vipps spec that rules still need to scope to.
+# Operations of APIs without a spec in the index that rules still need to scope to.
 EXTERNAL_OPERATIONS: tuple[dict[str, Any], ...] = (
+    # Every Vipps dump starts with this call (the official Postman collections spell it
+    # /accessToken/get: see CASE_INSENSITIVE_PATHS).
+    {"id": "access-token:fetchAuthorizationTokenUsingPost", "api": "access-token", "method": "POST",
+     "path": "/accesstoken/get", "hosts": ()},
     {"id": "klarna-checkout-v3:createOrder", "api": "klarna-checkout-v3", "method": "POST",
      "path": "/checkout/v3/orders", "hosts": KLARNA_HOSTS},
     {"id": "klarna-checkout-v3:updateOrder", "api": "klarna-checkout-v3", "method": "POST",
@@ -40,7 +44,6 @@ EXTERNAL_OPERATIONS: tuple[dict[str, Any], ...] = (
     # Vipps MobilePay calls without an OpenAPI spec in the shipped set, used by the official
     # Postman collections (eCom v2, Recurring v3, Webhooks v1): routed so they are not
     # reported as unknown paths. No body rules apply to them.
-    {"id": "access-token:fetchAccessToken", "api": "access-token", "method": "POST", "path": "/accesstoken/get", "hosts": ()},
     {"id": "qr-v1:generateOtpQr", "api": "qr-v1", "method": "POST", "path": "/qr/v1", "hosts": ()},
     {"id": "userinfo:getUserinfo", "api": "userinfo", "method": "GET", "path": "/vipps-userinfo-api/userinfo/{sub}", "hosts": ()},
 )

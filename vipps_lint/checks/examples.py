@@ -7,20 +7,24 @@ import json
 from typing import Any
 
 from vipps_lint.checks.rules import Rule
-from vipps_lint.models import NO_BODY, Request, SourceFile
+from vipps_lint.models import NO_BODY, Request, Response, SourceFile
 from vipps_lint.positions import JsonTextLocator
 
 
 def example_request(rule: Rule, example: dict[str, Any], kind: str, index: int) -> Request:
-    """The request an example stands for: a body (for the examples' endpoint) or a whole request."""
+    """The request an example stands for: a body (for the examples' endpoint) or a whole
+    request, `{request: {method, url, headers, body, response: {status, headers, body},
+    format}}` (`format`: the dump format it is read from, for format-specific rules)."""
     if set(example) == {"request"}:
         spec = example["request"]
         body = spec.get("body", NO_BODY)
         headers = spec.get("headers") or {}
         header_list = list(headers.items()) if isinstance(headers, dict) else [tuple(pair) for pair in headers]
         method, url, endpoint = spec.get("method"), spec.get("url"), None
+        response = _response(spec["response"]) if "response" in spec else None
+        meta = {"format": spec["format"]} if "format" in spec else {}
     else:
-        body, header_list, method, url = example, [], None, None
+        body, header_list, method, url, response, meta = example, [], None, None, None, {}
         endpoint = rule.example_endpoint
     text = json.dumps(body, indent=2, ensure_ascii=False) if body is not NO_BODY else ""
     source = SourceFile(f"{rule.id} ({kind} example {index + 1})", None, text)
@@ -32,8 +36,16 @@ def example_request(rule: Rule, example: dict[str, Any], kind: str, index: int) 
         headers=header_list,
         body=body,
         endpoint_hint=endpoint,
+        response=response,
         locator=JsonTextLocator(text) if text else None,
+        meta=meta,
     )
+
+
+def _response(spec: dict[str, Any]) -> Response:
+    headers = spec.get("headers") or {}
+    return Response(status=spec.get("status"), headers=list(headers.items()) if isinstance(headers, dict) else [tuple(pair) for pair in headers],
+                    body=spec.get("body", NO_BODY))
 
 
 def example_requests(rule: Rule, kind: str) -> list[Request]:

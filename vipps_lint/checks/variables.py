@@ -6,9 +6,9 @@ The readers leave such variables in place (a bare one in a body becomes the stri
 `"{{name}}"`); this check finds them in the URL, the headers and the body's strings.
 Variables that a collection's scripts set while it runs are listed by the reader in
 `meta["runtime_variables"]` and are not reported; a value that is nothing but such a
-variable is recorded in `meta["unknown_at_lint_time"]`, and no other check judges it. Examples in OpenAPI documents are not
-checked: there a `{{name}}` is documentation, not a template that gets sent, and the
-rules and the schema already say what value the field needs.
+variable is recorded in `meta["unknown_at_lint_time"]`, and no other check judges it. Only requests from formats that substitute variables are checked (`TEMPLATED_FORMATS`):
+in captured traffic, curl commands and OpenAPI examples a `{{name}}` is a placeholder
+someone wrote on purpose (a redacted token, documentation), not a template.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from vipps_lint.positions import pointer_from_parts
 from vipps_lint.sources.variables import VARIABLE
 
 RULE = "unresolved-variable"
+TEMPLATED_FORMATS = ("postman", "http")
 
 _WHERE = {"url": "the URL", "header": "header {header}", "body": "the body at {pointer}"}
 
@@ -30,7 +31,7 @@ def create(linter):
 
 class VariableCheck:
     def check(self, request: Request) -> Iterator[Problem]:
-        if request.meta.get("format") == "openapi":
+        if request.meta.get("format") not in TEMPLATED_FORMATS:
             return
         runtime = set(request.meta.get("runtime_variables") or ())
         seen: set[tuple[str, str]] = set()

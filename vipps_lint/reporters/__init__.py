@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 FORMATS = {
     "text": "text",
@@ -29,6 +29,11 @@ class ReportOptions:
     concise: bool = False  # one line per finding, then the summary (`--format concise`)
     statistics: bool = False  # counts per rule instead of each finding (`--statistics`)
     rules: dict[str, Any] = field(default_factory=dict)  # rule id → Rule, for rule metadata (SARIF)
+    # Masks secrets in a text (set by cli.write_report). Reporters that cut raw file text
+    # into pieces (a code frame's window) mask the whole line first, so no piece of a
+    # secret survives the cut; everything written is masked again on the way out.
+    mask: Optional[Callable[[str], str]] = None
+
 
 def reporter(name: str):
     return importlib.import_module(f"vipps_lint.reporters.{FORMATS[name]}")

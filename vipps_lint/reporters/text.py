@@ -69,8 +69,12 @@ def request_label(finding: Finding) -> str:
     return " ".join(parts)
 
 
-def code_frame(finding: Finding) -> Optional[tuple[int, str, int, int]]:
-    """(line number, visible text, caret start, caret width) of the offending line."""
+def code_frame(finding: Finding, mask=None) -> Optional[tuple[int, str, int, int]]:
+    """(line number, visible text, caret start, caret width) of the offending line.
+
+    `mask` (secrets → `eyJh…`) is applied to the whole line before it is cut to a window,
+    keeping the caret on the same value.
+    """
     position = finding.position
     if position is None:
         return None
@@ -79,6 +83,9 @@ def code_frame(finding: Finding) -> Optional[tuple[int, str, int, int]]:
         return None
     text = text.replace("\t", " ")
     start = min(position.column - 1, len(text))
+    if mask is not None:
+        masked_before = mask(text[:start])
+        text, start = masked_before + mask(text[start:]), len(masked_before)
     token = _STRING.match(text, start) or _EMBEDDED_STRING.match(text, start) or _SCALAR.match(text, start)
     width = max(1, token.end() - start) if token else 1
     # Minified JSON and HAR bodies put everything on one line: show a window around it.
@@ -121,7 +128,7 @@ def render(report: Report, stream, options) -> None:
                 finding.message,
             )
         )
-        frame = code_frame(finding)
+        frame = code_frame(finding, options.mask)
         if frame is not None:
             number, visible, start, width = frame
             gutter = " " * len(str(number))
@@ -139,7 +146,24 @@ def render(report: Report, stream, options) -> None:
         if finding.hint:
             console.print(Text.assemble((f"{pad} = ", "blue"), ("hint: ", "bold cyan"), finding.hint))
         console.print()
+    if report.endpoints:
+        for line in endpoint_summary(report):
+            console.print(Text(line))
+        console.print()
     console.print(Text(summary_line(report), style="bold" if report.findings or report.errors else "bold green"))
+
+
+def endpoint_summary(report: Report) -> list[str]:
+    """Calls and failures per endpoint, for the requests logged with a response (what the
+    retired API Dashboard showed), most failures first."""
+    rows = sorted(report.endpoints.values(), key=lambda stats: (-stats.failed, stats.endpoint))
+    width = max(len(stats.endpoint) for stats in rows)
+    lines = ["Responses by endpoint:"]
+    for stats in rows:
+        failures = ", ".join(f"{count}× {status}" for status, count in sorted(stats.failures.items()))
+        outcome = f"{stats.failed} failed ({failures})" if stats.failed else "all succeeded"
+        lines.append(f"  {stats.endpoint:<{width}}  {plural(stats.calls, 'call'):>9}  {outcome}")
+    return lines
 
 
 def plural(count: int, word: str) -> str:

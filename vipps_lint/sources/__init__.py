@@ -31,7 +31,7 @@ from typing import Iterable, Iterator, Optional, Union
 from vipps_lint.models import InputError, Request, SourceFile
 
 # Most specific first: a Postman collection or a HAR file is also JSON.
-READERS = ("openapi_doc", "har", "postman", "curl", "http_file", "json_body")
+READERS = ("openapi_doc", "har", "postman", "ndjson", "curl", "http_file", "json_body")
 
 SNIFF_BYTES = 8192
 

@@ -1,0 +1,159 @@
+"""Header, response and credential checks: units, agreement with the specs, and the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from conftest import run_json
+
+from vipps_lint.checks.credentials import looks_like_jwt
+from vipps_lint.checks.headers import CLIENT_CREDENTIAL_APIS, IDEMPOTENCY_HEADERS, MSN_REQUIRED_APIS, NO_MSN_APIS
+from vipps_lint.checks.responses import code_explanation, epayment_code, explain
+from vipps_lint.models import NO_BODY, Request, Response, SourceFile
+from vipps_lint.pipeline import Linter, Settings
+
+LINTER = Linter(Settings())
+FULL = {"Authorization": "Bearer {{access_token}}", "Ocp-Apim-Subscription-Key": "{{key}}", "Merchant-Serial-Number": "123456",
+        "Vipps-System-Name": "acme", "Vipps-System-Version": "1", "Vipps-System-Plugin-Name": "p", "Vipps-System-Plugin-Version": "2"}
+
+
+def _rules(method, url, headers, body=NO_BODY, response=None):
+    request = Request(SourceFile("t", None), 0, method, url, headers=list(headers.items()), body=body, response=response)
+    return sorted((finding.rule, finding.header or finding.pointer or "") for finding in LINTER.lint_request(request) or [])
+
+
+def test_a_complete_request_has_no_header_findings():
+    assert _rules("GET", "https://apitest.vipps.no/epayment/v1/payments/abc", FULL) == []
+    assert _rules("GET", "https://apitest.vipps.no/ecomm/v2/payments/abc/details", {**FULL, "Authorization": "bearer x.y.z"}) == []
+
+
+def test_bare_bodies_and_requests_without_headers_get_no_header_findings():
+    assert _rules("POST", "/epayment/v1/payments/abc/capture", {}, body={"modificationAmount": {"currency": "NOK", "value": 100}}) == []
+
+
+def test_access_token_call_uses_client_credentials_not_bearer():
+    headers = {key: value for key, value in FULL.items() if key != "Authorization"}
+    assert _rules("POST", "https://apitest.vipps.no/accessToken/get", {**headers, "client_id": "a", "client_secret": "b"}) == []
+    assert _rules("POST", "https://apitest.vipps.no/accesstoken/get", {**headers, "client_id": "a"}) == [("header-client-credentials", "client_secret")]
+
+
+def test_partner_api_needs_no_msn_and_klarna_only_content_type():
+    headers = {key: value for key, value in FULL.items() if key != "Merchant-Serial-Number"}
+    assert _rules("GET", "https://api.vipps.no/partner-api/v0/merchants/987654321", headers) == []
+    assert _rules("POST", "https://api.klarna.com/checkout/v3/orders", {"Authorization": "Basic abc"}, body={"purchase_country": "NO"}) == [
+        ("header-content-type-json", "Content-Type")]
+
+
+def test_each_header_rule_fires_with_the_header_name():
+    url = "https://apitest.vipps.no/epayment/v1/payments/abc/capture"
+    headers = {"Authorization": "Basic Y2xpZW50OnNlY3JldA==", "Merchant-Serial-Number": "MSN1", "Vipps-System-Name": "acme-commerce-platform-enterprise",
+               "Idempotency-Key": "k" * 51, "Content-Type": "text/plain"}
+    assert _rules("POST", url, headers, body={"modificationAmount": {"currency": "NOK", "value": 100}}) == [
+        ("header-authorization-bearer", "Authorization"),
+        ("header-content-type-json", "Content-Type"),
+        ("header-idempotency-key", "Idempotency-Key"),
+        ("header-merchant-serial-number", "Merchant-Serial-Number"),
+        ("header-subscription-key", "Ocp-Apim-Subscription-Key"),
+        ("header-vipps-system", "Vipps-System-Version"),
+        ("header-vipps-system-length", "Vipps-System-Name"),
+    ]
+
+
+def _spec_header_facts(shared_dir):
+    """operation id → {header name: required} from the specs' parameters."""
+    from vipps_lint.data import schemas_dir
+
+    index = json.loads((schemas_dir() / "index.json").read_text(encoding="utf-8"))["operations"]
+    facts = {}
+    for spec_path in sorted((shared_dir / "vipps-specs").glob("*.yaml")):
+        if spec_path.name == "ms_import.yaml":
+            continue
+        spec = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
+        components = (spec.get("components") or {}).get("parameters") or {}
+        entries = {(entry["method"], entry["path"]): entry for entry in index if entry["spec"] == spec_path.name}
+        for path, item in spec["paths"].items():
+            for method, operation in item.items():
+                if not isinstance(operation, dict):
+                    continue
+                entry = next(e for (m, p), e in entries.items() if m == method.upper() and p.endswith(path))
+                headers = {}
+                for parameter in item.get("parameters", []) + operation.get("parameters", []):
+                    parameter = components.get(parameter["$ref"].rsplit("/", 1)[-1], {}) if "$ref" in parameter else parameter
+                    if parameter.get("in") == "header":
+                        headers[parameter["name"].lower()] = bool(parameter.get("required"))
+                facts[entry["id"]] = (entry["api"], headers, (operation.get("description") or ""))
+    return facts
+
+
+def test_header_tables_agree_with_the_specs(shared_dir):
+    facts = _spec_header_facts(shared_dir)
+    declared = {op: name for op, (api, headers, _) in facts.items() for name in ("Idempotency-Key", "X-Request-Id") if headers.get(name.lower())}
+    # The Partner API declares Idempotency-Key "required" but describes it as not required.
+    assert {op: name for op, name in declared.items() if not op.startswith("partner-v2:")} == IDEMPOTENCY_HEADERS
+    msn_required = {api for op, (api, headers, _) in facts.items() if headers.get("merchant-serial-number")}
+    assert msn_required == set(MSN_REQUIRED_APIS)
+    assert all(headers.get("merchant-serial-number") for op, (api, headers, _) in facts.items() if api in MSN_REQUIRED_APIS)
+    assert {api for op, (api, headers, _) in facts.items() if "client_secret" in headers} == CLIENT_CREDENTIAL_APIS - {"access-token"}
+    assert all("merchant-serial-number" not in headers for op, (api, headers, _) in facts.items() if api in NO_MSN_APIS)
+
+
+def test_response_explanations():
+    problem = {"title": "Bad Request", "detail": "Invalid phone number", "code": "4070", "traceId": "t-1",
+               "extraDetails": [{"name": "customer.phoneNumber", "reason": "not MSISDN"}]}
+    text, pointer, hint = explain(problem)
+    assert text == "Bad Request: Invalid phone number (customer.phoneNumber: not MSISDN) [error 4070: invalid phone number] — traceId t-1"
+    assert pointer == "/detail" and "4791234567" in hint
+    assert epayment_code({"type": "https://developer.vippsmobilepay.com/docs/APIs/epayment-api/problems#6010"}) == 6010
+    # The shape the ePayment API uses (developer.vippsmobilepay.com/docs/APIs/epayment-api/errors):
+    documented = {"type": "https://httpstatuses.io/400", "title": "Cannot capture before reservation", "status": 400,
+                  "detail": "See extraDetails for further details", "extraDetails": [{"name": "ErrorCode", "reason": "6080"}], "traceId": "t-2"}
+    assert explain(documented)[0] == "Cannot capture before reservation [error 6080: capture before reservation] — traceId t-2"
+    assert code_explanation(5050)[0] == "a merchant configuration error" and code_explanation(9999) is None
+    assert explain([{"errorGroup": "Payment", "errorCode": "44", "errorMessage": "Refused by issuer", "contextId": "c1"}])[0] == "[Payment 44] Refused by issuer (contextId c1)"
+    assert explain({"statusCode": 401, "message": "Access denied due to missing subscription key."})[:2] == ("Access denied due to missing subscription key.", "/message")
+    assert explain("<html>502</html>") == (None, None, None)
+
+
+@pytest.mark.parametrize("status, rule", [(201, None), (404, "response-client-error"), (502, "response-server-error")])
+def test_response_rule_by_status(status, rule):
+    found = _rules("GET", "https://apitest.vipps.no/epayment/v1/payments/abc", FULL, response=Response(status, body="oops"))
+    assert found == ([(rule, "")] if rule else [])
+
+
+def test_live_credentials():
+    assert looks_like_jwt("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlLXZhbHVlLTEyMzQ1")
+    assert not looks_like_jwt("eyJub3QiOiJhbGcifQ.eyJzdWIiOiIxIn0.c2lnbmF0dXJlLXZhbHVlLTEyMzQ1")  # no "alg"
+    status, report = run_json("--select", "dump-live-credentials", "fixtures/ndjson")
+    assert {(f["file"].rsplit("/", 1)[-1], f["header"]) for f in report["findings"]} == {
+        ("production-live-token.ndjson", "Authorization"), ("production-live-token.ndjson", "Ocp-Apim-Subscription-Key")}
+    assert status == 0  # a warning: fails only with --fail-on warning (e.g. in the pre-commit hook)
+    status, report = run_json("--ignore", "dump-live-credentials", "fixtures/ndjson/production-live-token.ndjson")
+    assert status == 0 and report["findings"] == []  # how to silence it for a file you keep
+
+
+def test_explain_shows_headers_and_response():
+    from conftest import run_cli
+
+    out = run_cli("explain", "header-idempotency-key").stdout.decode()
+    assert "Idempotency-Key: charges/2024/06#1" in out and "error[header-idempotency-key]" in out
+    out = run_cli("explain", "response-client-error").stdout.decode()
+    assert "→ HTTP 400" in out and "[error 6080: capture before reservation]" in out and "the user has approved" in out
+    assert json.loads(run_cli("rules", "--format", "json").stdout)
+
+
+def test_placeholders_are_not_judged():
+    headers = {**FULL, "Authorization": "{{authorization}}", "Merchant-Serial-Number": "{{merchantSerialNumber}}",
+               "Vipps-System-Plugin-Version": "{{vipps_system_plugin_version}}"}  # 31 characters, as in the official collections
+    assert _rules("GET", "https://apitest.vipps.no/epayment/v1/payments/abc", headers) == []
+
+
+@pytest.mark.parametrize("path", ["/accesstoken/get", "/accessToken/get"])
+def test_the_access_token_call_is_routed_in_either_spelling(path):
+    from vipps_lint.routing import route
+
+    request = Request(SourceFile("t", None), 0, "POST", "https://apitest.vipps.no" + path, headers=[("client_id", "a")])
+    assert route(request, LINTER.router).kind == "routed"
+    assert request.operation.id == "access-token:fetchAuthorizationTokenUsingPost"

@@ -1,0 +1,165 @@
+"""Secrets never leave vipps-lint in full: every output format, stderr, and `redact`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import FIXTURES, run_cli
+
+from vipps_lint.models import Request, Response, SourceFile
+from vipps_lint.reporters import FORMATS
+from vipps_lint.secrets import Masker, collect_secrets, is_placeholder, mask
+
+TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzZWNyZXQtdGVzdCJ9.S3VwZXJTZWNyZXRTaWduYXR1cmVWYWx1ZTAwMQ"
+KEY = "9a8b7c6d5e4f30211203f4e5d6c7b8a9"
+CLIENT_SECRET = "Zq4~Tt8vW.n2Lp6rX9sK3mB7cH1jF5gD0yE"
+QUERY_SECRET = "qs-SeCrEt-7f3a9c2e81"
+SECRETS = (TOKEN, KEY, CLIENT_SECRET, QUERY_SECRET)
+
+
+def _dump(tmp_path):
+    """An NDJSON dump with each kind of secret, in places that end up in reports."""
+    lines = [
+        # Authorization without "Bearer": the raw token is in the code frame of that line.
+        {"method": "POST", "url": "https://api.vipps.no/epayment/v1/payments/acme-shop-123-order128/capture",
+         "headers": {"Authorization": TOKEN, "Ocp-Apim-Subscription-Key": KEY, "Content-Type": "text/plain"},
+         "body": {"modificationAmount": {"currency": "NOK", "value": 100}}, "status": 400,
+         "responseBody": {"title": "Bad Request", "detail": f"token {TOKEN} rejected"}},
+        {"method": "POST", "url": f"https://apitest.vipps.no/accesstoken/get?client_secret={QUERY_SECRET}",
+         "headers": {"client_id": "3f2b8c1e-9a4d-4e6b", "client_secret": CLIENT_SECRET}, "status": 401,
+         "responseBody": {"message": f"invalid client_secret {CLIENT_SECRET}"}},
+        '{"method": "GET", "url": "/x", "headers": {"Authorization": "Bearer ' + TOKEN + '"}, "body": "not json"}',
+    ]
+    path = tmp_path / "dump.ndjson"
+    path.write_text("".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines))
+    return path
+
+
+def test_units():
+    assert mask(TOKEN) == "eyJ0…" and mask("short") == "…"
+    assert all(is_placeholder(value) for value in ("{{access_token}}", "<token>", "xxxxxxxxxx", "your-key-here", "${TOKEN}"))
+    assert not is_placeholder(TOKEN)
+    request = Request(SourceFile("x", None), 0, "POST", f"https://x/y?access_token={QUERY_SECRET}&a=1",
+                      headers=[("Authorization", f"Bearer {TOKEN}"), ("Ocp-Apim-Subscription-Key", KEY), ("client_secret", "{{client_secret}}")],
+                      response=Response(200, body={"access_token": TOKEN, "secret": CLIENT_SECRET}))
+    assert collect_secrets(request) == {TOKEN, KEY, QUERY_SECRET, CLIENT_SECRET}
+    masked = Masker().mask_text(f'Authorization: Bearer {TOKEN}\n"Ocp-Apim-Subscription-Key": "{KEY}" ?client_secret={QUERY_SECRET}')
+    assert not any(secret in masked for secret in SECRETS)
+    assert Masker().mask_text("Add `Authorization: Bearer <access_token>`") == "Add `Authorization: Bearer <access_token>`"
+
+
+@pytest.mark.parametrize("output_format", sorted(FORMATS))
+@pytest.mark.parametrize("quiet", [False, True])
+def test_no_output_format_prints_a_secret(tmp_path, output_format, quiet):
+    dump = _dump(tmp_path)
+    result = run_cli("check", "--format", output_format, *(["--quiet"] if quiet else []), "--select", "header,response,dump,route", str(dump))
+    out, err = result.stdout.decode(), result.stderr.decode()
+    assert result.returncode == 2 and "Traceback" not in err
+    assert "header-authorization-bearer" in out and "dump-live-credentials" in out
+    for secret in SECRETS:
+        assert secret not in out and secret not in err, (secret, output_format)
+    written = tmp_path / "report.out"
+    run_cli("check", "--format", output_format, "-o", str(written), str(dump))
+    assert not any(secret in written.read_text() for secret in SECRETS)
+
+
+# One line per dump format: the redacted copy must still parse in that format.
+REDACTABLE = [
+    FIXTURES / "ecom" / "initiate-good.json",
+    FIXTURES / "ndjson" / "2024-06-14-shop.ndjson",
+    FIXTURES / "ndjson" / "production-live-token.ndjson",
+]
+
+
+def _parses(path) -> None:
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".ndjson":
+        for line in text.splitlines():
+            json.loads(line)
+    else:
+        json.loads(text)
+
+
+@pytest.mark.parametrize("dump", REDACTABLE, ids=lambda path: path.name)
+def test_redacted_copy_parses_and_holds_no_secret(tmp_path, dump):
+    from vipps_lint.models import Request as RequestType
+    from vipps_lint.sources import ReadOptions, read_source
+
+    secrets = set()
+    for item in read_source(SourceFile(str(dump), str(dump)), ReadOptions()):
+        if isinstance(item, RequestType):
+            secrets |= collect_secrets(item)
+    copy = tmp_path / dump.name
+    result = run_cli("redact", str(dump), "-o", str(copy))
+    assert result.returncode == 0, result.stderr.decode()
+    assert "secrets masked" in result.stderr.decode()
+    _parses(copy)
+    text = copy.read_text(encoding="utf-8")
+    assert not any(secret in text for secret in secrets)
+    if not secrets:  # nothing to mask: the copy is the original, byte for byte
+        assert copy.read_bytes() == dump.read_bytes()
+        return
+    assert "…REDACTED" in text
+    # Same requests, same findings (minus the credential rule), in the copy.
+    before = json.loads(run_cli("check", "--format", "json", str(dump)).stdout)
+    after = json.loads(run_cli("check", "--format", "json", str(copy)).stdout)
+    assert after["summary"]["requests"] == before["summary"]["requests"]
+    assert "dump-live-credentials" not in {finding["rule"] for finding in after["findings"]}
+
+
+def test_redact_several_files_into_a_directory_and_to_stdout(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    result = run_cli("redact", *map(str, REDACTABLE[1:]), "-o", str(out))
+    assert result.returncode == 0 and sorted(path.name for path in out.iterdir()) == sorted(path.name for path in REDACTABLE[1:])
+    single = run_cli("redact", str(REDACTABLE[2]))
+    assert single.returncode == 0 and "REDACTED" in single.stdout.decode()
+    refused = run_cli("redact", *map(str, REDACTABLE))
+    assert refused.returncode == 2 and "-o must name an existing directory" in refused.stderr.decode()
+
+
+def test_patterns_catch_secrets_never_read_as_headers():
+    masker = Masker()
+    samples = [
+        f'{{"name": "Ocp-Apim-Subscription-Key", "value": "{KEY}"}}',  # HAR
+        f'{{"key": "client_secret", "value": "{CLIENT_SECRET}"}}',  # Postman
+        f"curl -H 'Ocp-Apim-Subscription-Key: {KEY}' https://api.vipps.no/x",
+        f'{{"access_token": "{TOKEN}"}}',
+        f"token {TOKEN} rejected",
+        f"GET /x?client_secret={QUERY_SECRET}&a=1",
+    ]
+    for sample in samples:
+        masked = masker.mask_text(sample)
+        assert not any(secret in masked for secret in SECRETS), masked
+        assert "…" in masked
+
+
+def test_error_lines_on_stderr_are_masked():
+    import io
+
+    from vipps_lint.cli import write_errors
+    from vipps_lint.models import InputError, Report
+
+    report = Report(errors=[InputError("dump.ndjson", f"cannot use {KEY}", 3, 1)], secrets={KEY})
+    stream = io.StringIO()
+    write_errors(report, stream)
+    assert stream.getvalue() == "dump.ndjson:3:1: cannot use 9a8b…\n"
+
+
+def test_a_code_frame_window_never_shows_part_of_a_secret(tmp_path):
+    # The frame of the Content-Type value starts a dozen characters into the key.
+    line = {"method": "POST", "url": "https://apitest.vipps.no/epayment/v1/payments/" + "r" * 80 + "/capture",
+            "headers": {"Ocp-Apim-Subscription-Key": KEY, "Content-Type": "text/plain"}, "body": {"a": 1}}
+    path = tmp_path / "one.ndjson"
+    path.write_text(json.dumps(line) + "\n")
+    out = run_cli("check", "--select", "header-content-type-json", str(path)).stdout.decode()
+    assert '"text/plain"' in out and "^^^^^^^^^^^^" in out
+    assert KEY[-10:] not in out and KEY[:8] not in out
+
+
+def test_explain_masks_credential_shaped_example_values():
+    out = run_cli("explain", "dump-live-credentials").stdout.decode()
+    assert "Authorization: Bearer eyJ0…" in out and "Ocp-Apim-Subscription-Key: 0f3c…" in out
+    assert "0f3c9a7be21d4c6f8e5a1b2c3d4e5f60" not in out

@@ -1,0 +1,172 @@
+"""Header rules (`rules/headers.yaml`): what every Vipps MobilePay call must or should send.
+
+Runs only on requests that carry headers (a dump, not a bare body) and were routed to an
+operation. Vipps MobilePay operations get all rules; other companies' APIs (Klarna
+Checkout) only `header-content-type-json`.
+
+| rule | when |
+| --- | --- |
+| `header-authorization-bearer` | `Authorization` missing, or not `Bearer <token>` (every API but the two below) |
+| `header-client-credentials` | `client_id`/`client_secret` missing on `POST /accesstoken/get` and Checkout v3, which take them instead of a token |
+| `header-subscription-key` | `Ocp-Apim-Subscription-Key` missing or empty |
+| `header-merchant-serial-number` | `Merchant-Serial-Number` missing where the spec requires it (ePayment, Order Management) |
+| `header-merchant-serial-number-recommended` | missing elsewhere (required with partner keys); not for the Partner API, whose calls name the merchant in the path |
+| `header-vipps-system` | some of the four `Vipps-System-*` headers missing (one finding listing them) |
+| `header-vipps-system-length` | a `Vipps-System-*` value longer than 30 characters |
+| `header-idempotency-key` | `Idempotency-Key` (eCom: `X-Request-Id`) missing or malformed on the calls whose spec requires it |
+| `header-content-type-json` | a JSON body without `Content-Type: application/json` |
+
+A value that is a whole placeholder (`{{auth}}`, `<token>`) is not judged: it says nothing
+about what will be sent. The per-API facts below are taken from the header parameters of the official specs; the
+test-suite checks them against `../shared/vipps-specs`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator, Optional
+
+from vipps_lint.models import Problem, Request
+from vipps_lint.secrets import is_placeholder, mask
+
+RULES = (
+    "header-authorization-bearer",
+    "header-client-credentials",
+    "header-subscription-key",
+    "header-merchant-serial-number",
+    "header-merchant-serial-number-recommended",
+    "header-vipps-system",
+    "header-vipps-system-length",
+    "header-idempotency-key",
+    "header-content-type-json",
+)
+
+# APIs that authenticate with client_id/client_secret headers instead of a bearer token.
+CLIENT_CREDENTIAL_APIS = frozenset({"access-token", "checkout-v3"})
+# APIs whose spec marks Merchant-Serial-Number as required on every operation.
+MSN_REQUIRED_APIS = frozenset({"epayment-v1", "order-management-v2"})
+# APIs that take no Merchant-Serial-Number at all.
+NO_MSN_APIS = frozenset({"partner-v2"})
+
+# Operation → the idempotency header its spec requires. (The Partner API's orderProduct
+# declares Idempotency-Key "required" but describes it as "Not required, but recommended":
+# left out.)
+IDEMPOTENCY_HEADERS: dict[str, str] = {
+    **{f"epayment-v1:{name}": "Idempotency-Key" for name in ("createPayment", "cancelPayment", "capturePayment", "refundPayment")},
+    **{f"recurring-v2:{name}": "Idempotency-Key" for name in ("CreateCharge", "CaptureCharge", "RefundCharge")},
+    **{
+        f"recurring-v3:{name}": "Idempotency-Key"
+        for name in ("DraftAgreementV3", "UpdateAgreementPatchV3", "acceptUsingPATCHV3", "CreateChargeV3", "CancelChargeV3", "CaptureChargeV3", "RefundChargeV3")
+    },
+    "ecom-v2:capturePaymentUsingPOST": "X-Request-Id",
+    "ecom-v2:refundPaymentUsingPOST": "X-Request-Id",
+}
+# What each API accepts as an idempotency key (from the specs' parameter descriptions).
+_IDEMPOTENCY_LIMITS = {"epayment-v1": (50, None), "recurring-v2": (40, re.compile(r"[#?/\\]")), "recurring-v3": (40, re.compile(r"[#?/\\]"))}
+
+SYSTEM_HEADERS = ("Vipps-System-Name", "Vipps-System-Version", "Vipps-System-Plugin-Name", "Vipps-System-Plugin-Version")
+SYSTEM_HEADER_MAX = 30
+
+_BEARER = re.compile(r"^bearer\s+\S+$", re.IGNORECASE)
+_JSON_MEDIA_TYPE = re.compile(r"^application/(?:[\w.+-]+\+)?json\s*(?:;|$)", re.IGNORECASE)
+_MSN = re.compile(r"^\d{5,6}$")
+
+
+def is_vipps_api(api: str) -> bool:
+    return not api.startswith("klarna-")
+
+
+class HeaderCheck:
+    def check(self, request: Request) -> Iterator[Problem]:
+        operation = request.operation
+        if not request.headers or operation is None:
+            return
+        if is_vipps_api(operation.api):
+            yield from self._authentication(request, operation.api)
+            yield from self._merchant_serial_number(request, operation.api)
+            yield from self._system_headers(request)
+            yield from self._idempotency(request, operation.id, operation.api)
+        yield from self._content_type(request)
+
+    def _authentication(self, request: Request, api: str) -> Iterator[Problem]:
+        if api in CLIENT_CREDENTIAL_APIS:
+            missing = [name for name in ("client_id", "client_secret") if not (request.header(name) or "").strip()]
+            if missing:
+                what = "POST /accesstoken/get" if api == "access-token" else "Checkout v3"
+                yield Problem("header-client-credentials", f"{' and '.join(missing)} header{'s' if len(missing) > 1 else ''} missing: {what} authenticates with the client_id and client_secret headers (the API answers 401)",
+                              part="header", header=missing[0], hint=f"Add `{missing[0]}: <your {missing[0]} from portal.vippsmobilepay.com>`")
+        else:
+            authorization = request.header("Authorization")
+            if authorization is None or not authorization.strip():
+                yield Problem("header-authorization-bearer", "Authorization header missing: every call needs `Authorization: Bearer <access token>` (the API answers 401)",
+                              part="header", header="Authorization", hint="Add `Authorization: Bearer <access_token from POST /accesstoken/get>`")
+            elif not _BEARER.match(authorization.strip()) and not is_placeholder(authorization):
+                scheme = authorization.split()[0] if len(authorization.split()) > 1 else None
+                got = f"the {scheme} scheme" if scheme else f"{mask(authorization.strip())} without the word Bearer"
+                yield Problem("header-authorization-bearer", f"Authorization must be `Bearer <access token>`, got {got} (the API answers 401)",
+                              part="header", header="Authorization", hint="Write `Authorization: Bearer <access_token>` — the word Bearer, one space, then the token from POST /accesstoken/get")
+        if not (request.header("Ocp-Apim-Subscription-Key") or "").strip():
+            yield Problem("header-subscription-key", "Ocp-Apim-Subscription-Key header missing: every call needs the subscription key (the API answers 401)",
+                          part="header", header="Ocp-Apim-Subscription-Key", hint="Add `Ocp-Apim-Subscription-Key: <your primary subscription key from portal.vippsmobilepay.com>`")
+
+    def _merchant_serial_number(self, request: Request, api: str) -> Iterator[Problem]:
+        if api in NO_MSN_APIS:
+            return
+        value = request.header("Merchant-Serial-Number")
+        if value is not None and value.strip():
+            if not _MSN.match(value.strip()) and not is_placeholder(value):
+                rule = "header-merchant-serial-number" if api in MSN_REQUIRED_APIS else "header-merchant-serial-number-recommended"
+                yield Problem(rule, f"Merchant-Serial-Number must be the 5 or 6 digits of the sales unit, got {value.strip()!r}",
+                              part="header", header="Merchant-Serial-Number", hint="Write `Merchant-Serial-Number: 123456` with your sales unit's number (portal.vippsmobilepay.com)")
+            return
+        if api in MSN_REQUIRED_APIS:
+            yield Problem("header-merchant-serial-number", "Merchant-Serial-Number header missing: this API requires it on every call",
+                          part="header", header="Merchant-Serial-Number", hint="Add `Merchant-Serial-Number: <your 5–6 digit MSN>`")
+        else:
+            yield Problem("header-merchant-serial-number-recommended", "Merchant-Serial-Number header missing: recommended on every call, and required when you use partner keys",
+                          part="header", header="Merchant-Serial-Number", hint="Add `Merchant-Serial-Number: <your 5–6 digit MSN>`")
+
+    def _system_headers(self, request: Request) -> Iterator[Problem]:
+        missing = []
+        for name in SYSTEM_HEADERS:
+            value = request.header(name)
+            if value is None or not value.strip():
+                missing.append(name)
+            elif len(value) > SYSTEM_HEADER_MAX and not is_placeholder(value):
+                yield Problem("header-vipps-system-length", f"{name} is {len(value)} characters; at most {SYSTEM_HEADER_MAX} are allowed",
+                              part="header", header=name, hint=f"Shorten it to {SYSTEM_HEADER_MAX} characters, e.g. {value[:SYSTEM_HEADER_MAX]!r}")
+        if missing:
+            yield Problem("header-vipps-system", f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing: tell Vipps MobilePay which system and plugin send the call (required for partners and plugins)",
+                          part="header", header=missing[0], hint="Add e.g. `Vipps-System-Name: acme-shop`, `Vipps-System-Version: 3.1.2`, `Vipps-System-Plugin-Name: acme-vipps-plugin`, `Vipps-System-Plugin-Version: 1.4.0`")
+
+    def _idempotency(self, request: Request, operation_id: str, api: str) -> Iterator[Problem]:
+        name = IDEMPOTENCY_HEADERS.get(operation_id)
+        if name is None:
+            return
+        value = request.header(name)
+        if value is None or not value.strip():
+            yield Problem("header-idempotency-key", f"{name} header missing: {request.operation.endpoint} changes state and must carry a unique key, so a retry is not done twice",
+                          part="header", header=name, hint=f"Add `{name}: <a new UUID per operation, reused only for retries of it>`, e.g. `{name}: 5f1f7a3e-1c2b-4b8e-9a41-0c6a3d9e2b17`")
+            return
+        limit, forbidden = _IDEMPOTENCY_LIMITS.get(api, (None, None))
+        if limit is not None and len(value) > limit:
+            yield Problem("header-idempotency-key", f"{name} is {len(value)} characters; this API accepts at most {limit}",
+                          part="header", header=name, hint="Use a UUID (36 characters)")
+        elif forbidden is not None and forbidden.search(value):
+            yield Problem("header-idempotency-key", f"{name} contains {forbidden.search(value).group()!r}; this API does not accept '#', '?', '/' or '\\' in it",
+                          part="header", header=name, hint="Use a UUID (letters, digits and '-')")
+
+    def _content_type(self, request: Request) -> Iterator[Problem]:
+        if not request.has_body:
+            return
+        value = request.header("Content-Type")
+        if value is None:
+            yield Problem("header-content-type-json", "Content-Type header missing on a request with a JSON body",
+                          part="header", header="Content-Type", hint="Add `Content-Type: application/json`")
+        elif not _JSON_MEDIA_TYPE.match(value.strip()):
+            yield Problem("header-content-type-json", f"Content-Type is {value.strip()!r}, but the body is JSON",
+                          part="header", header="Content-Type", hint="Send `Content-Type: application/json`")
+
+
+def create(linter) -> Optional[HeaderCheck]:
+    return HeaderCheck() if set(RULES) & linter.rules.enabled else None

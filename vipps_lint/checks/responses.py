@@ -1,0 +1,152 @@
+"""Response rules (`rules/responses.yaml`): what the API said when a logged call failed.
+
+Where a dump holds the response (HAR, NDJSON logs), a status of 400 or more becomes a
+finding that quotes the API's own explanation — what the retired API Dashboard showed:
+
+- RFC 7807 problem bodies (ePayment, Recurring v3, Checkout, Webhooks…): `title`, `detail`,
+  `extraDetails[{name, reason}]` and the `traceId` to give support;
+- eCom's error list `[{errorGroup, errorCode, errorMessage, contextId}]`;
+- the API gateway's own errors (`{"statusCode": 401, "message": …}` and eCom's
+  `{"responseInfo": …, "result": {"message": …}}`), e.g. a missing subscription key.
+
+`response-client-error` (4xx: the request was wrong) and `response-server-error` (5xx: a
+problem on the API's side; retry with the same idempotency key). The hint says what to do:
+from `EPAYMENT_ERROR_CODES` when the body carries a known ePayment error code (where the API
+puts it, `extraDetails: [{"name": "ErrorCode", "reason": "6080"}]`; also a top-level
+`code`/`errorCode`, or a code at the end of the `type` URI), else by status.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator, Optional
+
+from vipps_lint.models import Problem, Request
+
+RULES = ("response-client-error", "response-server-error")
+
+# ePayment error codes the facts file names, and the ranges the codes fall in
+# (vippsas/agent-toolkit: plugins/vipps/skills/epayment/references/errors.md; 6080 and the
+# `extraDetails: [{"name": "ErrorCode", "reason": "6080"}]` shape from
+# https://developer.vippsmobilepay.com/docs/APIs/epayment-api/errors).
+EPAYMENT_ERROR_CODES: dict[int, tuple[str, str]] = {
+    4040: ("amount.value has decimals", "Send amount.value as an integer in minor units: NOK 499.50 is 49950"),
+    4070: ("invalid phone number", "Send customer.phoneNumber as MSISDN: country code and number, no + or spaces, e.g. 4791234567"),
+    4090: ("invalid callback or return URL", "Use valid https:// URLs (returnUrl may be an app scheme such as myapp://)"),
+    6010: ("amount below the minimum", "Send at least NOK 100 øre (1 krone), DKK 1 øre or EUR 1 cent"),
+    6080: ("capture before reservation", "Capture only after the user has approved the payment (state AUTHORIZED, see GET /epayment/v1/payments/{reference})"),
+}
+EPAYMENT_ERROR_RANGES: tuple[tuple[int, int, str, str], ...] = (
+    (4010, 4150, "invalid request", "Correct the request as the detail says; sending it again unchanged fails the same way"),
+    (5010, 5100, "merchant configuration", "Check the sales unit (Merchant-Serial-Number) and its settings on portal.vippsmobilepay.com, or ask Vipps MobilePay support"),
+    (6010, 6230, "payment", "The payment itself was refused; let the user try again or choose another payment method"),
+    (7010, 7010, "user", "The user cannot pay this way (e.g. not a Vipps MobilePay user); offer another payment method"),
+)
+
+STATUS_HINTS: dict[int, str] = {
+    400: "Correct the request as the API says; sending it again unchanged fails the same way",
+    401: "Check `Authorization: Bearer <token>` (a fresh token from POST /accesstoken/get) and `Ocp-Apim-Subscription-Key` — test keys work only on apitest.vipps.no",
+    403: "The keys are valid but not for this: check that the sales unit (Merchant-Serial-Number) has this API/product enabled",
+    404: "Check the path and the id in it (orderId, reference, agreementId) against what the create call returned",
+    409: "The Idempotency-Key was used before with a different body, or the payment is in a state that does not allow this; use a new key for a new operation",
+    429: "Too many requests: slow down and retry after the time the Retry-After header gives",
+}
+SERVER_HINT = "A problem on the API's side: retry later with the same Idempotency-Key; if it persists, give Vipps MobilePay support the traceId"
+
+_TRAILING_CODE = re.compile(r"(\d{4})\D*$")
+
+
+def _text(value: Any) -> Optional[str]:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def epayment_code(body: dict) -> Optional[int]:
+    candidates = [body.get("code"), body.get("errorCode")]
+    for extra in body.get("extraDetails") or []:
+        if isinstance(extra, dict) and str(extra.get("name", "")).lower() in ("code", "errorcode"):
+            candidates.append(extra.get("reason"))
+    type_uri = _text(body.get("type"))
+    if type_uri:
+        match = _TRAILING_CODE.search(type_uri)
+        candidates.append(match.group(1) if match else None)
+    for candidate in candidates:
+        if isinstance(candidate, (int, str)) and str(candidate).strip().isdigit() and 4000 <= int(candidate) <= 7999:
+            return int(candidate)
+    return None
+
+
+def code_explanation(code: int) -> Optional[tuple[str, str]]:
+    """(what the code means, what to do) for a known ePayment error code."""
+    if code in EPAYMENT_ERROR_CODES:
+        return EPAYMENT_ERROR_CODES[code]
+    for low, high, group, action in EPAYMENT_ERROR_RANGES:
+        if low <= code <= high:
+            return f"a {group} error", action
+    return None
+
+
+def explain(body: Any) -> tuple[Optional[str], Optional[str], Optional[str]]:
+    """(the API's explanation, the JSON Pointer of its most telling field, a hint from a known code)."""
+    if isinstance(body, list) and body and all(isinstance(item, dict) for item in body):
+        parts = []
+        for item in body:
+            group, code, message = _text(item.get("errorGroup")), item.get("errorCode"), _text(item.get("errorMessage"))
+            label = " ".join(str(part) for part in (group, code) if part not in (None, ""))
+            text = f"[{label}] {message or ''}".strip() if label else message or ""
+            if _text(item.get("contextId")):
+                text += f" (contextId {item['contextId']})"
+            parts.append(text)
+        return "; ".join(part for part in parts if part) or None, "/0/errorMessage" if "errorMessage" in body[0] else "/0", None
+    if not isinstance(body, dict):
+        return None, None, None
+    if "title" in body or "detail" in body or "traceId" in body:
+        detail = _text(body.get("detail"))
+        if detail and detail.lower().startswith("see extradetails"):
+            detail = None  # the extraDetails follow below
+        pieces = [piece for piece in (_text(body.get("title")), detail) if piece]
+        text = ": ".join(pieces) if len(pieces) < 2 or pieces[1] != pieces[0] else pieces[0]
+        extras = [
+            f"{extra.get('name')}: {extra.get('reason')}" if extra.get("name") else str(extra.get("reason"))
+            for extra in body.get("extraDetails") or []
+            if isinstance(extra, dict) and extra.get("reason") and str(extra.get("name", "")).lower() not in ("code", "errorcode")
+        ]
+        if extras:
+            text += f" ({'; '.join(extras)})"
+        code = epayment_code(body)
+        hint = None
+        if code is not None:
+            known = code_explanation(code)
+            if known is not None:
+                text += f" [error {code}: {known[0]}]"
+                hint = known[1]
+        if _text(body.get("traceId")):
+            text += f" — traceId {body['traceId']}"
+        pointer = "/detail" if detail else "/extraDetails/0/reason" if extras else "/title" if "title" in body else ""
+        return text or None, pointer, hint
+    result = body.get("result") if isinstance(body.get("result"), dict) else None
+    if result is not None and _text(result.get("message")):
+        return result["message"].strip(), "/result/message", None
+    for key in ("message", "error_description", "error", "errorMessage"):
+        if _text(body.get(key)):
+            return body[key].strip(), f"/{key}", None
+    return None, None, None
+
+
+class ResponseCheck:
+    def check(self, request: Request) -> Iterator[Problem]:
+        response = request.response
+        if response is None or response.status is None or response.status < 400:
+            return
+        what = request.operation.endpoint if request.operation is not None else f"{request.method or ''} {request.url or ''}".strip()
+        explanation, pointer, hint = explain(response.body)
+        said = f": {explanation}" if explanation else " (no explanation in the response body)"
+        if response.status >= 500:
+            yield Problem("response-server-error", f"{what} failed with HTTP {response.status}{said}", part="response",
+                          pointer=pointer if explanation else None, hint=hint or SERVER_HINT)
+        else:
+            yield Problem("response-client-error", f"{what} was rejected with HTTP {response.status}{said}", part="response",
+                          pointer=pointer if explanation else None, hint=hint or STATUS_HINTS.get(response.status, STATUS_HINTS[400]))
+
+
+def create(linter) -> Optional[ResponseCheck]:
+    return ResponseCheck() if set(RULES) & linter.rules.enabled else None

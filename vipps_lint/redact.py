@@ -1,0 +1,51 @@
+"""`vipps-lint redact`: a copy of a dump with every secret masked, in the same format.
+
+Format-agnostic by design: the file is read with the normal readers only to learn its
+secrets (`secrets.collect_secrets` on each request), then each occurrence of them — and
+anything the credential patterns catch — is replaced in the *raw text* by a mask that
+needs no escaping anywhere (`eyJh…REDACTED`: no quote, backslash or space). The rest of
+the file is untouched byte for byte, so the copy parses as the original did.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from vipps_lint.models import InputError, Request
+from vipps_lint.secrets import REDACTED, Masker, collect_secrets
+from vipps_lint.sources import ReadOptions, expand_paths, read_all_text, read_source
+
+
+@dataclass
+class Redacted:
+    text: Optional[str]  # None when the file could not be read at all
+    masked: int = 0  # how many secret occurrences were replaced
+    errors: list[InputError] = field(default_factory=list)
+
+
+def redact_text(text: str, secrets: set[str]) -> tuple[str, int]:
+    """The text with every secret masked, and how many masks it now holds that it did not."""
+    redacted = Masker(secrets, suffix=REDACTED).mask_text(text)
+    return redacted, redacted.count(REDACTED) - text.count(REDACTED)
+
+
+def redact_source(path: str, options: ReadOptions) -> Redacted:
+    source = next(iter(expand_paths([path])))
+    if isinstance(source, InputError):
+        return Redacted(None, errors=[source])
+    secrets: set[str] = set()
+    errors = []
+    for item in read_source(source, options):
+        if isinstance(item, Request):
+            secrets |= collect_secrets(item)
+        else:
+            errors.append(item)
+    text = read_all_text(source)
+    if isinstance(text, InputError):
+        return Redacted(None, errors=[text])
+    redacted, masked = redact_text(text, secrets)
+    leaked = [secret for secret in secrets if secret in redacted]
+    if leaked:  # never hand out a copy that still holds a secret (e.g. in an escaped form)
+        return Redacted(None, errors=[*errors, InputError(path, f"{len(leaked)} secret value(s) could not be masked in place; not writing a copy")])
+    return Redacted(redacted, masked, errors)

@@ -1,0 +1,178 @@
+"""Secrets in dumps: find them, and never print them in full.
+
+A dump of real traffic holds credentials: the bearer token (`Authorization`), the
+`Ocp-Apim-Subscription-Key`, `client_id`/`client_secret` (the access-token call and
+Checkout send them as headers), the `access_token` the access-token call returns, webhook
+secrets (`secret` in the webhook registration response), and secret query parameters
+(`client_secret=`, `access_token=`, `api_key=`…).
+
+Two layers, so nothing slips through:
+
+1. `collect_secrets(request)` lists the secret values of each request as it is read; the
+   report masks every occurrence of them wherever it shows up (a message, a URL, a code
+   frame that shows the raw line of a HAR or curl file).
+2. Patterns catch what was never read as a header: JWT-like tokens (`eyJ…`), `Bearer …`,
+   `Basic …`, secret query parameters and `Name: value` / `"Name": "value"` pairs of the
+   secret headers.
+
+`mask("eyJhbGciOi…")` keeps a short prefix, so a reader can still tell two tokens apart:
+`eyJh…`. `vipps-lint redact` writes `eyJh…REDACTED` instead, which stays valid in JSON,
+HAR, curl and .http files.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, Optional
+
+SECRET_HEADERS = ("authorization", "ocp-apim-subscription-key", "client_id", "client_secret", "x-vipps-webhook-secret")
+SECRET_BODY_KEYS = ("access_token", "client_secret", "secret", "refresh_token", "id_token")
+SECRET_QUERY_PARAMETERS = ("client_secret", "access_token", "api_key", "apikey", "subscription-key", "subscription_key", "token", "id_token", "refresh_token", "password", "secret", "code")
+
+PREFIX = 4
+MIN_SECRET_LENGTH = 8  # shorter values are test data; masking them would mangle ordinary text
+REDACTED = "…REDACTED"
+
+_PLACEHOLDER = re.compile(
+    r"^\{\{.*\}\}$|^<.*>$|^\$\{.*\}$|^\$[A-Z_]+$|x{3,}|\*{3,}|…|redacted|placeholder|your[-_ ]|example|dummy|changeme|^(.)\1+$",
+    re.IGNORECASE,
+)
+_SCHEME = re.compile(r"^(bearer|basic)\s+(\S+)$", re.IGNORECASE)
+_HEADER_NAMES = "|".join(re.escape(name) for name in SECRET_HEADERS)
+_BODY_KEYS = "|".join(re.escape(name) for name in SECRET_BODY_KEYS)
+_QUERY_NAMES = "|".join(re.escape(name) for name in SECRET_QUERY_PARAMETERS)
+_PATTERNS = (
+    # "Authorization: Bearer eyJ…", "Ocp-Apim-Subscription-Key": "abc…", -H 'client_secret: abc…'
+    re.compile(rf'(?i)((?:{_HEADER_NAMES})\\?"?\s*[:=]\s*\\?"?\s*(?:(?:bearer|basic)\s+)?)([^\s"\\,;&\'<>{{}}()`]{{{MIN_SECRET_LENGTH},}})'),
+    # HAR and Postman header objects: {"name": "client_secret", "value": "…"} ("key" in Postman)
+    re.compile(rf'(?i)("(?:name|key)"\s*:\s*"(?:{_HEADER_NAMES})"\s*,\s*"value"\s*:\s*"(?:(?:bearer|basic)\s+)?)([^"\\]{{{MIN_SECRET_LENGTH},}})'),
+    re.compile(rf'(?i)("(?:{_BODY_KEYS})\\?"\s*:\s*\\?")([^"\\]{{{MIN_SECRET_LENGTH},}})'),
+    re.compile(rf"(?i)([?&](?:{_QUERY_NAMES})=)([^&#\s\"'\\]{{{MIN_SECRET_LENGTH},}})"),
+    re.compile(r"(?i)(\b(?:bearer|basic)\s+)([A-Za-z0-9._~+/=-]{8,})"),
+    re.compile(r"()(\beyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.?[A-Za-z0-9_-]*)"),
+)
+
+
+def is_placeholder(value: str) -> bool:
+    """`{{access_token}}`, `<token>`, `xxx`, `your-key-here`: not a credential."""
+    return bool(_PLACEHOLDER.search(value.strip()))
+
+
+def mask(value: str, suffix: str = "…") -> str:
+    """`eyJhbGciOiJSUzI1NiJ9.…` → `eyJh…`: enough to tell tokens apart, never the token."""
+    return value[:PREFIX] + suffix if len(value) > PREFIX * 2 else suffix
+
+
+def _secret_part(value: str) -> Optional[str]:
+    value = value.strip()
+    scheme = _SCHEME.match(value)
+    if scheme:
+        value = scheme.group(2)
+    if len(value) < MIN_SECRET_LENGTH or is_placeholder(value):
+        return None
+    return value
+
+
+def _body_secrets(body, found: set[str], depth: int = 0) -> None:
+    if depth > 3:
+        return
+    if isinstance(body, dict):
+        for key, value in body.items():
+            if isinstance(value, str) and key.lower() in SECRET_BODY_KEYS:
+                secret = _secret_part(value)
+                if secret:
+                    found.add(secret)
+            elif isinstance(value, (dict, list)):
+                _body_secrets(value, found, depth + 1)
+    elif isinstance(body, list):
+        for item in body[:20]:
+            _body_secrets(item, found, depth + 1)
+
+
+def collect_secrets(request) -> set[str]:
+    """The secret values one request (and its response) carries."""
+    found: set[str] = set()
+    for name, value in request.headers:
+        if name.lower() in SECRET_HEADERS:
+            secret = _secret_part(value)
+            if secret:
+                found.add(secret)
+    if request.url and "?" in request.url:
+        from urllib.parse import parse_qsl, urlsplit  # noqa: PLC0415
+
+        for name, value in parse_qsl(urlsplit(request.url).query, keep_blank_values=False):
+            if name.lower() in SECRET_QUERY_PARAMETERS:
+                secret = _secret_part(value)
+                if secret:
+                    found.add(secret)
+    _body_secrets(request.body, found)
+    if request.response is not None:
+        _body_secrets(request.response.body, found)
+    return found
+
+
+class Masker:
+    """Masks known secret values and anything that looks like a credential in text."""
+
+    def __init__(self, secrets: Iterable[str] = (), suffix: str = "…"):
+        self.suffix = suffix
+        # Longest first, so a token is masked whole before any shorter secret inside it.
+        self.secrets = sorted({secret for secret in secrets if len(secret) >= MIN_SECRET_LENGTH}, key=len, reverse=True)
+        self._known = re.compile("|".join(re.escape(secret) for secret in self.secrets)) if self.secrets else None
+
+    def _mask_match(self, match: re.Match) -> str:
+        value = match.group(2)
+        if is_placeholder(value):  # also what is masked already: it contains '…'
+            return match.group(0)
+        return match.group(1) + mask(value, self.suffix)
+
+    def mask_text(self, text: str) -> str:
+        if self._known is not None:
+            text = self._known.sub(lambda match: mask(match.group(), self.suffix), text)
+        for pattern in _PATTERNS:
+            text = pattern.sub(self._mask_match, text)
+        return text
+
+
+class MaskingStream:
+    """A text stream that masks each complete line before passing it on.
+
+    Line-buffered because reporters write in pieces (a JSON string may come in several
+    writes); secrets never span lines. `finish()` passes on what is left.
+    """
+
+    def __init__(self, stream, masker: Masker):
+        self.stream = stream
+        self.masker = masker
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        if "\n" in self._pending:
+            complete, self._pending = self._pending.rsplit("\n", 1)
+            self.stream.write(self.masker.mask_text(complete + "\n"))
+        return len(text)
+
+    def flush(self) -> None:
+        # A partial line stays pending: a secret could continue in the next write.
+        self.stream.flush()
+
+    def finish(self) -> None:
+        """Pass on the last, unterminated line (call once, when the report is written)."""
+        if self._pending:
+            self.stream.write(self.masker.mask_text(self._pending))
+            self._pending = ""
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty() if hasattr(self.stream, "isatty") else False
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+    @property
+    def encoding(self) -> str:
+        return getattr(self.stream, "encoding", "utf-8")
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)

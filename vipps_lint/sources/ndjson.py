@@ -1,0 +1,261 @@
+"""NDJSON request logs: one JSON object per line, one request per object.
+
+What a line may hold (names are matched as written here; the first one present wins):
+
+- the request at the top level, or under `"request"` (`{"request": {...}, "response": {...}}`);
+- `method` (or `verb`), and `url` (or `uri`; a bare path such as `/ecomm/v2/payments` is
+  fine — routing matches paths on any host);
+- `headers`: an object (`{"Authorization": "Bearer …"}`, a value may be a list of values),
+  or a list of `[name, value]` pairs or of `{"name": …, "value": …}` objects (`key` works
+  for `name`);
+- `body` (or `requestBody`, `payload`): a JSON value, or a string holding JSON;
+  `null` or `""` means no body;
+- the response: `"response": {"status", "headers", "body"}` (`statusCode`/`status_code`
+  work for `status`), or a top-level `status` (`statusCode`, `status_code`,
+  `responseStatus`) with the response body in `responseBody`/`response_body`, or in
+  `response` when that is not an object with a status.
+
+Blank lines are skipped. A line that is not JSON, or not a request, is one `InputError`
+(`file:line:col: …`) and the rest of the file is still read.
+
+Positions: a request's position is its line; a body value's position is found in the line
+(inside the string literal when the body was logged as a string), a header's at its value
+(a missing header: at the headers that lack it).
+
+Streamed: the file is read line by line and no file text is kept, so memory does not grow
+with the log (code frames re-read the lines they show). `meta["body_span"]` holds offsets
+into the decoded file text, counted as the file streams by.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterator, Optional, Union
+
+from vipps_lint.models import NO_BODY, InputError, Position, Request, Response, SourceFile
+from vipps_lint.positions import JsonStringLocator, JsonTextLocator, offset_position, pointer_from_parts, pointer_offset, skip_value
+from vipps_lint.sources import ReadOptions
+
+NAME = "ndjson"
+PATTERNS = ("*.ndjson", "*.jsonl")
+
+_METHOD_KEYS = ("method", "verb")
+_URL_KEYS = ("url", "uri")
+_BODY_KEYS = ("body", "requestBody", "payload")
+_STATUS_KEYS = ("status", "statusCode", "status_code", "responseStatus")
+_RESPONSE_BODY_KEYS = ("responseBody", "response_body")
+
+
+def sniff(head: str, path: Optional[str]) -> bool:
+    """Two or more lines that each hold one JSON object with a method or URL; or a `.ndjson` name."""
+    if path is not None and path.endswith((".ndjson", ".jsonl")):
+        return True
+    lines = [line for line in head.splitlines() if line.strip()]
+    if len(lines) < 2 or not lines[0].lstrip().startswith("{"):
+        return False
+    try:
+        first = json.loads(lines[0])
+    except ValueError:
+        return False
+    request = first.get("request") if isinstance(first.get("request"), dict) else first
+    return isinstance(request, dict) and any(key in request for key in _METHOD_KEYS + _URL_KEYS)
+
+
+def _first(mapping: dict, keys: tuple[str, ...]) -> tuple[Optional[str], Any]:
+    for key in keys:
+        if key in mapping:
+            return key, mapping[key]
+    return None, None
+
+
+def _headers(value: Any, base: list) -> Union[tuple[list[tuple[str, str]], dict[str, str]], str]:
+    """(header list, lowercased name → JSON Pointer of its value) or what is wrong with them."""
+    headers, pointers = [], {}
+
+    def add(name: Any, item: Any, parts: list) -> None:
+        headers.append((str(name), "" if item is None else str(item)))
+        pointers.setdefault(str(name).lower(), pointer_from_parts(base + parts))
+
+    if value is None:
+        return headers, pointers
+    if isinstance(value, dict):
+        for name, item in value.items():
+            if isinstance(item, list):
+                for index, single in enumerate(item):
+                    add(name, single, [name, index])
+            else:
+                add(name, item, [name])
+        return headers, pointers
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if isinstance(item, (list, tuple)) and len(item) == 2:
+                add(item[0], item[1], [index, 1])
+            elif isinstance(item, dict) and ("name" in item or "key" in item):
+                add(item.get("name", item.get("key")), item.get("value"), [index, "value"])
+            else:
+                return f"headers[{index}] is not a [name, value] pair or a {{name, value}} object"
+        return headers, pointers
+    return "headers must be an object or a list of [name, value] pairs"
+
+
+class NdjsonLocator:
+    """Positions inside one line of the log; the line is kept only while a request with
+    findings is (the finding's position is computed once, when it is made)."""
+
+    def __init__(self, line: str, line_number: int, request_pointer: list, header_pointers: dict[str, str],
+                 body_pointer: Optional[str], response_body_pointer: Optional[str]):
+        self.line = line
+        self.line_number = line_number
+        self.request_pointer = request_pointer
+        self.header_pointers = header_pointers
+        self.body_pointer = body_pointer
+        self.response_body_pointer = response_body_pointer
+
+    def _at(self, offset: Optional[int]) -> Optional[Position]:
+        return None if offset is None else offset_position(self.line, offset, self.line_number)
+
+    def locate(self, part: str, key: Optional[str]) -> Optional[Position]:
+        if part == "header" and key is not None:
+            # A missing header is shown at the headers that lack it.
+            pointer = self.header_pointers.get(key.lower(), pointer_from_parts(self.request_pointer + ["headers"]))
+            return self._at(pointer_offset(self.line, pointer))
+        if part == "url":
+            return self._at(pointer_offset(self.line, pointer_from_parts(self.request_pointer + ["url"])))
+        pointer = self.body_pointer if part == "body" else self.response_body_pointer if part == "response" else None
+        if pointer is None or key is None:
+            return None
+        start = pointer_offset(self.line, pointer)
+        if start is None:
+            return None
+        if self.line[start] == '"':
+            return JsonStringLocator(self.line, start, self.line_number).locate("body", key)
+        return JsonTextLocator(self.line, self.line_number, 1, start).locate("body", key)
+
+
+def _body(value: Any) -> tuple[Any, Optional[str], Optional[str]]:
+    """(parsed body or NO_BODY, the body's text when it was a string, what is wrong)."""
+    if value is None or value == "":
+        return NO_BODY, None, None
+    if isinstance(value, str):
+        try:
+            return json.loads(value), value, None
+        except ValueError as error:
+            return NO_BODY, value, f"body is a string but not JSON: {getattr(error, 'msg', error)}"
+    return value, None, None
+
+
+def _response(top: dict, entry: dict) -> tuple[Optional[Response], Optional[str]]:
+    """The logged response, if any, and the JSON Pointer of its body in the line."""
+    logged = top.get("response")
+    if isinstance(logged, dict) and any(key in logged for key in _STATUS_KEYS + ("body", "headers")):
+        _, status = _first(logged, _STATUS_KEYS)
+        headers = _headers(logged.get("headers"), [])
+        body_pointer, raw_body = ("/response/body", logged.get("body")) if "body" in logged else (None, None)
+    else:
+        _, status = _first(top, _STATUS_KEYS)
+        if status is None:
+            _, status = _first(entry, _STATUS_KEYS)
+        headers = None
+        key, raw_body = _first(top, _RESPONSE_BODY_KEYS)
+        body_pointer = pointer_from_parts([key]) if key is not None else None
+        if key is None and logged is not None:
+            body_pointer, raw_body = "/response", logged
+    body, text, _ = _body(raw_body)
+    if status is None and body is NO_BODY:
+        return None, None
+    try:
+        status = int(status) if status is not None else None
+    except (TypeError, ValueError):
+        status = None
+    header_list = headers[0] if isinstance(headers, tuple) else []
+    return Response(status=status, headers=header_list, body=body, body_text=text), body_pointer if body is not NO_BODY else None
+
+
+def parse_line(source: SourceFile, line: str, line_number: int, index: int, line_offset: int) -> Union[Request, InputError, None]:
+    """The request one log line holds (None for a blank line)."""
+    line = line.rstrip("\r\n")
+    if not line.strip():
+        return None
+    indent = len(line) - len(line.lstrip())
+    try:
+        top = json.loads(line)
+    except json.JSONDecodeError as error:
+        return InputError(source.display, f"invalid JSON: {error.msg}", line_number, error.colno)
+    except RecursionError:
+        return InputError(source.display, "invalid JSON: nested too deeply to be a request", line_number, indent + 1)
+    if not isinstance(top, dict):
+        return InputError(source.display, "expected a JSON object with method, url, headers and body on this line", line_number, indent + 1)
+    entry, entry_parts = (top["request"], ["request"]) if isinstance(top.get("request"), dict) else (top, [])
+    _, method = _first(entry, _METHOD_KEYS)
+    _, url = _first(entry, _URL_KEYS)
+    if not method and not url:
+        return InputError(source.display, "no method or url: expected one request object per line", line_number, indent + 1)
+    headers = _headers(entry.get("headers"), entry_parts + ["headers"])
+    if isinstance(headers, str):
+        return InputError(source.display, headers, line_number, indent + 1)
+    body_key, raw_body = _first(entry, _BODY_KEYS)
+    body, body_text, problem = _body(raw_body)
+    body_pointer = pointer_from_parts(entry_parts + [body_key]) if body_key is not None else None
+    if problem is not None:
+        offset = pointer_offset(line, body_pointer) if body_pointer else None
+        return InputError(source.display, problem, line_number, (offset or indent) + 1)
+    response, response_body_pointer = _response(top, entry)
+    request = Request(
+        source=source,
+        index=index,
+        method=str(method).upper() if method else None,
+        url=str(url) if url else None,
+        headers=headers[0],
+        body=body,
+        position=Position(line_number, indent + 1),
+        response=response,
+        meta={"format": NAME, "line": line_number},
+    )
+    request.locator = NdjsonLocator(line, line_number, entry_parts, headers[1], body_pointer if body is not NO_BODY else None,
+                                    response_body_pointer)
+    if body is not NO_BODY and body_pointer is not None:
+        start = pointer_offset(line, body_pointer)
+        if start is not None:
+            end = skip_value(line, start)
+            request.meta["body_span"] = (line_offset + start, line_offset + end)
+            request.meta["body_embedding"] = "json-string" if body_text is not None else "raw"
+            request.meta["body_text"] = body_text if body_text is not None else line[start:end]
+    return request
+
+
+def _lines(source: SourceFile) -> Iterator[bytes]:
+    if isinstance(source.text, (bytes, str)):  # stdin, already in memory
+        data = source.text.encode() if isinstance(source.text, str) else source.text
+        # Code frames need it as text: stdin cannot be read again.
+        source.text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+        yield from data.splitlines(keepends=True)
+        return
+    with open(source.path, "rb") as handle:
+        yield from handle
+
+
+def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, InputError]]:
+    index, offset = 0, 0
+    try:
+        for line_number, raw in enumerate(_lines(source), start=1):
+            if line_number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                yield InputError(source.display, f"invalid UTF-8: byte 0x{raw[error.start]:02x} cannot be decoded", line_number, error.start + 1)
+                offset += len(raw.decode("utf-8", errors="replace"))
+                continue
+            if len(raw) > options.max_body_bytes:
+                yield InputError(source.display, f"line is {len(raw) / 1024 / 1024:.1f} MiB; requests over {options.max_body_bytes / 1024 / 1024:.0f} MiB are not linted", line_number, 1)
+            elif "\x00" in line:
+                yield InputError(source.display, "binary data (NUL bytes) on this line, not a JSON request", line_number, line.index("\x00") + 1)
+            else:
+                item = parse_line(source, line, line_number, index, offset)
+                if item is not None:
+                    yield item
+                    if isinstance(item, Request):
+                        index += 1
+            offset += len(line)
+    except OSError as error:
+        yield InputError(source.display, f"cannot read: {error.strerror or error}")
