@@ -54,6 +54,8 @@ class SourceFile:
         self.text = text
         self._lines: Optional[list[str]] = None
         self._starts = None  # line-start byte offsets, for large files (see _indexed_line)
+        # The whole file's bytes when sniffing its format already read all of it (small files).
+        self.prefetched: Optional[bytes] = None
 
     # Files larger than this are not read whole for code frames: an index of line starts
     # (8 bytes a line) is built once, and each shown line is read on its own.

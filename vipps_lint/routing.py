@@ -110,13 +110,28 @@ def parse_endpoint(text: str) -> Optional[Endpoint]:
     return Endpoint(method, host, target.split("?", 1)[0])
 
 
-def _has_pointer(body: Any, pointer: str) -> bool:
+# The same shapes with their pointers split once: inference runs on every bare body.
+_SHAPE_TOKENS = tuple((endpoint, tuple(tuple(pointer.split("/")[1:]) for pointer in pointers)) for endpoint, pointers in BODY_SHAPES)
+
+# Memoised lookups (method/host/path → operation, URL → host and path) are dropped when
+# they reach this size, so a log of many distinct URLs cannot make them grow without bound.
+_CACHE_LIMIT = 8192
+
+
+def _has_path(body: Any, tokens: tuple[str, ...]) -> bool:
     value = body
-    for token in pointer.split("/")[1:]:
+    for token in tokens:
         if not isinstance(value, dict) or token not in value:
             return False
         value = value[token]
     return True
+
+
+def _remember(cache: dict, key, value):
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+    return value
 
 
 class Router:
@@ -130,6 +145,8 @@ class Router:
         # Path prefixes of the APIs we know: a path under one that matches no operation
         # is a mistake worth reporting; a path under none is some other API.
         self.api_prefixes = sorted({self._prefix(operation.path) for operation in operations}, key=len, reverse=True)
+        self._found: dict[tuple, Optional[Operation]] = {}
+        self._split_urls: dict[str, tuple[Optional[str], str]] = {}
 
     @staticmethod
     def _prefix(path: str) -> str:
@@ -157,6 +174,13 @@ class Router:
         return cls(operations)
 
     def find(self, method: Optional[str], host: Optional[str], path: str) -> Optional[Operation]:
+        key = (method, host, path)
+        try:
+            return self._found[key]
+        except KeyError:
+            return _remember(self._found, key, self._find(method, host, path))
+
+    def _find(self, method: Optional[str], host: Optional[str], path: str) -> Optional[Operation]:
         host = host.lower() if host else None
         on_external_host = host is not None and host in KLARNA_HOSTS
         for operation, pattern in self._compiled:
@@ -178,6 +202,15 @@ class Router:
         matches = difflib.get_close_matches(wanted, candidates, n=1, cutoff=0.6)
         return matches[0] if matches else None
 
+    def host_and_path(self, url: str) -> tuple[Optional[str], str]:
+        """A request URL's host (None for a bare path) and path."""
+        try:
+            return self._split_urls[url]
+        except KeyError:
+            pass
+        split = urlsplit(url if "://" in url else "http://placeholder" + url)
+        return _remember(self._split_urls, url, (split.hostname if "://" in url else None, split.path or "/"))
+
     def under_known_api(self, host: Optional[str], path: str) -> bool:
         if host is not None and host.lower() in VIPPS_HOSTS:
             return True
@@ -188,8 +221,8 @@ class Router:
         if not isinstance(body, dict):
             return None, []
         fitting = []
-        for endpoint, pointers in BODY_SHAPES:
-            if endpoint not in fitting and all(_has_pointer(body, pointer) for pointer in pointers):
+        for endpoint, paths in _SHAPE_TOKENS:
+            if endpoint not in fitting and all(_has_path(body, tokens) for tokens in paths):
                 fitting.append(endpoint)
         if len(fitting) != 1:
             return None, fitting
@@ -208,9 +241,8 @@ class RouteOutcome:
 def route(request: Request, router: Router, default_endpoint: Optional[str] = None) -> RouteOutcome:
     """Set `request.operation` and say how it was decided."""
     if request.url:
-        split = urlsplit(request.url if "://" in request.url else "http://placeholder" + request.url)
-        host = split.hostname if "://" in request.url else None
-        endpoint = Endpoint(request.method.upper() if request.method else None, host, split.path or "/")
+        host, path = router.host_and_path(request.url)
+        endpoint = Endpoint(request.method.upper() if request.method else None, host, path)
     else:
         hint = request.endpoint_hint or default_endpoint
         endpoint = parse_endpoint(hint) if hint else None

@@ -108,21 +108,23 @@ class RuleSet:
 
 
 def _apply(rule: Rule, body: Any) -> Iterator[Problem]:
+    # Runs for every rule on every request: the path and pointer of a value are spelled
+    # out only when it has a violation.
+    when = rule.when
     for _expression, query in rule.given:
         for node in query.find(body):
-            if rule.when is not None and not rule.when(node.value):
+            found = node.value
+            if when is not None and not when(found):
                 continue
             for then in rule.then:
                 if then.field is None:
-                    value, parts, parent = node.value, list(node.location), None
-                elif isinstance(node.value, dict):
-                    value, parts, parent = node.value.get(then.field, UNDEFINED), [*node.location, then.field], node.value
+                    value, parts, parent = found, node.location, None
+                elif isinstance(found, dict):
+                    value, parts, parent = found.get(then.field, UNDEFINED), (*node.location, then.field), found
                 else:
                     continue
-                path = dotted_path(parts)
-                context = CheckContext(parent=parent, path=path, root=body)
-                for violation in then.check(value, context):
-                    yield _problem(rule, violation, value, parts, path)
+                for violation in then.check(value, CheckContext(parent, parts, body)):
+                    yield _problem(rule, violation, value, list(parts), dotted_path(parts))
 
 
 def _problem(rule: Rule, violation, value: Any, parts: list, path: str) -> Problem:

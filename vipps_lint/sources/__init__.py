@@ -96,9 +96,12 @@ def read_head(source: SourceFile) -> Union[bytes, InputError]:
         return head.encode() if isinstance(head, str) else head
     try:
         with open(source.path, "rb") as handle:
-            return handle.read(SNIFF_BYTES)
+            head = handle.read(SNIFF_BYTES)
     except OSError as error:
         return InputError(source.display, f"cannot read: {error.strerror or error}")
+    if len(head) < SNIFF_BYTES:
+        source.prefetched = head  # the whole file: its reader need not open it again
+    return head
 
 
 def choose_reader(source: SourceFile, options: ReadOptions):
@@ -152,6 +155,8 @@ def read_all_text(source: SourceFile) -> Union[str, InputError]:
         return source.text
     if isinstance(source.text, bytes):
         data = source.text
+    elif source.prefetched is not None:
+        data, source.prefetched = source.prefetched, None
     else:
         try:
             with open(source.path, "rb") as handle:

@@ -58,7 +58,7 @@ _DATA_OPTIONS = ("--data", "--data-raw", "--data-binary", "--data-ascii", "--dat
 def sniff(head: str, path: Optional[str]) -> bool:
     if path is not None and path.lower().endswith((".curl", ".sh")):
         return True
-    return bool(_COMMAND_START.search(head)) and not head.lstrip().startswith(("{", "["))
+    return not head.lstrip().startswith(("{", "[")) and bool(_COMMAND_START.search(head))
 
 
 def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, InputError]]:

@@ -51,7 +51,8 @@ def sniff(head: str, path: Optional[str]) -> bool:
     if path is not None and path.endswith((".ndjson", ".jsonl")):
         return True
     lines = [line for line in head.splitlines() if line.strip()]
-    if len(lines) < 2 or not lines[0].lstrip().startswith("{"):
+    # An indented JSON document starts with a line that is not a whole object: no need to parse it.
+    if len(lines) < 2 or not lines[0].lstrip().startswith("{") or not lines[0].rstrip().endswith("}"):
         return False
     try:
         first = json.loads(lines[0])

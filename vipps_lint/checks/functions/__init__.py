@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import importlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Optional
 
 NAMES = ("defined", "undefined", "pattern", "url", "phone", "wording", "equals", "enum", "length", "type")
@@ -52,14 +52,22 @@ class Violation:
     safe: bool = True
 
 
-@dataclass
 class CheckContext:
     """What a function may look at besides the value itself."""
 
-    parent: Any  # the object holding the value (the `given` node when `field` is used)
-    path: str  # dotted, for messages: 'merchantInfo.callbackPrefix'
-    root: Any = None
-    extra: dict = field(default_factory=dict)
+    __slots__ = ("parent", "parts", "root")
+
+    def __init__(self, parent: Any, parts: tuple = (), root: Any = None):
+        self.parent = parent  # the object holding the value (the `given` node when `field` is used)
+        self.parts = parts  # where the value is: ('merchantInfo', 'callbackPrefix')
+        self.root = root  # the whole body
+
+    @property
+    def path(self) -> str:
+        """Dotted, for messages: 'merchantInfo.callbackPrefix'."""
+        from vipps_lint.checks.engine import dotted_path  # noqa: PLC0415 - engine imports this module
+
+        return dotted_path(self.parts)
 
 
 Check = Callable[[Any, CheckContext], Iterator[Violation]]

@@ -49,8 +49,15 @@ _REGION_NAMES = {"NO": "Norwegian", "DK": "Danish", "FI": "Finnish"}
 _DIGITS = re.compile(r"^\d+$")
 _EIGHT_DIGITS = re.compile(r"^\d{8}$")
 
+# Numbers already written exactly as the API wants them, which `phonenumbers` would only
+# confirm (a possible 8-digit number in Norway or Denmark). Nearly every request has one, and
+# parsing costs more than the rest of a rule; tests check that both ways always agree.
+_NATIONAL_NO_AS_WANTED = re.compile(r"[1-9]\d{7}")
+_MSISDN_AS_WANTED = {47: re.compile(r"47[1-9]\d{7}"), 45: re.compile(r"45[1-9]\d{7}")}
 
-def compile(options):
+
+def compile(options, trust_exact_format: bool = True):
+    """`trust_exact_format=False` sends every number through `phonenumbers` (for tests)."""
     import phonenumbers  # noqa: PLC0415 - costly import, paid only when a rule uses it
 
     number_format = options["format"]
@@ -58,6 +65,10 @@ def compile(options):
     regions = options.get("countries", ["NO"] if number_format == "national-no" else ["NO", "DK", "FI"])
     allowed_codes = {phonenumbers.country_code_for_region(region) for region in regions}
     region_names = "/".join(regions)
+    as_wanted = _NATIONAL_NO_AS_WANTED if number_format == "national-no" and trust_exact_format else None
+    if number_format == "msisdn" and trust_exact_format:
+        patterns = [_MSISDN_AS_WANTED[code].pattern for code in sorted(allowed_codes) if code in _MSISDN_AS_WANTED]
+        as_wanted = re.compile("|".join(patterns)) if patterns else None
     currency_paths = [pointer_tokens(pointer) for pointer in options.get("currencyAt", ())]
 
     def payment_region(root):
@@ -125,6 +136,8 @@ def compile(options):
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
         if not isinstance(value, str):
+            return
+        if as_wanted is not None and as_wanted.fullmatch(value):
             return
         if number_format == "national-no":
             yield from check_national(value.strip())

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 from vipps_lint.checks.conditions import CONDITION_SCHEMA, compile_conditions
@@ -51,6 +52,8 @@ _PRIVATE_SUFFIXES = (".local", ".internal", ".lan", ".localdomain", ".home.arpa"
 _LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
 
 
+# A shop sends the same few hosts in every request; classifying one costs a failed IP parse.
+@lru_cache(maxsize=4096)
 def host_kind(host: str) -> str:
     """'local', 'private' or 'public' for a URL's host."""
     host = host.lower().rstrip(".")
