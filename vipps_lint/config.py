@@ -291,8 +291,11 @@ def parse_date(value: Any) -> Optional[datetime.date]:
     if isinstance(value, datetime.date):
         return value
     if isinstance(value, str):
+        value = value.strip()
+        if len(value) > 10 and value[10] in "Tt ":  # a timestamp: its day
+            value = value[:10]
         try:
-            return datetime.date.fromisoformat(value.strip())
+            return datetime.date.fromisoformat(value)
         except ValueError:
             return None
     return None

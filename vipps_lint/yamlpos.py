@@ -48,8 +48,15 @@ class PositionedYaml:
 
 
 def load_yaml(text: str, core_schema: bool = False) -> PositionedYaml:
-    """Load YAML with positions. `core_schema`: YAML 1.2 booleans only (OpenAPI documents are
-    YAML 1.2, where `enum: [NO]` is the string "NO", not YAML 1.1's false)."""
+    """Load YAML with positions. `core_schema`: YAML 1.2 (OpenAPI documents are YAML 1.2,
+    where `enum: [NO]` is the string "NO", not YAML 1.1's false, and there are no timestamps).
+
+    Every value is plain JSON-like data: dicts, lists, str, int, float, bool, None. A date
+    or timestamp is kept as the string it was written as (a request body sends text, and
+    YAML 1.1 files get it checked first: `2022-13-01` is an error there). Anything that
+    cannot be made into such data — an unknown tag (`!foo`), `!!int abc`, an alias inside
+    itself — is a YamlError with the line and column of the value, never another exception.
+    """
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
@@ -63,44 +70,118 @@ def load_yaml(text: str, core_schema: bool = False) -> PositionedYaml:
     positions: dict[str, Position] = {}
     if root is None:
         return PositionedYaml(None, positions)
-    constructor = yaml.SafeLoader("")  # only its scalar constructors are used
-    data = _build(root, [], positions, constructor, core_schema)
+    builder = _Builder(positions, core_schema)
+    try:
+        data = builder.build(root, [])
+    except RecursionError:
+        line, column = builder.deepest
+        raise YamlError("invalid YAML: nested too deeply to read", line, column) from None
     return PositionedYaml(data, positions)
 
 
 _YAML_1_2_BOOLEANS = ("true", "false")
+_TAG = "tag:yaml.org,2002:"
+# The scalar tags that give JSON-like data; anything else (!!binary, !!set, !custom) is refused.
+_SCALAR_TAGS = {_TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp")}
+_MAPPING_TAG, _SEQUENCE_TAG = _TAG + "map", _TAG + "seq"
+_MAX_VALUES = 5_000_000
 
 
-def _build(node, parts: list, positions: dict[str, Position], constructor, core_schema: bool = False) -> Any:
-    positions[pointer_from_parts(parts)] = _position(node)
-    if isinstance(node, yaml.MappingNode):
-        result: dict = {}
-        for key_node, value_node in _merged_pairs(node):
-            key = constructor.construct_object(key_node)
-            if not isinstance(key, (str, int, float, bool)) and key is not None:
-                raise YamlError("mapping keys must be scalars", *_line_col(key_node))
-            key = str(key) if not isinstance(key, str) else key
-            if key in result:
-                line, column = _line_col(key_node)
-                raise YamlError(f"duplicate key '{key}'", line, column)
-            result[key] = _build(value_node, parts + [key], positions, constructor, core_schema)
-        return result
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(item, parts + [index], positions, constructor, core_schema) for index, item in enumerate(node.value)]
-    if core_schema and node.tag == "tag:yaml.org,2002:bool" and node.value.lower() not in _YAML_1_2_BOOLEANS:
-        return node.value
-    return constructor.construct_object(node)
+def _tag_name(tag: str) -> str:
+    return "!!" + tag[len(_TAG):] if tag.startswith(_TAG) else tag
 
 
-def _merged_pairs(node):
-    """Key/value node pairs, with YAML merge keys (`<<: *anchor`) expanded."""
-    for key_node, value_node in node.value:
-        if key_node.tag == "tag:yaml.org,2002:merge":
+class _Builder:
+    """Builds plain data from a composed node tree, recording each value's position."""
+
+    def __init__(self, positions: dict[str, Position], core_schema: bool):
+        self.positions = positions
+        self.core_schema = core_schema
+        self.constructor = yaml.SafeLoader("")  # only its scalar constructors are used
+        self.open: set[int] = set()  # ids of the collection nodes being built (alias cycles)
+        self.deepest = (None, None)
+        self.count = 0
+
+    def build(self, node, parts: list) -> Any:
+        self.deepest = _line_col(node)
+        self.count += 1
+        if self.count > _MAX_VALUES:  # aliases of aliases can expand exponentially ("billion laughs")
+            raise YamlError(f"invalid YAML: more than {_MAX_VALUES:,} values once aliases are expanded", *_line_col(node))
+        self.positions[pointer_from_parts(parts)] = _position(node)
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node)
+        expected = _MAPPING_TAG if isinstance(node, yaml.MappingNode) else _SEQUENCE_TAG
+        if node.tag != expected:
+            raise YamlError(f"unsupported tag '{_tag_name(node.tag)}': only plain mappings, lists, strings, numbers, "
+                            "booleans and null can be read", *_line_col(node))
+        if id(node) in self.open:
+            raise YamlError("invalid YAML: this value holds an alias (*name) of itself, so it would never end", *_line_col(node))
+        self.open.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                return [self.build(item, parts + [index]) for index, item in enumerate(node.value)]
+            result: dict = {}
+            merged: dict = {}  # keys from `<<:` merges: explicit keys override them
+            for key_node, value_node, from_merge in self.pairs(node):
+                key = self.key(key_node)
+                if from_merge:
+                    if key not in merged:  # an earlier merged mapping wins (YAML merge key spec)
+                        merged[key] = (key_node, value_node)
+                    continue
+                if key in result:
+                    raise YamlError(f"duplicate key '{key}'", *_line_col(key_node))
+                result[key] = self.build(value_node, parts + [key])
+            for key, (_key_node, value_node) in merged.items():
+                if key not in result:
+                    result[key] = self.build(value_node, parts + [key])
+            return result
+        finally:
+            self.open.discard(id(node))
+
+    def key(self, node) -> str:
+        if not isinstance(node, yaml.ScalarNode):
+            raise YamlError("mapping keys must be scalars", *_line_col(node))
+        key = self.scalar(node)
+        return key if isinstance(key, str) else str(key)
+
+    def pairs(self, node, seen: Optional[set] = None):
+        """(key node, value node, came from a merge) with YAML merge keys (`<<: *anchor`) expanded."""
+        seen = set() if seen is None else seen
+        seen.add(id(node))
+        for key_node, value_node in node.value:
+            if key_node.tag != _TAG + "merge":
+                yield key_node, value_node, False
+                continue
             sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
             for source in sources:
-                yield from _merged_pairs(source)
-        else:
-            yield key_node, value_node
+                if not isinstance(source, yaml.MappingNode):
+                    raise YamlError("a merge key (<<) takes a mapping or a list of mappings", *_line_col(source))
+                if id(source) in seen:
+                    raise YamlError("invalid YAML: this merge (<<) brings in the mapping that contains it", *_line_col(source))
+                for key, value, _merged in self.pairs(source, seen):
+                    yield key, value, True
+
+    def scalar(self, node) -> Any:
+        tag = node.tag
+        if tag not in _SCALAR_TAGS:
+            raise YamlError(f"unsupported tag '{_tag_name(tag)}': only plain mappings, lists, strings, numbers, "
+                            "booleans and null can be read", *_line_col(node))
+        if tag == _TAG + "timestamp":
+            if not self.core_schema:  # YAML 1.1: a date must be a real one, but stays as written
+                self.construct(node, "a date")
+            return node.value
+        if self.core_schema and tag == _TAG + "bool" and node.value.lower() not in _YAML_1_2_BOOLEANS:
+            return node.value
+        return self.construct(node, {"int": "an integer", "float": "a number", "bool": "a boolean"}.get(tag[len(_TAG):], "a value"))
+
+    def construct(self, node, kind: str) -> Any:
+        try:
+            return self.constructor.construct_object(node)
+        except yaml.MarkedYAMLError as error:
+            raise YamlError(f"invalid YAML: {error.problem or error}", *_line_col(node)) from None
+        except (ValueError, TypeError, KeyError, OverflowError) as error:
+            detail = f": {error}" if kind == "a date" and str(error) else ""  # e.g. "month must be in 1..12"
+            raise YamlError(f"{node.value!r} is not {kind}{detail}", *_line_col(node)) from None
 
 
 def _line_col(node) -> tuple[int, int]:
