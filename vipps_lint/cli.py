@@ -91,9 +91,11 @@ def _configuration_options(function):
 @click.option("--fix", is_flag=True, help="Apply the safe fixes in place (https://, phone formats, Klarna fee 0); then report what remains.")
 @click.option("--diff", is_flag=True, help="Print the safe fixes as a unified diff instead of applying them; exit 1 if there is anything to fix.")
 @_output_file_options
+@click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N",
+              help="Lint files in N processes (default: one per CPU core). Runs with few files use one; the report is the same either way.")
 @click.option("--spec", "specs", multiple=True, type=click.Path(dir_okay=False), metavar="FILE", help="Validate bodies against the request schemas of this OpenAPI spec (your own, or a newer Vipps spec) instead of the shipped ones for its operations.")
 def check(paths, endpoint, output_format, output, select, ignore, fail_on, quiet, rule_dirs, input_format, postman_env, color,
-          config_file, isolated, extend_select, as_of, statistics, baseline_file, write_baseline, fix, diff, specs, **report_files):
+          config_file, isolated, extend_select, as_of, statistics, baseline_file, write_baseline, fix, diff, jobs, specs, **report_files):
     """Lint request bodies and dumps in PATHS (files, directories, or - for stdin)."""
     from vipps_lint.pipeline import Linter, Settings, exit_status  # noqa: PLC0415 - start-up time
     from vipps_lint.reporters import ReportOptions  # noqa: PLC0415
@@ -123,6 +125,7 @@ def check(paths, endpoint, output_format, output, select, ignore, fail_on, quiet
         config_dir=config.directory if config is not None else None,
         as_of=value["as-of"],
         specs=list(specs),
+        jobs=jobs,
     )
     linter = Linter(settings)
     _check_selectors_or_exit(linter, config, effective)

@@ -2,18 +2,23 @@
 
 `Linter` holds what is compiled once per run (rules, router, validators); `run` streams
 inputs through it and collects a `Report` that any reporter can print.
+
+Each input file is linted on its own into a `FileResult`; with many files (`--jobs`),
+forked worker processes lint them and the results are merged in input order, so the
+report is the same as with one process.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterator, Optional
+from typing import Iterable, Iterator, Optional
 
 from vipps_lint.checks import DEFERS_TO_DECLARATIVE, SUPERSEDES_OTHERS
 from vipps_lint.checks.engine import RuleSet
 from vipps_lint.checks.rules import load_rules
-from vipps_lint.models import Finding, InputError, Problem, Report, Request
+from vipps_lint.models import Finding, InputError, Problem, Report, Request, SourceFile
 from vipps_lint.routing import Router, route
 from vipps_lint.secrets import collect_secrets
 from vipps_lint.sources import ReadOptions, expand_paths, read_source
@@ -40,6 +45,27 @@ class Settings:
     # Rules whose `since` is after this date are reported one severity lower (None: today).
     as_of: Optional[date] = None
     specs: list[str] = field(default_factory=list)  # OpenAPI specs to validate against (check --spec)
+    jobs: Optional[int] = None  # worker processes for many files (None: one per available core)
+
+
+@dataclass
+class FileResult:
+    """What linting one input file gave; `Report.merge` adds it to the run's report."""
+
+    display: str
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    requests: int = 0
+    skipped: int = 0
+    inferred: int = 0
+    responses: list[Request] = field(default_factory=list)  # linted requests that came with a response
+    secrets: set[str] = field(default_factory=set)
+
+
+# Below this many files (and bytes), starting worker processes costs more than it saves:
+# a pre-commit hook with a few staged files stays in one process.
+PARALLEL_MIN_FILES = 32
+PARALLEL_MIN_BYTES = 4 * 1024 * 1024
 
 
 class Linter:
@@ -149,31 +175,105 @@ class Linter:
             else:
                 yield item, self.lint_request(item, endpoint, ignored)
 
+    def lint_file(self, source: SourceFile) -> FileResult:
+        result = FileResult(source.display)
+        endpoint, ignored = self.file_settings(source.display)
+        for item in self.lint_source(read_source(source, self.settings.read), endpoint, ignored):
+            if isinstance(item, InputError):
+                result.errors.append(item)
+                continue
+            request, findings = item
+            result.secrets.update(collect_secrets(request))
+            if findings is None:
+                result.skipped += 1
+                continue
+            result.requests += 1
+            if request.routing_note:
+                result.inferred += 1
+            if request.response is not None:
+                result.responses.append(request)
+            result.findings.extend(findings)
+        return result
+
     def run(self, paths: list[str]) -> Report:
         report = Report()
         report.errors.extend(self.setup_errors)
-        for source in expand_paths(paths):
-            if isinstance(source, InputError):
-                report.errors.append(source)
-                continue
+        inputs = list(expand_paths(paths))
+        sources = [item for item in inputs if not isinstance(item, InputError)]
+        report.errors.extend(item for item in inputs if isinstance(item, InputError))
+        for result in self._lint_files(sources):
             report.files += 1
-            report.file_names.append(source.display)
-            endpoint, ignored = self.file_settings(source.display)
-            for item in self.lint_source(read_source(source, self.settings.read), endpoint, ignored):
-                if isinstance(item, InputError):
-                    report.errors.append(item)
-                    continue
-                request, findings = item
-                report.secrets.update(collect_secrets(request))
-                if findings is None:
-                    report.skipped += 1
-                    continue
-                report.requests += 1
-                if request.routing_note:
-                    report.inferred += 1
+            report.file_names.append(result.display)
+            report.errors.extend(result.errors)
+            report.findings.extend(result.findings)
+            report.requests += result.requests
+            report.skipped += result.skipped
+            report.inferred += result.inferred
+            report.secrets.update(result.secrets)
+            for request in result.responses:
                 report.add_response(request)
-                report.findings.extend(findings)
         return report
+
+    def _lint_files(self, sources: list[SourceFile]) -> Iterable[FileResult]:
+        jobs = self._jobs_for(sources)
+        if jobs <= 1:
+            return map(self.lint_file, sources)
+        return _lint_in_workers(self, sources, jobs)
+
+    def _jobs_for(self, sources: list[SourceFile]) -> int:
+        jobs = self.settings.jobs or available_cores()
+        if jobs <= 1 or len(sources) < 2 or any(source.path is None for source in sources):
+            return 1
+        if len(sources) < PARALLEL_MIN_FILES and _total_bytes(sources) < PARALLEL_MIN_BYTES:
+            return 1
+        import multiprocessing  # noqa: PLC0415 - only for large runs
+
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return 1  # workers must inherit the compiled linter; spawning would recompile it per worker
+        return min(jobs, len(sources))
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _total_bytes(sources: list[SourceFile]) -> int:
+    total = 0
+    for source in sources:
+        try:
+            total += os.path.getsize(source.path)
+        except OSError:
+            pass
+        if total >= PARALLEL_MIN_BYTES:
+            break
+    return total
+
+
+# The linter of the run, inherited by forked workers (compiled once, in the parent).
+_WORKER_LINTER: Optional[Linter] = None
+
+
+def _lint_in_worker(source: SourceFile) -> FileResult:
+    result = _WORKER_LINTER.lint_file(source)
+    for finding in result.findings:
+        # Positions are resolved already; a locator (which may hold a closure) stays behind.
+        finding.request.locator = None
+    return result
+
+
+def _lint_in_workers(linter: Linter, sources: list[SourceFile], jobs: int) -> Iterator[FileResult]:
+    import multiprocessing  # noqa: PLC0415
+
+    global _WORKER_LINTER
+    _WORKER_LINTER = linter
+    # Small chunks keep the workers evenly loaded when file sizes differ (one big HAR among bodies).
+    chunk = max(1, min(64, len(sources) // (jobs * 8)))
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        yield from pool.imap(_lint_in_worker, sources, chunksize=chunk)
+    _WORKER_LINTER = None
 
 
 _LOWER = {"error": "warning", "warning": "info", "info": "info"}

@@ -16,6 +16,7 @@ from typing import Any, Callable, Optional
 
 from vipps_lint.checks.conditions import compile_conditions
 from vipps_lint.checks.functions import Check, module as function_module
+from vipps_lint.checks.jsonpath import compile_query
 from vipps_lint.data import rules_dir, schemas_dir
 from vipps_lint.models import InputError
 from vipps_lint.yamlpos import PositionedYaml, YamlError, load_yaml
@@ -183,12 +184,10 @@ class RuleLoader:
         )
         if rule.builtin:
             return rule
-        import jsonpath_rfc9535  # noqa: PLC0415 - start-up time
-
         given = spec["given"] if isinstance(spec["given"], list) else [spec["given"]]
         for index, expression in enumerate(given):
             try:
-                rule.given.append((expression, jsonpath_rfc9535.compile(expression)))
+                rule.given.append((expression, compile_query(expression)))
             except Exception as error:  # the library raises several error types
                 where = f"{pointer}/given/{index}" if isinstance(spec["given"], list) else f"{pointer}/given"
                 self._error(file, loaded, where, f"rule {rule.id}: invalid JSONPath {expression!r}: {error}")

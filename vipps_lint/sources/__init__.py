@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import fnmatch
 import importlib
+from functools import lru_cache
 import os
 import sys
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ class ReadOptions:
     extra: dict = field(default_factory=dict)
 
 
+@lru_cache(maxsize=None)
 def reader_module(name: str):
     return importlib.import_module(f"vipps_lint.sources.{name}")
 

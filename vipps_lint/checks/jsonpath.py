@@ -1,0 +1,80 @@
+"""`given` queries: RFC 9535 JSONPath, parsed by `jsonpath_rfc9535`.
+
+Almost every rule selects with a plain child path (`$.merchantInfo`,
+`$.external_payment_methods[*]`). Those run here as direct dictionary and list steps, which
+is several times cheaper per request than the general evaluator; every other query (filters,
+slices, descendants, several selectors) is evaluated by the library. Both give the same
+nodes in the same order (tests/test_jsonpath.py compares them).
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple, Optional
+
+_WILDCARD = object()
+
+
+class Node(NamedTuple):
+    value: Any
+    location: tuple  # keys and indexes from the root, like the library's JSONPathNode.location
+
+
+class ChildPathQuery:
+    """A query made of single name, index and wildcard child selectors."""
+
+    def __init__(self, steps: list):
+        self.steps = steps  # each a str (member name), int (index) or _WILDCARD
+
+    def find(self, root: Any) -> list[Node]:
+        nodes = [Node(root, ())]
+        for step in self.steps:
+            found = []
+            for value, location in nodes:
+                if step is _WILDCARD:
+                    if isinstance(value, dict):
+                        found.extend(Node(child, (*location, key)) for key, child in value.items())
+                    elif isinstance(value, list):
+                        found.extend(Node(child, (*location, index)) for index, child in enumerate(value))
+                elif isinstance(step, str):
+                    if isinstance(value, dict) and step in value:
+                        found.append(Node(value[step], (*location, step)))
+                elif isinstance(value, list):
+                    index = step + len(value) if step < 0 else step
+                    if 0 <= index < len(value):
+                        found.append(Node(value[index], (*location, index)))
+            if not found:
+                return found
+            nodes = found
+        return nodes
+
+
+def compile_query(expression: str):
+    """A compiled query with `find(body) -> nodes` (each with `value` and `location`).
+
+    Raises the library's errors for an invalid expression.
+    """
+    import jsonpath_rfc9535  # noqa: PLC0415 - start-up time
+
+    query = jsonpath_rfc9535.compile(expression)
+    steps = _child_steps(query)
+    return ChildPathQuery(steps) if steps is not None else query
+
+
+def _child_steps(query) -> Optional[list]:
+    from jsonpath_rfc9535.segments import JSONPathChildSegment  # noqa: PLC0415
+    from jsonpath_rfc9535.selectors import IndexSelector, NameSelector, WildcardSelector  # noqa: PLC0415
+
+    steps = []
+    for segment in query.segments:
+        if type(segment) is not JSONPathChildSegment or len(segment.selectors) != 1:
+            return None
+        selector = segment.selectors[0]
+        if type(selector) is NameSelector:
+            steps.append(selector.name)
+        elif type(selector) is IndexSelector:
+            steps.append(selector.index)
+        elif type(selector) is WildcardSelector:
+            steps.append(_WILDCARD)
+        else:
+            return None
+    return steps
