@@ -35,3 +35,15 @@ def test_simple_child_paths_run_fast_and_give_the_librarys_nodes(expression):
 @pytest.mark.parametrize("expression", GENERAL)
 def test_other_queries_are_left_to_the_library(expression):
     assert not isinstance(compile_query(expression), ChildPathQuery)
+
+
+@pytest.mark.parametrize("expression", ["$.a.", "$..a", "$.1a", "$[01]", "$.a[*", "$['a'", "$.a[-0]"])
+def test_malformed_or_unusual_spellings_go_to_the_library_and_its_errors(expression):
+    try:
+        expected = jsonpath_rfc9535.compile(expression)
+    except Exception as error:  # the library raises several error types
+        with pytest.raises(type(error)):
+            compile_query(expression)
+    else:
+        assert [tuple(node.location) for node in compile_query(expression).find(BODIES[4])] == \
+               [tuple(node.location) for node in expected.find(BODIES[4])]

@@ -9,9 +9,16 @@ nodes in the same order (tests/test_jsonpath.py compares them).
 
 from __future__ import annotations
 
+import re
 from typing import Any, NamedTuple, Optional
 
 _WILDCARD = object()
+
+# The dotted spelling of child paths (RFC 9535 member-name-shorthand, wildcards and
+# integer indexes): read without importing the library, which costs a pre-commit run 20 ms.
+_DOTTED_STEP = r"\.(?:[A-Za-z_][A-Za-z0-9_]*|\*)|\[(?:\*|0|-?[1-9][0-9]*)\]"
+_DOTTED_PATH = re.compile(rf"\$(?:{_DOTTED_STEP})*")
+_STEP = re.compile(_DOTTED_STEP)
 
 
 class Node(NamedTuple):
@@ -53,11 +60,19 @@ def compile_query(expression: str):
 
     Raises the library's errors for an invalid expression.
     """
+    if _DOTTED_PATH.fullmatch(expression):
+        return ChildPathQuery([_parse_step(step) for step in _STEP.findall(expression, 1)])
     import jsonpath_rfc9535  # noqa: PLC0415 - start-up time
 
     query = jsonpath_rfc9535.compile(expression)
     steps = _child_steps(query)
     return ChildPathQuery(steps) if steps is not None else query
+
+
+def _parse_step(step: str):
+    if step in (".*", "[*]"):
+        return _WILDCARD
+    return step[1:] if step.startswith(".") else int(step[1:-1])
 
 
 def _child_steps(query) -> Optional[list]:
