@@ -137,7 +137,14 @@ def test_endpoints_per_glob_rules_dir_select_and_as_of_from_a_yaml_file(tmp_path
      ".vipps-lint.yaml:2: ignore: no rule matches 'ecom-calback-https'"),
     (".vipps-lint.yaml", "select: [ecom\n", ".vipps-lint.yaml:2:1: invalid YAML"),
     (".vipps-lint.yaml", "per-file-ignores:\n  legacy: ecom-fallback-https\n  other: 3\n", ".vipps-lint.yaml:3: per-file-ignores: other: expected a list of rules"),
-], ids=["unknown-key", "bad-fail-on", "bad-severity-line", "bad-toml", "bad-date", "bad-endpoint", "unknown-rule", "bad-yaml", "bad-list"])
+    ("pyproject.toml", "[tool.vipps-lint]\nfail-on = \"error\"\nrules = [\"missingdir\"]\n",
+     "pyproject.toml:3: rules: rule directory 'missingdir' does not exist ("),
+    (".vipps-lint.yaml", "fail-on: error\nrules:\n  - .\n  - missingdir\n", ".vipps-lint.yaml:4: rules: rule directory 'missingdir' does not exist ("),
+    ("pyproject.toml", "[project]\nname = 'x'\n\n[tool]\nvipps-lint = 3\n",
+     "pyproject.toml:5: tool.vipps-lint must be a table of settings ([tool.vipps-lint] with key = value lines), got 3"),
+    ("pyproject.toml", "tool.vipps-lint = \"ecom\"\n", "pyproject.toml:1: tool.vipps-lint must be a table of settings"),
+], ids=["unknown-key", "bad-fail-on", "bad-severity-line", "bad-toml", "bad-date", "bad-endpoint", "unknown-rule", "bad-yaml", "bad-list",
+        "missing-rules-dir-toml", "missing-rules-dir-yaml", "tool-table-not-a-table", "dotted-not-a-table"])
 def test_bad_configuration_is_an_error_naming_file_and_line(tmp_path, name, text, expected):
     (tmp_path / name).write_text(text, encoding="utf-8")
     shutil.copy(BAD_ECOM, tmp_path / "body.json")
@@ -145,6 +152,13 @@ def test_bad_configuration_is_an_error_naming_file_and_line(tmp_path, name, text
     assert result.returncode == 2, result.stdout.decode()
     assert expected in result.stderr.decode()
     assert "Traceback" not in result.stderr.decode()
+
+
+def test_an_inline_tool_table_in_pyproject_is_found_too(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[tool]\nvipps-lint = {select = [\"ecom-fallback-https\"]}\n", encoding="utf-8")
+    shutil.copy(BAD_ECOM, tmp_path / "body.json")
+    _, report = run_json("body.json", cwd=tmp_path)
+    assert [f["rule"] for f in report["findings"]] == ["ecom-fallback-https"]
 
 
 def test_explicit_config_file_and_pyproject_without_our_table(tmp_path):

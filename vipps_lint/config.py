@@ -103,12 +103,21 @@ def _shown(path: str) -> str:
 
 
 def _has_tool_table(path: str) -> bool:
+    """Does this pyproject.toml set `tool.vipps-lint` (as a table, inline table, dotted key —
+    or wrongly, as `vipps-lint = 3`: that must be reported, not skipped)?"""
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
     except (OSError, UnicodeDecodeError):
         return False
-    return any(_table_name(match.group(1))[:2] == TABLE for match in map(_TOML_HEADER.match, text.splitlines()) if match)
+    if "vipps-lint" not in text:
+        return False
+    toml = _toml_library()
+    try:
+        tool = toml.loads(text).get("tool")
+    except toml.TOMLDecodeError:  # broken TOML with our table in it: load_config reports where
+        return any(_table_name(match.group(1))[:2] == TABLE for match in map(_TOML_HEADER.match, text.splitlines()) if match)
+    return isinstance(tool, dict) and TABLE[1] in tool
 
 
 def _table_name(header: str) -> tuple[str, ...]:
@@ -140,7 +149,7 @@ def _toml_key_line(text: str, parts: list[str]) -> Optional[int]:
                 tables[-1] = (tables[-1][0], tables[-1][1], index)
             tables.append((_table_name(match.group(1)), index, len(lines)))
     for depth in range(len(parts) - 1, -1, -1):
-        wanted_table, key = TABLE + tuple(parts[:depth]), parts[depth]
+        wanted_table, key = TABLE + tuple(map(str, parts[:depth])), str(parts[depth])
         key_pattern = re.compile(r"^\s*(?:\"%s\"|'%s'|%s)\s*[=.]" % ((re.escape(key),) * 3))
         for name, first, end in tables:
             if name == wanted_table:
@@ -152,6 +161,13 @@ def _toml_key_line(text: str, parts: list[str]) -> Optional[int]:
     for name, first, _end in tables:
         if name == TABLE:
             return first + 1
+    # No [tool.vipps-lint] header: `vipps-lint = …` in [tool], or `tool.vipps-lint = …` / `tool = {…}` before any table.
+    root_end = tables[0][1] if tables else len(lines)
+    for name, first, end, key in [(("tool",), *span, "vipps-lint") for name, *span in tables if name == ("tool",)] + [((), -1, root_end, "tool")]:
+        key_pattern = re.compile(r"^\s*(?:\"%s\"|'%s'|%s)\s*[=.]" % ((re.escape(key),) * 3))
+        for index in range(first + 1, end):
+            if key_pattern.match(lines[index]):
+                return index + 1
     return None
 
 
@@ -166,13 +182,17 @@ def load_config(path: str) -> Config:
         return config
     if os.path.basename(path) == PYPROJECT or path.endswith(".toml"):
         data = _load_toml(config, text)
-        line_of = lambda parts: _toml_key_line(text, parts)  # noqa: E731
+        line_of = (lambda parts: _toml_key_line(text, parts)) if isinstance(data, dict) else None  # noqa: E731
     else:
         data, line_of = _load_yaml(config, text)
     if data is None:
         return config
     if not isinstance(data, dict):
-        config.errors.append(InputError(path, "configuration must be a mapping of settings", 1, 1))
+        if line_of is None:  # TOML: `vipps-lint = 3` instead of a [tool.vipps-lint] table
+            message = f"tool.vipps-lint must be a table of settings ([tool.vipps-lint] with key = value lines), got {data!r}"
+            config.errors.append(InputError(path, message, _toml_key_line(text, [])))
+        else:
+            config.errors.append(InputError(path, "configuration must be a mapping of settings (key: value lines)", 1, 1))
         return config
     for key, value in data.items():
         config.lines[key] = line_of([key])
@@ -186,6 +206,8 @@ def load_config(path: str) -> Config:
         problem, normalised = _validate(key, value, config.directory)
         if problem is not None:
             entry = problem.split(":", 1)[0] if isinstance(value, dict) and problem.split(":", 1)[0] in value else None
+            if isinstance(value, list):  # the list item the problem quotes, e.g. rule directory 'x'
+                entry = next((index for index, item in enumerate(value) if isinstance(item, str) and repr(item.strip()) in problem), None)
             line = (line_of([key, entry]) if entry is not None else None) or config.lines[key]
             config.errors.append(InputError(path, f"{key}: {problem}", line))
             continue
@@ -250,7 +272,11 @@ def _validate(key: str, value: Any, directory: str) -> tuple[Optional[str], Any]
         items = _string_list(value)
         if items is None:
             return "expected a list of rule directories", None
-        return None, [os.path.normpath(os.path.join(directory, item)) for item in items]
+        paths = [os.path.normpath(os.path.join(directory, item)) for item in items]
+        for item, path in zip(items, paths):
+            if not os.path.isdir(path):
+                return f"rule directory {item!r} does not exist ({path}; relative paths are relative to this file)", None
+        return None, paths
     if key == "fail-on":
         return (None, value) if value in SEVERITIES else (f"expected one of {', '.join(SEVERITIES)}, got {value!r}", None)
     if key == "severity":
