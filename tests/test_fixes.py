@@ -149,8 +149,89 @@ def test_requests_without_a_body_span_are_not_fixed_and_say_so(tmp_path, linter)
 
     source = SourceFile("collection.json", str(tmp_path / "collection.json"))
     request = Request(source=source, index=3, method="POST", url="https://api.vipps.no/ecomm/v2/payments",
-                      body={"merchantInfo": {"callbackPrefix": "http://shop.example.com/cb"}})
+                      body={"merchantInfo": {"callbackPrefix": "http://shop.example.com/cb"}}, meta={"format": "postman"})
     findings = [f for f in linter.lint_request(request) if f.fix is not None]
     plan = plan_file(source, "{}", findings)
     assert plan.fixed == "{}" and plan.fixed_findings == []
-    assert plan.refused == ["request #3: 1 fixable problem not fixed: this input format cannot be edited in place"]
+    assert plan.refused == ["request #3: 1 fixable problem not fixed: the body holds {{variables}}, and --fix edits a Postman body "
+                            "only when it has none; apply the hint by hand"]
+    request.meta = {}  # a reader that records nothing: the generic reason
+    assert plan_file(source, "{}", findings).refused == [
+        "request #3: 1 fixable problem not fixed: vipps-lint cannot map this body back to the text of the file"]
+
+
+HTTP_FIXTURE = FIXTURES / "http" / "vipps-payments.http"
+
+
+def test_http_bodies_with_variables_are_fixed_where_the_value_is_written(tmp_path):
+    # The shipped .http file uses {{msn}} and {{amount}} in both bodies; the fixed values are
+    # written out in full, so --diff and --fix change them and nothing else.
+    target = tmp_path / "payments.http"
+    original = HTTP_FIXTURE.read_text(encoding="utf-8").replace("\n", "\r\n")
+    target.write_bytes(original.encode("utf-8"))
+    expected = (original.replace('"callbackPrefix": "http://shop', '"callbackPrefix": "https://shop')
+                .replace('"phoneNumber": "+47 912 34 567"', '"phoneNumber": "4791234567"'))
+    diff = run_cli("check", "--diff", str(target))
+    assert diff.returncode == 1
+    removed = [line for line in diff.stdout.decode().splitlines() if line.startswith("-") and not line.startswith("---")]
+    assert [line.strip() for line in removed] == ['-    "callbackPrefix": "http://shop.example.com/vipps/callbacks",',
+                                                  '-  "customer": {"phoneNumber": "+47 912 34 567"},']
+    assert "Would fix 2 problems in 1 file." in diff.stderr.decode()
+    assert "cannot be edited in place" not in diff.stderr.decode() and "not fixed" not in diff.stderr.decode()
+    summary = run_cli("check", str(target)).stdout.decode().strip().splitlines()[-1]
+    assert "2 fixable with --fix" in summary
+    result = run_cli("check", "--fix", str(target))
+    assert "Fixed 2 problems in 1 file." in result.stderr.decode(), result.stderr.decode()
+    assert target.read_bytes() == expected.encode("utf-8")  # byte for byte: {{variables}} and CRLF kept
+    assert "fixable with --fix" not in result.stdout.decode()
+    again = run_cli("check", "--fix", str(target))
+    assert "No fixes applied." in again.stderr.decode() and target.read_bytes() == expected.encode("utf-8")
+
+
+TEMPLATED_HTTP = (
+    "@cb = http://shop.example.com/cb\n@host = shop.example.com\n@amount = 100\n\n"
+    "### initiate\nPOST https://api.vipps.no/ecomm/v2/payments\nContent-Type: application/json\n\n"
+    '{"merchantInfo": {"merchantSerialNumber": "123456", "callbackPrefix": "{{cb}}", "fallBack": "http://{{host}}/fb"},\n'
+    ' "customerInfo": {"mobileNumber": "+47 91 23 45 67"}, "transaction": {"orderId": "a-1", "amount": {{amount}}, "transactionText": "x"}}\n'
+)
+
+
+def test_values_that_come_from_variables_are_not_fixed_and_the_message_names_the_variable(tmp_path):
+    target = tmp_path / "t.http"
+    target.write_text(TEMPLATED_HTTP, encoding="utf-8")
+    result = run_cli("check", "--fix", str(target))
+    errors = result.stderr.decode()
+    assert f'{target}: request #0 "initiate": /merchantInfo/callbackPrefix not fixed: the value comes from {{{{cb}}}}; ' \
+           "change it where that variable is defined" in errors
+    assert f'{target}: request #0 "initiate": /merchantInfo/fallBack not fixed: the value is written with {{{{host}}}}, ' \
+           "and --fix replaces only values written out in full; apply the hint by hand" in errors
+    assert "Fixed 1 problem in 1 file." in errors
+    assert target.read_text(encoding="utf-8") == TEMPLATED_HTTP.replace('"+47 91 23 45 67"', '"91234567"')
+    # What is left has a hint, but --fix cannot apply it: the summary does not promise it.
+    assert "fixable with --fix" not in result.stdout.decode()
+
+
+def test_the_summary_counts_only_fixes_that_fix_can_apply(tmp_path):
+    body = BAD_ECOM.read_text(encoding="utf-8").replace("\n", " ")
+    (tmp_path / "initiate.curl").write_text(
+        f"curl -X POST https://api.vipps.no/ecomm/v2/payments -H 'Content-Type: application/json' -d '{body}'\n", encoding="utf-8")
+    result = run_cli("check", "initiate.curl", cwd=tmp_path)
+    assert "Found " in result.stdout.decode() and "fixable" not in result.stdout.decode()
+    fix = run_cli("check", "--fix", "initiate.curl", cwd=tmp_path)
+    assert "not fixed: --fix does not rewrite the body of a curl command; apply the hint by hand" in fix.stderr.decode()
+    shutil.copy(BAD_ECOM, tmp_path / "body.json")
+    result = run_cli("check", "--format", "concise", ".", cwd=tmp_path)
+    assert result.stdout.decode().strip().splitlines()[-1].endswith(" 3 fixable with --fix (see them with --diff).")
+
+
+def test_fix_through_a_symbolic_link_fixes_the_file_it_points_to(tmp_path):
+    (tmp_path / "real").mkdir()
+    target = tmp_path / "real" / "body.json"
+    shutil.copy(BAD_ECOM, target)
+    link = tmp_path / "link.json"
+    link.symlink_to(os.path.join("real", "body.json"))
+    result = run_cli("check", "--fix", "link.json", cwd=tmp_path)
+    assert "Fixed 3 problems in 1 file." in result.stderr.decode(), result.stderr.decode()
+    assert link.is_symlink() and os.readlink(link) == os.path.join("real", "body.json")
+    assert target.read_text(encoding="utf-8") == BAD_ECOM.read_text(encoding="utf-8").replace('"http://', '"https://')
+    assert sorted(os.listdir(tmp_path / "real")) == ["body.json"]

@@ -14,8 +14,15 @@ Where a body sits in its file comes from the reader (the agreed interface):
   literal including its quotes, and the new value is spliced in escaped, leaving the
   literal's other escapes untouched).
 
-Requests without a `body_span` (Postman bodies with substituted variables, base64 HAR
-bodies, curl) cannot be edited in place; they are counted as "not fixable here".
+A `.http` body with `{{variables}}` has no `body_span` (the parsed text is not the written
+text), but its `JsonTextLocator` holds both: the substituted `text` and the `written` text,
+with `to_written` mapping offsets between them. A fix whose value is written literally (no
+`{{variable}}` in its span) is applied to the written text; one whose value comes from a
+variable is refused, naming it ("the value comes from {{amount}}"): the fix belongs where the
+variable is defined.
+
+Other requests without a `body_span` (Postman bodies with substituted variables, base64 HAR
+bodies, curl, OpenAPI examples) cannot be edited in place; the message says why.
 
 Every edit is checked before it is written: the edited body must parse, and hold the new
 value at the pointer. Files are written atomically (a temporary file in the same directory,
@@ -29,10 +36,10 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Iterable, Optional, Union
+from typing import Callable, Iterable, Optional, Union
 
 from vipps_lint.models import Finding, InputError, Request, SourceFile
-from vipps_lint.positions import pointer_offset, resolve_pointer, skip_value
+from vipps_lint.positions import JsonTextLocator, pointer_offset, resolve_pointer, skip_value
 
 
 @dataclass
@@ -43,6 +50,8 @@ class Edit:
     end: int
     text: str
     finding: Finding
+    body_start: int = 0  # the same edit in the body's parsed text (templated bodies are
+    body_end: int = 0  # verified there: their written text is not JSON)
 
 
 @dataclass
@@ -93,41 +102,118 @@ def _string_literal_map(literal: str) -> list[int]:
     return starts
 
 
-def _body_edits(request: Request, findings: list[Finding], file_text: str) -> tuple[list[Edit], list[str]]:
-    """File-level edits for the fixable findings of one request, and why any were refused."""
-    span = request.meta.get("body_span")
-    embedding = request.meta.get("body_embedding", "raw")
-    label = f"request #{request.index}" if request.method or request.url else "the body"
-    if span is None:
-        from vipps_lint.reporters.text import plural  # noqa: PLC0415
+# Why a body without a span cannot be edited, by the reader's format name.
+_NOT_IN_PLACE = {
+    "curl": "--fix does not rewrite the body of a curl command; apply the hint by hand",
+    "postman": "the body holds {{variables}}, and --fix edits a Postman body only when it has none; apply the hint by hand",
+    "har": "the body is base64-encoded or form fields, which --fix does not rewrite; apply the hint by hand",
+    "openapi": "--fix does not rewrite examples in OpenAPI documents; apply the hint by hand",
+}
 
-        return [], [f"{label}: {plural(len(findings), 'fixable problem')} not fixed: this input format cannot be edited in place"]
+
+def _label(request: Request) -> str:
+    if not (request.method or request.url):
+        return "the body"
+    return f'request #{request.index} "{request.name}"' if request.name else f"request #{request.index}"
+
+
+@dataclass
+class _Body:
+    """Where a request's body is in its file, and how to turn body offsets into file offsets."""
+
+    text: str  # the body's JSON text, as parsed
+    to_file: Callable[[int], int]  # offset in `text` → offset in the file
+    escape: bool = False  # the body sits in a JSON string literal: new text goes in escaped
+    written: Optional[str] = None  # templated bodies: the text as written, and
+    to_written: Optional[Callable[[int], int]] = None  # offset in `text` → offset in `written`
+
+
+def _templated_body(request: Request, file_text: str) -> Optional[_Body]:
+    """A body whose `{{variables}}` were substituted (`.http`): its written text, found in the file."""
+    locator = request.locator
+    if not isinstance(locator, JsonTextLocator) or locator.written is None or locator.to_written is None or locator.start:
+        return None
+    # The reader counts lines as str.splitlines does; find the body's first line the same way.
+    lines = file_text.splitlines(keepends=True)
+    if locator.first_line > len(lines):
+        return None
+    start = sum(len(line) for line in lines[: locator.first_line - 1]) + locator.first_column - 1
+    if not file_text.startswith(locator.written, start):
+        return None
+    to_written = locator.to_written
+    return _Body(locator.text, lambda offset: start + to_written(offset), written=locator.written, to_written=to_written)
+
+
+def _locate_body(request: Request, file_text: str) -> Union[_Body, str]:
+    """Where the body is in the file, or why it cannot be edited there."""
+    span = request.meta.get("body_span")
+    if span is None:
+        body = _templated_body(request, file_text)
+        if body is not None:
+            return body
+        return _NOT_IN_PLACE.get(request.meta.get("format"), "vipps-lint cannot map this body back to the text of the file")
     start, end = span
     region = file_text[start:end]
+    embedding = request.meta.get("body_embedding", "raw")
     if embedding == "raw":
-        body_text, to_file = region, (lambda offset: start + offset)
-    elif embedding == "json-string":
+        return _Body(region, lambda offset: start + offset)
+    if embedding == "json-string":
         try:
             body_text = json.loads(region)
         except ValueError:
             body_text = None
         if not isinstance(body_text, str):
-            return [], [f"{label}: the body's JSON string could not be read back; not fixed"]
+            return "the body's JSON string could not be read back"
         offsets = _string_literal_map(region)
-        to_file = lambda offset: start + offsets[offset]  # noqa: E731
-    else:
-        return [], [f"{label}: unknown body embedding {embedding!r}; not fixed"]
+        return _Body(body_text, lambda offset: start + offsets[offset], escape=True)
+    return f"unknown body embedding {embedding!r}"
+
+
+def _body_edits(request: Request, findings: list[Finding], file_text: str) -> tuple[list[Edit], list[str]]:
+    """File-level edits for the fixable findings of one request, and why any were refused."""
+    _body, edits, refused = _request_edits(request, findings, file_text)
+    return edits, refused
+
+
+def _request_edits(request: Request, findings: list[Finding], file_text: str) -> tuple[Optional[_Body], list[Edit], list[str]]:
+    from vipps_lint.reporters.text import plural  # noqa: PLC0415
+
+    label = _label(request)
+    body = _locate_body(request, file_text)
+    if isinstance(body, str):
+        return None, [], [f"{label}: {plural(len(findings), 'fixable problem')} not fixed: {body}"]
     edits, refused = [], []
     for finding in findings:
-        value_span = _body_value_span(body_text, finding.pointer or "")
+        value_span = _body_value_span(body.text, finding.pointer or "")
         if value_span is None:
             refused.append(f"{label}: {finding.pointer} not found in the body text; not fixed")
             continue
+        if body.written is not None:
+            why = _templated_value_problem(body, *value_span)
+            if why is not None:
+                refused.append(f"{label}: {finding.pointer} not fixed: {why}")
+                continue
         new_text = json_literal(finding.fix.value)
-        if embedding == "json-string":
+        if body.escape:
             new_text = json.dumps(new_text, ensure_ascii=False)[1:-1]
-        edits.append(Edit(to_file(value_span[0]), to_file(value_span[1]), new_text, finding))
-    return edits, refused
+        edits.append(Edit(body.to_file(value_span[0]), body.to_file(value_span[1]), new_text, finding, *value_span))
+    return body, edits, refused
+
+
+def _templated_value_problem(body: _Body, start: int, end: int) -> Optional[str]:
+    """Why a value of a templated body cannot be replaced in the written text, or None."""
+    from vipps_lint.sources.variables import VARIABLE  # noqa: PLC0415
+
+    written = body.written[body.to_written(start) : body.to_written(end)]
+    names = list(dict.fromkeys(VARIABLE.findall(written)))
+    if len(names) == 1 and VARIABLE.fullmatch(written.strip('"')):
+        return f"the value comes from {{{{{names[0]}}}}}; change it where that variable is defined"
+    if names:
+        variables = ", ".join("{{%s}}" % name for name in names)
+        return f"the value is written with {variables}, and --fix replaces only values written out in full; apply the hint by hand"
+    if written != body.text[start:end]:
+        return "the value is not written literally in the file"
+    return None
 
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:
@@ -137,21 +223,22 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     return text
 
 
-def _verified(request: Request, edits: list[Edit], fixed_text: str) -> bool:
-    """Does the edited body parse and hold every new value?
-
-    Bodies are fixed last to first, so the text before this body has not moved yet.
-    """
-    start, end = request.meta["body_span"]
-    new_end = end + sum(len(edit.text) - (edit.end - edit.start) for edit in edits)
-    region = fixed_text[start:new_end]
+def _verified(request: Request, body: _Body, edits: list[Edit], file_text: str) -> bool:
+    """Does the edited body parse and hold every new value?"""
     try:
-        body = json.loads(region)
-        if request.meta.get("body_embedding") == "json-string":
-            body = json.loads(body)
-    except ValueError:
+        if body.written is not None:  # templated: the substituted text is what parses
+            edited = apply_edits(body.text, [Edit(edit.body_start, edit.body_end, json_literal(edit.finding.fix.value), edit.finding)
+                                             for edit in edits])
+            parsed = json.loads(edited)
+        else:  # the file's own text, as it will be written
+            start, end = request.meta["body_span"]
+            region = apply_edits(file_text[start:end], [Edit(edit.start - start, edit.end - start, edit.text, edit.finding) for edit in edits])
+            parsed = json.loads(region)
+            if body.escape:
+                parsed = json.loads(parsed)
+    except (ValueError, TypeError, RecursionError):
         return False
-    return all(resolve_pointer(body, edit.finding.pointer or "", None) == edit.finding.fix.value for edit in edits)
+    return all(resolve_pointer(parsed, edit.finding.pointer or "", None) == edit.finding.fix.value for edit in edits)
 
 
 def plan_file(source: SourceFile, text: str, findings: list[Finding]) -> FilePlan:
@@ -162,20 +249,18 @@ def plan_file(source: SourceFile, text: str, findings: list[Finding]) -> FilePla
             continue
         by_request.setdefault(id(finding.request), (finding.request, []))[1].append(finding)
     plan = FilePlan(source, text, text)
-    requests = sorted(by_request.values(), key=lambda item: item[0].meta.get("body_span", (-1, -1))[0], reverse=True)
-    fixed = text
-    for request, request_findings in requests:  # last body first: earlier spans stay valid
-        edits, refused = _body_edits(request, request_findings, text)
+    accepted: list[Edit] = []  # every edit's offsets are in `text`; applied together at the end
+    for request, request_findings in sorted(by_request.values(), key=lambda item: item[0].index):
+        body, edits, refused = _request_edits(request, request_findings, text)
         plan.refused.extend(refused)
         if not edits:
             continue
-        candidate = apply_edits(fixed, edits)
-        if not _verified(request, edits, candidate):
-            plan.refused.append(f"request #{request.index}: the fixed body would not be valid JSON; not fixed")
+        if not _verified(request, body, edits, text):
+            plan.refused.append(f"{_label(request)}: the fixed body would not be valid JSON; not fixed")
             continue
-        fixed = candidate
+        accepted.extend(edits)
         plan.fixed_findings.extend(edit.finding for edit in edits)
-    plan.fixed = fixed
+    plan.fixed = apply_edits(text, accepted)
     return plan
 
 
@@ -220,9 +305,12 @@ def unified_diff(plan: FilePlan) -> str:
 
 
 def write_atomically(path: str, text: str) -> None:
-    """Replace the file's text, keeping its BOM and permissions; never half-written."""
+    """Replace the file's text, keeping its BOM and permissions; never half-written.
+
+    A symbolic link stays a link: the file it points to is replaced (in its own directory)."""
     import tempfile  # noqa: PLC0415
 
+    path = os.path.realpath(path)
     with open(path, "rb") as handle:
         has_bom = handle.read(3) == b"\xef\xbb\xbf"
     data = (b"\xef\xbb\xbf" if has_bom else b"") + text.encode("utf-8")
@@ -240,6 +328,29 @@ def write_atomically(path: str, text: str) -> None:
         if os.path.exists(temporary):
             os.unlink(temporary)
         raise
+
+
+def fixable_in_place(finding: Finding) -> bool:
+    """Would --fix apply this finding's fix? Decided from what the reader recorded, without
+    reading the file again (so the summary line can count them); --fix itself also checks
+    that the edited body parses."""
+    request = finding.request
+    if finding.fix is None or finding.part != "body" or request.source.path is None:
+        return False
+    if request.meta.get("body_span") is not None:
+        return True
+    locator = request.locator
+    if not isinstance(locator, JsonTextLocator) or locator.written is None or locator.to_written is None or locator.start:
+        return False
+    value_span = _body_value_span(locator.text, finding.pointer or "")
+    body = _Body(locator.text, lambda offset: offset, written=locator.written, to_written=locator.to_written)
+    return value_span is not None and _templated_value_problem(body, *value_span) is None
+
+
+def count_fixable(report) -> int:
+    """How many findings of a report --fix would fix (not in files it refuses to touch)."""
+    broken = {error.file for error in report.errors}
+    return sum(1 for finding in report.findings if finding.fix is not None and finding.file not in broken and fixable_in_place(finding))
 
 
 def edit_for(finding: Finding, file_text: str) -> Optional[Edit]:

@@ -202,7 +202,9 @@ def summary_line(report: Report) -> str:
         text = f"Found {', '.join(counts)} ({scope})."
     else:
         text = f"No problems found ({scope})."
-    fixable = sum(1 for finding in report.findings if finding.fix is not None)
+    from vipps_lint.fixes import count_fixable  # noqa: PLC0415
+
+    fixable = count_fixable(report)  # only what --fix can apply in place (not curl bodies, say)
     if fixable:
         text += f" {fixable} fixable with --fix (see them with --diff)."
     if report.baselined:
