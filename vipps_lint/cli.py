@@ -106,12 +106,15 @@ def check(paths, endpoint, output_format, output, select, ignore, fail_on, quiet
         raise click.BadParameter(f'{endpoint!r} is not "METHOD /path" or "METHOD https://host/path"', param_hint="--endpoint")
     if (fix or diff) and "-" in paths:
         raise click.BadParameter("standard input cannot be fixed in place; save it to a file first", param_hint="--fix/--diff")
+    if statistics and output_format not in ("text", "concise"):
+        raise click.BadParameter(f"--statistics works with --format text or concise; the {output_format} report lists every finding",
+                                 param_hint="--statistics")
     command_line = _command_line_settings(select, ignore, extend_select, fail_on, rule_dirs, as_of)
     config, effective = _configuration_or_exit(config_file, isolated, command_line)
     value = {key: item[0] for key, item in effective.items()}
     fail_on = value["fail-on"]
     settings = Settings(
-        paths=list(paths),
+        paths=_without_baseline_files(paths, [baseline_file, write_baseline]),
         endpoint=endpoint,
         select=value["select"],
         ignore=value["ignore"],
@@ -132,7 +135,10 @@ def check(paths, endpoint, output_format, output, select, ignore, fail_on, quiet
     report = linter.run(settings.paths)
     if diff:
         sys.exit(_show_fixes(report))
+    errors_shown = set()
     if fix:
+        write_errors(report, sys.stderr)  # first: "not fixed" lines below refer to these errors
+        errors_shown = {str(error) for error in report.errors}
         fixed = _apply_fixes(report)
         if fixed:
             report = linter.run(settings.paths)  # what remains, read back from the fixed files
@@ -140,7 +146,7 @@ def check(paths, endpoint, output_format, output, select, ignore, fail_on, quiet
         _write_baseline_or_exit(report, write_baseline)
     if baseline_file:
         _apply_baseline_or_exit(report, baseline_file)
-    write_errors(report, sys.stderr)
+    write_errors(report, sys.stderr, skip=errors_shown)
     options = ReportOptions(color=color, quiet=quiet, fail_on=fail_on, statistics=statistics, rules=linter.rules.rules)
     if output and output != "-":
         write_report_file(report, output_format, output, options)
@@ -179,14 +185,16 @@ def write_report_file(report, output_format, path, options) -> None:
         sys.exit(EXIT_INCOMPLETE)
 
 
-def write_errors(report, stream) -> None:
-    """The inputs that could not be read, one `file:line:col: what is wrong` line each, masked."""
+def write_errors(report, stream, skip=frozenset()) -> None:
+    """The inputs that could not be read, one `file:line:col: what is wrong` line each, masked
+    (`skip`: the lines already written)."""
     from vipps_lint.secrets import Masker  # noqa: PLC0415
 
     if report.errors:
         masker = Masker(report.secrets)
         for error in report.errors:
-            stream.write(masker.mask_text(str(error)) + "\n")
+            if str(error) not in skip:
+                stream.write(masker.mask_text(str(error)) + "\n")
         stream.flush()
 
 
@@ -277,6 +285,12 @@ def _check_selectors_or_exit(linter, config, effective) -> None:
         click.echo(str(problem), err=True)
     if problems:
         sys.exit(EXIT_INCOMPLETE)
+
+
+def _without_baseline_files(paths, baseline_files) -> list[str]:
+    from vipps_lint.baseline import without_baseline_files  # noqa: PLC0415
+
+    return without_baseline_files(list(paths), baseline_files)
 
 
 def _write_baseline_or_exit(report, path) -> None:
