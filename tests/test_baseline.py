@@ -97,3 +97,31 @@ def test_as_of_reports_announced_rules_one_severity_lower():
     status, report = run_json(str(BAD_ECOM))  # default: today
     assert status == 1 and {f["severity"] for f in report["findings"]} == {"error"}
     assert run_cli("check", "--as-of", "soon", str(BAD_ECOM)).returncode == 2
+
+
+def test_the_baseline_file_of_the_run_is_not_linted_as_an_input(tmp_path):
+    shutil.copy(BAD_ECOM, tmp_path / "body.json")
+    (tmp_path / "more").mkdir()
+    shutil.copy(BAD_ECOM, tmp_path / "more" / "other.json")
+    written = run_cli("check", "--format", "concise", "--write-baseline", "base.json", ".", cwd=tmp_path)
+    assert written.returncode == 1 and "Recorded 6 findings in base.json." in written.stderr.decode()
+    for args in (["."], ["body.json", "more", "base.json"], ["--write-baseline", "base.json", "."]):
+        status, report = run_json("--baseline", "base.json", *args, cwd=tmp_path)
+        assert status == 0, report
+        assert report["findings"] == [] and report["errors"] == []
+        assert report["summary"]["files"] == 2  # body.json and more/other.json; never base.json
+    # Another JSON file in the folder is still linted.
+    (tmp_path / "new.json").write_text("{}", encoding="utf-8")
+    status, report = run_json("--baseline", "base.json", ".", cwd=tmp_path)
+    assert [(f["file"], f["rule"]) for f in report["findings"]] == [("./new.json", "route-unknown-body")]
+
+
+def test_fix_reports_an_input_error_before_the_not_fixed_line_that_refers_to_it(tmp_path):
+    line = json.dumps({"method": "POST", "url": "https://api.vipps.no/ecomm/v2/payments", "body": json.loads(BAD_ECOM.read_text())})
+    (tmp_path / "l.ndjson").write_text(line + "\n{bad\n", encoding="utf-8")
+    result = run_cli("check", "--fix", "--format", "concise", "l.ndjson", cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.decode().splitlines()
+    assert lines == ["l.ndjson:2:2: invalid JSON: Expecting property name enclosed in double quotes",
+                     "l.ndjson: not fixed: part of this file could not be parsed (see the error above)",
+                     "No fixes applied."]
