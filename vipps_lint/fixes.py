@@ -33,6 +33,7 @@ nothing.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import dataclass, field
@@ -128,10 +129,40 @@ class _Body:
     to_written: Optional[Callable[[int], int]] = None  # offset in `text` → offset in `written`
 
 
+def _is_templated(locator) -> bool:
+    return isinstance(locator, JsonTextLocator) and locator.written is not None and locator.to_written is not None and not locator.start
+
+
+def _templated_locator(request: Request) -> Optional[JsonTextLocator]:
+    """The locator of a `.http` body whose `{{variables}}` were substituted: it holds the text
+    as written and the offset map. Requests linted in --jobs workers come back without their
+    locator; the file is then read again (once per file version) to get it."""
+    if _is_templated(request.locator):
+        return request.locator
+    if request.locator is not None or request.meta.get("format") != "http" or request.source.path is None:
+        return None
+    try:
+        status = os.stat(request.source.path)
+    except OSError:
+        return None
+    return _http_locators(request.source.display, request.source.path, status.st_mtime_ns, status.st_size).get(request.index)
+
+
+@functools.lru_cache(maxsize=32)
+def _http_locators(display: str, path: str, _mtime_ns: int, _size: int) -> dict:
+    from vipps_lint.sources import ReadOptions, read_source  # noqa: PLC0415
+
+    found = {}
+    for item in read_source(SourceFile(display, path), ReadOptions(input_format="http")):
+        if isinstance(item, Request) and _is_templated(item.locator):
+            found[item.index] = item.locator
+    return found
+
+
 def _templated_body(request: Request, file_text: str) -> Optional[_Body]:
     """A body whose `{{variables}}` were substituted (`.http`): its written text, found in the file."""
-    locator = request.locator
-    if not isinstance(locator, JsonTextLocator) or locator.written is None or locator.to_written is None or locator.start:
+    locator = _templated_locator(request)
+    if locator is None:
         return None
     # The reader counts lines as str.splitlines does; find the body's first line the same way.
     lines = file_text.splitlines(keepends=True)
@@ -339,8 +370,8 @@ def fixable_in_place(finding: Finding) -> bool:
         return False
     if request.meta.get("body_span") is not None:
         return True
-    locator = request.locator
-    if not isinstance(locator, JsonTextLocator) or locator.written is None or locator.to_written is None or locator.start:
+    locator = _templated_locator(request)
+    if locator is None:
         return False
     value_span = _body_value_span(locator.text, finding.pointer or "")
     body = _Body(locator.text, lambda offset: offset, written=locator.written, to_written=locator.to_written)
