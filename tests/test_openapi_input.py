@@ -96,10 +96,11 @@ def test_examples_are_linted_with_positions_in_the_yaml(spec):
     status, report = run_json(str(spec))
     assert status == 1 and report["errors"] == []
     found = {(f["rule"], f["pointer"], f["line"], f["column"]) for f in report["findings"]}
-    # A $ref'd example, linted against the rules and the *shipped* eCom schema of its operation.
-    assert ("ecom-callback-https", "/merchantInfo/callbackPrefix", 30, 72) in found
-    assert ("schema-unknown-property", "/transaction/newField", 31, 118) in found
-    assert ("schema-required", "/customerInfo", 30, 9) in found
+    # A $ref'd example, linted against the rules of the Vipps operation its path routes to and
+    # against the schema *this document* gives the operation (orderId: maxLength 30, newField
+    # known, customerInfo not required) — not the shipped eCom schema.
+    assert found == {("ecom-callback-https", "/merchantInfo/callbackPrefix", 30, 72),
+                     ("schema-length", "/transaction/orderId", 31, 32)}
     assert report["findings"][0]["request"]["operation"] == "ecom-v2:initiatePaymentV3UsingPOST"
 
 
@@ -165,3 +166,177 @@ def test_an_example_from_another_file_is_shown_where_this_file_brings_it_in(tmp_
     assert report["errors"] == []
     found = {(f["rule"], f["pointer"], f["file"], f["line"]) for f in report["findings"]}
     assert ("ecom-callback-https", "/merchantInfo/callbackPrefix", str(spec), 11) in found  # the media type object that $refs it
+
+
+OWN_LIMIT = """\
+openapi: 3.0.3
+info: {title: Mine, version: 1.0.0}
+servers: [{url: https://api.vipps.no}]
+paths:
+  /epayment/v1/payments:
+    post:
+      operationId: createPayment
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                reference: {type: string, maxLength: 3}
+            example:
+              reference: toolong
+"""
+
+
+def _findings(*args) -> tuple[int, set, list]:
+    status, report = run_json(*args)
+    return status, {(f["rule"], f["pointer"], f["line"], f["message"]) for f in report["findings"]}, report["errors"]
+
+
+def test_an_example_is_judged_by_its_own_documents_schema_as_with_spec(tmp_path):
+    path = tmp_path / "own.yaml"
+    path.write_text(OWN_LIMIT, encoding="utf-8")
+    status, found, errors = _findings(str(path))
+    # The shipped ePayment schema would say "at least 8 are required" and want amount, userFlow…
+    assert found == {("schema-length", "/reference", 16, "reference is 7 characters; at most 3 are allowed")}
+    assert status == 1 and errors == []
+    assert _findings("--spec", str(path), str(path)) == (status, found, errors)
+    # The document's own schema wins over another --spec for its own examples.
+    other = tmp_path / "other.yaml"
+    other.write_text(OWN_LIMIT.replace("maxLength: 3", "maxLength: 30"), encoding="utf-8")
+    assert _findings("--spec", str(other), str(path)) == (status, found, errors)
+
+
+BROKEN = """\
+openapi: 3.0.3
+info: {title: Mine, version: 1.0.0}
+paths:
+  /epayment/v1/payments:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/Nope'}
+            example: {reference: abc, returnUrl: 'http://example.com/r'}
+  /epayment/v1/payments/{reference}/capture:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/A'}
+            example: {modificationAmount: {value: 1, currency: NOK}}
+  /epayment/v1/payments/{reference}/refund:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/A'}
+            example: {modificationAmount: {value: 1, currency: NOK}}
+  /epayment/v1/payments/{reference}/cancel:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              properties: {cancelTransactionOnly: {type: boolean}}
+            example: {cancelTransactionOnly: 'yes'}
+components:
+  schemas:
+    A: {$ref: '#/components/schemas/B'}
+    B: {allOf: [{$ref: '#/components/schemas/A'}]}
+"""
+
+
+def test_broken_or_cyclic_refs_in_the_documents_schemas_are_input_errors_and_the_rest_is_linted(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text(BROKEN, encoding="utf-8")
+    result = run_cli("check", str(path))
+    assert result.returncode == 2
+    errors = result.stderr.decode().strip().splitlines()
+    assert errors == [  # the cycle two operations share is reported once
+        f"{path}:9:28: $ref '#/components/schemas/Nope' points to nothing",
+        f"{path}:37:24: $ref '#/components/schemas/A' makes a cycle that never reaches a value: the schema refers to itself",
+    ]
+    status, report = run_json(str(path))
+    assert status == 2 and len(report["errors"]) == 2 and report["summary"]["requests"] == 4
+    found = {(f["rule"], f["pointer"]) for f in report["findings"]}
+    # The rules still apply to the example whose schema is broken (not the shipped schema:
+    # no "at least 8 characters" for reference), and the other operations are validated.
+    assert found == {("epayment-return-url", "/returnUrl"), ("schema-type", "/cancelTransactionOnly")}
+
+
+PETS = """\
+openapi: 3.1.0
+info: {title: Pet Store, version: 1.0.0}
+servers: [{url: https://petstore.example.com/api}]
+paths:
+  /pets:
+    post:
+      operationId: createPet
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [name]
+              properties:
+                name: {type: string}
+                age: {type: integer, minimum: 0}
+            examples:
+              good: {value: {name: Rex, age: 3}}
+              bad: {value: {name: Rex, age: -1}}
+"""
+
+
+def test_examples_of_a_non_vipps_document_are_validated_against_its_own_schemas(tmp_path):
+    path = tmp_path / "pets.yaml"
+    path.write_text(PETS, encoding="utf-8")
+    status, report = run_json(str(path))
+    assert report["errors"] == [] and report["summary"]["requests"] == 2
+    schema = [(f["rule"], f["pointer"], f["line"], f["request"]["index"]) for f in report["findings"] if f["rule"].startswith("schema")]
+    assert schema == [("schema-range", "/age", 19, 1)]
+    assert status == 1
+
+
+def test_the_documents_schemas_are_derived_once_per_operation_and_compiled_once(tmp_path):
+    from vipps_lint.checks.schema import SchemaCheck
+    from vipps_lint.models import SourceFile
+    from vipps_lint.sources import ReadOptions
+    from vipps_lint.sources.openapi_doc import read
+
+    path = tmp_path / "pets.yaml"
+    path.write_text(PETS, encoding="utf-8")
+    requests = list(read(SourceFile(str(path), str(path)), ReadOptions()))
+    assert len(requests) == 2
+    own = requests[0].meta["document_schema"]
+    assert requests[1].meta["document_schema"] is own
+    assert own.schema["properties"]["age"] == {"type": "integer", "minimum": 0}
+    assert requests[0].meta["document_operation"].id == "pet-store-v1:createPet"
+    check = SchemaCheck()
+    assert list(check.check(requests[0])) == []
+    compiled = own.compiled
+    assert compiled is not None and compiled._validator is None  # the fast predicate was enough
+    assert [problem.pointer for problem in check.check(requests[1])] == ["/age"]
+    assert own.compiled is compiled and check._compiled == {}  # nothing from schemas/ was loaded
+
+
+def test_a_broken_example_ref_is_reported_and_the_other_examples_are_still_linted(tmp_path):
+    path = tmp_path / "pets.yaml"
+    path.write_text(PETS.replace("good: {value: {name: Rex, age: 3}}", "good: {$ref: '#/components/examples/Nope'}"), encoding="utf-8")
+    status, report = run_json(str(path))
+    assert [error["message"] for error in report["errors"]] == ["$ref '#/components/examples/Nope' points to nothing"]
+    assert [(f["rule"], f["pointer"]) for f in report["findings"] if f["rule"].startswith("schema")] == [("schema-range", "/age")]
+    assert status == 2
+
+
+def test_openapi_documents_come_through_jobs_workers(tmp_path):
+    from vipps_lint.pipeline import PARALLEL_MIN_FILES
+
+    for number in range(PARALLEL_MIN_FILES + 2):
+        (tmp_path / f"pets{number}.yaml").write_text(PETS, encoding="utf-8")
+    one = run_cli("check", "--format", "json", "--jobs", "1", ".", cwd=tmp_path)
+    two = run_cli("check", "--format", "json", "--jobs", "2", ".", cwd=tmp_path)
+    assert b"Traceback" not in two.stderr
+    assert one.stdout == two.stdout and one.returncode == two.returncode == 1
+    assert b"schema-range" in two.stdout

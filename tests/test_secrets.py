@@ -163,3 +163,83 @@ def test_explain_masks_credential_shaped_example_values():
     out = run_cli("explain", "dump-live-credentials").stdout.decode()
     assert "Authorization: Bearer eyJ0…" in out and "Ocp-Apim-Subscription-Key: 0f3c…" in out
     assert "0f3c9a7be21d4c6f8e5a1b2c3d4e5f60" not in out
+
+
+# ---- passwords: curl -u, URL userinfo, Authorization: Basic ----------------------------------
+
+PASSWORD = "TOPSECRETPASSWORD99"
+CURL_WITH_PASSWORDS = (
+    "# Get payment\n"
+    f"curl -u myid:{PASSWORD} https://apitest.vipps.no/epayment/v1/payments/acme-shop-123-order123abc\n"
+    "# Capture\n"
+    f"curl -X POST 'https://myid:{PASSWORD}@apitest.vipps.no/epayment/v1/payments/acme-shop-123-order123abc/capture' "
+    "-d '{\"modificationAmount\": {\"currency\": \"NOK\", \"value\": 100}}'\n"
+)
+
+
+def test_passwords_of_basic_auth_and_url_userinfo_are_collected():
+    import base64
+
+    def collected(url, authorization):
+        return collect_secrets(Request(SourceFile("x", None), 0, "GET", url, headers=[("Authorization", authorization)] if authorization else []))
+
+    encoded = base64.b64encode(f"myid:{PASSWORD}".encode()).decode()
+    assert PASSWORD in collected("https://apitest.vipps.no/x", f"Basic {encoded}")  # what curl -u sends
+    assert PASSWORD in collected("https://apitest.vipps.no/x", f"Basic myid:{PASSWORD}")  # REST Client's plain forms
+    assert PASSWORD in collected("https://apitest.vipps.no/x", f"Basic myid {PASSWORD}")
+    assert PASSWORD in collected(f"https://myid:{PASSWORD}@apitest.vipps.no/x", None)
+    assert "TOPSECRET/PASSWORD99" in collected("https://myid:TOPSECRET%2FPASSWORD99@apitest.vipps.no/x", None)
+    assert collected("https://{{user}}:{{password}}@apitest.vipps.no/x", "Basic {{credentials}}") == set()
+
+
+def test_patterns_mask_curl_user_and_url_passwords_of_any_length():
+    masker = Masker()
+    for sample, password in [
+        (f"curl -u myid:{PASSWORD} https://apitest.vipps.no/x", PASSWORD),
+        (f"curl --user 'myid:{PASSWORD}' https://apitest.vipps.no/x", PASSWORD),
+        ("curl -su \"myid:hunter2\" https://apitest.vipps.no/x", "hunter2"),  # short: still a password by its place
+        (f"GET https://myid:{PASSWORD}@apitest.vipps.no/x", PASSWORD),
+        (f"curl --oauth2-bearer {KEY} https://apitest.vipps.no/x", KEY),
+    ]:
+        masked = masker.mask_text(sample)
+        assert password not in masked and "…" in masked, masked
+    for harmless in ("Add `-u <id>:<password>`", "http://localhost:8080/x", "curl --user-agent Mozilla:5 x", "curl -u myid:TOPS…REDACTED x"):
+        assert masker.mask_text(harmless) == harmless
+
+
+@pytest.mark.parametrize("output_format", sorted(FORMATS))
+def test_curl_passwords_never_reach_a_report(tmp_path, output_format):
+    path = tmp_path / "calls.curl"
+    path.write_text(CURL_WITH_PASSWORDS)
+    result = run_cli("check", "--format", output_format, str(path))
+    out, err = result.stdout.decode(), result.stderr.decode()
+    assert result.returncode == 1 and "Traceback" not in err
+    assert "header-authorization-bearer" in out or output_format == "concise" and "Authorization" in out
+    assert PASSWORD not in out and PASSWORD not in err, output_format
+    written = tmp_path / "report.out"
+    run_cli("check", "--format", output_format, "-o", str(written), str(path))
+    assert written.read_text() and PASSWORD not in written.read_text()
+
+
+def test_redact_masks_curl_passwords_and_the_copy_is_still_curl(tmp_path):
+    from vipps_lint.sources import ReadOptions, read_source
+
+    path = tmp_path / "calls.curl"
+    path.write_text(CURL_WITH_PASSWORDS)
+    copy = tmp_path / "calls.redacted.curl"
+    result = run_cli("redact", str(path), "-o", str(copy))
+    assert result.returncode == 0, result.stderr.decode()
+    text = copy.read_text()
+    assert PASSWORD not in text and "-u myid:TOPS…REDACTED " in text and "https://myid:TOPS…REDACTED@apitest.vipps.no/" in text
+    requests = list(read_source(SourceFile(str(copy), str(copy)), ReadOptions()))
+    assert [(request.name, request.method) for request in requests] == [("Get payment", "GET"), ("Capture", "POST")]
+    assert all(request.header("Authorization").startswith("Basic ") for request in requests)
+
+
+def test_http_file_basic_credentials_are_masked_in_reports_and_redact(tmp_path):
+    path = tmp_path / "calls.http"
+    path.write_text(f"GET https://apitest.vipps.no/epayment/v1/payments/abc\nAuthorization: Basic myid {PASSWORD}\n")
+    result = run_cli("check", str(path))
+    assert "header-authorization-bearer" in result.stdout.decode() and PASSWORD not in result.stdout.decode()
+    redacted = run_cli("redact", str(path))
+    assert redacted.returncode == 0 and PASSWORD not in redacted.stdout.decode()

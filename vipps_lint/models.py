@@ -146,6 +146,7 @@ class Request:
     #   "json-string" when the span covers a JSON string literal (quotes included) whose
     #   decoded value is the body's JSON text. No "body_span": --fix cannot edit in place.
     # - "line": the 1-based line a one-request-per-line reader (NDJSON) read it from.
+    # - "document_schema", "document_operation": an OpenAPI example's own operation's schema and operation (sources/openapi_doc.py).
     meta: dict = field(default_factory=dict)
 
     @property

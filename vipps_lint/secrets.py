@@ -3,8 +3,10 @@
 A dump of real traffic holds credentials: the bearer token (`Authorization`), the
 `Ocp-Apim-Subscription-Key`, `client_id`/`client_secret` (the access-token call and
 Checkout send them as headers), the `access_token` the access-token call returns, webhook
-secrets (`secret` in the webhook registration response), and secret query parameters
-(`client_secret=`, `access_token=`, `api_key=`…).
+secrets (`secret` in the webhook registration response), secret query parameters
+(`client_secret=`, `access_token=`, `api_key=`…), and passwords: of `Authorization: Basic`
+(base64 `id:password`, or REST Client's plain `id:password` / `id password`), which is
+how curl's `-u id:password` reaches a request, and of a URL's `https://id:password@host`.
 
 Two layers, so nothing slips through:
 
@@ -12,8 +14,10 @@ Two layers, so nothing slips through:
    report masks every occurrence of them wherever it shows up (a message, a URL, a code
    frame that shows the raw line of a HAR or curl file).
 2. Patterns catch what was never read as a header: JWT-like tokens (`eyJ…`), `Bearer …`,
-   `Basic …`, secret query parameters and `Name: value` / `"Name": "value"` pairs of the
-   secret headers.
+   `Basic …`, secret query parameters, `Name: value` / `"Name": "value"` pairs of the
+   secret headers, curl's `-u`/`--user id:password` and `--oauth2-bearer token`, and the
+   password of `scheme://id:password@host` (these two at any length: their place says
+   they are passwords).
 
 `mask("eyJhbGciOi…")` keeps a short prefix, so a reader can still tell two tokens apart:
 `eyJh…`. `vipps-lint redact` writes `eyJh…REDACTED` instead, which stays valid in JSON,
@@ -22,8 +26,10 @@ HAR, curl and .http files.
 
 from __future__ import annotations
 
+import base64
 import re
 from typing import Iterable, Optional
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 SECRET_HEADERS = ("authorization", "ocp-apim-subscription-key", "client_id", "client_secret", "x-vipps-webhook-secret")
 SECRET_BODY_KEYS = ("access_token", "client_secret", "secret", "refresh_token", "id_token")
@@ -42,6 +48,11 @@ _HEADER_NAMES = "|".join(re.escape(name) for name in SECRET_HEADERS)
 _BODY_KEYS = "|".join(re.escape(name) for name in SECRET_BODY_KEYS)
 _QUERY_NAMES = "|".join(re.escape(name) for name in SECRET_QUERY_PARAMETERS)
 _PATTERNS = (
+    # curl -u id:password, -su 'id:password', --user id:password, --proxy-user id:password
+    re.compile(r"""((?<![\w-])(?:-[A-Za-z]*[uU]|--(?:proxy-)?user(?=[\s=]))[ \t]*=?[ \t]*['"]?[^\s:'"`]*:)([^\s'"`]+)"""),
+    # https://id:password@host
+    re.compile(r"""(\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#@:'"]*:)([^\s/?#@'"]+)(?=@)"""),
+    re.compile(r"""((?<![\w-])--oauth2-bearer[ \t]+['"]?)([^\s'"`]+)"""),
     # "Authorization: Bearer eyJ…", "Ocp-Apim-Subscription-Key": "abc…", -H 'client_secret: abc…'
     re.compile(rf'(?i)((?:{_HEADER_NAMES})\\?"?\s*[:=]\s*\\?"?\s*(?:(?:bearer|basic)\s+)?)([^\s"\\,;&\'<>{{}}()`]{{{MIN_SECRET_LENGTH},}})'),
     # HAR and Postman header objects: {"name": "client_secret", "value": "…"} ("key" in Postman)
@@ -73,6 +84,35 @@ def _secret_part(value: str) -> Optional[str]:
     return value
 
 
+def _basic_password(value: str) -> Optional[str]:
+    """The password in an `Authorization: Basic …` value: base64 of `id:password` (what
+    curl -u sends), or the plain `id:password` / `id password` REST Client accepts."""
+    scheme, _, credentials = value.strip().partition(" ")
+    credentials = credentials.strip()
+    if scheme.lower() != "basic" or not credentials:
+        return None
+    if " " in credentials:  # REST Client: "Basic id password"
+        return _secret_part(credentials.split(None, 1)[1])
+    if ":" not in credentials:
+        try:
+            credentials = base64.b64decode(credentials, validate=True).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return None
+    _, colon, password = credentials.partition(":")
+    return _secret_part(password) if colon else None
+
+
+def _url_password(url: str) -> Optional[str]:
+    """The password of `https://id:password@host/…`."""
+    if "@" not in url:
+        return None
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        return None
+    return _secret_part(unquote(password)) if password else None
+
+
 def _body_secrets(body, found: set[str], depth: int = 0) -> None:
     if depth > 3:
         return
@@ -97,9 +137,13 @@ def collect_secrets(request) -> set[str]:
             secret = _secret_part(value)
             if secret:
                 found.add(secret)
+            password = _basic_password(value) if name.lower() == "authorization" else None
+            if password:
+                found.add(password)
+    password = _url_password(request.url) if request.url else None
+    if password:
+        found.add(password)
     if request.url and "?" in request.url:
-        from urllib.parse import parse_qsl, urlsplit  # noqa: PLC0415
-
         for name, value in parse_qsl(urlsplit(request.url).query, keep_blank_values=False):
             if name.lower() in SECRET_QUERY_PARAMETERS:
                 secret = _secret_part(value)

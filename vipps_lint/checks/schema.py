@@ -1,8 +1,10 @@
 """Schema check: validate each routed request body against its operation's request schema.
 
 The schemas are derived from the official OpenAPI specs (`vipps-lint schemas build`,
-shipped in `schemas/`, or built in memory from `check --spec FILE`). Each operation's
-schema is compiled once per run, when the first body for it arrives: a fast predicate
+shipped in `schemas/`, or built in memory from `check --spec FILE`); an example read from
+an OpenAPI document is validated against the schema *that document* gives its operation
+(`Request.meta["document_schema"]`, see `openapi/own_schemas.py`). Each operation's
+schema is compiled once per run (per document), when the first body for it arrives: a fast predicate
 (`compiled_schema.py`) answers "valid?" for the common case, and only an invalid body pays
 for `jsonschema`'s detailed errors.
 
@@ -103,10 +105,21 @@ class SchemaCheck:
         return self._compiled[name]
 
     def check(self, request: Request) -> Iterable[Problem]:
-        operation = request.operation
-        if operation is None or not operation.schema or not request.has_body:
+        if not request.has_body:
             return ()
-        compiled = self._load(operation.schema)
+        own = request.meta.get("document_schema")
+        if own is not None:
+            # An example in an OpenAPI document: its operation's schema in that document.
+            if own.schema is None:
+                return ()
+            if own.compiled is None:
+                own.compiled = _Compiled(own.schema)
+            compiled = own.compiled
+        else:
+            operation = request.operation
+            if operation is None or not operation.schema:
+                return ()
+            compiled = self._load(operation.schema)
         if compiled is None or compiled.is_valid(request.body):
             return ()
         return problems(compiled.validator, request.body)
@@ -225,7 +238,7 @@ def _missing(parts: list, value: Any, required: list, schema: dict) -> list[Prob
 
 
 def _unknown(parts: list, value: dict, schema: dict) -> list[Problem]:
-    known = list(schema.get("properties") or {})
+    known = sorted(schema.get("properties") or {})  # the same hint whether the schema was shipped (sorted keys) or built in memory
     found = []
     for name in value:
         if name in known:

@@ -28,6 +28,7 @@ import os
 import re
 import shlex
 from typing import Iterator, Optional, Union
+from urllib.parse import unquote, urlsplit
 
 from vipps_lint.models import NO_BODY, InputError, Position, Request, SourceFile
 from vipps_lint.positions import JsonTextLocator, line_column
@@ -171,6 +172,8 @@ def _request(source: SourceFile, text: str, tokens: list[str], offset: int, end:
     if "://" not in url:
         url = "http://" + url
     names = {header_name.lower() for header_name, _ in headers}
+    if user is None:
+        user = _url_credentials(url)  # https://id:password@host: curl sends them as -u would
     if user is not None and "authorization" not in names:
         headers.append(("Authorization", "Basic " + base64.b64encode((user if ":" in user else user + ":").encode()).decode()))
     if json_mode:
@@ -200,6 +203,17 @@ def _request(source: SourceFile, text: str, tokens: list[str], offset: int, end:
                 locator = JsonTextLocator(body_text, first.line, first.column)
     return Request(source=source, index=index, method=method, url=url, headers=headers, body=body, name=name,
                    position=Position(position.line, position.column), locator=locator, meta=meta)
+
+
+def _url_credentials(url: str) -> Optional[str]:
+    """`id:password` from `https://id:password@host/…` (percent-escapes decoded), or None."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.username is None:
+        return None
+    return unquote(parts.username) + ":" + unquote(parts.password or "")
 
 
 def _options(tokens: list[str]) -> Iterator[tuple[Optional[str], str]]:

@@ -3,8 +3,19 @@
 `vipps-lint check openapi.yaml` reads an OpenAPI 3.0/3.1 document (YAML or JSON) and
 yields one request per example of a JSON request body — a media type's `example`, and each
 entry of its `examples` (inline `value`s and `$ref`s to `components/examples`). Each request
-is for `METHOD path` (the server's path prefix joined in, as routing expects), so the
-operation's rules and schema apply, and findings point at lines of the YAML file.
+is for `METHOD path` (the server's path prefix joined in, as routing expects), so the YAML
+rules of the Vipps operation it routes to apply, and findings point at lines of the YAML file.
+
+The body is validated against the request schema of its operation *in this document*
+(`meta["document_schema"]`, derived in memory like `schemas build` does, once per
+operation: see `openapi/own_schemas.py`), not the shipped schema of the routed operation —
+a user's own or newer spec says what its examples must satisfy, and a document whose paths
+are no Vipps API has no shipped schema at all. Where the document gives an operation no
+JSON request schema, the routed operation's shipped schema applies. A broken `$ref` or a
+`$ref` cycle in the document's schemas is an input error with file and line, reported
+once; the examples of that operation are still linted by the rules, and the other
+operations as usual. `meta["document_operation"]` is the operation as the document
+describes it (id, API, method, path), for a path that routes to no Vipps operation.
 
 Only files that sniff as OpenAPI (a top-level `openapi: 3.x` key) are read: other YAML
 files met while walking a directory (CI configs, rule packs) are skipped silently. An
@@ -61,6 +72,9 @@ def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, In
     from pathlib import Path  # noqa: PLC0415
 
     from vipps_lint.openapi.documents import Documents, SpecError, file_uri  # noqa: PLC0415
+    from vipps_lint.openapi.index import operations  # noqa: PLC0415
+    from vipps_lint.openapi.own_schemas import DocumentSchemas, OperationSchema  # noqa: PLC0415
+    from vipps_lint.routing import Operation  # noqa: PLC0415
 
     text = read_all_text(source)
     if isinstance(text, InputError):
@@ -72,66 +86,100 @@ def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, In
     uri = file_uri(Path(source.path)) if source.path else "file:///dev/stdin"
     try:
         documents.add_text(uri, source.display, text)
-        found = list(_examples(documents, uri))
+        found_operations = list(operations(documents, uri))
     except SpecError as error:
         yield error.input_error()
         return
-    for index, (endpoint, name, body, example_uri, pointer, here) in enumerate(found):
-        method, path = endpoint.split(" ", 1)
-        if example_uri == uri:
-            positioned, position = documents.loaded[uri], documents.position(uri, pointer)
-        else:
-            positioned, position = None, documents.position(uri, here)
-        yield Request(
-            source=source,
-            index=index,
-            method=method,
-            body=body,
-            name=name,
-            endpoint_hint=endpoint,
-            position=position,
-            locator=YamlLocator(positioned, pointer, position),
-            meta={"format": NAME, "path": path},
-        )
+    schemas = DocumentSchemas(documents)
+    reported: set[str] = set()  # a broken schema shared by several operations is reported once
+    index = 0
+    for entry, operation_uri, operation_pointer, operation in found_operations:
+        endpoint = f"{entry['method']} {entry['path']}"
+        described = Operation(entry["id"], entry["api"], entry["method"], entry["path"])
+        found: list = []
+        own = None
+        try:
+            for item in _examples(documents, uri, entry, operation_uri, operation_pointer, operation):
+                if isinstance(item, SpecError):  # an example $ref that points nowhere: the others still count
+                    yield from _report_once(item, reported)
+                else:
+                    found.append(item)
+            if found:
+                own = schemas.for_operation(f"{source.display} {endpoint}", operation_uri, operation_pointer, operation)
+        except SpecError as error:
+            yield from _report_once(error, reported)
+            if not found:
+                continue
+            # The examples are still linted by the rules; not by a schema, since the document's is broken.
+            own = OperationSchema(f"{source.display} {endpoint}", None)
+        for name, body, example_uri, pointer, here in found:
+            if example_uri == uri:
+                positioned, position = documents.loaded[uri], documents.position(uri, pointer)
+            else:
+                positioned, position = None, documents.position(uri, here)
+            meta = {"format": NAME, "path": entry["path"], "document_operation": described}
+            if own is not None:
+                meta["document_schema"] = own
+            yield Request(
+                source=source,
+                index=index,
+                method=entry["method"],
+                body=body,
+                name=name,
+                endpoint_hint=endpoint,
+                position=position,
+                locator=YamlLocator(positioned, pointer, position),
+                meta=meta,
+            )
+            index += 1
 
 
-def _examples(documents, uri: str) -> Iterator[tuple[str, str, Any, str, str, str]]:
-    """(endpoint, name, body, document, pointer, pointer of where this document brings it in)
-    for each distinct request example."""
+def _report_once(error, reported: set[str]) -> Iterator[InputError]:
+    if str(error) not in reported:
+        reported.add(str(error))
+        yield error.input_error()
+
+
+def _examples(documents, uri: str, entry: dict, operation_uri: str, pointer: str, operation: dict) -> Iterator[Any]:
+    """(name, body, document, pointer, pointer of where this document brings it in) for each
+    distinct request example of one operation, or a SpecError for an example that cannot be
+    resolved. Raises SpecError when the request body itself cannot be."""
     from vipps_lint.openapi.derive import json_safe  # noqa: PLC0415
-    from vipps_lint.openapi.index import operations  # noqa: PLC0415
+    from vipps_lint.openapi.documents import SpecError  # noqa: PLC0415
     from vipps_lint.positions import pointer_from_parts  # noqa: PLC0415
 
-    for entry, operation_uri, pointer, operation in operations(documents, uri):
-        body = operation.get("requestBody")
-        body_uri, body_pointer = operation_uri, pointer + "/requestBody"
-        while isinstance(body, dict) and "$ref" in body:
-            body_uri, body_pointer, body = documents.resolve(body_uri, body_pointer, body["$ref"])
-        content = body.get("content") if isinstance(body, dict) else None
-        if not isinstance(content, dict):
+    body = operation.get("requestBody")
+    body_uri, body_pointer = operation_uri, pointer + "/requestBody"
+    while isinstance(body, dict) and "$ref" in body:
+        body_uri, body_pointer, body = documents.resolve(body_uri, body_pointer, body["$ref"])
+    content = body.get("content") if isinstance(body, dict) else None
+    if not isinstance(content, dict):
+        return
+    seen: list[Any] = []
+    for media_type, media in content.items():
+        if "json" not in media_type or not isinstance(media, dict):
             continue
-        seen: list[Any] = []
-        endpoint = f"{entry['method']} {entry['path']}"
-        for media_type, media in content.items():
-            if "json" not in media_type or not isinstance(media, dict):
-                continue
-            media_pointer = body_pointer + pointer_from_parts(["content", media_type])
-            here = operation_pointer_in(uri, operation_uri, pointer, body_uri, media_pointer)
-            candidates = []
-            if "example" in media:
-                candidates.append((f"{entry['operationId']} example", body_uri, media_pointer + "/example", media["example"]))
-            for name, example in (media.get("examples") or {}).items():
-                example_uri, example_pointer = body_uri, media_pointer + pointer_from_parts(["examples", name])
+        media_pointer = body_pointer + pointer_from_parts(["content", media_type])
+        here = operation_pointer_in(uri, operation_uri, pointer, body_uri, media_pointer)
+        candidates = []
+        if "example" in media:
+            candidates.append((f"{entry['operationId']} example", body_uri, media_pointer + "/example", media["example"]))
+        for name, example in (media.get("examples") or {}).items():
+            example_uri, example_pointer = body_uri, media_pointer + pointer_from_parts(["examples", name])
+            try:
                 while isinstance(example, dict) and "$ref" in example:
                     example_uri, example_pointer, example = documents.resolve(example_uri, example_pointer, example["$ref"])
-                if isinstance(example, dict) and "value" in example:
-                    candidates.append((f"{entry['operationId']} example {name!r}", example_uri, example_pointer + "/value", example["value"]))
-            for name, example_uri, example_pointer, value in candidates:
-                value = json_safe(value)
-                if value in seen:
-                    continue
-                seen.append(value)
-                yield endpoint, name, value, example_uri, example_pointer, here
+            except SpecError as error:
+                yield error
+                continue
+            if isinstance(example, dict) and "value" in example:
+                candidates.append((f"{entry['operationId']} example {name!r}", example_uri, example_pointer + "/value", example["value"]))
+        for name, example_uri, example_pointer, value in candidates:
+            value = json_safe(value)
+            if value in seen:
+                continue
+            seen.append(value)
+            yield name, value, example_uri, example_pointer, here
 
 
 def operation_pointer_in(uri: str, operation_uri: str, operation_pointer: str, body_uri: str, media_pointer: str) -> str:
