@@ -250,6 +250,27 @@ class EndpointStats:
     def failed(self) -> int:
         return sum(self.failures.values())
 
+    def merge(self, other: "EndpointStats") -> None:
+        self.calls += other.calls
+        for status, count in other.failures.items():
+            self.failures[status] = self.failures.get(status, 0) + count
+
+
+def count_response(endpoints: dict[str, EndpointStats], request: "Request") -> None:
+    """Count a request that came with a response under its endpoint."""
+    if request.response is None or request.response.status is None:
+        return
+    if request.operation is not None:
+        endpoint = request.operation.endpoint
+    else:
+        from urllib.parse import urlsplit  # noqa: PLC0415
+
+        endpoint = f"{request.method or '?'} {urlsplit(request.url or '').path or request.url or '?'}"
+    stats = endpoints.get(endpoint)
+    if stats is None:
+        stats = endpoints[endpoint] = EndpointStats(endpoint)
+    stats.add(request.response.status)
+
 
 @dataclass
 class Report:
@@ -273,18 +294,7 @@ class Report:
     secrets: set[str] = field(default_factory=set)
 
     def add_response(self, request: "Request") -> None:
-        if request.response is None or request.response.status is None:
-            return
-        if request.operation is not None:
-            endpoint = request.operation.endpoint
-        else:
-            from urllib.parse import urlsplit  # noqa: PLC0415
-
-            endpoint = f"{request.method or '?'} {urlsplit(request.url or '').path or request.url or '?'}"
-        stats = self.endpoints.get(endpoint)
-        if stats is None:
-            stats = self.endpoints[endpoint] = EndpointStats(endpoint)
-        stats.add(request.response.status)
+        count_response(self.endpoints, request)
 
     def count(self, severity: str) -> int:
         return sum(1 for finding in self.findings if finding.severity == severity)

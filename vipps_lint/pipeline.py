@@ -18,7 +18,7 @@ from typing import Iterable, Iterator, Optional
 from vipps_lint.checks import DEFERS_TO_DECLARATIVE, SUPERSEDES_OTHERS
 from vipps_lint.checks.engine import RuleSet
 from vipps_lint.checks.rules import load_rules
-from vipps_lint.models import Finding, InputError, Problem, Report, Request, SourceFile
+from vipps_lint.models import EndpointStats, Finding, InputError, Problem, Report, Request, SourceFile, count_response
 from vipps_lint.routing import Router, route
 from vipps_lint.secrets import collect_secrets
 from vipps_lint.sources import ReadOptions, expand_paths, read_source
@@ -58,7 +58,8 @@ class FileResult:
     requests: int = 0
     skipped: int = 0
     inferred: int = 0
-    responses: list[Request] = field(default_factory=list)  # linted requests that came with a response
+    # Calls and failures per endpoint; a day of logs keeps these counts, not its requests.
+    endpoints: dict[str, EndpointStats] = field(default_factory=dict)
     secrets: set[str] = field(default_factory=set)
 
 
@@ -108,6 +109,12 @@ class Linter:
         if outcome.kind == "unrelated":
             return False, []
         if outcome.kind == "unknown-path":
+            # An example in an OpenAPI document of another API is checked against that
+            # document's own operation; "did you mean" a Vipps path would be noise there.
+            own = request.meta.get("document_operation")
+            if own is not None and not self.router.under_known_api(None, own.path):
+                request.operation = own
+                return True, []
             wanted, closest = outcome.detail.split("|", 1)
             hint = f"Did you mean {closest}?" if closest else "See the API reference for the right path"
             return True, [Problem("route-unknown-path", f"{wanted} is not an operation of any Vipps MobilePay API vipps-lint knows", part="url", hint=hint)]
@@ -190,8 +197,7 @@ class Linter:
             result.requests += 1
             if request.routing_note:
                 result.inferred += 1
-            if request.response is not None:
-                result.responses.append(request)
+            count_response(result.endpoints, request)
             result.findings.extend(findings)
         return result
 
@@ -210,8 +216,8 @@ class Linter:
             report.skipped += result.skipped
             report.inferred += result.inferred
             report.secrets.update(result.secrets)
-            for request in result.responses:
-                report.add_response(request)
+            for endpoint, stats in result.endpoints.items():
+                report.endpoints.setdefault(endpoint, EndpointStats(endpoint)).merge(stats)
         return report
 
     def _lint_files(self, sources: list[SourceFile]) -> Iterable[FileResult]:
