@@ -157,3 +157,65 @@ def test_the_access_token_call_is_routed_in_either_spelling(path):
     request = Request(SourceFile("t", None), 0, "POST", "https://apitest.vipps.no" + path, headers=[("client_id", "a")])
     assert route(request, LINTER.router).kind == "routed"
     assert request.operation.id == "access-token:fetchAuthorizationTokenUsingPost"
+
+
+# ---- requests with no headers at all: judged where the input is the whole request --------------
+
+CAPTURE = {"modificationAmount": {"currency": "NOK", "value": 100}}
+CAPTURE_URL = "https://apitest.vipps.no/epayment/v1/payments/acme-shop-123-order123abc/capture"
+ALL_MISSING = ["header-authorization-bearer Authorization", "header-content-type-json Content-Type", "header-idempotency-key Idempotency-Key",
+               "header-merchant-serial-number Merchant-Serial-Number", "header-subscription-key Ocp-Apim-Subscription-Key",
+               "header-vipps-system Vipps-System-Name"]
+
+
+def _header_findings(path, *args):
+    status, report = run_json("--select", "header", *args, str(path))
+    return status, sorted(f"{f['rule']} {f['header']}" for f in report["findings"])
+
+
+@pytest.mark.parametrize("name, text", [
+    ("capture.curl", f"curl -X POST {CAPTURE_URL} -d '{json.dumps(CAPTURE)}'\n"),
+    ("capture.http", f"POST {CAPTURE_URL}\n\n{json.dumps(CAPTURE)}\n"),
+])
+def test_curl_and_http_requests_without_any_header_get_every_missing_header(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    assert _header_findings(path) == (1, ALL_MISSING)
+
+
+def test_an_ndjson_line_without_a_headers_field_gets_no_header_findings_but_an_empty_one_does(tmp_path):
+    path = tmp_path / "log.ndjson"
+    lines = [{"method": "POST", "url": CAPTURE_URL, "body": CAPTURE}, {"method": "POST", "url": CAPTURE_URL, "headers": {}, "body": CAPTURE}]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    status, report = run_json("--select", "header", str(path))
+    assert sorted(f"{f['line']} {f['rule']} {f['header']}" for f in report["findings"]) == [f"2 {finding}" for finding in ALL_MISSING]
+
+
+def test_a_bare_body_still_gets_no_header_findings(tmp_path):
+    path = tmp_path / "capture.json"
+    path.write_text(json.dumps(CAPTURE))
+    assert _header_findings(path, "--endpoint", "POST /epayment/v1/payments/{reference}/capture") == (0, [])
+
+
+# ---- Authorization messages say what is wrong ----------------------------------------------------
+
+def _authorization(value):
+    request = Request(SourceFile("t", None), 0, "GET", "https://apitest.vipps.no/epayment/v1/payments/abc", headers=list({**FULL, "Authorization": value}.items()))
+    return [(finding.message, finding.hint) for finding in LINTER.lint_request(request) if finding.rule == "header-authorization-bearer"]
+
+
+@pytest.mark.parametrize("value, says, hint", [
+    ("Bearer <This value will be overwritten when you call the Get Access Token API>",
+     "Authorization holds placeholder text after Bearer ('<This value will be overwritten when…'), not an access token (the API answers 401)",
+     "Call POST /accesstoken/get first"),
+    ("Bearer abc def", "Authorization: the access token after Bearer contains a space (2 parts), but a token is one unbroken string (the API answers 401)",
+     "Send the token as one word"),
+    ("Bearer", "Authorization is the word Bearer with no access token after it (the API answers 401)", "Write `Authorization: Bearer <access_token>`"),
+    ("Bearer Bearer eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.e30.c2ln", "Authorization says Bearer twice", "Send the word Bearer once"),
+    ("Basic Y2xpZW50OnNlY3JldA==", "Authorization must be `Bearer <access token>`, got the Basic scheme (the API answers 401)", "Write `Authorization: Bearer <access_token>`"),
+    ("eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.e30.c2ln", "got eyJ0… without the word Bearer", "the word Bearer, one space"),
+])
+def test_authorization_messages_say_what_is_wrong(value, says, hint):
+    [(message, given)] = _authorization(value)
+    assert says in message and "got the Bearer scheme" not in message
+    assert given.startswith(hint) or hint in given, given

@@ -1,8 +1,11 @@
 """Header rules (`rules/headers.yaml`): what every Vipps MobilePay call must or should send.
 
-Runs only on requests that carry headers (a dump, not a bare body) and were routed to an
-operation. Vipps MobilePay operations get all rules; other companies' APIs (Klarna
-Checkout) only `header-content-type-json`.
+Runs only on requests whose input records their headers and that were routed to an
+operation: curl and `.http` requests always (the file is the whole request, so a header
+that is not there is not sent), NDJSON lines only when they have a `headers` field, other
+dumps when they have headers, bare bodies never (see `headers_recorded`). Vipps MobilePay
+operations get all rules; other companies' APIs (Klarna Checkout) only
+`header-content-type-json`.
 
 | rule | when |
 | --- | --- |
@@ -76,10 +79,47 @@ def is_vipps_api(api: str) -> bool:
     return not api.startswith("klarna-")
 
 
+_BEARER_HINT = "Write `Authorization: Bearer <access_token>` — the word Bearer, one space, then the access_token value from POST /accesstoken/get"
+
+
+def _authorization_problem(value: str) -> tuple[str, str]:
+    """What is wrong with an Authorization value that is not `Bearer <one token>`, and the hint."""
+    scheme, rest = (value.split(None, 1) + [""])[:2]
+    if scheme.lower() != "bearer":
+        got = f"the {scheme} scheme" if rest else f"{mask(value)} without the word Bearer"
+        return f"Authorization must be `Bearer <access token>`, got {got} (the API answers 401)", _BEARER_HINT
+    if not rest:
+        return "Authorization is the word Bearer with no access token after it (the API answers 401)", _BEARER_HINT
+    if rest.split()[0].lower() == "bearer":
+        return ("Authorization says Bearer twice (`Bearer Bearer …`): the token already had the word in front of it (the API answers 401)",
+                "Send the word Bearer once: `Authorization: Bearer <access_token>`")
+    if is_placeholder(rest):
+        shown = rest if len(rest) <= 40 else rest[:40].rsplit(" ", 1)[0] + "…"
+        return (f"Authorization holds placeholder text after Bearer ({shown!r}), not an access token (the API answers 401)",
+                "Call POST /accesstoken/get first and send its access_token: `Authorization: Bearer <access_token>`"
+                " (in Postman: run the access-token request, which sets {{access_token}})")
+    words = len(rest.split())
+    return (f"Authorization: the access token after Bearer contains {'a space' if words == 2 else 'spaces'} ({words} parts), "
+            "but a token is one unbroken string (the API answers 401)",
+            "Send the token as one word, with no spaces, quotes or line breaks in it: `Authorization: Bearer <access_token>`")
+
+
+def headers_recorded(request: Request) -> bool:
+    """Does the input say which headers this request had (an empty list: none were sent)?
+
+    A reader that knows sets `meta["headers_recorded"]`: True for curl and .http (the file
+    is the whole request), False for an NDJSON line without a `headers` field. Other
+    readers do not say, and headers are judged only when some were read (a bare body has
+    none to judge).
+    """
+    recorded = request.meta.get("headers_recorded")
+    return bool(request.headers) if recorded is None else bool(recorded)
+
+
 class HeaderCheck:
     def check(self, request: Request) -> Iterator[Problem]:
         operation = request.operation
-        if not request.headers or operation is None:
+        if operation is None or not headers_recorded(request):
             return
         if is_vipps_api(operation.api):
             yield from self._authentication(request, operation.api)
@@ -101,10 +141,8 @@ class HeaderCheck:
                 yield Problem("header-authorization-bearer", "Authorization header missing: every call needs `Authorization: Bearer <access token>` (the API answers 401)",
                               part="header", header="Authorization", hint="Add `Authorization: Bearer <access_token from POST /accesstoken/get>`")
             elif not _BEARER.match(authorization.strip()) and not is_placeholder(authorization):
-                scheme = authorization.split()[0] if len(authorization.split()) > 1 else None
-                got = f"the {scheme} scheme" if scheme else f"{mask(authorization.strip())} without the word Bearer"
-                yield Problem("header-authorization-bearer", f"Authorization must be `Bearer <access token>`, got {got} (the API answers 401)",
-                              part="header", header="Authorization", hint="Write `Authorization: Bearer <access_token>` — the word Bearer, one space, then the token from POST /accesstoken/get")
+                message, hint = _authorization_problem(authorization.strip())
+                yield Problem("header-authorization-bearer", message, part="header", header="Authorization", hint=hint)
         if not (request.header("Ocp-Apim-Subscription-Key") or "").strip():
             yield Problem("header-subscription-key", "Ocp-Apim-Subscription-Key header missing: every call needs the subscription key (the API answers 401)",
                           part="header", header="Ocp-Apim-Subscription-Key", hint="Add `Ocp-Apim-Subscription-Key: <your primary subscription key from portal.vippsmobilepay.com>`")

@@ -10,8 +10,10 @@ What is read: the URL (`--url` or the first argument; no scheme means `http://`,
 does), `-X/--request`, `-H/--header`, `-d/--data/--data-raw/--data-binary/--data-ascii/
 --data-urlencode` (several are joined with `&`; `@file` is read relative to the file),
 `--json` (also sets JSON `Content-Type` and `Accept`), `-u/--user` (as the `Authorization:
-Basic` header curl sends), `--oauth2-bearer`, `-A`, `-e`, `-G/--get`, `-I/--head`. A comment
-line right above a command names it.
+Basic` header curl sends; so are the credentials of `https://id:password@host`),
+`--oauth2-bearer`, `-A`, `-e`, `-G/--get`, `-I/--head`. A comment line right above a
+command names it. A command is the whole request (`meta["headers_recorded"]`): a header it
+does not set is not sent, and the header rules say so.
 
 Positions: a request is at the `curl` word of its command; a body finding points into the
 `-d` argument when it stands verbatim in the file (single-quoted, as usual for JSON).
@@ -185,7 +187,7 @@ def _request(source: SourceFile, text: str, tokens: list[str], offset: int, end:
         url += ("&" if "?" in url else "?") + body_text
         body_text = None
     method = method or ("POST" if body_text is not None else "GET")
-    body, locator, meta = NO_BODY, None, {"format": NAME}
+    body, locator, meta = NO_BODY, None, {"format": NAME, "headers_recorded": True}
     if body_text is not None:
         meta["body_text"] = body_text
         content_type = next((v for k, v in headers if k.lower() == "content-type"), "").lower()

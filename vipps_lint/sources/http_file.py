@@ -132,7 +132,7 @@ def _block(source, text, lines, starts, first, end, definitions, index, options)
             body_end = handler
             break
     raw = "".join(lines[min(body_index, end):body_end]).rstrip()
-    meta = {"format": NAME}
+    meta = {"format": NAME, "headers_recorded": True}  # the file is the whole request: no header line, no header
     body, locator = NO_BODY, None
     if raw.strip() and not raw.lstrip().startswith("< "):  # "< ./body.json" (a body from a file) is not read
         substitution = variables.substitute_json(raw)

@@ -210,7 +210,8 @@ def parse_line(source: SourceFile, line: str, line_number: int, index: int, line
         body=body,
         position=Position(line_number, indent + 1),
         response=response,
-        meta={"format": NAME, "line": line_number},
+        # A line without a headers field says nothing about them: header rules are not run on it.
+        meta={"format": NAME, "line": line_number, "headers_recorded": entry.get("headers") is not None},
     )
     request.locator = NdjsonLocator(line, line_number, entry_parts, headers[1], body_pointer if body is not NO_BODY else None,
                                     response_body_pointer)
