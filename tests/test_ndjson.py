@@ -147,3 +147,24 @@ def test_a_log_on_standard_input_has_code_frames():
     out = result.stdout.decode()
     assert result.returncode == 1 and out.startswith("-:5:759: error[epayment-phone-msisdn]")
     assert ' 5 | …0}, "customer": {"phoneNumber": "+47 912 34 567"}' in out
+
+
+def test_a_problem_body_logged_as_response_is_the_body_not_the_envelope(tmp_path):
+    problem = {"type": "https://developer.vippsmobilepay.com/docs/APIs/epayment-api/errors", "title": "Bad Request", "status": 400,
+               "detail": "Invalid phone number", "traceId": "abc"}
+    url = "https://apitest.vipps.no/epayment/v1/payments"
+    path, items = _read(tmp_path, [
+        {"method": "POST", "url": url, "status": 400, "response": problem},  # the audit's line
+        {"method": "POST", "url": url, "response": problem},  # no top-level status: the body's is the response's
+        {"method": "POST", "url": url, "status": 400, "response": {"status": 400}},  # repeats the top-level status: a body
+        {"method": "POST", "url": url, "response": {"status": 502, "statusText": "Bad Gateway"}},  # nothing but envelope keys
+        {"method": "POST", "url": url, "response": {"statusCode": 400, "headers": {"Content-Type": "application/problem+json"}, "body": problem}},
+        {"method": "POST", "url": url, "response": {"status": 400, "content": {"mimeType": "application/json", "text": json.dumps(problem)}}},
+    ])
+    bodies = [(item.response.status, item.response.body) for item in items]
+    assert bodies == [(400, problem), (400, problem), (400, {"status": 400}), (502, NO_BODY), (400, problem), (400, problem)]
+    status, report = run_json("--select", "response", str(path))
+    messages = [(f["line"], f["message"]) for f in report["findings"]]
+    assert messages[:2] == [(1, "POST /epayment/v1/payments was rejected with HTTP 400: Bad Request: Invalid phone number — traceId abc"),
+                            (2, "POST /epayment/v1/payments was rejected with HTTP 400: Bad Request: Invalid phone number — traceId abc")]
+    assert not any("no explanation" in message for line, message in messages if line in (1, 2, 5, 6))

@@ -11,9 +11,13 @@ What a line may hold (names are matched as written here; the first one present w
 - `body` (or `requestBody`, `payload`): a JSON value, or a string holding JSON;
   `null` or `""` means no body;
 - the response: `"response": {"status", "headers", "body"}` (`statusCode`/`status_code`
-  work for `status`), or a top-level `status` (`statusCode`, `status_code`,
-  `responseStatus`) with the response body in `responseBody`/`response_body`, or in
-  `response` when that is not an object with a status.
+  work for `status`; `content` for `body`), or a top-level `status` (`statusCode`,
+  `status_code`, `responseStatus`) with the response body in `responseBody`/
+  `response_body`, or in `response`. A `response` object is the body, not the
+  `{status, headers, body}` wrapper, when it has no `body`/`headers`/`content` and either
+  has an error body's keys (`title`, `detail`, `type`, `traceId`, `errors`… — an RFC 7807
+  problem has a `status` too), repeats the top-level status, or has keys a wrapper does
+  not (see `_is_envelope`).
 
 Blank lines are skipped. A line that is not JSON, or not a request, is one `InputError`
 (`file:line:col: …`) and the rest of the file is still read.
@@ -44,6 +48,12 @@ _URL_KEYS = ("url", "uri")
 _BODY_KEYS = ("body", "requestBody", "payload")
 _STATUS_KEYS = ("status", "statusCode", "status_code", "responseStatus")
 _RESPONSE_BODY_KEYS = ("responseBody", "response_body")
+# A logged response object with one of these is the response, not its body.
+_ENVELOPE_PARTS = ("body", "headers", "content")
+# What else a logged response (not its body) may hold.
+_ENVELOPE_KEYS = frozenset(_STATUS_KEYS + _ENVELOPE_PARTS + ("statusText", "status_text", "statusMessage", "reason", "duration", "durationMs", "elapsed", "time"))
+# Keys of error bodies: RFC 7807 problems (ePayment, Recurring v3, Checkout…) and others.
+_PROBLEM_KEYS = ("title", "detail", "type", "instance", "traceId", "errors", "extraDetails", "message", "error", "error_description")
 
 
 def sniff(head: str, path: Optional[str]) -> bool:
@@ -145,13 +155,39 @@ def _body(value: Any) -> tuple[Any, Optional[str], Optional[str]]:
     return value, None, None
 
 
+def _is_envelope(logged: dict, top: dict) -> bool:
+    """Is a `response` object the logged response (`{status, headers, body}`), or the
+    response *body* — an RFC 7807 problem also has a `status`?
+
+    An envelope has `body`, `headers` or `content`, or nothing but a status and other
+    envelope keys (`statusText`…). A body has a problem's keys (`title`, `detail`, `type`,
+    `traceId`, `errors`…), or repeats the status the line gives at the top level.
+    """
+    if any(key in logged for key in _ENVELOPE_PARTS):
+        return True
+    key, status = _first(logged, _STATUS_KEYS)
+    if key is None or any(name in logged for name in _PROBLEM_KEYS):
+        return False
+    _, top_status = _first(top, _STATUS_KEYS)
+    if top_status is not None and str(top_status) == str(status):
+        return False
+    return all(name in _ENVELOPE_KEYS for name in logged)
+
+
 def _response(top: dict, entry: dict) -> tuple[Optional[Response], Optional[str]]:
     """The logged response, if any, and the JSON Pointer of its body in the line."""
     logged = top.get("response")
-    if isinstance(logged, dict) and any(key in logged for key in _STATUS_KEYS + ("body", "headers")):
+    if isinstance(logged, dict) and _is_envelope(logged, top):
         _, status = _first(logged, _STATUS_KEYS)
         headers = _headers(logged.get("headers"), [])
-        body_pointer, raw_body = ("/response/body", logged.get("body")) if "body" in logged else (None, None)
+        if "body" in logged:
+            body_pointer, raw_body = "/response/body", logged.get("body")
+        elif isinstance(logged.get("content"), dict) and "text" in logged["content"]:  # HAR-like {"content": {"text": …}}
+            body_pointer, raw_body = "/response/content/text", logged["content"]["text"]
+        elif "content" in logged and not isinstance(logged["content"], dict):
+            body_pointer, raw_body = "/response/content", logged["content"]
+        else:
+            body_pointer, raw_body = None, None
     else:
         _, status = _first(top, _STATUS_KEYS)
         if status is None:
@@ -161,6 +197,8 @@ def _response(top: dict, entry: dict) -> tuple[Optional[Response], Optional[str]
         body_pointer = pointer_from_parts([key]) if key is not None else None
         if key is None and logged is not None:
             body_pointer, raw_body = "/response", logged
+            if status is None and isinstance(logged, dict) and isinstance(logged.get("status"), int):
+                status = logged["status"]  # an RFC 7807 body's status is the response's
     body, text, _ = _body(raw_body)
     if status is None and body is NO_BODY:
         return None, None
