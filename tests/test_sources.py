@@ -319,7 +319,7 @@ def test_curl_unbalanced_quote_is_one_error_and_the_rest_is_read(tmp_path):
     result = run_cli("check", "--format", "json", "--ignore", "header", str(path))  # readers, not header rules, are tested here
     stderr = result.stderr.decode()
     assert result.returncode == 2 and "Traceback" not in stderr
-    assert stderr.strip() == f"{path}:1:1: curl command cannot be parsed: a quote is never closed (unbalanced ' or \")"
+    assert stderr.strip() == f"{path}:1:1: curl command 1 cannot be parsed: a quote is never closed (unbalanced ' or \")"
     assert [f["rule"] for f in json.loads(result.stdout)["findings"]] == ["ecom-callback-https"]
 
 

@@ -18,13 +18,17 @@ does not set is not sent, and the header rules say so.
 Positions: a request is at the `curl` word of its command; a body finding points into the
 `-d` argument when it stands verbatim in the file (single-quoted, as usual for JSON).
 
-A command with an unbalanced quote is one error naming its line; the rest of the file is
-still read. Files named `*.sh` are read only when they hold a curl command.
+Errors name the command by its comment, else by its number in the file (`curl command 2:
+…`). A command with an unbalanced quote is one error; the rest of the file is still read.
+A file read as curl (`*.curl`, `--input-format curl`) with no curl command in it is one
+error at 1:1; a shell script (`*.sh`) is read only for the curl commands it may hold, and
+one without any is quietly empty.
 """
 
 from __future__ import annotations
 
 import base64
+import fnmatch
 import json
 import os
 import re
@@ -74,23 +78,42 @@ def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, In
     starts = [0]
     for line in lines:
         starts.append(starts[-1] + len(line))
-    index, number = 0, 0
+    index, number, commands = 0, 0, 0
     while number < len(lines):
         match = _COMMAND_START.match(lines[number])
         if match is None:
             number += 1
             continue
+        commands += 1
+        name = _comment_name(lines, number)
+        what = f'curl command "{name}"' if name else f"curl command {commands}"
         command, end, problem = _gather(lines, number)
         if problem is not None:
-            yield InputError(source.display, f"curl command cannot be parsed: {problem}", number + 1, match.start(1) + 1)
+            yield InputError(source.display, f"{what} cannot be parsed: {problem}", number + 1, match.start(1) + 1)
             number = end
             continue
         command = command[next((i for i, token in enumerate(command) if token in ("curl", "curl.exe")), 0):]  # past a "$ " prompt
-        item = _request(source, text, command, starts[number] + match.start(1), starts[end], _comment_name(lines, number), index, options)
+        item = _request(source, text, command, starts[number] + match.start(1), starts[end], name, what, index, options)
         yield item
         if isinstance(item, Request):
             index += 1
         number = end
+    if commands == 0 and not _may_hold_no_command(source, options):
+        yield InputError(source.display, _no_command_message(text, options), 1, 1)
+
+
+def _no_command_message(text: str, options: ReadOptions) -> str:
+    message = "no curl command found: a file read as curl must hold lines that start with `curl`, e.g. `curl https://apitest.vipps.no/epayment/v1/payments -H 'Content-Type: application/json' -d '{…}'`"
+    if options.input_format == NAME:
+        looks_like = "JSON" if text.lstrip()[:1] in ("{", "[") else None
+        message += f"; this file looks like {looks_like}: run without `--input-format curl`" if looks_like else "; or run without `--input-format curl` to detect the format"
+    return message
+
+
+def _may_hold_no_command(source: SourceFile, options: ReadOptions) -> bool:
+    """A shell script (`*.sh`) is read for the curl commands it may hold; any other file
+    read as curl (`*.curl`, or --input-format curl) is meant to be curl commands."""
+    return options.input_format != NAME and fnmatch.fnmatch(os.path.basename(source.path or ""), "*.sh")
 
 
 def _gather(lines: list[str], first: int) -> tuple[Optional[list[str]], int, Optional[str]]:
@@ -132,13 +155,13 @@ def _comment_name(lines: list[str], number: int) -> Optional[str]:
     return previous.lstrip("#").strip() or None if previous.startswith("#") and not previous.startswith("#!") else None
 
 
-def _request(source: SourceFile, text: str, tokens: list[str], offset: int, end: int, name: Optional[str], index: int,
-             options: ReadOptions) -> Union[Request, InputError]:
+def _request(source: SourceFile, text: str, tokens: list[str], offset: int, end: int, name: Optional[str], what: str,
+             index: int, options: ReadOptions) -> Union[Request, InputError]:
     position = line_column(text, offset)
     method, url, headers, data, json_mode, get, user = None, None, [], [], False, False, None
 
     def error(message: str) -> InputError:
-        return InputError(source.display, f"curl command: {message}", position.line, position.column)
+        return InputError(source.display, f"{what}: {message}", position.line, position.column)
 
     for option, value in _options(tokens[1:]):
         if option is None:
@@ -170,7 +193,7 @@ def _request(source: SourceFile, text: str, tokens: list[str], offset: int, end:
         elif option == "--head":
             method = method or "HEAD"
     if url is None:
-        return error("no URL")
+        return error("no URL: give it after `curl` (`curl https://apitest.vipps.no/…`) or with `--url`")
     if "://" not in url:
         url = "http://" + url
     names = {header_name.lower() for header_name, _ in headers}
@@ -198,7 +221,7 @@ def _request(source: SourceFile, text: str, tokens: list[str], offset: int, end:
                 body = json.loads(body_text)
             except json.JSONDecodeError as problem:
                 where = line_column(text, found + problem.pos) if found >= 0 else position
-                return InputError(source.display, f"curl command: the body is not valid JSON: {problem.msg}", where.line, where.column)
+                return InputError(source.display, f"{what}: the body is not valid JSON: {problem.msg}", where.line, where.column)
             except RecursionError:
                 return error("the body is nested too deeply to be a request body")
             if first is not None:
