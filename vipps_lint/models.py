@@ -117,6 +117,47 @@ class Response:
     body_text: Optional[str] = None
 
 
+class Meta(dict):
+    """`Request.meta`: a dict whose costly entries a reader may `defer` until first asked for.
+
+    `get`, `[]` and `in` compute deferred entries; pickling (to and from `--jobs` workers)
+    computes them first, so the copy is a plain mapping.
+    """
+
+    def defer(self, keys: tuple[str, ...], compute) -> None:
+        """`compute()` returns a dict with (some of) `keys`; it runs once, when one is needed."""
+        deferred = self.__dict__.setdefault("deferred", {})
+        for key in keys:
+            deferred[key] = compute
+
+    def _resolve(self, key) -> bool:
+        compute = self.__dict__.get("deferred", {}).get(key)
+        if compute is None:
+            return False
+        self.__dict__["deferred"] = {name: other for name, other in self.__dict__["deferred"].items() if other is not compute}
+        self.update(compute())
+        return True
+
+    def __missing__(self, key):
+        if self._resolve(key) and key in self:
+            return dict.__getitem__(self, key)
+        raise KeyError(key)
+
+    def get(self, key, default=None):
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __contains__(self, key) -> bool:
+        return dict.__contains__(self, key) or (self._resolve(key) and dict.__contains__(self, key))
+
+    def __reduce__(self):
+        for key in list(self.__dict__.get("deferred", {})):
+            self._resolve(key)
+        return (Meta, (dict(self),))
+
+
 @dataclass
 class Request:
     """One HTTP request (or one bare body) read from an input file."""

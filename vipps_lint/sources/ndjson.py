@@ -36,7 +36,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterator, Optional, Union
 
-from vipps_lint.models import NO_BODY, InputError, Position, Request, Response, SourceFile
+from vipps_lint.models import NO_BODY, InputError, Meta, Position, Request, Response, SourceFile
 from vipps_lint.positions import JsonStringLocator, JsonTextLocator, offset_position, pointer_from_parts, pointer_offset, skip_value
 from vipps_lint.sources import ReadOptions
 
@@ -249,18 +249,25 @@ def parse_line(source: SourceFile, line: str, line_number: int, index: int, line
         position=Position(line_number, indent + 1),
         response=response,
         # A line without a headers field says nothing about them: header rules are not run on it.
-        meta={"format": NAME, "line": line_number, "headers_recorded": entry.get("headers") is not None},
+        meta=Meta({"format": NAME, "line": line_number, "headers_recorded": entry.get("headers") is not None}),
     )
     request.locator = NdjsonLocator(line, line_number, entry_parts, headers[1], body_pointer if body is not NO_BODY else None,
                                     response_body_pointer)
     if body is not NO_BODY and body_pointer is not None:
-        start = pointer_offset(line, body_pointer)
-        if start is not None:
-            end = skip_value(line, start)
-            request.meta["body_span"] = (line_offset + start, line_offset + end)
-            request.meta["body_embedding"] = "json-string" if body_text is not None else "raw"
-            request.meta["body_text"] = body_text if body_text is not None else line[start:end]
+        # Finding the body in the line costs four times its parsing; only --fix needs it.
+        request.meta.defer(("body_span", "body_embedding", "body_text"),
+                           lambda: _body_place(line, line_offset, body_pointer, body_text))
     return request
+
+
+def _body_place(line: str, line_offset: int, body_pointer: str, body_text: Optional[str]) -> dict:
+    start = pointer_offset(line, body_pointer)
+    if start is None:
+        return {}
+    end = skip_value(line, start)
+    return {"body_span": (line_offset + start, line_offset + end),
+            "body_embedding": "json-string" if body_text is not None else "raw",
+            "body_text": body_text if body_text is not None else line[start:end]}
 
 
 def _lines(source: SourceFile) -> Iterator[bytes]:
