@@ -200,11 +200,14 @@ class Request:
 
     def header(self, name: str) -> Optional[str]:
         """The first value of a header, matched case-insensitively."""
-        lowered = name.lower()
-        for key, value in self.headers:
-            if key.lower() == lowered:
-                return value
-        return None
+        by_name = self.__dict__.get("_first_by_name")
+        if by_name is None or by_name[0] is not self.headers or by_name[1] != len(self.headers):
+            first: dict[str, str] = {}
+            for key, value in self.headers:
+                first.setdefault(key.lower(), value)
+            # Keyed by the list and its length: a reader that adds headers later is seen.
+            by_name = self.__dict__["_first_by_name"] = (self.headers, len(self.headers), first)
+        return by_name[2].get(name.lower())
 
     def locate(self, part: str, key: Optional[str]) -> Optional[Position]:
         found = self.locator.locate(part, key) if self.locator is not None else None

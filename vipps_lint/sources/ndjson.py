@@ -79,13 +79,17 @@ def _first(mapping: dict, keys: tuple[str, ...]) -> tuple[Optional[str], Any]:
     return None, None
 
 
-def _headers(value: Any, base: list) -> Union[tuple[list[tuple[str, str]], dict[str, str]], str]:
-    """(header list, lowercased name → JSON Pointer of its value) or what is wrong with them."""
+def _headers(value: Any) -> Union[tuple[list[tuple[str, str]], dict[str, list]], str]:
+    """(header list, lowercased name → path of its value in the line) or what is wrong with them.
+
+    The paths become JSON Pointers only for a header with a finding (NdjsonLocator).
+    """
     headers, pointers = [], {}
 
     def add(name: Any, item: Any, parts: list) -> None:
-        headers.append((str(name), "" if item is None else str(item)))
-        pointers.setdefault(str(name).lower(), pointer_from_parts(base + parts))
+        name = str(name)
+        headers.append((name, "" if item is None else str(item)))
+        pointers.setdefault(name.lower(), parts)
 
     if value is None:
         return headers, pointers
@@ -113,7 +117,7 @@ class NdjsonLocator:
     """Positions inside one line of the log; the line is kept only while a request with
     findings is (the finding's position is computed once, when it is made)."""
 
-    def __init__(self, line: str, line_number: int, request_pointer: list, header_pointers: dict[str, str],
+    def __init__(self, line: str, line_number: int, request_pointer: list, header_pointers: dict[str, list],
                  body_pointer: Optional[str], response_body_pointer: Optional[str]):
         self.line = line
         self.line_number = line_number
@@ -128,7 +132,7 @@ class NdjsonLocator:
     def locate(self, part: str, key: Optional[str]) -> Optional[Position]:
         if part == "header" and key is not None:
             # A missing header is shown at the headers that lack it.
-            pointer = self.header_pointers.get(key.lower(), pointer_from_parts(self.request_pointer + ["headers"]))
+            pointer = pointer_from_parts(self.request_pointer + ["headers"] + self.header_pointers.get(key.lower(), []))
             return self._at(pointer_offset(self.line, pointer))
         if part == "url":
             return self._at(pointer_offset(self.line, pointer_from_parts(self.request_pointer + ["url"])))
@@ -179,7 +183,7 @@ def _response(top: dict, entry: dict) -> tuple[Optional[Response], Optional[str]
     logged = top.get("response")
     if isinstance(logged, dict) and _is_envelope(logged, top):
         _, status = _first(logged, _STATUS_KEYS)
-        headers = _headers(logged.get("headers"), [])
+        headers = _headers(logged.get("headers"))
         if "body" in logged:
             body_pointer, raw_body = "/response/body", logged.get("body")
         elif isinstance(logged.get("content"), dict) and "text" in logged["content"]:  # HAR-like {"content": {"text": …}}
@@ -229,7 +233,7 @@ def parse_line(source: SourceFile, line: str, line_number: int, index: int, line
     _, url = _first(entry, _URL_KEYS)
     if not method and not url:
         return InputError(source.display, "no method or url: expected one request object per line", line_number, indent + 1)
-    headers = _headers(entry.get("headers"), entry_parts + ["headers"])
+    headers = _headers(entry.get("headers"))
     if isinstance(headers, str):
         return InputError(source.display, headers, line_number, indent + 1)
     body_key, raw_body = _first(entry, _BODY_KEYS)
