@@ -393,3 +393,30 @@ class JsonStringLocator:
         if offset is None or offset >= len(raw_offsets):
             return None
         return offset_position(self.text, raw_offsets[offset], self.first_line, self.first_column)
+
+
+def position_after(text: str, offset: int, anchor: int, anchor_position: Position) -> Position:
+    """Position of `offset`, counted from an `anchor` before it whose position is known.
+
+    Only the text between the two is read: in a file written on one line, looking back for
+    the line start would read everything before `offset`, for every request of a dump.
+    """
+    newline = text.rfind("\n", anchor, offset)
+    if newline < 0:
+        return Position(anchor_position.line, anchor_position.column + offset - anchor)
+    return Position(anchor_position.line + text.count("\n", anchor, offset), offset - newline)
+
+
+class AnchoredRequestLocator(EmbeddedRequestLocator):
+    """An `EmbeddedRequestLocator` that knows the column of the request's start too, so a
+    finding's position costs the size of the request, not of the file before it; `text`
+    may also be the request's own text (start 0) cut out of a file that is not kept."""
+
+    def __init__(self, text: str, start: int, position: Position, **parts):
+        super().__init__(text, start, position.line, **parts)
+        self.column = position.column
+
+    def _position(self, offset: Optional[int]) -> Optional[Position]:
+        if offset is None or offset < self.start:
+            return super()._position(offset)
+        return position_after(self.text, offset, self.start, Position(self.line, self.column))

@@ -26,10 +26,11 @@ from __future__ import annotations
 import base64
 import json
 import re
+from dataclasses import dataclass
 from typing import Any, Iterator, Optional, Union
 
-from vipps_lint.models import NO_BODY, InputError, Request, SourceFile
-from vipps_lint.positions import EmbeddedRequestLocator, line_column, pointer_offset, value_span
+from vipps_lint.models import NO_BODY, InputError, Position, Request, SourceFile
+from vipps_lint.positions import AnchoredRequestLocator, line_column, pointer_offset, position_after, skip_value, value_span
 from vipps_lint.sources import ReadOptions, read_all_text
 from vipps_lint.sources.json_body import parse_json_document
 from vipps_lint.sources.variables import Substitution, Variables, script_set_names
@@ -85,7 +86,7 @@ def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, In
     values = {**_variable_list(document.get("variable")), **environment}
     variables = Variables(values, runtime=script_set_names(_scripts(document)))
     reader = _CollectionReader(source, text, variables, options)
-    yield from reader.items(document.get("item"), "", [], document.get("auth"))
+    yield from reader.items(document.get("item"), "", [], document.get("auth"), item_places(text))
 
 
 def _schema_problem(document: dict) -> Optional[str]:
@@ -148,6 +149,118 @@ def _scripts(node: Any) -> Iterator[str]:
             yield from _scripts(child)
 
 
+@dataclass
+class ItemPlace:
+    """Where an element of an `item` list starts in the file, where its own items do, and
+    the (start, end) of its `request.body.raw` literal."""
+
+    offset: int
+    items: Optional[list["ItemPlace"]] = None
+    body_raw: Optional[tuple[int, int]] = None
+
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_MEMBER_NAME = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+
+
+def item_places(text: str) -> Optional[list[ItemPlace]]:
+    """Where every item of the collection starts, folders' items included, found in one walk
+    over the text: each request's position is then known without looking for it from the
+    start of the file (which made reading a collection quadratic in its size). None when
+    the text cannot be walked; each position is then looked up on its own."""
+    try:
+        collection, _ = _place_of_item(text, _skip_whitespace(text, 0))
+    except (IndexError, AttributeError, ValueError, RecursionError):
+        return None
+    return collection.items
+
+
+def _skip_whitespace(text: str, offset: int) -> int:
+    return _WHITESPACE.match(text, offset).end()
+
+
+def _walk_object(text: str, start: int, visit) -> int:
+    """Calls `visit(name, value offset)` for each member of the object at `start`, in order
+    (so when a name repeats, the last call wins, as in json.loads); `visit` returns the
+    offset past the value when it walked it, else None and the C scanner skips it.
+    Returns the offset past the object."""
+    offset = _skip_whitespace(text, start + 1)
+    while text[offset] != "}":
+        literal = _MEMBER_NAME.match(text, offset).group()
+        name = literal[1:-1] if "\\" not in literal else json.loads(literal)
+        offset = _skip_whitespace(text, _skip_whitespace(text, offset + len(literal)) + 1)  # past ':'
+        end = visit(name, offset)
+        offset = _skip_whitespace(text, skip_value(text, offset) if end is None else end)
+        if text[offset] == ",":
+            offset = _skip_whitespace(text, offset + 1)
+    return offset + 1
+
+
+def _place_of_item(text: str, start: int) -> tuple[ItemPlace, int]:
+    """The place of the item (or collection) object at `start`, and the offset past it.
+    Only what the reader needs positions of is walked into: `item` lists and the request's
+    body; every other value is skipped by the C scanner, so the file is scanned once."""
+    place = ItemPlace(start)
+
+    def visit_item(name: str, offset: int) -> Optional[int]:
+        if name == "item":
+            place.items = None
+            if text[offset] == "[":
+                place.items, end = _places_of_list(text, offset)
+                return end
+        elif name == "request":
+            place.body_raw = None
+            if text[offset] == "{":
+                return _walk_object(text, offset, visit_request)
+        return None
+
+    def visit_request(name: str, offset: int) -> Optional[int]:
+        if name == "body":
+            place.body_raw = None
+            if text[offset] == "{":
+                return _walk_object(text, offset, visit_body)
+        return None
+
+    def visit_body(name: str, offset: int) -> Optional[int]:
+        if name != "raw":
+            return None
+        place.body_raw = (offset, skip_value(text, offset))
+        return place.body_raw[1]
+
+    return place, _walk_object(text, start, visit_item)
+
+
+def _places_of_list(text: str, start: int) -> tuple[list[ItemPlace], int]:
+    places = []
+    offset = _skip_whitespace(text, start + 1)
+    while text[offset] != "]":
+        if text[offset] == "{":
+            place, offset = _place_of_item(text, offset)
+        else:
+            place, offset = ItemPlace(offset), skip_value(text, offset)
+        places.append(place)
+        offset = _skip_whitespace(text, offset)
+        if text[offset] == ",":
+            offset = _skip_whitespace(text, offset + 1)
+    return places, offset + 1
+
+
+class _LineCursor:
+    """Positions of offsets met in file order, each newline counted once for the whole file."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.offset = 0
+        self.position = Position(1, 1)
+
+    def at(self, offset: int) -> Position:
+        if offset < self.offset:
+            return line_column(self.text, offset)
+        self.position = position_after(self.text, offset, self.offset, self.position)
+        self.offset = offset
+        return self.position
+
+
 class _CollectionReader:
     def __init__(self, source: SourceFile, text: str, variables: Variables, options: ReadOptions):
         self.source = source
@@ -155,26 +268,33 @@ class _CollectionReader:
         self.variables = variables
         self.options = options
         self.index = 0
+        self.lines = _LineCursor(text)
 
-    def items(self, items: Any, prefix: str, pointer: list, auth: Any) -> Iterator[Union[Request, InputError]]:
+    def items(self, items: Any, prefix: str, pointer: list, auth: Any,
+              places: Optional[list[ItemPlace]]) -> Iterator[Union[Request, InputError]]:
         if not isinstance(items, list):
             return
+        if places is not None and len(places) != len(items):
+            places = None
         for position, item in enumerate(items):
             if not isinstance(item, dict):
                 continue
             item_pointer = pointer + ["item", position]
+            place = places[position] if places is not None else None
             name = prefix + str(item.get("name") or f"item {position + 1}")
             inherited = item.get("auth") if isinstance(item.get("auth"), dict) and item["auth"].get("type") != "inherit" else auth
             if "request" in item:
-                yield self.request(item["request"], name, item_pointer, inherited)
+                yield self.request(item["request"], name, item_pointer, inherited, place)
                 self.index += 1
             if isinstance(item.get("item"), list):
-                yield from self.items(item["item"], name + " / ", item_pointer, inherited)
+                yield from self.items(item["item"], name + " / ", item_pointer, inherited, place.items if place is not None else None)
 
-    def request(self, raw: Any, name: str, item_pointer: list, auth: Any) -> Union[Request, InputError]:
-        pointer = "".join(f"/{part}" for part in item_pointer)
-        offset = pointer_offset(self.text, pointer) or 0
-        position = line_column(self.text, offset)
+    def request(self, raw: Any, name: str, item_pointer: list, auth: Any, place: Optional[ItemPlace]) -> Union[Request, InputError]:
+        if place is not None:
+            offset = place.offset
+        else:
+            offset = pointer_offset(self.text, "".join(f"/{part}" for part in item_pointer)) or 0
+        position = self.lines.at(offset)
         if isinstance(raw, str):
             raw = {"url": raw, "method": "GET"}
         if not isinstance(raw, dict):
@@ -191,7 +311,7 @@ class _CollectionReader:
             meta["body_text"] = body_substitution.text
             locator_body = "/request/body/raw"
             if not body_substitution.changed:
-                span = value_span(self.text, "/request/body/raw", offset)
+                span = place.body_raw if place is not None else value_span(self.text, "/request/body/raw", offset)
                 if span is not None:
                     meta["body_span"] = span
                     meta["body_embedding"] = "json-string"
@@ -204,10 +324,11 @@ class _CollectionReader:
             body=body,
             name=name,
             position=position,
-            locator=EmbeddedRequestLocator(
-                self.text, offset, position.line, body=locator_body, url="/request/url", headers=header_pointers,
+            locator=AnchoredRequestLocator(
+                self.text, offset, position, body=locator_body, url="/request/url", headers=header_pointers,
                 body_text=body_substitution.text if body_substitution is not None and body_substitution.changed else None,
                 body_map=body_substitution.original_offset if body_substitution is not None else None,
+                known={"/request/body/raw": place.body_raw[0]} if place is not None and place.body_raw is not None else None,
             ),
             meta=meta,
         )
