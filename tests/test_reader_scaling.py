@@ -1,6 +1,7 @@
 """Readers of whole-collection dumps do work in proportion to the file, not to the file
 times its number of requests: a Postman collection is walked once for every item's
-position. Positions stay exactly those of a lookup from the start of the file."""
+position, a HAR file is read through a window. Positions stay exactly those of a lookup
+from the start of the file."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 import pytest
 
 import vipps_lint.positions as positions
+import vipps_lint.sources.har as har_reader
 import vipps_lint.sources.postman as postman_reader
 from vipps_lint.models import NO_BODY, InputError, SourceFile
 from vipps_lint.positions import line_column, pointer_from_parts, pointer_offset, value_span
@@ -147,3 +149,125 @@ def test_reading_a_collection_scans_it_a_fixed_number_of_times_whatever_its_size
     counter = ScanCounter(monkeypatch)
     assert len(read_bytes(text.encode())) == requests
     assert counter.characters <= 3 * len(text)
+
+
+# ---- HAR -----------------------------------------------------------------------------------
+
+def har_entry(number: int, body_text) -> dict:
+    request = {"method": "POST", "url": f"https://apitest.vipps.no/ecomm/v2/payments?n={number}",
+               "headers": [{"name": ":authority", "value": "apitest.vipps.no"}, {"name": "Content-Type", "value": "application/json"}]}
+    if body_text is not None:
+        request["postData"] = {"mimeType": "application/json", "text": body_text}
+    return {"pageref": "p1", "request": request,
+            "response": {"status": 200, "headers": [], "content": {"mimeType": "application/json", "text": '{"orderId": "x"}'}}}
+
+
+def har_text(entries: int, **dump_options) -> str:
+    bodies = [json.dumps(dict(BODY, transaction=dict(BODY["transaction"], amount=number)), indent=2, ensure_ascii=False)
+              for number in range(entries)]
+    return json.dumps({"log": {"version": "1.2", "creator": {"name": "test"}, "pages": [{"id": "p1", "title": "Kasse"}],
+                               "entries": [har_entry(number, body) for number, body in enumerate(bodies)]}},
+                      ensure_ascii=False, **dump_options)
+
+
+def nth(text: str, wanted: str, number: int) -> int:
+    at = -1
+    for _ in range(number + 1):
+        at = text.index(wanted, at + 1)
+    return at
+
+
+def cut_in_entry(text: str, entry_number: int) -> str:
+    return text[:nth(text, '"pageref"', entry_number) + 40]
+
+
+def break_entry(text: str, entry_number: int) -> str:
+    at = nth(text, '"pageref": "p1"', entry_number)
+    return text[:at] + '"pageref": p1' + text[at + len('"pageref": "p1"'):]
+
+
+HAR_CASES = {
+    "indented": har_text(12, indent=2),
+    "one line": har_text(12),
+    "byte order mark": "\ufeff" + har_text(3, indent=1),
+    "truncated": cut_in_entry(har_text(6, indent=2), 4),
+    "ends after an entry": har_text(3, indent=2).rsplit("]", 1)[0],
+    "ends in the header": har_text(3, indent=2)[:60],
+    "invalid entry": break_entry(har_text(5, indent=2), 3),
+    "bad body": har_text(3, indent=2).replace('\\"amount\\": 1,', '\\"amount\\": ,'),
+    "no request": json.dumps({"log": {"entries": [{"response": {}}, har_entry(1, "{}")]}}, indent=2),
+    "garbage between entries": json.dumps({"log": {"entries": [har_entry(0, "{}"), har_entry(1, "{}")]}}).replace("}}}, {", "}}} x {", 1),
+    "numbers for entries": '{"log": {"entries": [123456789, 42, ' + json.dumps(har_entry(2, "{}")) + "]}}",
+    "entries not a list": '{"log": {"entries": 5}}',
+    "no entries": '{"log": {"version": "1.2"}, "other": [1, 2, 3]}',
+    "empty": '{"log": {"entries": []}}',
+}
+
+
+@pytest.mark.parametrize("read_size", [1, 7, 300])
+@pytest.mark.parametrize("case", HAR_CASES)
+def test_a_har_read_a_piece_at_a_time_gives_what_reading_it_whole_gives(tmp_path, monkeypatch, case, read_size):
+    data = HAR_CASES[case].encode()
+    whole = read_bytes(data, input_format="har")
+    monkeypatch.setattr(har_reader, "READ_SIZE", read_size)
+    path = tmp_path / "dump.har"
+    path.write_bytes(data)
+    streamed = read(SourceFile("dump", str(path)), input_format="har")
+    assert [observed(item) for item in streamed] == [observed(item) for item in whole]
+    text = data.decode().removeprefix("\ufeff")
+    for request in streamed:
+        if "body_span" in getattr(request, "meta", {}):
+            start, end = request.meta["body_span"]
+            assert json.loads(text[start:end]) == request.meta["body_text"]
+
+
+def test_the_whole_har_cases_fail_where_they_should():
+    """The cases above compare two ways of reading; here, that each case is the failure it is named for."""
+    messages = {case: [item.message for item in read_bytes(text.encode(), input_format="har") if isinstance(item, InputError)]
+                for case, text in HAR_CASES.items()}
+    assert messages["truncated"] == ["entry 4 is cut off: the file ends inside it (truncated HAR?)"]
+    assert messages["ends after an entry"] == ["invalid HAR: the text ends inside an array (truncated?)"]
+    assert messages["ends in the header"][0].startswith("not a HAR file: ")
+    assert messages["invalid entry"][0].startswith("entry 3: invalid JSON: ")
+    assert messages["bad body"][0].startswith("entry 1 (POST https://apitest.vipps.no/ecomm/v2/payments): the request body is not valid JSON")
+    assert messages["no request"] == ['entry 0 has no "request" object, so it cannot be linted']
+    assert messages["garbage between entries"] == ["invalid HAR: expected ',' or ']'"]
+    assert messages["entries not a list"] == ["invalid HAR: expected a JSON array"]
+    assert messages["no entries"] == ['not a HAR file: no "log.entries" array']
+    assert messages["indented"] == messages["one line"] == messages["empty"] == []
+
+
+def test_a_big_har_is_read_through_a_window_and_requests_keep_only_their_entry(tmp_path, monkeypatch):
+    monkeypatch.setattr(har_reader, "READ_SIZE", 4096)
+    monkeypatch.setattr(har_reader, "read_all_text", lambda source: pytest.fail("the whole file was read"))
+    windows = []
+    extend = har_reader._Window.extend
+
+    def recording_extend(window, keep_from):
+        extended = extend(window, keep_from)
+        windows.append(len(window.text))
+        return extended
+
+    monkeypatch.setattr(har_reader._Window, "extend", recording_extend)
+    text = har_text(600, indent=2)
+    path = tmp_path / "big.har"
+    path.write_text(text)
+    requests = read(SourceFile("big.har", str(path)))
+    assert len(requests) == 600 and len(windows) > 50
+    largest_entry = max(len(request.locator.text) for request in requests)
+    assert max(windows) <= 2 * (4096 + largest_entry) < len(text) / 50
+    lines = text.splitlines()
+    assert all(lines[request.position.line - 1][request.position.column - 1:] == "{" for request in requests)
+
+
+@pytest.mark.parametrize("data, message", [
+    (har_text(3, indent=2).encode().replace("Kåre".encode(), b"K\xe5re", 2), "invalid UTF-8: byte 0xe5 cannot be decoded"),
+    (b'{"log": {"entries": [\x00]}}', "binary file (contains NUL bytes), not a JSON request or dump"),
+])
+def test_a_har_that_is_not_utf8_text_is_one_error_before_any_entry(tmp_path, monkeypatch, data, message):
+    monkeypatch.setattr(har_reader, "READ_SIZE", 64)
+    path = tmp_path / "bad.har"
+    path.write_bytes(data)
+    [error] = read(SourceFile("bad.har", str(path)), input_format="har")
+    [whole] = read_bytes(data, input_format="har")
+    assert error.message == whole.message == message and (error.line, error.column) == (whole.line, whole.column)

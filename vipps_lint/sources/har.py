@@ -11,8 +11,9 @@ Positions: a request is at the line of its entry; a body finding points into the
 `postData.text` string, mapped from the decoded body back to the escaped text in the file.
 
 Memory: a browser session can hold tens of thousands of entries, so the file is never
-parsed as one tree. The entries array is walked by a scanner that only finds where each
-entry starts and ends; each entry is then parsed on its own and dropped when linted.
+parsed as one tree, nor held whole. It is decoded a piece at a time, and the entries array
+is walked through that window: each entry is parsed on its own, linted, and dropped with
+the text before it. A request keeps only its own entry's text, to place its findings.
 
 Bad input (yielded as `InputError`, the other entries still read): a file that is not
 HAR, a truncated file, an entry without `request`, a JSON body that does not parse, a
@@ -23,13 +24,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import json
 import re
 from typing import Any, Iterator, Optional, Union
 
-from vipps_lint.models import NO_BODY, InputError, Request, Response, SourceFile
-from vipps_lint.positions import EmbeddedRequestLocator, ScanError, array_values, decode_string_literal, line_column, object_members, pointer_offset, value_span
-from vipps_lint.sources import ReadOptions, read_all_text
+from vipps_lint.models import NO_BODY, InputError, Position, Request, Response, SourceFile
+from vipps_lint.positions import (AnchoredRequestLocator, ScanError, decode_string_literal, object_members, pointer_offset,
+                                  position_after, skip_value, value_span)
+from vipps_lint.sources import SNIFF_BYTES, ReadOptions, read_all_text
 
 NAME = "har"
 PATTERNS = ("*.har",)
@@ -42,29 +45,176 @@ def sniff(head: str, path: Optional[str]) -> bool:
 
 
 def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, InputError]]:
-    text = read_all_text(source)
-    if isinstance(text, InputError):
-        yield text
+    window = _open(source)
+    if isinstance(window, InputError):
+        yield window
         return
-    if source.path is None:
-        source.text = text
-    try:
-        pages, entries_start = _find_pages_and_entries(text)
-    except ScanError as error:
-        yield _scan_error(source, text, error, "not a HAR file")
-        return
+    while True:
+        try:
+            pages, entries_start = _find_pages_and_entries(window.text)
+        except ScanError as error:
+            if window.extend(0):
+                continue
+            yield _scan_error(source, window, error, "not a HAR file")
+            return
+        # No entries yet may only mean that the window ends before them (right after `"log":`).
+        if entries_start is not None or not window.extend(0):
+            break
     if entries_start is None:
         yield InputError(source.display, 'not a HAR file: no "log.entries" array', 1, 1)
         return
     titles = _page_titles(pages)
-    line, counted_to = 1, 0
     try:
-        for index, (start, end, entry) in enumerate(array_values(text, entries_start)):
-            line += text.count("\n", counted_to, start)
-            counted_to = start
-            yield from _read_entry(source, text, index, start, end, entry, line, titles, options)
+        for index, (start, end, entry) in enumerate(_entries(window, entries_start)):
+            yield from _read_entry(source, window, index, start, end, entry, titles, options)
     except ScanError as error:
-        yield _scan_error(source, text, error, "invalid HAR")
+        yield _scan_error(source, window, error, "invalid HAR")
+
+
+# Bytes read at a time: the window over the file holds a few pieces of this size, and the
+# entry being read.
+READ_SIZE = 1 << 20
+
+
+class _Window:
+    """A file's text, decoded a piece at a time. `text` holds the part not yet behind the
+    reader; `offset` (in the whole text) and `start_position` place it in the file."""
+
+    def __init__(self, pieces: Iterator[str]):
+        self._pieces = pieces
+        self.text = next(pieces, "")
+        self.offset = 0
+        self.start_position = Position(1, 1)
+        # The last position asked for: offsets are asked for in file order, so each newline is counted once.
+        self._anchor, self._anchor_position = 0, self.start_position
+
+    def position(self, offset: int) -> Position:
+        """The file position of `offset` in `text`."""
+        if offset < self._anchor:
+            return position_after(self.text, offset, 0, self.start_position)
+        self._anchor_position = position_after(self.text, offset, self._anchor, self._anchor_position)
+        self._anchor = offset
+        return self._anchor_position
+
+    def extend(self, keep_from: int) -> bool:
+        """Read more of the file, forgetting the text before `keep_from` (offsets into `text`
+        move back by as much). At least as much is read as is kept, so an entry larger than
+        a piece is read in a few steps, not one per piece. False at the end of the file."""
+        kept = self.text[keep_from:]
+        pieces, wanted = [kept], max(READ_SIZE, len(kept))
+        for piece in self._pieces:
+            pieces.append(piece)
+            wanted -= len(piece)
+            if wanted <= 0:
+                break
+        if len(pieces) == 1:
+            return False
+        self.start_position = self.position(keep_from)
+        self.offset += keep_from
+        self.text = "".join(pieces)
+        self._anchor, self._anchor_position = 0, self.start_position
+        return True
+
+
+def _open(source: SourceFile) -> Union[_Window, InputError]:
+    if source.text is not None or source.path is None or source.prefetched is not None or not _decodes_cleanly(source.path):
+        # In memory already, or not readable as UTF-8: read_all_text says why, as for every reader.
+        text = read_all_text(source)
+        if isinstance(text, InputError):
+            return text
+        if source.path is None:
+            source.text = text
+        return _Window(iter([text]))
+    return _Window(_decoded_pieces(source.path))
+
+
+def _decodes_cleanly(path: str) -> bool:
+    """Whether the file is UTF-8 text throughout (checked a piece at a time, before any entry
+    is linted, so a file that is not text is one error, as from every reader)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with open(path, "rb") as handle:
+            if b"\x00" in handle.read(SNIFF_BYTES):
+                return False
+            handle.seek(0)
+            for data in iter(lambda: handle.read(READ_SIZE), b""):
+                decoder.decode(data)
+            decoder.decode(b"", final=True)
+    except (OSError, UnicodeDecodeError):
+        return False
+    return True
+
+
+def _decoded_pieces(path: str) -> Iterator[str]:
+    # "replace" never applies to a file checked by _decodes_cleanly, unless it changes meanwhile.
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    at_start = True
+    with open(path, "rb") as handle:
+        for data in iter(lambda: handle.read(READ_SIZE), b""):
+            text = decoder.decode(data)
+            if at_start and text:
+                text, at_start = text.removeprefix("\ufeff"), False
+            if text:
+                yield text
+        text = decoder.decode(b"", final=True)
+        if text:
+            yield text.removeprefix("\ufeff") if at_start else text
+
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+
+
+def _skip_whitespace(text: str, offset: int) -> int:
+    return _WHITESPACE.match(text, offset).end()
+
+
+def _entries(window: _Window, array_start: int) -> Iterator[tuple[int, int, Any]]:
+    """`positions.array_values` over the window: (start, end, entry) for each entry of the
+    array at `array_start`, offsets into `window.text` as it is while the entry is handled.
+    An entry that does not parse (even with the rest of the file read) is yielded as its
+    `json.JSONDecodeError`, and the walk stops there."""
+    text = window.text
+    offset = _skip_whitespace(text, array_start)
+    if offset >= len(text) or text[offset] != "[":
+        raise ScanError("expected a JSON array", offset)
+    offset = _skip_whitespace(text, offset + 1)
+    while True:
+        text = window.text
+        if offset >= len(text):
+            if window.extend(offset):
+                offset = _skip_whitespace(window.text, 0)
+                continue
+            raise ScanError("the text ends inside an array (truncated?)", len(text))
+        if text[offset] == "]":
+            return
+        try:
+            entry, end = _DECODER.raw_decode(text, offset)
+            complete = end < len(text)  # a number at the end of the window may go on in the next piece
+        except json.JSONDecodeError as error:
+            entry, end, complete = error, None, False
+        except RecursionError:
+            entry, end, complete = json.JSONDecodeError("nested too deeply", text, offset), None, False
+        if not complete and window.extend(offset):
+            offset = 0
+            continue
+        if end is None:
+            yield offset, skip_value(text, offset), entry
+            return
+        yield offset, end, entry
+        after = _skip_whitespace(text, end)
+        while after >= len(window.text) and window.extend(end):
+            end = 0
+            after = _skip_whitespace(window.text, end)
+        text = window.text
+        if after >= len(text):
+            raise ScanError("the text ends inside an array (truncated?)", len(text))
+        if text[after] == ",":
+            offset = _skip_whitespace(text, after + 1)
+        elif text[after] != "]":
+            raise ScanError("expected ',' or ']'", after)
+        else:
+            offset = after
 
 
 def _find_pages_and_entries(text: str) -> tuple[Optional[str], Optional[int]]:
@@ -91,8 +241,8 @@ def _page_titles(pages: Optional[str]) -> dict[str, str]:
     return {page["id"]: page.get("title") for page in parsed if isinstance(page, dict) and "id" in page and page.get("title")}
 
 
-def _scan_error(source: SourceFile, text: str, error: ScanError, what: str) -> InputError:
-    position = line_column(text, min(error.offset, len(text)))
+def _scan_error(source: SourceFile, window: _Window, error: ScanError, what: str) -> InputError:
+    position = window.position(min(error.offset, len(window.text)))
     return InputError(source.display, f"{what}: {error}", position.line, position.column)
 
 
@@ -102,37 +252,40 @@ def _describe(index: int, request: dict) -> str:
     return f"entry {index} ({method} {url})".replace(" )", ")") if url or method else f"entry {index}"
 
 
-def _read_entry(source, text, index, start, end, entry, line, titles, options) -> Iterator[Union[Request, InputError]]:
-    column = start - text.rfind("\n", 0, start)
+def _read_entry(source, window, index, start, end, entry, titles, options) -> Iterator[Union[Request, InputError]]:
+    position = window.position(start)
     if isinstance(entry, json.JSONDecodeError):
-        if end >= len(text):
-            yield InputError(source.display, f"entry {index} is cut off: the file ends inside it (truncated HAR?)", line, column)
+        if end >= len(window.text):
+            yield InputError(source.display, f"entry {index} is cut off: the file ends inside it (truncated HAR?)", position.line, position.column)
         else:
-            where = line_column(text, entry.pos, start, line)
+            where = position_after(window.text, entry.pos, start, position)
             yield InputError(source.display, f"entry {index}: invalid JSON: {entry.msg}", where.line, where.column)
         return
     request = entry.get("request") if isinstance(entry, dict) else None
     if not isinstance(request, dict):
-        yield InputError(source.display, f'entry {index} has no "request" object, so it cannot be linted', line, column)
+        yield InputError(source.display, f'entry {index} has no "request" object, so it cannot be linted', position.line, position.column)
         return
+    # The window moves on; what places this request's findings is its own entry's text.
+    text = window.text[start:end]
     headers = _headers(request.get("headers"))
     post_data = request.get("postData") if isinstance(request.get("postData"), dict) else {}
     body, body_text, problem = _body(post_data, headers, options)
     describe = _describe(index, request)
     if problem is not None:
-        where = _body_error_position(text, start, line, column, problem)
+        where = _body_error_position(text, position, problem)
         yield InputError(source.display, f"{describe}: {problem[0]}", where.line, where.column)
         return
-    headers_pointers = [(name, f"/request/headers/{position}/value") for position, name in _header_positions(request.get("headers"))]
+    headers_pointers = [(name, f"/request/headers/{number}/value") for number, name in _header_positions(request.get("headers"))]
     embedded = isinstance(post_data.get("text"), str) and post_data.get("encoding") != "base64" and body is not NO_BODY and body_text is not None
     meta: dict[str, Any] = {"format": NAME}
     if body_text is not None:
         meta["body_text"] = body_text
     known = {}
     if embedded:
-        span = _post_data_text_span(text, start, end, post_data["text"])
+        span = _post_data_text_span(text, post_data["text"])
         if span is not None:
-            meta["body_span"] = span
+            file_offset = window.offset + start
+            meta["body_span"] = (file_offset + span[0], file_offset + span[1])
             meta["body_embedding"] = "json-string"
             known["/request/postData/text"] = span[0]
     yield Request(
@@ -143,8 +296,8 @@ def _read_entry(source, text, index, start, end, entry, line, titles, options) -
         headers=headers,
         body=body,
         name=titles.get(entry.get("pageref")),
-        position=line_column(text, start, start, line),
-        locator=EmbeddedRequestLocator(text, start, line, body="/request/postData/text" if embedded else None,
+        position=position,
+        locator=AnchoredRequestLocator(text, 0, position, body="/request/postData/text" if embedded else None,
                                        response="/response/content/text", url="/request/url", headers=headers_pointers, known=known),
         response=_response(entry.get("response")),
         meta=meta,
@@ -152,18 +305,21 @@ def _read_entry(source, text, index, start, end, entry, line, titles, options) -
 
 
 _POST_DATA_TEXT = re.compile(r'"postData"\s*:\s*\{[^"]*(?:"(?:[^"\\]|\\.)*"[^"]*)*?"text"\s*:\s*(?=")')
-_STRING_LITERAL = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 
 
-def _post_data_text_span(text: str, start: int, end: int, expected: str) -> Optional[tuple[int, int]]:
-    """Where `postData.text` is written: found with a regular expression (the full walk is
-    slow on big files) and confirmed by decoding it; the walk is the fallback."""
-    match = _POST_DATA_TEXT.search(text, start, end)
+def _post_data_text_span(text: str, expected: str) -> Optional[tuple[int, int]]:
+    """Where `postData.text` is written in an entry's text: found with a regular expression
+    (the full walk is slow on big entries) and confirmed by decoding it (with the C scanner,
+    which also finds its end); the walk is the fallback."""
+    match = _POST_DATA_TEXT.search(text)
     if match is not None:
-        literal = _STRING_LITERAL.match(text, match.end())
-        if literal is not None and json.loads(literal.group()) == expected:
-            return literal.start(), literal.end()
-    return value_span(text, "/request/postData/text", start)
+        try:
+            value, end = _DECODER.raw_decode(text, match.end())
+        except ValueError:
+            value = None
+        if value == expected:
+            return match.end(), end
+    return value_span(text, "/request/postData/text")
 
 
 def _header_positions(raw: Any) -> list[tuple[int, str]]:
@@ -237,19 +393,18 @@ def _body(post_data: dict, headers, options: ReadOptions):
         return NO_BODY, None, ("the request body is nested too deeply to be a request body", None)
 
 
-def _body_error_position(text: str, start: int, line: int, column: int, problem):
-    """Where in the file a body problem is: inside postData.text when we know the offset."""
-    from vipps_lint.models import Position
-
-    literal = pointer_offset(text, "/request/postData/text", start)
+def _body_error_position(text: str, position: Position, problem) -> Position:
+    """Where in the file a body problem is: inside postData.text when we know the offset.
+    `text` is the entry's, which starts at `position`."""
+    literal = pointer_offset(text, "/request/postData/text")
     if literal is None:
-        return Position(line, column)
+        return position
     if problem[1] is not None:
         decoded = decode_string_literal(text, literal)
         if decoded is not None and decoded[1]:
             offsets = decoded[1]
-            return line_column(text, offsets[min(problem[1], len(offsets) - 1)], start, line)
-    return line_column(text, literal, start, line)
+            return position_after(text, offsets[min(problem[1], len(offsets) - 1)], 0, position)
+    return position_after(text, literal, 0, position)
 
 
 def _response(raw: Any) -> Optional[Response]:
