@@ -46,3 +46,40 @@ def test_jobs_must_be_a_positive_number():
     result = run_cli("check", "--jobs", "0", str(FIXTURES / "ecom" / "initiate-good.json"))
     assert result.returncode == 2
     assert b"--jobs" in result.stderr
+
+
+def _large_log(path):
+    """A log over SECTION_MIN_BYTES × 2: workers lint it in sections. Non-ASCII text, a BOM,
+    blank and broken lines, a request for another API, and mistakes spread through it."""
+    lines = []
+    for number in range(3200):
+        body = {"customerInfo": {"mobileNumber": "+47 91 23 45 67" if number % 97 == 0 else "91234567"},
+                "merchantInfo": {"merchantSerialNumber": "123456",
+                                 "callbackPrefix": ("http" if number % 89 == 0 else "https") + "://shop.example.com/vipps",
+                                 "fallBack": "https://shop.example.com/ordre/blåbærsyltetøy"},
+                "transaction": {"orderId": f"order-{number}", "amount": 1000 + number, "transactionText": "Kjøp – takk " * 20}}
+        entry = {"method": "POST", "url": "https://apitest.vipps.no/ecomm/v2/payments", "body": body, "status": 200}
+        if number % 500 == 7:
+            entry = {"method": "GET", "url": "https://example.org/other-api", "status": 200}
+        lines.append(json.dumps(entry, ensure_ascii=False))
+        if number % 700 == 3:
+            lines.append("")
+        if number % 1100 == 5:
+            lines.append('{"method": "POST", "url": ')
+    path.write_text("\ufeff" + "\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_a_large_log_is_linted_in_sections_with_the_same_report_and_fixes(tmp_path):
+    from vipps_lint.pipeline import SECTION_MIN_BYTES
+
+    log = tmp_path / "day.ndjson"
+    _large_log(log)
+    assert log.stat().st_size > 2 * SECTION_MIN_BYTES
+    for args in (["--format", "json"], [], ["--diff"]):
+        one = run_cli("check", *args, "--jobs", "1", str(log), cwd=tmp_path)
+        two = run_cli("check", *args, "--jobs", "2", str(log), cwd=tmp_path)
+        assert (one.returncode, one.stdout, one.stderr) == (two.returncode, two.stdout, two.stderr), args
+    report = json.loads(run_cli("check", "--format", "json", "--jobs", "2", str(log), cwd=tmp_path).stdout)
+    indexes = [finding["request"]["index"] for finding in report["findings"]]
+    assert indexes == sorted(indexes) and max(indexes) > 3000  # numbered on across sections
+    assert report["summary"]["requests"] == 3200 - 7 and report["summary"]["files"] == 1

@@ -41,6 +41,20 @@ class Locator(Protocol):
     def locate(self, part: str, key: Optional[str]) -> Optional[Position]: ...
 
 
+@dataclass(frozen=True)
+class Section:
+    """A run of whole lines of a large file, linted on its own by a `--jobs` worker.
+
+    Bytes `start` to `end`; its first line is `first_line` of the file, and starts
+    `first_offset` characters into the decoded file text (for `meta["body_span"]`).
+    """
+
+    start: int
+    end: int
+    first_line: int
+    first_offset: int
+
+
 class SourceFile:
     """One input as the user named it (a path, or '-' for stdin).
 
@@ -56,6 +70,8 @@ class SourceFile:
         self._starts = None  # line-start byte offsets, for large files (see _indexed_line)
         # The whole file's bytes when sniffing its format already read all of it (small files).
         self.prefetched: Optional[bytes] = None
+        # Only this part of the file, for a reader with `sections` (see vipps_lint/sources).
+        self.section: Optional[Section] = None
 
     # Files larger than this are not read whole for code frames: an index of line starts
     # (8 bytes a line) is built once, and each shown line is read on its own.

@@ -61,12 +61,16 @@ class FileResult:
     # Calls and failures per endpoint; a day of logs keeps these counts, not its requests.
     endpoints: dict[str, EndpointStats] = field(default_factory=dict)
     secrets: set[str] = field(default_factory=set)
+    # A later section of the same file as the result before it (see `Linter.run`).
+    continued: bool = False
 
 
 # Below this many files (and bytes), starting worker processes costs more than it saves:
 # a pre-commit hook with a few staged files stays in one process.
 PARALLEL_MIN_FILES = 32
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024
+# A log this large is cut into sections that workers lint side by side (at least this much each).
+SECTION_MIN_BYTES = 1024 * 1024
 
 
 class Linter:
@@ -207,9 +211,20 @@ class Linter:
         inputs = list(expand_paths(paths))
         sources = [item for item in inputs if not isinstance(item, InputError)]
         report.errors.extend(item for item in inputs if isinstance(item, InputError))
+        numbered = 0  # requests of the current file so far, for results of its later sections
+        originals = {source.display: source for source in sources}
         for result in self._lint_files(sources):
-            report.files += 1
-            report.file_names.append(result.display)
+            for request in {id(finding.request): finding.request for finding in result.findings}.values():
+                if request.source.section is not None:
+                    # One source per file again, so code frames index a large file once.
+                    request.source = originals[result.display]
+                    if result.continued:
+                        request.index += numbered
+            if not result.continued:
+                numbered = 0
+                report.files += 1
+                report.file_names.append(result.display)
+            numbered += result.requests + result.skipped
             report.errors.extend(result.errors)
             report.findings.extend(result.findings)
             report.requests += result.requests
@@ -222,13 +237,34 @@ class Linter:
 
     def _lint_files(self, sources: list[SourceFile]) -> Iterable[FileResult]:
         jobs = self._jobs_for(sources)
-        if jobs <= 1:
+        units = self._work_units(sources, jobs) if jobs > 1 else []
+        if len(units) < 2:
             return map(self.lint_file, sources)
-        return _lint_in_workers(self, sources, jobs)
+        return _lint_in_workers(self, units, min(jobs, len(units)))
+
+    def _work_units(self, sources: list[SourceFile], jobs: int) -> list[tuple[SourceFile, bool]]:
+        """(source, continues the one before) for the workers: whole files, and large logs cut
+        into sections when their reader can (`sections`)."""
+        import copy  # noqa: PLC0415
+        from vipps_lint.sources import choose_reader  # noqa: PLC0415
+
+        units = []
+        for source in sources:
+            reader = choose_reader(source, self.settings.read)
+            size = os.path.getsize(source.path) if hasattr(reader, "sections") else 0
+            if size < SECTION_MIN_BYTES:
+                units.append((source, False))
+                continue
+            count = min(jobs * 4, size // SECTION_MIN_BYTES * 4)
+            for number, section in enumerate(reader.sections(source, count)):
+                part = copy.copy(source)
+                part.section = section
+                units.append((part, number > 0))
+        return units
 
     def _jobs_for(self, sources: list[SourceFile]) -> int:
         jobs = self.settings.jobs or available_cores()
-        if jobs <= 1 or len(sources) < 2 or any(source.path is None for source in sources):
+        if jobs <= 1 or not sources or any(source.path is None for source in sources):
             return 1
         if len(sources) < PARALLEL_MIN_FILES and _total_bytes(sources) < PARALLEL_MIN_BYTES:
             return 1
@@ -236,7 +272,7 @@ class Linter:
 
         if "fork" not in multiprocessing.get_all_start_methods():
             return 1  # workers must inherit the compiled linter; spawning would recompile it per worker
-        return min(jobs, len(sources))
+        return jobs
 
 
 def available_cores() -> int:
@@ -262,15 +298,17 @@ def _total_bytes(sources: list[SourceFile]) -> int:
 _WORKER_LINTER: Optional[Linter] = None
 
 
-def _lint_in_worker(source: SourceFile) -> FileResult:
+def _lint_in_worker(unit: tuple[SourceFile, bool]) -> FileResult:
+    source, continued = unit
     result = _WORKER_LINTER.lint_file(source)
+    result.continued = continued
     for finding in result.findings:
         # Positions are resolved already; a locator (which may hold a closure) stays behind.
         finding.request.locator = None
     return result
 
 
-def _lint_in_workers(linter: Linter, sources: list[SourceFile], jobs: int) -> Iterator[FileResult]:
+def _lint_in_workers(linter: Linter, sources: list[tuple[SourceFile, bool]], jobs: int) -> Iterator[FileResult]:
     import multiprocessing  # noqa: PLC0415
 
     global _WORKER_LINTER

@@ -12,6 +12,11 @@ One module per dump format. Each reader module defines:
   A reader never raises for bad input: it yields an `InputError` (file, line, column,
   what is wrong) and carries on with the rest of the file where it can.
 
+- `sections(source, count) -> list[Section]` (optional): for a line-based format, cut a
+  large file into about `count` runs of whole lines; `read` then reads only
+  `source.section` when it is set. `--jobs` workers lint the sections of one large log in
+  parallel, and the pipeline numbers their requests on as if one reader had read the file.
+
 A file named explicitly that no reader sniffs goes to the first reader whose
 `SNIFFED_PATTERNS` match its name (an `openapi.yaml` that is not OpenAPI is told so), else
 to the bare-body reader, which says what is wrong.

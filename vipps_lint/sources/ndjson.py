@@ -33,10 +33,12 @@ into the decoded file text, counted as the file streams by.
 
 from __future__ import annotations
 
+import codecs
 import json
+import os
 from typing import Any, Iterator, Optional, Union
 
-from vipps_lint.models import NO_BODY, InputError, Meta, Position, Request, Response, SourceFile
+from vipps_lint.models import NO_BODY, InputError, Meta, Position, Request, Response, Section, SourceFile
 from vipps_lint.positions import JsonStringLocator, JsonTextLocator, offset_position, pointer_from_parts, pointer_offset, skip_value
 from vipps_lint.sources import ReadOptions
 
@@ -274,7 +276,48 @@ def _body_place(line: str, line_offset: int, body_pointer: str, body_text: Optio
             "body_text": body_text if body_text is not None else line[start:end]}
 
 
+def sections(source: SourceFile, count: int) -> list[Section]:
+    """About `count` runs of whole lines, with the line and character they start at.
+
+    One pass over the file counts lines and decoded characters (constant memory).
+    """
+    size = os.path.getsize(source.path)
+    boundaries = [0]
+    with open(source.path, "rb") as handle:
+        for part in range(1, count):
+            handle.seek(max(size * part // count, boundaries[-1]))
+            handle.readline()  # on to the start of the next whole line
+            if boundaries[-1] < handle.tell() < size:
+                boundaries.append(handle.tell())
+        boundaries.append(size)
+        handle.seek(0)
+        # utf-8-sig: a BOM is not part of the text that offsets count (see `read`).
+        decoder = codecs.getincrementaldecoder("utf-8-sig")("replace")
+        found, line, offset = [], 1, 0
+        for start, end in zip(boundaries, boundaries[1:]):
+            found.append(Section(start, end, line, offset))
+            remaining = end - start
+            while remaining:
+                block = handle.read(min(1 << 20, remaining))
+                if not block:
+                    break
+                remaining -= len(block)
+                line += block.count(b"\n")
+                offset += len(decoder.decode(block))
+    return found
+
+
 def _lines(source: SourceFile) -> Iterator[bytes]:
+    if source.section is not None:
+        with open(source.path, "rb") as handle:
+            handle.seek(source.section.start)
+            position = source.section.start
+            for raw in handle:
+                if position >= source.section.end:
+                    return
+                position += len(raw)
+                yield raw
+        return
     if isinstance(source.text, (bytes, str)):  # stdin, already in memory
         data = source.text.encode() if isinstance(source.text, str) else source.text
         # Code frames need it as text: stdin cannot be read again.
@@ -286,9 +329,12 @@ def _lines(source: SourceFile) -> Iterator[bytes]:
 
 
 def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, InputError]]:
-    index, offset = 0, 0
+    # A section's requests are numbered from 0; the pipeline numbers them on across sections.
+    index, offset, first_line = 0, 0, 1
+    if source.section is not None:
+        offset, first_line = source.section.first_offset, source.section.first_line
     try:
-        for line_number, raw in enumerate(_lines(source), start=1):
+        for line_number, raw in enumerate(_lines(source), start=first_line):
             if line_number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             try:
