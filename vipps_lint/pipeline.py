@@ -250,9 +250,13 @@ class Linter:
 
         units = []
         for source in sources:
-            reader = choose_reader(source, self.settings.read)
-            size = os.path.getsize(source.path) if hasattr(reader, "sections") else 0
-            if size < SECTION_MIN_BYTES:
+            try:
+                size = os.path.getsize(source.path)
+            except OSError:
+                size = 0
+            # Only a large file is sniffed here; the workers sniff the rest themselves.
+            reader = choose_reader(source, self.settings.read) if size >= SECTION_MIN_BYTES else None
+            if not hasattr(reader, "sections"):
                 units.append((source, False))
                 continue
             count = min(jobs * 4, size // SECTION_MIN_BYTES * 4)
