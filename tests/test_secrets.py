@@ -243,3 +243,21 @@ def test_http_file_basic_credentials_are_masked_in_reports_and_redact(tmp_path):
     assert "header-authorization-bearer" in result.stdout.decode() and PASSWORD not in result.stdout.decode()
     redacted = run_cli("redact", str(path))
     assert redacted.returncode == 0 and PASSWORD not in redacted.stdout.decode()
+
+
+def test_every_masking_pattern_has_its_prefilter_words_in_what_it_matches():
+    """A pattern is skipped for text without any of its words: each match must contain one."""
+    from vipps_lint import secrets
+
+    assert len(secrets._PATTERN_WORDS) == len(secrets._PATTERNS)
+    samples = ["curl -u id:Sup3rS3cretPw https://apitest.vipps.no", "https://id:Sup3rS3cretPw@host/x",
+               "--oauth2-bearer Sup3rS3cretTok", 'Ocp-Apim-Subscription-Key: 0123456789abcdef0123456789abcdef',
+               '{"name": "Authorization", "value": "Bearer Sup3rS3cretTok"}', '"client_secret": "Sup3rS3cretPw"',
+               "https://h/x?access_token=Sup3rS3cretTok", "Basic aWQ6U3VwM3JTM2NyZXRQdw==",
+               "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl"]
+    for pattern, words in zip(secrets._PATTERNS, secrets._PATTERN_WORDS):
+        # (one character past the match: a lookahead such as `(?=@)` is part of what matched)
+        matched = [sample[match.start():match.end() + 1] for sample in samples for match in pattern.finditer(sample)]
+        assert matched, pattern.pattern
+        if words is not None:
+            assert all(any(word in text.lower() for word in words) for text in matched), pattern.pattern

@@ -50,6 +50,11 @@ def resolve_pointer(document, pointer: str, default=_MISSING):
     return value
 
 
+def _key_text(literal: str) -> str:
+    """A JSON string literal's value; most keys have no escapes and need no parsing."""
+    return literal[1:-1] if "\\" not in literal else json.loads(literal)
+
+
 def _skip_ws(text: str, offset: int) -> int:
     return _WHITESPACE.match(text, offset).end()
 
@@ -105,7 +110,7 @@ def pointer_offset(text: str, pointer: str, start: int = 0) -> Optional[int]:
                 offset = _skip_ws(text, offset + 1)
                 while text[offset] != "}":
                     key_match = _STRING.match(text, offset)
-                    key = json.loads(key_match.group())
+                    key = _key_text(key_match.group())
                     offset = _skip_ws(text, key_match.end())
                     offset = _skip_ws(text, offset + 1)  # past ':'
                     if key == token:
@@ -313,7 +318,7 @@ def object_members(text: str, offset: int, stop_at: Optional[str] = None):
         start = _skip_ws(text, offset + 1)
         if start >= len(text):
             break
-        key = json.loads(key_match.group())
+        key = _key_text(key_match.group())
         if key == stop_at:
             yield key, start, None
             return

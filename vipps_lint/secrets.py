@@ -62,6 +62,19 @@ _PATTERNS = (
     re.compile(r"(?i)(\b(?:bearer|basic)\s+)([A-Za-z0-9._~+/=-]{8,})"),
     re.compile(r"()(\beyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.?[A-Za-z0-9_-]*)"),
 )
+# For each pattern, words (lowercase) of which the text must hold one for it to match at all:
+# a substring search is far cheaper than a regex scan of a large report (None: always scan).
+_PATTERN_WORDS: tuple[Optional[tuple[str, ...]], ...] = (
+    None,
+    ("@",),
+    ("--oauth2-bearer",),
+    SECRET_HEADERS,
+    SECRET_HEADERS,
+    SECRET_BODY_KEYS,
+    SECRET_QUERY_PARAMETERS,
+    ("bearer", "basic"),
+    ("eyj",),
+)
 
 
 def is_placeholder(value: str) -> bool:
@@ -173,8 +186,10 @@ class Masker:
     def mask_text(self, text: str) -> str:
         if self._known is not None:
             text = self._known.sub(lambda match: mask(match.group(), self.suffix), text)
-        for pattern in _PATTERNS:
-            text = pattern.sub(self._mask_match, text)
+        lowered = text.lower()
+        for pattern, words in zip(_PATTERNS, _PATTERN_WORDS):
+            if words is None or any(word in lowered for word in words):
+                text = pattern.sub(self._mask_match, text)
         return text
 
 
@@ -182,19 +197,26 @@ class MaskingStream:
     """A text stream that masks each complete line before passing it on.
 
     Line-buffered because reporters write in pieces (a JSON string may come in several
-    writes); secrets never span lines. `finish()` passes on what is left.
+    writes); secrets never span lines. Lines are masked in blocks of about `BLOCK`
+    characters: reporters write many small pieces, and each masking pass costs the same
+    few regex scans however short the text. `finish()` passes on what is left.
     """
+
+    BLOCK = 64 * 1024
 
     def __init__(self, stream, masker: Masker):
         self.stream = stream
         self.masker = masker
-        self._pending = ""
+        self._pending: list[str] = []
+        self._size = 0
 
     def write(self, text: str) -> int:
-        self._pending += text
-        if "\n" in self._pending:
-            complete, self._pending = self._pending.rsplit("\n", 1)
+        self._pending.append(text)
+        self._size += len(text)
+        if self._size >= self.BLOCK and "\n" in text:
+            complete, rest = "".join(self._pending).rsplit("\n", 1)
             self.stream.write(self.masker.mask_text(complete + "\n"))
+            self._pending, self._size = [rest], len(rest)
         return len(text)
 
     def flush(self) -> None:
@@ -202,10 +224,11 @@ class MaskingStream:
         self.stream.flush()
 
     def finish(self) -> None:
-        """Pass on the last, unterminated line (call once, when the report is written)."""
-        if self._pending:
-            self.stream.write(self.masker.mask_text(self._pending))
-            self._pending = ""
+        """Pass on what is pending (call once, when the report is written)."""
+        pending = "".join(self._pending)
+        if pending:
+            self.stream.write(self.masker.mask_text(pending))
+        self._pending, self._size = [], 0
         self.stream.flush()
 
     def isatty(self) -> bool:
