@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from vipps_lint.checks.functions import UNDEFINED, CheckContext, module
@@ -206,3 +208,26 @@ def test_numbers_in_the_exact_format_skip_phonenumbers_without_changing_any_resu
     context = CheckContext(parent={}, parts=("x",), root={})
     for value in samples:
         assert [vars(v) for v in fast(value, context)] == [vars(v) for v in slow(value, context)], value
+
+
+def test_the_url_shortcut_for_plain_public_urls_agrees_with_the_full_check():
+    from vipps_lint.checks.functions import url
+
+    urls = ["https://example.com", "https://example.com/", "https://Example.COM:8443/x?y=1#z", "https://a-b.c-d.example/p",
+            "http://example.com/x", "https://localhost/x", "https://127.0.0.1/x", "https://10.0.0.1:443/", "https://shop.local/x",
+            "https://intranet/x", "https://user:pw@example.com/x", "https://example.com:99999/x", "https://exa_mple.com/x",
+            "HTTPS://EXAMPLE.COM/x", "https://example.com./x", "https://[::1]/x", "myapp://return", "https://", "https://-a.com/"]
+    context = CheckContext(parent={"isApp": True}, parts=("x",))
+    for options in ({"schemes": ["https"]}, {"schemes": ["https", "http"], "rejectPrivate": False}, {"appScheme": True}):
+        check = url.compile(options)
+        for value in urls:
+            plain = url._PLAIN_WEB_URL.match(value.strip())
+            if plain is None:
+                continue
+            original = url._PLAIN_WEB_URL
+            url._PLAIN_WEB_URL = re.compile(r"(?!)")  # never matches: the full check alone
+            try:
+                full = [vars(v) for v in url.compile(options)(value, context)]
+            finally:
+                url._PLAIN_WEB_URL = original
+            assert [vars(v) for v in check(value, context)] == full, (options, value)

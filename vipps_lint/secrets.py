@@ -35,6 +35,8 @@ SECRET_HEADERS = ("authorization", "ocp-apim-subscription-key", "client_id", "cl
 SECRET_BODY_KEYS = ("access_token", "client_secret", "secret", "refresh_token", "id_token")
 SECRET_QUERY_PARAMETERS = ("client_secret", "access_token", "api_key", "apikey", "subscription-key", "subscription_key", "token", "id_token", "refresh_token", "password", "secret", "code")
 
+_SECRET_BODY_KEY_SET = frozenset(SECRET_BODY_KEYS)
+
 PREFIX = 4
 MIN_SECRET_LENGTH = 8  # shorter values are test data; masking them would mangle ordinary text
 REDACTED = "…REDACTED"
@@ -131,10 +133,12 @@ def _body_secrets(body, found: set[str], depth: int = 0) -> None:
         return
     if isinstance(body, dict):
         for key, value in body.items():
-            if isinstance(value, str) and key.lower() in SECRET_BODY_KEYS:
-                secret = _secret_part(value)
-                if secret:
-                    found.add(secret)
+            if isinstance(value, str):
+                # Every request body is walked: most keys are not secret, and most are lowercase.
+                if key in _SECRET_BODY_KEY_SET or (not key.islower() and key.lower() in _SECRET_BODY_KEY_SET):
+                    secret = _secret_part(value)
+                    if secret:
+                        found.add(secret)
             elif isinstance(value, (dict, list)):
                 _body_secrets(value, found, depth + 1)
     elif isinstance(body, list):

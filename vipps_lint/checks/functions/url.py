@@ -47,6 +47,10 @@ OPTIONS = {
 }
 
 _WEB_SCHEMES = {"http", "https"}
+# scheme://host[:port] followed by the path, query, fragment or the end: most URLs in requests.
+# Its host is what urlsplit would give, so a match on an allowed scheme and a public host
+# needs no further parsing (the full check below decides everything else).
+_PLAIN_WEB_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)(?::[0-9]{1,5})?(?=[/?#]|$)")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 _PRIVATE_SUFFIXES = (".local", ".internal", ".lan", ".localdomain", ".home.arpa", ".corp", ".intranet")
 _LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
@@ -87,6 +91,9 @@ def compile(options):
         if not isinstance(value, str):
             return
         text = value.strip()
+        plain = _PLAIN_WEB_URL.match(text)
+        if plain is not None and plain.group(1).lower() in schemes and host_kind(plain.group(2).lower()) == "public":
+            return
         scheme_match = _SCHEME.match(text)
         scheme = scheme_match.group(1).lower() if scheme_match else None
         if scheme is not None and scheme not in _WEB_SCHEMES and scheme not in schemes:
