@@ -147,6 +147,7 @@ class Router:
         self.api_prefixes = sorted({self._prefix(operation.path) for operation in operations}, key=len, reverse=True)
         self._found: dict[tuple, Optional[Operation]] = {}
         self._split_urls: dict[str, tuple[Optional[str], str]] = {}
+        self._inferred: dict[str, Optional[Operation]] = {}  # BODY_SHAPES endpoint → operation
 
     @staticmethod
     def _prefix(path: str) -> str:
@@ -222,12 +223,20 @@ class Router:
             return None, []
         fitting = []
         for endpoint, paths in _SHAPE_TOKENS:
-            if endpoint not in fitting and all(_has_path(body, tokens) for tokens in paths):
+            if paths[0][0] not in body or endpoint in fitting:  # most shapes fail on their first key
+                continue
+            for tokens in paths:
+                if not _has_path(body, tokens):
+                    break
+            else:
                 fitting.append(endpoint)
         if len(fitting) != 1:
             return None, fitting
-        parsed = parse_endpoint(fitting[0])
-        return self.find(parsed.method, None, parsed.path), fitting
+        operation = self._inferred.get(fitting[0])
+        if operation is None:
+            parsed = parse_endpoint(fitting[0])
+            operation = self._inferred[fitting[0]] = self.find(parsed.method, None, parsed.path)
+        return operation, fitting
 
 
 @dataclass

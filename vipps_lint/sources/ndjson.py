@@ -62,12 +62,12 @@ def sniff(head: str, path: Optional[str]) -> bool:
     """Two or more lines that each hold one JSON object with a method or URL; or a `.ndjson` name."""
     if path is not None and path.endswith((".ndjson", ".jsonl")):
         return True
-    lines = [line for line in head.splitlines() if line.strip()]
+    first_line, _, rest = head.lstrip().partition("\n")
     # An indented JSON document starts with a line that is not a whole object: no need to parse it.
-    if len(lines) < 2 or not lines[0].lstrip().startswith("{") or not lines[0].rstrip().endswith("}"):
+    if not first_line.startswith("{") or not first_line.rstrip().endswith("}") or not rest.strip():
         return False
     try:
-        first = json.loads(lines[0])
+        first = json.loads(first_line)
     except ValueError:
         return False
     request = first.get("request") if isinstance(first.get("request"), dict) else first
