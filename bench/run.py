@@ -223,19 +223,26 @@ def build_corpus(work: Path, arguments) -> dict:
     corpus.write_bodies(requests[:arguments.bodies], work)
     for size in ndjson_sizes:
         corpus.write_ndjson(requests[:size], work / f"requests-{size}.ndjson")
+    # The same traffic without the seeded mistakes: memory held for the log itself (streaming)
+    # shows apart from memory held for the report's findings.
+    seeded = {defect["index"] for defect in defects}
+    clean = [request for request in requests if request["index"] not in seeded]
+    clean_sizes = sorted({min(size, len(clean)) for size in ndjson_sizes[:1] + ndjson_sizes[-1:]})
+    for size in clean_sizes:
+        corpus.write_ndjson(clean[:size], work / f"clean-{size}.ndjson")
     for size in har_sizes:
         corpus.write_har(requests[:size], work / f"requests-{size}.har")
     if arguments.postman:
         corpus.write_postman(requests[:arguments.postman], work / f"requests-{arguments.postman}.postman_collection.json")
     (work / "defects.json").write_text(json.dumps(defects, indent=1) + "\n", encoding="utf-8")
     # The pre-commit hook's single file: the first correct eCom body.
-    seeded = {defect["index"] for defect in defects}
     clean = next((r for r in requests if r["kind"] == "ecom" and r["index"] not in seeded), requests[0])
     (work / "precommit").mkdir()
     (work / "precommit" / "ecom-body.json").write_text(
         json.dumps(clean["body"], indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     log(f"corpus: {largest:,} requests ({len(defects):,} seeded defects) in {time.perf_counter() - start:.1f} s → {work}")
-    return {"requests": requests, "defects": defects, "ndjson_sizes": ndjson_sizes, "har_sizes": har_sizes}
+    return {"requests": requests, "defects": defects, "ndjson_sizes": ndjson_sizes, "har_sizes": har_sizes,
+            "clean_sizes": clean_sizes}
 
 
 # --------------------------------------------------------------------------- correctness
@@ -398,6 +405,15 @@ class Bench:
         log("NDJSON:")
         for lines in data["ndjson_sizes"]:
             self.lint_dump(vipps, f"ndjson-{lines}", "NDJSON", f"requests-{lines}.ndjson", lines, defects)
+        for lines in data["clean_sizes"]:
+            name = f"clean-{lines}.ndjson"
+            file_mib = (work / name).stat().st_size / 2**20
+            result = self.time(f"ndjson-clean-{lines}", "NDJSON", "vipps-lint (log without mistakes)",
+                               f"{lines:,} requests, {file_mib:.1f} MiB",
+                               vipps + ["check", name, "--format", "json", "-o", f"reports/ndjson-clean-{lines}.json"],
+                               ok_codes=(0,), units=lines, unit="req/s")
+            if not result["ok"]:
+                self.correctness[f"ndjson-clean-{lines}"] = {"ok": False, "problem": f"vipps-lint exited {result['rc']} on a log without mistakes"}
         log("HAR:")
         for entries in data["har_sizes"]:
             self.lint_dump(vipps, f"har-{entries}", "HAR", f"requests-{entries}.har", entries, defects)
@@ -481,12 +497,23 @@ class Bench:
                 add(f"NDJSON: ≥{TARGET_NDJSON_RPS:,} requests/s",
                     f"{largest['rate']:,.0f} req/s ({sizes[-1]:,} lines in {largest['wall']:.2f} s)",
                     largest["rate"] >= TARGET_NDJSON_RPS, smaller)
-            first = results.get(f"ndjson-{sizes[0]}")
-            if largest and first and largest["ok"] and first["ok"] and len(sizes) > 1:
-                growth = largest["rss_kb"] / first["rss_kb"]
-                add(f"NDJSON: peak memory flat as the file grows (≤{FLAT_GROWTH:g}× from {sizes[0]:,} to {sizes[-1]:,} lines)",
-                    f"{growth:.2f}× ({first['rss_kb'] / 1024:.0f} → {largest['rss_kb'] / 1024:.0f} MiB)",
+            clean = self.data["clean_sizes"]
+            first = results.get(f"ndjson-clean-{clean[0]}") if clean else None
+            last = results.get(f"ndjson-clean-{clean[-1]}") if clean else None
+            if first and last and first["ok"] and last["ok"] and len(clean) > 1:
+                growth = last["rss_kb"] / first["rss_kb"]
+                add(f"NDJSON: peak memory flat as the file grows (≤{FLAT_GROWTH:g}× from {clean[0]:,} to {clean[-1]:,} lines "
+                    "of a log without mistakes)",
+                    f"{growth:.2f}× ({first['rss_kb'] / 1024:.0f} → {last['rss_kb'] / 1024:.0f} MiB)",
                     growth <= FLAT_GROWTH, smaller)
+            seeded_first = results.get(f"ndjson-{sizes[0]}")
+            if largest and seeded_first and largest["ok"] and seeded_first["ok"] and len(sizes) > 1:
+                findings = self.correctness.get(f"ndjson-{sizes[-1]}", {}).get("found", 0) - \
+                    self.correctness.get(f"ndjson-{sizes[0]}", {}).get("found", 0)
+                per = (largest["rss_kb"] - seeded_first["rss_kb"]) / findings if findings > 0 else None
+                add("NDJSON with 10% mistakes: memory grows with the findings the report holds, not the lines",
+                    f"{seeded_first['rss_kb'] / 1024:.0f} → {largest['rss_kb'] / 1024:.0f} MiB"
+                    + (f", about {per:.1f} KiB per finding" if per is not None else ""), None, smaller)
         if self.data["har_sizes"] and ok("precommit"):
             entries = self.data["har_sizes"][-1]
             har = results.get(f"har-{entries}")
