@@ -210,5 +210,15 @@ def summary_line(report: Report) -> str:
     if report.baselined:
         text += f" {plural(report.baselined, 'known finding')} hidden by the baseline."
     if report.errors:
-        text += f" {plural(len(report.errors), 'input')} could not be read or parsed (listed on stderr)."
+        text += f" {unreadable_text(report.errors)}"
     return text
+
+
+def unreadable_text(errors) -> str:
+    """'2 inputs could not be read or parsed', counting files, not problems: one rule file
+    with 6 mistakes or one log with 4 bad lines is one input (with 6 or 4 problems)."""
+    inputs = len({error.file for error in errors})
+    text = f"{plural(inputs, 'input')} could not be read or parsed"
+    if len(errors) != inputs:
+        return text + f" ({plural(len(errors), 'problem')}, listed on stderr)."
+    return text + " (listed on stderr)."
