@@ -53,6 +53,16 @@ def rules_table(rules: dict[str, Rule], stream) -> None:
     from rich.console import Console  # noqa: PLC0415
     from rich.table import Table  # noqa: PLC0415
 
+    console = Console(file=stream, highlight=False, soft_wrap=False)
+    if not console.is_terminal:
+        # Piped or redirected (`vipps-lint rules | grep …`): whole rows, one line each, never
+        # wrapped or cut to a width (like `ruff rule --all`), and no trailing blanks.
+        rows = [("rule", "severity", "checks", "applies to", "fix")]
+        rows += [(rule.id, rule.severity, rule.title, scope_text(rule), "yes" if rule.autofix else "") for rule in rules.values()]
+        widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+        for row in rows:
+            stream.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() + "\n")
+        return
     table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
     table.add_column("rule", style="magenta", no_wrap=True)
     table.add_column("severity", no_wrap=True)
@@ -62,9 +72,6 @@ def rules_table(rules: dict[str, Rule], stream) -> None:
     styles = {"error": "red", "warning": "yellow", "info": "blue"}
     for rule in rules.values():
         table.add_row(rule.id, f"[{styles[rule.severity]}]{rule.severity}[/]", rule.title, scope_text(rule), "yes" if rule.autofix else "")
-    console = Console(file=stream, highlight=False, soft_wrap=False)
-    if not console.is_terminal:
-        console.width = 160  # piped or redirected: no terminal width to respect, keep rows whole
     console.print(table)
 
 
