@@ -36,6 +36,7 @@ from __future__ import annotations
 import codecs
 import json
 import os
+from functools import lru_cache
 from typing import Any, Iterator, Optional, Union
 
 from vipps_lint.models import NO_BODY, InputError, Meta, Position, Request, Response, Section, SourceFile
@@ -81,37 +82,55 @@ def _first(mapping: dict, keys: tuple[str, ...]) -> tuple[Optional[str], Any]:
     return None, None
 
 
-def _headers(value: Any) -> Union[tuple[list[tuple[str, str]], dict[str, list]], str]:
-    """(header list, lowercased name → path of its value in the line) or what is wrong with them.
+@lru_cache(maxsize=64)
+def _key_pointer(keys: tuple) -> str:
+    """The pointer of a body or response key: one of the few names in this module, so remembered."""
+    return pointer_from_parts(list(keys))
 
-    The paths become JSON Pointers only for a header with a finding (NdjsonLocator).
-    """
-    headers, pointers = [], {}
 
-    def add(name: Any, item: Any, parts: list) -> None:
-        name = str(name)
-        headers.append((name, "" if item is None else str(item)))
-        pointers.setdefault(name.lower(), parts)
+def _headers(value: Any) -> Union[list[tuple[str, str]], str]:
+    """The header list, or what is wrong with the logged headers."""
+    return _header_entries(value, None)
 
+
+def _header_path(value: Any, name: str) -> list:
+    """Where in the logged headers the first value of header `name` sits (for a finding's position)."""
+    paths: dict[str, list] = {}
+    _header_entries(value, paths)
+    return paths.get(name.lower(), [])
+
+
+def _header_entries(value: Any, paths: Optional[dict]) -> Union[list[tuple[str, str]], str]:
+    """The header list; fills `paths` (lowercased name → path of its first value) when it is not None."""
     if value is None:
-        return headers, pointers
+        return []
     if isinstance(value, dict):
+        headers = []
         for name, item in value.items():
             if isinstance(item, list):
                 for index, single in enumerate(item):
-                    add(name, single, [name, index])
+                    headers.append((name, "" if single is None else str(single)))
+                    if paths is not None:
+                        paths.setdefault(name.lower(), [name, index])
             else:
-                add(name, item, [name])
-        return headers, pointers
+                headers.append((name, item if type(item) is str else "" if item is None else str(item)))
+                if paths is not None:
+                    paths.setdefault(name.lower(), [name])
+        return headers
     if isinstance(value, list):
+        headers = []
         for index, item in enumerate(value):
             if isinstance(item, (list, tuple)) and len(item) == 2:
-                add(item[0], item[1], [index, 1])
+                name, single, path = item[0], item[1], [index, 1]
             elif isinstance(item, dict) and ("name" in item or "key" in item):
-                add(item.get("name", item.get("key")), item.get("value"), [index, "value"])
+                name, single, path = item.get("name", item.get("key")), item.get("value"), [index, "value"]
             else:
                 return f"headers[{index}] is not a [name, value] pair or a {{name, value}} object"
-        return headers, pointers
+            name = str(name)
+            headers.append((name, "" if single is None else str(single)))
+            if paths is not None:
+                paths.setdefault(name.lower(), path)
+        return headers
     return "headers must be an object or a list of [name, value] pairs"
 
 
@@ -119,12 +138,12 @@ class NdjsonLocator:
     """Positions inside one line of the log; the line is kept only while a request with
     findings is (the finding's position is computed once, when it is made)."""
 
-    def __init__(self, line: str, line_number: int, request_pointer: list, header_pointers: dict[str, list],
+    def __init__(self, line: str, line_number: int, request_pointer: list, logged_headers: Any,
                  body_pointer: Optional[str], response_body_pointer: Optional[str]):
         self.line = line
         self.line_number = line_number
         self.request_pointer = request_pointer
-        self.header_pointers = header_pointers
+        self.logged_headers = logged_headers
         self.body_pointer = body_pointer
         self.response_body_pointer = response_body_pointer
 
@@ -134,7 +153,7 @@ class NdjsonLocator:
     def locate(self, part: str, key: Optional[str]) -> Optional[Position]:
         if part == "header" and key is not None:
             # A missing header is shown at the headers that lack it.
-            pointer = pointer_from_parts(self.request_pointer + ["headers"] + self.header_pointers.get(key.lower(), []))
+            pointer = pointer_from_parts(self.request_pointer + ["headers"] + _header_path(self.logged_headers, key))
             return self._at(pointer_offset(self.line, pointer))
         if part == "url":
             return self._at(pointer_offset(self.line, pointer_from_parts(self.request_pointer + ["url"])))
@@ -186,6 +205,8 @@ def _response(top: dict, entry: dict) -> tuple[Optional[Response], Optional[str]
     if isinstance(logged, dict) and _is_envelope(logged, top):
         _, status = _first(logged, _STATUS_KEYS)
         headers = _headers(logged.get("headers"))
+        if isinstance(headers, str):
+            headers = []
         if "body" in logged:
             body_pointer, raw_body = "/response/body", logged.get("body")
         elif isinstance(logged.get("content"), dict) and "text" in logged["content"]:  # HAR-like {"content": {"text": …}}
@@ -200,7 +221,7 @@ def _response(top: dict, entry: dict) -> tuple[Optional[Response], Optional[str]
             _, status = _first(entry, _STATUS_KEYS)
         headers = None
         key, raw_body = _first(top, _RESPONSE_BODY_KEYS)
-        body_pointer = pointer_from_parts([key]) if key is not None else None
+        body_pointer = _key_pointer((key,)) if key is not None else None
         if key is None and logged is not None:
             body_pointer, raw_body = "/response", logged
             if status is None and isinstance(logged, dict) and isinstance(logged.get("status"), int):
@@ -212,8 +233,7 @@ def _response(top: dict, entry: dict) -> tuple[Optional[Response], Optional[str]
         status = int(status) if status is not None else None
     except (TypeError, ValueError):
         status = None
-    header_list = headers[0] if isinstance(headers, tuple) else []
-    return Response(status=status, headers=header_list, body=body, body_text=text), body_pointer if body is not NO_BODY else None
+    return Response(status=status, headers=headers or [], body=body, body_text=text), body_pointer if body is not NO_BODY else None
 
 
 def parse_line(source: SourceFile, line: str, line_number: int, index: int, line_offset: int) -> Union[Request, InputError, None]:
@@ -240,7 +260,7 @@ def parse_line(source: SourceFile, line: str, line_number: int, index: int, line
         return InputError(source.display, headers, line_number, indent + 1)
     body_key, raw_body = _first(entry, _BODY_KEYS)
     body, body_text, problem = _body(raw_body)
-    body_pointer = pointer_from_parts(entry_parts + [body_key]) if body_key is not None else None
+    body_pointer = _key_pointer((*entry_parts, body_key)) if body_key is not None else None
     if problem is not None:
         offset = pointer_offset(line, body_pointer) if body_pointer else None
         return InputError(source.display, problem, line_number, (offset or indent) + 1)
@@ -250,14 +270,14 @@ def parse_line(source: SourceFile, line: str, line_number: int, index: int, line
         index=index,
         method=str(method).upper() if method else None,
         url=str(url) if url else None,
-        headers=headers[0],
+        headers=headers,
         body=body,
         position=Position(line_number, indent + 1),
         response=response,
         # A line without a headers field says nothing about them: header rules are not run on it.
         meta=Meta({"format": NAME, "line": line_number, "headers_recorded": entry.get("headers") is not None}),
     )
-    request.locator = NdjsonLocator(line, line_number, entry_parts, headers[1], body_pointer if body is not NO_BODY else None,
+    request.locator = NdjsonLocator(line, line_number, entry_parts, entry.get("headers"), body_pointer if body is not NO_BODY else None,
                                     response_body_pointer)
     if body is not NO_BODY and body_pointer is not None:
         # Finding the body in the line costs four times its parsing; only --fix needs it.
