@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from conftest import FIXTURES, run_cli
+import json
+
+import pytest
+
+from conftest import FIXTURES, run_cli, run_json
 
 GOOD = (FIXTURES / "ecom" / "initiate-http-urls.json").read_bytes()
 
@@ -35,3 +39,48 @@ def test_rules_piped_prints_whole_rows(tmp_path):
     for line, rule in zip(lines[1:], rules.values()):
         assert line.startswith(rule.id + " ") and rule.title in line and scope_text(rule) in line
         assert line == line.rstrip()
+
+
+def _klarna_order(description: str) -> str:
+    entry = {"name": "Vipps", "redirect_url": "https://example.com/vipps", "image_url": "https://example.com/vipps.png", "fee": 0,
+             "description": description}
+    return json.dumps({"purchase_country": "NO", "purchase_currency": "NOK", "external_payment_methods": [entry]})
+
+
+@pytest.mark.parametrize(
+    "description, said",
+    [
+        ("Vipps is not fee-free", False),
+        ("Vipps er ikke gebyrfritt", False),
+        ("Vipps er ikke alltid gebyrfritt", False),
+        ("MobilePay er ej gebyrfri", False),
+        ("Vipps MobilePay ei ole aina maksuton", False),
+        ("Vipps MobilePay isn’t free of charge", False),
+        ("Husk: Vipps er alltid gebyrfritt når du betaler til bedrifter.", True),
+        ("Glem ikke at Vipps er gebyrfritt", True),
+        ("Don't forget: Vipps is fee-free", True),
+        ("Vipps er ikke bare raskt, men også gebyrfritt", True),
+        ("Vipps ei maksa mitään yrityksille maksettaessa", True),
+        ("Vipps er ei gebyrfri løsning", True),  # the Norwegian article, not the Finnish "ei"
+        ("Vipps is not slow. No fees with Vipps!", True),
+    ],
+)
+def test_fee_free_wording_that_negates_the_phrase_is_reported(tmp_path, description, said):
+    body = tmp_path / "order.json"
+    body.write_text(_klarna_order(description), encoding="utf-8")
+    status, report = run_json("--endpoint", "POST /checkout/v3/orders", "--select", "klarna-vipps-fee-free-wording", str(body))
+    messages = [finding["message"] for finding in report["findings"]]
+    if said:
+        assert status == 0 and messages == []
+    else:
+        assert len(messages) == 1 and "says that paying with Vipps MobilePay is not fee-free" in messages[0]
+
+
+def test_wording_without_negations_is_unchanged():
+    from vipps_lint.checks.functions import wording
+
+    check = wording.compile({"phrases": {"nb": ["gebyrfri*"]}})
+    assert list(check("Vipps er ikke gebyrfritt", None)) == []
+    negation_aware = wording.compile({"phrases": {"nb": ["gebyrfri*"]}, "negations": {"nb": ["ikke"]}})
+    assert [violation.code for violation in negation_aware("Vipps er ikke gebyrfritt", None)] == ["negated"]
+    assert [violation.code for violation in negation_aware("Betal med Vipps", None)] == ["silent"]
