@@ -84,3 +84,13 @@ def test_wording_without_negations_is_unchanged():
     negation_aware = wording.compile({"phrases": {"nb": ["gebyrfri*"]}, "negations": {"nb": ["ikke"]}})
     assert [violation.code for violation in negation_aware("Vipps er ikke gebyrfritt", None)] == ["negated"]
     assert [violation.code for violation in negation_aware("Betal med Vipps", None)] == ["silent"]
+
+
+def test_header_rules_say_they_apply_to_curl_and_http_requests_without_headers(tmp_path):
+    listed = {item["id"]: item for item in json.loads(run_cli("rules", "--format", "json").stdout)}
+    assert listed["header-subscription-key"]["scope"] == "curl and .http requests, other dumps with headers"
+    assert "applies to: curl and .http requests, other dumps with headers" in run_cli("explain", "header-subscription-key").stdout.decode()
+    # ...and they do: a curl command with no headers at all is judged.
+    (tmp_path / "call.curl").write_text("curl -X GET https://api.vipps.no/epayment/v1/payments/order-1\n")
+    _, report = run_json("--select", "header-subscription-key", str(tmp_path / "call.curl"))
+    assert [finding["rule"] for finding in report["findings"]] == ["header-subscription-key"]

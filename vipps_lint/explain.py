@@ -20,7 +20,7 @@ def scope_text(rule: Rule) -> str:
         return {
             "schema": "every request with a schema",
             "routing": "every request",
-            "headers": "requests with headers (dumps)",
+            "headers": "curl and .http requests, other dumps with headers",
             "responses": "requests with a logged response",
             "credentials": "dumps of calls to api.vipps.no",
         }.get(rule.builtin, "every request")
