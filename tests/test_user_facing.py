@@ -94,3 +94,15 @@ def test_header_rules_say_they_apply_to_curl_and_http_requests_without_headers(t
     (tmp_path / "call.curl").write_text("curl -X GET https://api.vipps.no/epayment/v1/payments/order-1\n")
     _, report = run_json("--select", "header-subscription-key", str(tmp_path / "call.curl"))
     assert [finding["rule"] for finding in report["findings"]] == ["header-subscription-key"]
+
+
+def test_schema_rules_link_to_docs_right_for_every_api(tmp_path):
+    body = tmp_path / "body.json"
+    body.write_text('{"amount": {"currency": "NOK", "value": 100}, "paymentMethod": {"type": "WALLET"}}')
+    result = run_cli("check", "--format", "sarif", "--endpoint", "POST /epayment/v1/payments", str(body))
+    run = json.loads(result.stdout)["runs"][0]
+    rules = {rule["id"]: rule for rule in run["tool"]["driver"]["rules"]}
+    assert any(entry["ruleId"] == "schema-required" for entry in run["results"])
+    for rule_id, rule in rules.items():
+        if rule_id.startswith("schema-"):
+            assert rule["helpUri"] == "https://developer.vippsmobilepay.com/docs/APIs/", rule_id
