@@ -106,3 +106,19 @@ def test_schema_rules_link_to_docs_right_for_every_api(tmp_path):
     for rule_id, rule in rules.items():
         if rule_id.startswith("schema-"):
             assert rule["helpUri"] == "https://developer.vippsmobilepay.com/docs/APIs/", rule_id
+
+
+def test_sarif_rule_levels_follow_configured_severities(tmp_path):
+    (tmp_path / ".vipps-lint.yaml").write_text("severity:\n  ecom-mobile-number: error\n  ecom-callback-https: info\n")
+    (tmp_path / "body.json").write_text(json.dumps({
+        "merchantInfo": {"merchantSerialNumber": "123456", "callbackPrefix": "http://example.com/vipps", "fallBack": "https://example.com/done"},
+        "customerInfo": {"mobileNumber": "+47 91 23 45 67"},
+        "transaction": {"orderId": "order-12345", "amount": 20000, "transactionText": "One pair of socks"},
+    }))
+    result = run_cli("check", "--format", "sarif", "body.json", cwd=tmp_path)
+    run = json.loads(result.stdout)["runs"][0]
+    levels = {rule["id"]: rule["defaultConfiguration"]["level"] for rule in run["tool"]["driver"]["rules"]}
+    assert levels["ecom-mobile-number"] == "error" and levels["ecom-callback-https"] == "note"
+    assert levels["ecom-fallback-https"] == "error"  # not overridden: the rule file's
+    results = {entry["ruleId"]: entry["level"] for entry in run["results"]}
+    assert results["ecom-mobile-number"] == "error" and results["ecom-callback-https"] == "note"

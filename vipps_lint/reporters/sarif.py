@@ -2,7 +2,7 @@
 
 Upload it with `github/codeql-action/upload-sarif` and every finding shows inline on the
 pull request. The log has one run: the tool with every rule's metadata (id, title, why and
-how to fix as text and Markdown, docs URL, default level), one result per finding (rule,
+how to fix as text and Markdown, docs URL, default level as configured), one result per finding (rule,
 level, message with the hint, the file relative to `%SRCROOT%` with line and column, the
 JSON Pointer as a logical location, the baseline fingerprint as a partial fingerprint, and
 the replacement for findings with a safe fix) and the inputs that could not be read as
@@ -66,7 +66,8 @@ def rule_descriptor(rule) -> dict:
         "fullDescription": {"text": rule.why},
         "help": {"text": help_text, "markdown": help_markdown},
         "helpUri": rule.docs,
-        "defaultConfiguration": {"level": LEVELS[rule.default_severity]},
+        # The effective severity: what the configuration ([tool.vipps-lint.severity]) made it.
+        "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": {"tags": ["vipps-mobilepay", rule.part], "fixable": rule.autofix},
     }
     if rule.since:
