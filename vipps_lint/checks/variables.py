@@ -5,15 +5,25 @@ API gets `{{base_url}}/ecomm/v2/payments` or `"orderId": "{{orderId}}"` and reje
 The readers leave such variables in place (a bare one in a body becomes the string
 `"{{name}}"`); this check finds them in the URL, the headers and the body's strings.
 Variables that a collection's scripts set while it runs are listed by the reader in
-`meta["runtime_variables"]` and are not reported; a value that is nothing but such a
-variable is recorded in `meta["unknown_at_lint_time"]`, and no other check judges it. Only requests from formats that substitute variables are checked (`TEMPLATED_FORMATS`):
+`meta["runtime_variables"]` and are not reported; a body value that holds such a variable
+is recorded in `meta["unknown_at_lint_time"]`, and no other check judges it.
+
+A variable whose value is a placeholder (empty, or an instruction such as `<Input the
+mobile number…>` in the environment) is left as `{{name}}` by the reader too, and listed in
+`meta["placeholder_variables"]` (name → (placeholder, environment file or None for the
+collection's variables)): it is reported once per file, at its first use (the reader names
+the request in `meta["placeholder_first_use"]`), saying where to give it its value; its
+other uses are not reported, and no check judges the values it stands in.
+
+Only requests from formats that substitute variables are checked (`TEMPLATED_FORMATS`):
 in captured traffic, curl commands and OpenAPI examples a `{{name}}` is a placeholder
 someone wrote on purpose (a redacted token, documentation), not a template.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+import os
+from typing import Any, Iterator, Optional
 
 from vipps_lint.models import Problem, Request
 from vipps_lint.positions import pointer_from_parts
@@ -34,19 +44,27 @@ class VariableCheck:
         if request.meta.get("format") not in TEMPLATED_FORMATS:
             return
         runtime = set(request.meta.get("runtime_variables") or ())
+        placeholders = request.meta.get("placeholder_variables") or {}
+        first_use = list(request.meta.get("placeholder_first_use") or ())
         seen: set[tuple[str, str]] = set()
         for part, header, pointer, text in self._texts(request):
-            whole = VARIABLE.fullmatch(text.strip())
-            if part == "body" and whole and whole.group(1) in runtime:
-                # Only the collection's run knows this value: nothing else may judge it.
+            names = VARIABLE.findall(text)
+            if part == "body" and any(name in runtime or name in placeholders for name in names):
+                # Only the collection's run or the user knows this value: nothing else may judge it.
                 request.meta.setdefault("unknown_at_lint_time", set()).add(pointer)
-            for name in VARIABLE.findall(text):
-                if name in runtime or (part, name) in seen:
+            for name in names:
+                if name in first_use:
+                    first_use.remove(name)
+                    yield _placeholder_problem(request, name, placeholders[name], part, header, pointer)
+                    continue
+                if name in runtime or name in placeholders or (part, name) in seen:
                     continue
                 seen.add((part, name))
                 where = _WHERE[part].format(header=header, pointer=pointer or "/")
                 yield Problem(RULE, f'variable "{name}" in {where} is not defined, so the request would be sent with its placeholder as literal text',
                               part=part, pointer=pointer, header=header, hint=_hint(request, name))
+        for name in first_use:  # used where no text is scanned (a JSON key): said at the request
+            yield _placeholder_problem(request, name, placeholders[name], "url", None, None)
 
     def _texts(self, request: Request) -> Iterator[tuple[str, Any, Any, str]]:
         if request.url and "{{" in request.url:
@@ -70,6 +88,26 @@ def _strings(value: Any, parts: list) -> Iterator[tuple[list, str]]:
     elif isinstance(value, list):
         for position, item in enumerate(value):
             yield from _strings(item, parts + [position])
+
+
+def _placeholder_problem(request: Request, name: str, placeholder: tuple[str, Optional[str]], part: str, header: Any, pointer: Any) -> Problem:
+    """One finding per file for a variable whose value is a placeholder, at its first use."""
+    value, environment = placeholder
+    where = f"the environment {os.path.basename(environment)}" if environment else "the collection's variables"
+    text = value.strip()
+    if not text:
+        what = f"is empty in {where}"
+    else:
+        shown = text if len(text) <= 60 else text[:59].rstrip() + "…>"
+        what = f"holds the placeholder {shown!r} in {where}, not a value"
+    message = f'variable "{name}" {what}: requests that use it would send that text, and what it stands for was not checked'
+    if environment:
+        hint = (f'Give {name} its real value in the environment ({environment}; in Postman: Environments, the "{name}" row, '
+                "then export it again), or pass an environment that has it with --postman-env")
+    else:
+        hint = (f"Give {name} its real value in the collection's Variables tab, or pass an environment that has it: "
+                f"vipps-lint check --postman-env ENVIRONMENT.postman_environment.json {request.file}")
+    return Problem(RULE, message, part=part, pointer=pointer, header=header, hint=hint)
 
 
 def _hint(request: Request, name: str) -> str:

@@ -14,6 +14,19 @@ Variables that the collection's scripts set at run time (`pm.environment.set("or
 are not reported; any other unresolved variable is a finding of the `unresolved-variable`
 rule, and the request is still linted.
 
+A variable whose value is a placeholder — empty, or an instruction such as `<Input the
+mobile number…>`, as the official environments ship them — stands for a value only the
+user knows: it is left as `{{name}}` like a script-set one, so no check judges the text of
+the instruction, and the first request that uses it says once, in the file, where to set
+it (`meta["placeholder_variables"]`, `meta["placeholder_first_use"]`). A script-set variable
+whose environment value is a placeholder (`access_token`, "will be overwritten…") is simply
+a script-set one. Body values that hold such variables are listed in
+`meta["unknown_at_lint_time"]`.
+
+Postman adds a `Content-Type` for a raw body when the request has none (the body's
+language: JSON is `application/json`; no language or another is `text/plain`), unless the
+request turns that off (`protocolProfileBehavior.disabledSystemHeaders`); so do we.
+
 Positions: a request is at its item; a body finding points into the `body.raw` string in
 the file (through the substitution, so a value that came from `{{amount}}` points there).
 
@@ -30,10 +43,10 @@ from dataclasses import dataclass
 from typing import Any, Iterator, Optional, Union
 
 from vipps_lint.models import NO_BODY, InputError, Position, Request, SourceFile
-from vipps_lint.positions import AnchoredRequestLocator, line_column, pointer_offset, position_after, skip_value, value_span
+from vipps_lint.positions import AnchoredRequestLocator, line_column, pointer_from_parts, pointer_offset, position_after, skip_value, value_span
 from vipps_lint.sources import ReadOptions, read_all_text
 from vipps_lint.sources.json_body import parse_json_document
-from vipps_lint.sources.variables import Substitution, Variables, script_set_names
+from vipps_lint.sources.variables import VARIABLE, Substitution, Variables, is_placeholder_value, script_set_names
 
 NAME = "postman"
 PATTERNS = ("*.postman_collection.json",)
@@ -42,6 +55,8 @@ SUPPORTED_SCHEMAS = ("v2.0.0", "v2.1.0")
 _SCHEMA_VERSION = re.compile(r"/collection/(v[\d.]+)/")
 _MARKERS = ('"_postman_id"', "schema.getpostman.com/json/collection", "schema.postman.com/json/collection", '"_postman_variable_scope"')
 _PATH_VARIABLE = re.compile(r"(?<=/):([A-Za-z_][\w-]*)")
+# The Content-Type Postman sends for a raw body of each language (others: text/plain).
+_RAW_CONTENT_TYPES = {"json": "application/json", "javascript": "application/javascript", "html": "text/html", "xml": "application/xml", "text": "text/plain"}
 
 
 # Exporters differ in key order: Postman writes "info" first, openapi-to-postman "item".
@@ -83,10 +98,15 @@ def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, In
     if isinstance(environment, InputError):
         yield environment
         environment = {}
-    values = {**_variable_list(document.get("variable")), **environment}
-    variables = Variables(values, runtime=script_set_names(_scripts(document)))
-    reader = _CollectionReader(source, text, variables, options)
-    yield from reader.items(document.get("item"), "", [], document.get("auth"), item_places(text))
+    collection_values = _variable_list(document.get("variable"))
+    values = {**collection_values, **environment}
+    runtime = script_set_names(_scripts(document))
+    # name → (its placeholder, the environment file it is in, or None: the collection's variables)
+    placeholders = {name: (value, options.postman_env if name in environment else None)
+                    for name, value in values.items() if is_placeholder_value(value) and name not in runtime}
+    variables = Variables(values, runtime=runtime, placeholders={name for name, value in values.items() if is_placeholder_value(value)})
+    reader = _CollectionReader(source, text, variables, options, placeholders)
+    yield from reader.items(document.get("item"), "", [], document.get("auth"), item_places(text), _behavior(None, document.get("protocolProfileBehavior")))
 
 
 def _schema_problem(document: dict) -> Optional[str]:
@@ -262,16 +282,19 @@ class _LineCursor:
 
 
 class _CollectionReader:
-    def __init__(self, source: SourceFile, text: str, variables: Variables, options: ReadOptions):
+    def __init__(self, source: SourceFile, text: str, variables: Variables, options: ReadOptions,
+                 placeholders: Optional[dict[str, tuple[str, Optional[str]]]] = None):
         self.source = source
         self.text = text
         self.variables = variables
         self.options = options
+        self.placeholders = placeholders or {}
+        self.placeholders_used: set[str] = set()  # those a request before this one used
         self.index = 0
         self.lines = _LineCursor(text)
 
     def items(self, items: Any, prefix: str, pointer: list, auth: Any,
-              places: Optional[list[ItemPlace]]) -> Iterator[Union[Request, InputError]]:
+              places: Optional[list[ItemPlace]], behavior: Optional[dict] = None) -> Iterator[Union[Request, InputError]]:
         if not isinstance(items, list):
             return
         if places is not None and len(places) != len(items):
@@ -283,13 +306,15 @@ class _CollectionReader:
             place = places[position] if places is not None else None
             name = prefix + str(item.get("name") or f"item {position + 1}")
             inherited = item.get("auth") if isinstance(item.get("auth"), dict) and item["auth"].get("type") != "inherit" else auth
+            item_behavior = _behavior(behavior, item.get("protocolProfileBehavior"))
             if "request" in item:
-                yield self.request(item["request"], name, item_pointer, inherited, place)
+                yield self.request(item["request"], name, item_pointer, inherited, place, item_behavior)
                 self.index += 1
             if isinstance(item.get("item"), list):
-                yield from self.items(item["item"], name + " / ", item_pointer, inherited, place.items if place is not None else None)
+                yield from self.items(item["item"], name + " / ", item_pointer, inherited, place.items if place is not None else None, item_behavior)
 
-    def request(self, raw: Any, name: str, item_pointer: list, auth: Any, place: Optional[ItemPlace]) -> Union[Request, InputError]:
+    def request(self, raw: Any, name: str, item_pointer: list, auth: Any, place: Optional[ItemPlace],
+                behavior: Optional[dict] = None) -> Union[Request, InputError]:
         if place is not None:
             offset = place.offset
         else:
@@ -306,6 +331,22 @@ class _CollectionReader:
         if problem is not None:
             return InputError(self.source.display, f'request "{name}": {problem}', position.line, position.column)
         meta: dict[str, Any] = {"format": NAME, "runtime_variables": sorted(self.variables.runtime)}
+        implicit = _implicit_content_type(raw.get("body"), headers, behavior)
+        if implicit is not None:
+            if not headers:  # headers are judged only when the collection lists some (see headers_recorded)
+                meta["headers_recorded"] = False
+            headers.append(("Content-Type", implicit[0]))
+            header_pointers.append(("Content-Type", implicit[1]))
+        unknown = self.unknown_values(body)
+        if unknown:
+            meta["unknown_at_lint_time"] = unknown
+        if self.placeholders:
+            meta["placeholder_variables"] = self.placeholders
+            body_text = body_substitution.text if body_substitution is not None else (body if isinstance(body, dict) else None)
+            first = [used for used in self.placeholders_in(url.text, headers, body_text) if used not in self.placeholders_used]
+            if first:
+                meta["placeholder_first_use"] = first
+                self.placeholders_used.update(first)
         locator_body = None
         if body_substitution is not None:
             meta["body_text"] = body_substitution.text
@@ -332,6 +373,27 @@ class _CollectionReader:
             ),
             meta=meta,
         )
+
+    def unknown_values(self, body: Any) -> set[str]:
+        """Pointers of the body values that hold a variable only the run or the user knows."""
+        left_open = self.variables.left_open
+        if not left_open or not isinstance(body, (dict, list, str)):
+            return set()
+        return {pointer_from_parts(parts) for parts, value in _strings(body, [])
+                if "{{" in value and any(name in left_open for name in VARIABLE.findall(value))}
+
+    def placeholders_in(self, url: str, headers: list[tuple[str, str]], body: Any) -> list[str]:
+        """The placeholder variables a request uses, in the order the variables check meets them."""
+        texts = [url, *(value for _, value in headers)]
+        if isinstance(body, str):
+            texts.append(body)
+        elif isinstance(body, dict):
+            texts.extend(value for value in body.values() if isinstance(value, str))
+        found: list[str] = []
+        for text in texts:
+            if "{{" in text:
+                found.extend(name for name in VARIABLE.findall(text) if name in self.placeholders and name not in found)
+        return found
 
     def headers(self, raw: Any, auth: Any) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         headers, pointers = [], []
@@ -396,6 +458,42 @@ class _CollectionReader:
             return NO_BODY, None, f"the body is not valid JSON{after}: {error.msg} (body line {error.lineno}, column {error.colno})"
         except RecursionError:
             return NO_BODY, None, "the body is nested too deeply to be a request body"
+
+
+def _strings(value: Any, parts: list) -> Iterator[tuple[list, str]]:
+    if isinstance(value, str):
+        yield parts, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, parts + [key])
+    elif isinstance(value, list):
+        for position, item in enumerate(value):
+            yield from _strings(item, parts + [position])
+
+
+def _behavior(inherited: Optional[dict], own: Any) -> Optional[dict]:
+    """`protocolProfileBehavior` of an item: its own settings over its folders' and the collection's."""
+    if not isinstance(own, dict):
+        return inherited
+    return {**(inherited or {}), **own}
+
+
+def _implicit_content_type(body: Any, headers: list[tuple[str, str]], behavior: Optional[dict]) -> Optional[tuple[str, str]]:
+    """The Content-Type Postman adds for a raw body when the request sets none (and the
+    pointer of what decides it), or None."""
+    if not isinstance(body, dict) or body.get("disabled") or body.get("mode") != "raw" or not isinstance(body.get("raw"), str) or not body["raw"]:
+        return None
+    if any(name.lower() == "content-type" for name, _ in headers):
+        return None
+    disabled = (behavior or {}).get("disabledSystemHeaders")
+    if isinstance(disabled, dict) and any(str(name).lower() == "content-type" and value for name, value in disabled.items()):
+        return None
+    options = body.get("options")
+    raw_options = options.get("raw") if isinstance(options, dict) else None
+    language = raw_options.get("language") if isinstance(raw_options, dict) else None
+    if isinstance(language, str):
+        return _RAW_CONTENT_TYPES.get(language, "text/plain"), "/request/body/options/raw/language"
+    return "text/plain", "/request/body/mode"
 
 
 def _url_text(raw: Any) -> str:

@@ -11,6 +11,10 @@ variable's value *as text*, before the request is sent; a body such as
 - An unresolved variable is left as the literal `{{name}}` the client would send; where it
   stands as a bare JSON value it becomes the string `"{{name}}"` so the body still parses
   and the `unresolved-variable` rule can point at it.
+- A variable whose value only the user or the run knows is left as `{{name}}` too, but is
+  not unresolved: one that scripts set while the collection runs (`runtime`), and one whose
+  value is a placeholder (`placeholders`: empty, or an instruction such as `<Input the
+  mobile number…>`, see `is_placeholder_value`). No check judges such a value.
 
 Every substitution records its edits, so a position in the substituted text maps back to
 the text as written (a value that came from a variable points at its `{{…}}`).
@@ -60,6 +64,18 @@ DYNAMIC_VARIABLES = {
 }
 
 
+# The whole value in angle brackets: the instructions official environments ship in place
+# of a value (`<Go To Vipps Portal->…->copy the Client Id here>`).
+_INSTRUCTION = re.compile(r"<.*>", re.DOTALL)
+
+
+def is_placeholder_value(value: str) -> bool:
+    """A variable value that stands in for one the user fills in: empty (or blank), or the
+    whole of it an instruction in angle brackets, `<This value will be overwritten…>`."""
+    stripped = value.strip()
+    return not stripped or _INSTRUCTION.fullmatch(stripped) is not None
+
+
 def dynamic_value(name: str) -> Optional[str]:
     """The placeholder for a dynamic variable (`$guid`, `$randomInt 1 100`), or None."""
     if not name.startswith("$"):
@@ -95,12 +111,22 @@ class Variables:
     """The variables in scope for one request, looked up as the client would.
 
     `runtime` names are set by scripts while the collection runs (`pm.environment.set`):
-    left as `{{name}}` but not reported, since the client will have a value for them.
+    left as `{{name}}` but not reported, since the client will have a value for them. A
+    runtime variable with a value of its own (from the collection or the environment) gets
+    that value, unless it is a placeholder: the script's value is what will be sent.
+    `placeholders` names have a placeholder for a value (see `is_placeholder_value`): left
+    as `{{name}}` and not unresolved either; the reader says once where to set them.
     """
 
-    def __init__(self, values: Mapping[str, str], runtime: Iterable[str] = ()):
-        self.values = dict(values)
+    def __init__(self, values: Mapping[str, str], runtime: Iterable[str] = (), placeholders: Iterable[str] = ()):
         self.runtime = set(runtime)
+        self.placeholders = set(placeholders)
+        self.values = {name: value for name, value in values.items() if name not in self.placeholders}
+
+    @property
+    def left_open(self) -> set[str]:
+        """Names whose `{{name}}` stays in the text on purpose: only the run or the user knows them."""
+        return self.runtime | self.placeholders
 
     def lookup(self, name: str) -> Optional[str]:
         if name in self.values:
@@ -108,7 +134,7 @@ class Variables:
         return dynamic_value(name)
 
     def _note(self, result: Substitution, name: str) -> None:
-        if name not in self.runtime and name not in result.unresolved:
+        if name not in self.runtime and name not in self.placeholders and name not in result.unresolved:
             result.unresolved.append(name)
 
     def substitute(self, text: str) -> Substitution:
