@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import fnmatch
 import importlib
+import re
 from functools import lru_cache
 import os
 import sys
@@ -65,13 +66,15 @@ def format_names() -> list[str]:
 def walk(directory: str) -> Iterator[str]:
     """The files below `directory` that some reader takes, in a stable order."""
     modules = [reader_module(name) for name in READERS]
-    patterns = [pattern for module in modules for pattern in module.PATTERNS]
+    # All readers' globs as one regex: a directory of 10,000 bodies is matched 10,000 times.
+    taken = re.compile("|".join(fnmatch.translate(os.path.normcase(pattern))
+                                for module in modules for pattern in module.PATTERNS))
     sniffed = [(pattern, module) for module in modules for pattern in getattr(module, "SNIFFED_PATTERNS", ())]
     for root, dirs, files in os.walk(directory):
         dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRECTORIES and not d.startswith("."))
         for filename in sorted(files):
             path = os.path.join(root, filename)
-            if any(fnmatch.fnmatch(filename, pattern) for pattern in patterns):
+            if taken.match(os.path.normcase(filename)):
                 yield path
             elif any(fnmatch.fnmatch(filename, pattern) and _sniffs(module, path) for pattern, module in sniffed):
                 yield path
