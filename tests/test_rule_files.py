@@ -84,3 +84,18 @@ def test_the_norway_problem_is_caught(tmp_path):
 def test_missing_rule_directory(tmp_path):
     result = run_cli("check", "--rules", str(tmp_path / "nope"), BAD_ECOM)
     assert result.returncode == 2 and "rule directory does not exist" in result.stderr.decode()
+
+
+def test_shipped_rule_files_read_fast_give_the_same_data_and_rule_lines_as_the_positioned_loader():
+    """Every run reads the shipped rules with libyaml alone (ShippedRuleFile); both readers agree."""
+    from vipps_lint.checks.rules import ShippedRuleFile, rule_files
+    from vipps_lint.data import rules_dir
+    from vipps_lint.yamlpos import load_yaml
+
+    for path in rule_files(rules_dir()):
+        text = path.read_text(encoding="utf-8")
+        fast, positioned = ShippedRuleFile(text), load_yaml(text)
+        assert fast.data == positioned.data, path.name
+        for index in range(len(positioned.data["rules"])):
+            assert fast.position(f"/rules/{index}") == positioned.position(f"/rules/{index}"), (path.name, index)
+        assert fast.position("/rules/0/then") == positioned.position("/rules/0/then")

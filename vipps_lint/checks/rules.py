@@ -18,8 +18,7 @@ from vipps_lint.checks.conditions import compile_conditions
 from vipps_lint.checks.functions import Check, module as function_module
 from vipps_lint.checks.jsonpath import compile_query
 from vipps_lint.data import rules_dir, schemas_dir
-from vipps_lint.models import InputError
-from vipps_lint.yamlpos import PositionedYaml, YamlError, load_yaml
+from vipps_lint.models import InputError, Position
 
 _TEMPLATE_VARIABLE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 TEMPLATE_VARIABLES = {"value", "property", "path", "pointer", "error", "fix", "since", "detail"}
@@ -110,15 +109,44 @@ def _meta_validator():
         return Draft202012Validator(json.load(handle))
 
 
+_RULE_START = re.compile(r"^([ \t]*-[ \t]+)id:", re.MULTILINE)
+
+
+class ShippedRuleFile:
+    """A shipped rule file read with libyaml alone: every run loads them, and the positioned
+    loader (vipps_lint.yamlpos) costs most of start-up. The test-suite checks that both give
+    the same data and rule lines; a position other than a rule's asks the positioned loader."""
+
+    def __init__(self, text: str):
+        import yaml  # noqa: PLC0415
+
+        self.text = text
+        self.data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        self._rule_positions = [Position(text.count("\n", 0, match.start()) + 1, len(match.group(1)) + 1)
+                                for match in _RULE_START.finditer(text)]
+        self._positioned = None
+
+    def position(self, pointer: str) -> Optional[Position]:
+        parts = pointer.split("/")
+        if len(parts) == 3 and parts[1] == "rules" and parts[2].isdigit() and int(parts[2]) < len(self._rule_positions):
+            return self._rule_positions[int(parts[2])]
+        if self._positioned is None:
+            from vipps_lint.yamlpos import load_yaml  # noqa: PLC0415
+
+            self._positioned = load_yaml(self.text)
+        return self._positioned.position(pointer)
+
+
 class RuleLoader:
     """Loads rule files, collecting errors instead of raising."""
 
-    def __init__(self, validate: bool = True):
+    def __init__(self, validate: bool = True, shipped: bool = False):
         self.validate = validate
+        self.shipped = shipped  # the package's own rule files: read fast (ShippedRuleFile)
         self.errors: list[InputError] = []
         self._meta = None
 
-    def _error(self, file: str, loaded: Optional[PositionedYaml], pointer: str, message: str) -> None:
+    def _error(self, file: str, loaded, pointer: str, message: str) -> None:
         position = loaded.position(pointer) if loaded is not None else None
         self.errors.append(InputError(file, message, position.line if position else None, position.column if position else None))
 
@@ -129,11 +157,15 @@ class RuleLoader:
         except (OSError, UnicodeDecodeError) as error:
             self.errors.append(InputError(file, f"cannot read rule file: {error}"))
             return []
-        try:
-            loaded = load_yaml(text)
-        except YamlError as error:
-            self.errors.append(InputError(file, error.message, error.line, error.column))
-            return []
+        loaded = self._shipped_file(text)
+        if loaded is None:
+            from vipps_lint.yamlpos import YamlError, load_yaml  # noqa: PLC0415
+
+            try:
+                loaded = load_yaml(text)
+            except YamlError as error:
+                self.errors.append(InputError(file, error.message, error.line, error.column))
+                return []
         if self.validate and not self._valid_against_meta_schema(file, loaded):
             return []
         data = loaded.data
@@ -147,7 +179,15 @@ class RuleLoader:
                 rules.append(rule)
         return rules
 
-    def _valid_against_meta_schema(self, file: str, loaded: PositionedYaml) -> bool:
+    def _shipped_file(self, text: str) -> Optional[ShippedRuleFile]:
+        if not self.shipped:
+            return None
+        try:
+            return ShippedRuleFile(text)
+        except Exception:  # noqa: BLE001 - the positioned loader says what is wrong, with its line
+            return None
+
+    def _valid_against_meta_schema(self, file: str, loaded) -> bool:
         if self._meta is None:
             self._meta = _meta_validator()
         errors = sorted(self._meta.iter_errors(loaded.data), key=lambda error: list(error.absolute_path))
@@ -160,7 +200,7 @@ class RuleLoader:
             self._error(file, loaded, pointer, f"{where or 'file'}: {error.message}")
         return not errors
 
-    def _compile(self, file: str, loaded: PositionedYaml, pointer: str, spec: dict) -> Optional[Rule]:
+    def _compile(self, file: str, loaded, pointer: str, spec: dict) -> Optional[Rule]:
         position = loaded.position(pointer)
         errors_before = len(self.errors)
         rule = Rule(
@@ -248,9 +288,9 @@ def load_rules(extra_dirs: Optional[list[str]] = None, validate_shipped: bool = 
     """
     rules: dict[str, Rule] = {}
     errors: list[InputError] = []
-    sources = [(rules_dir(), validate_shipped)] + [(Path(directory), True) for directory in extra_dirs or []]
-    for directory, validate in sources:
-        loader = RuleLoader(validate=validate)
+    sources = [(rules_dir(), validate_shipped, True)] + [(Path(directory), True, False) for directory in extra_dirs or []]
+    for directory, validate, shipped in sources:
+        loader = RuleLoader(validate=validate, shipped=shipped and not validate)
         if not directory.is_dir():
             errors.append(InputError(str(directory), "rule directory does not exist"))
             continue
