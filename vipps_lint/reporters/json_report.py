@@ -57,5 +57,14 @@ def report_json(report: Report) -> dict:
 
 
 def render(report: Report, stream, options) -> None:
-    # One string, one write: json.dump would hand the (masking) stream thousands of pieces.
-    stream.write(json.dumps(report_json(report), ensure_ascii=False, indent=2) + "\n")
+    # Written in blocks: json.dump would hand the (masking) stream every token on its own, and
+    # one string of the whole report would hold a day of findings in memory several times over.
+    block, size = [], 0
+    for piece in json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(report_json(report)):
+        block.append(piece)
+        size += len(piece)
+        if size >= 64 * 1024:
+            stream.write("".join(block))
+            block, size = [], 0
+    block.append("\n")
+    stream.write("".join(block))
