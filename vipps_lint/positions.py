@@ -35,6 +35,19 @@ def pointer_from_parts(parts) -> str:
 _MISSING = object()
 
 
+def string_leaves(value, parts: Optional[list] = None):
+    """(path, string) for every string in a JSON value, in document order."""
+    parts = parts or []
+    if isinstance(value, str):
+        yield parts, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from string_leaves(item, parts + [key])
+    elif isinstance(value, list):
+        for position, item in enumerate(value):
+            yield from string_leaves(item, parts + [position])
+
+
 def resolve_pointer(document, pointer: str, default=_MISSING):
     """The value at an RFC 6901 pointer in parsed JSON; `default` (or KeyError) if absent."""
     value = document
@@ -89,11 +102,6 @@ def skip_value(text: str, offset: int) -> int:
         offset = match.end()
         if depth == 0:
             return offset
-
-
-def value_end(text: str, offset: int) -> int:
-    """Offset just past the JSON value that starts at `offset` (scanned, not parsed)."""
-    return _skip_value(text, offset)
 
 
 def pointer_offset(text: str, pointer: str, start: int = 0) -> Optional[int]:

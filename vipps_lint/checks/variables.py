@@ -26,7 +26,7 @@ import os
 from typing import Any, Iterator, Optional
 
 from vipps_lint.models import Problem, Request
-from vipps_lint.positions import pointer_from_parts
+from vipps_lint.positions import pointer_from_parts, string_leaves
 from vipps_lint.sources.variables import VARIABLE
 
 RULE = "unresolved-variable"
@@ -74,20 +74,9 @@ class VariableCheck:
                 yield "header", name, None, value
         body_text = request.meta.get("body_text")
         if request.has_body and (body_text is None or "{{" in body_text):
-            for parts, value in _strings(request.body, []):
+            for parts, value in string_leaves(request.body):
                 if "{{" in value:
                     yield "body", None, pointer_from_parts(parts), value
-
-
-def _strings(value: Any, parts: list) -> Iterator[tuple[list, str]]:
-    if isinstance(value, str):
-        yield parts, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _strings(item, parts + [key])
-    elif isinstance(value, list):
-        for position, item in enumerate(value):
-            yield from _strings(item, parts + [position])
 
 
 def _placeholder_problem(request: Request, name: str, placeholder: tuple[str, Optional[str]], part: str, header: Any, pointer: Any) -> Problem:

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator, Optional, Union
 
 from vipps_lint.models import NO_BODY, InputError, Position, Request, SourceFile
-from vipps_lint.positions import AnchoredRequestLocator, line_column, pointer_from_parts, pointer_offset, position_after, skip_value, value_span
+from vipps_lint.positions import AnchoredRequestLocator, line_column, pointer_from_parts, pointer_offset, position_after, skip_value, string_leaves, value_span
 from vipps_lint.sources import ReadOptions, read_all_text
 from vipps_lint.sources.json_body import parse_json_document
 from vipps_lint.sources.variables import VARIABLE, Substitution, Variables, is_placeholder_value, script_set_names
@@ -379,7 +379,7 @@ class _CollectionReader:
         left_open = self.variables.left_open
         if not left_open or not isinstance(body, (dict, list, str)):
             return set()
-        return {pointer_from_parts(parts) for parts, value in _strings(body, [])
+        return {pointer_from_parts(parts) for parts, value in string_leaves(body)
                 if "{{" in value and any(name in left_open for name in VARIABLE.findall(value))}
 
     def placeholders_in(self, url: str, headers: list[tuple[str, str]], body: Any) -> list[str]:
@@ -458,17 +458,6 @@ class _CollectionReader:
             return NO_BODY, None, f"the body is not valid JSON{after}: {error.msg} (body line {error.lineno}, column {error.colno})"
         except RecursionError:
             return NO_BODY, None, "the body is nested too deeply to be a request body"
-
-
-def _strings(value: Any, parts: list) -> Iterator[tuple[list, str]]:
-    if isinstance(value, str):
-        yield parts, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _strings(item, parts + [key])
-    elif isinstance(value, list):
-        for position, item in enumerate(value):
-            yield from _strings(item, parts + [position])
 
 
 def _behavior(inherited: Optional[dict], own: Any) -> Optional[dict]:
