@@ -22,7 +22,7 @@ URLS = st.sampled_from([
     "http://localhost:8080/cb", "http://10.0.0.5/cb", "HTTP://EXAMPLE.COM/X", "http://bløtkake.example/æ",
 ])
 ECOM_PHONES = st.sampled_from(["91234567", "+47 91 23 45 67", "004791234567", "4791234567", "912 34 567", 91234567])
-MSISDNS = st.sampled_from(["4791234567", "+47 912 34 567", "91234567", "+45 12 34 56 78", "004791234567"])
+MSISDNS = st.sampled_from(["4791234567", "+47 912 34 567", "91234567", "+45 40 12 34 56", "004791234567"])
 FEES = st.sampled_from([0, 0.0, 1500, 2.5, "10"])
 
 

@@ -37,19 +37,22 @@ def test_ecom_phone_gives_the_exact_eight_digits(value, expected):
 def test_ecom_phone_foreign_and_impossible_numbers_have_their_own_codes():
     assert codes("phone", {"format": "national-no"}, "+46 70 123 45 67") == ["foreign"]
     assert codes("phone", {"format": "national-no"}, "123") == ["invalid"]
+    # The right length, but no Norwegian number starts with 1: a test number, not a customer's.
+    assert codes("phone", {"format": "national-no"}, "12345678") == ["invalid"]
+    assert codes("phone", {"format": "msisdn"}, "4712345678") == ["invalid"]
 
 
 @pytest.mark.parametrize(
     "value, expected",
     [
         ("4791234567", []),
-        ("4512345678", []),
+        ("4540123456", []),
         ("358401234567", []),
         ("+47 91 23 45 67", [("format", "4791234567")]),
         ("+4791234567", [("format", "4791234567")]),
         ("0047 912 34 567", [("format", "4791234567")]),
         ("91234567", [("missing-country-code", "4791234567")]),
-        ("+45 12 34 56 78", [("format", "4512345678")]),
+        ("+45 40 12 34 56", [("format", "4540123456")]),
     ],
 )
 def test_msisdn_gives_the_exact_corrected_value(value, expected):
@@ -59,15 +62,15 @@ def test_msisdn_gives_the_exact_corrected_value(value, expected):
 @pytest.mark.parametrize(
     "body, expected_fix, safe, detail",
     [
-        ({"amount": {"currency": "DKK"}}, "4512345678", True, "read as a Danish number because the amount is in DKK"),
-        ({"amount": {"currency": "NOK"}}, "4712345678", True, "read as a Norwegian number because the amount is in NOK"),
-        ({"amount": {"currency": "SEK"}}, "4712345678", False, "assuming a Norwegian number; use 45… for Danish, 358… for Finnish numbers"),
-        ({}, "4712345678", False, "assuming a Norwegian number"),
+        ({"amount": {"currency": "DKK"}}, "4540123456", True, "read as a Danish number because the amount is in DKK"),
+        ({"amount": {"currency": "NOK"}}, "4740123456", True, "read as a Norwegian number because the amount is in NOK"),
+        ({"amount": {"currency": "SEK"}}, "4740123456", False, "assuming a Norwegian number; use 45… for Danish, 358… for Finnish numbers"),
+        ({}, "4740123456", False, "assuming a Norwegian number"),
     ],
 )
 def test_msisdn_without_country_code_is_read_in_the_payments_country(body, expected_fix, safe, detail):
     check = module("phone").compile({"format": "msisdn", "countries": ["NO", "DK", "FI"], "currencyAt": ["/amount/currency"]})
-    [violation] = check("12345678", CheckContext(parent={}, parts=("customer", "phoneNumber"), root=body))
+    [violation] = check("40123456", CheckContext(parent={}, parts=("customer", "phoneNumber"), root=body))
     assert (violation.code, violation.fix, violation.safe) == ("missing-country-code", expected_fix, safe)
     assert violation.detail.startswith(detail)
 
@@ -77,16 +80,16 @@ def test_a_guessed_country_code_is_a_hint_but_never_an_automatic_fix(tmp_path):
 
     body = tmp_path / "payment.json"
     body.write_text('{"amount": {"currency": "SEK", "value": 1000}, "paymentMethod": {"type": "WALLET"}, "reference": "acme-shop-123-order1",'
-                    ' "customer": {"phoneNumber": "12345678"}, "returnUrl": "https://example.com/r", "userFlow": "WEB_REDIRECT"}')
+                    ' "customer": {"phoneNumber": "40123456"}, "returnUrl": "https://example.com/r", "userFlow": "WEB_REDIRECT"}')
     _, report = run_json(str(body))
     [finding] = [f for f in report["findings"] if f["rule"] == "epayment-phone-msisdn"]
     assert finding["fix"] is None
-    assert finding["hint"] == 'Send "phoneNumber": "4712345678" (assuming a Norwegian number; use 45… for Danish, 358… for Finnish numbers)'
+    assert finding["hint"] == 'Send "phoneNumber": "4740123456" (assuming a Norwegian number; use 45… for Danish, 358… for Finnish numbers)'
     body.write_text(body.read_text().replace("SEK", "DKK"))
     _, report = run_json(str(body))
     [finding] = [f for f in report["findings"] if f["rule"] == "epayment-phone-msisdn"]
-    assert finding["fix"]["value"] == "4512345678"
-    assert finding["hint"] == 'Send "phoneNumber": "4512345678" (read as a Danish number because the amount is in DKK)'
+    assert finding["fix"]["value"] == "4540123456"
+    assert finding["hint"] == 'Send "phoneNumber": "4540123456" (read as a Danish number because the amount is in DKK)'
 
 
 def test_msisdn_rejects_other_countries_and_nonsense():

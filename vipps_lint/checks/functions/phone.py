@@ -49,11 +49,13 @@ _REGION_NAMES = {"NO": "Norwegian", "DK": "Danish", "FI": "Finnish"}
 _DIGITS = re.compile(r"^\d+$")
 _EIGHT_DIGITS = re.compile(r"^\d{8}$")
 
-# Numbers already written exactly as the API wants them, which `phonenumbers` would only
-# confirm (a possible 8-digit number in Norway or Denmark). Nearly every request has one, and
+# Mobile numbers already written exactly as the API wants them, which `phonenumbers` would
+# only confirm (its mobile patterns for Norway and Denmark). Nearly every request has one, and
 # parsing costs more than the rest of a rule; tests check that both ways always agree.
-_NATIONAL_NO_AS_WANTED = re.compile(r"[1-9]\d{7}")
-_MSISDN_AS_WANTED = {47: re.compile(r"47[1-9]\d{7}"), 45: re.compile(r"45[1-9]\d{7}")}
+_NO_MOBILE = r"(?:45(?:[0-24-9]\d|3[0-57-9])\d{4}|(?:4[016-8]|9\d)\d{6})"
+_DK_MOBILE = r"(?:(?:2[6-8]|6[78]|96)\d{6}|(?:2[0-59]|3[0-689]|[457]\d|6[0-69]|8[126-9]|9[1-47-9])[1-9]\d{5})"
+_NATIONAL_NO_AS_WANTED = re.compile(_NO_MOBILE)
+_MSISDN_AS_WANTED = {47: re.compile("47" + _NO_MOBILE), 45: re.compile("45" + _DK_MOBILE)}
 
 
 # Country calling codes of the Vipps MobilePay markets, so that compiling a rule needs no
@@ -104,7 +106,8 @@ def compile(options, trust_exact_format: bool = True):
             return None
 
     def possible(number):
-        return number is not None and phonenumbers.is_possible_number(number)
+        """A number that can exist: right length, and in a range its country gives out."""
+        return number is not None and phonenumbers.is_possible_number(number) and phonenumbers.is_valid_number(number)
 
     def e164_digits(number):
         return f"{number.country_code}{number.national_number}"
