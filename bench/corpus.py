@@ -36,8 +36,9 @@ URLS = {
     "klarna": "https://api.playground.klarna.com/checkout/v3/orders",
 }
 
-# Valid Norwegian mobile prefixes (phonenumbers agrees every 8-digit number under them is valid).
-MOBILE_PREFIXES = ("40", "41", "45", "46", "47", "48", "90", "91", "92", "93", "94", "95", "96", "97", "98", "99")
+# Norwegian mobile prefixes under which phonenumbers takes every 8-digit number as valid
+# (not 45: 4536xxxx is no number).
+MOBILE_PREFIXES = ("40", "41", "46", "47", "48", "90", "91", "92", "93", "94", "95", "96", "97", "98", "99")
 
 # Each seeded mistake: (rule vipps-lint must report, JSON Pointer, how to break a good body).
 DEFECTS = {
