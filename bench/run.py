@@ -743,7 +743,7 @@ def parse_arguments(argv=None):
     parser.add_argument("--postman", type=int, default=0,
                         help="also time a Postman collection of this many requests (default 0: off)")
     parser.add_argument("--tiny", action="store_true",
-                        help="CI preset: 200 bodies, 200 NDJSON lines, 200 HAR entries (every kind of seeded "
+                        help="CI preset: 300 bodies, 300 NDJSON lines, 300 HAR entries (every kind of seeded "
                              "defect occurs), 1 run, no warm-up")
     parser.add_argument("--repeat", type=int, help="timed runs per command, the median is reported (default 5; 1 with --tiny)")
     parser.add_argument("--warmup", type=int, help="untimed runs before each command (default 1; 0 with --tiny)")
@@ -764,7 +764,7 @@ def parse_arguments(argv=None):
                         help=f"the doc --write-doc writes (default {DOC.relative_to(ROOT)})")
     parser.add_argument("--json-summary", type=Path, metavar="FILE", help="write every result as JSON to FILE")
     arguments = parser.parse_args(argv)
-    tiny = {"bodies": 200, "ndjson": 200, "har": 200, "repeat": 1, "warmup": 0}
+    tiny = {"bodies": 300, "ndjson": 300, "har": 300, "repeat": 1, "warmup": 0}
     full = {**ISSUE_SIZES, "repeat": 5, "warmup": 1}
     for name, value in (tiny if arguments.tiny else full).items():
         if getattr(arguments, name) is None:

@@ -37,13 +37,13 @@ def test_tiny_run_finds_every_seeded_defect_without_competitors(tmp_path):
     for name in ("spectral", "check-jsonschema"):
         assert summary["tools"][name].startswith("not installed")
     checks = summary["correctness"]
-    assert {"bodies", "ndjson-200", "har-200"} <= set(checks)
-    for key in ("bodies", "ndjson-200", "har-200"):
+    assert {"bodies", "ndjson-300", "har-300"} <= set(checks)
+    for key in ("bodies", "ndjson-300", "har-300"):
         assert checks[key]["expected"] > 0
         assert checks[key]["found"] == checks[key]["expected"], checks[key]
     # Every kind of seeded defect is in the tiny corpus, so every rule is exercised.
     defects = json.loads((tmp_path / "work" / "defects.json").read_text(encoding="utf-8"))
-    assert len({defect["rule"] for defect in defects if defect["index"] < 200}) == 10
+    assert len({defect["rule"] for defect in defects if defect["index"] < 300}) == 10
     # The targets that need a competitor are "n/a", not failures.
     statuses = {row["target"]: row["status"] for row in summary["targets"]}
     assert [status for target, status in statuses.items() if "Spectral" in target] == ["n/a"]
