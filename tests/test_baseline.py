@@ -113,7 +113,7 @@ def test_the_baseline_file_of_the_run_is_not_linted_as_an_input(tmp_path):
     # Another JSON file in the folder is still linted.
     (tmp_path / "new.json").write_text("{}", encoding="utf-8")
     status, report = run_json("--baseline", "base.json", ".", cwd=tmp_path)
-    assert [(f["file"], f["rule"]) for f in report["findings"]] == [("./new.json", "route-unknown-body")]
+    assert [(f["file"], f["rule"]) for f in report["findings"]] == [("new.json", "route-unknown-body")]
 
 
 def test_fix_reports_an_input_error_before_the_not_fixed_line_that_refers_to_it(tmp_path):

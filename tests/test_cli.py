@@ -184,3 +184,10 @@ def test_directories_are_walked_with_json_files_only(tmp_path):
     (tmp_path / ".git" / "x.json").write_text("{")
     _, report = run_json(str(tmp_path))
     assert report["summary"]["files"] == 1 and report["errors"] == []
+
+
+def test_walking_the_current_directory_shows_paths_as_typed(tmp_path):
+    (tmp_path / "bodies").mkdir()
+    (tmp_path / "bodies" / "payment.json").write_text((FIXTURES / "ecom" / "initiate-http-urls.json").read_text())
+    result = run_cli("check", "--format", "concise", ".", cwd=tmp_path)
+    assert result.stdout.decode().startswith("bodies/payment.json:7:23: error[ecom-callback-https]")

@@ -69,7 +69,7 @@ def test_exit_status_after_fix_reflects_what_remains(tmp_path):
     result = run_cli("check", "--fix", "--format", "json", ".", cwd=tmp_path)
     assert result.returncode == 1
     report = json.loads(result.stdout)
-    assert {(f["file"], f["rule"]) for f in report["findings"]} == {("./unreachable.json", "ecom-callback-https")}
+    assert {(f["file"], f["rule"]) for f in report["findings"]} == {("unreachable.json", "ecom-callback-https")}
     assert all(f["fix"] is None for f in report["findings"])
     assert "Fixed 2 problems in 1 file." in result.stderr.decode()
     assert json.loads((tmp_path / "epayment.json").read_text())["customer"]["phoneNumber"] == "4791234567"

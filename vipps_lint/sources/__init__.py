@@ -93,11 +93,16 @@ def expand_paths(paths: Iterable[str]) -> Iterator[Union[SourceFile, InputError]
             yield SourceFile("-", None, data)  # bytes: decoded by the reader like a file
         elif os.path.isdir(path):
             for found in walk(path):
-                yield SourceFile(found, found)
+                yield SourceFile(_shown(found), found)
         elif os.path.exists(path):
-            yield SourceFile(path, path)
+            yield SourceFile(_shown(path), path)
         else:
             yield InputError(path, "no such file or directory")
+
+
+def _shown(path: str) -> str:
+    """`check .` shows fixtures/a.json, not ./fixtures/a.json: as the user would type it."""
+    return path[2:] if path.startswith("." + os.sep) and len(path) > 2 else path
 
 
 def read_head(source: SourceFile) -> Union[bytes, InputError]:
