@@ -122,6 +122,7 @@ def test_har_entries_are_parsed_one_at_a_time(monkeypatch):
 @pytest.mark.parametrize("case, make, expected", [
     ("truncated", lambda: har(har_entry(json.dumps(GOOD_ECOM)), har_entry(json.dumps(GOOD_ECOM)))[:-400], "entry 1 is cut off: the file ends inside it (truncated HAR?)"),
     ("no-request", lambda: har({"response": {"status": 200}}, har_entry(json.dumps(GOOD_ECOM))), 'entry 0 has no "request" object'),
+    ("no-url", lambda: har(har_entry(json.dumps(GOOD_ECOM), url=""), har_entry(json.dumps(GOOD_ECOM))), 'entry 0 has no "request.url"'),
     ("binary", lambda: har(har_entry(base64.b64encode(b"\x89PNG\x00\x01\xff").decode(), encoding="base64"), har_entry(json.dumps(GOOD_ECOM))),
      "entry 0 (POST https://apitest.vipps.no/ecomm/v2/payments): the body is binary data, not JSON text"),
     ("gzip", lambda: har(har_entry("\x1f\ufffd\x08\x00\x00\x00\x00\x00"), har_entry(json.dumps(GOOD_ECOM))),

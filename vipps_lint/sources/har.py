@@ -265,6 +265,11 @@ def _read_entry(source, window, index, start, end, entry, titles, options) -> It
     if not isinstance(request, dict):
         yield InputError(source.display, f'entry {index} has no "request" object, so it cannot be linted', position.line, position.column)
         return
+    if not isinstance(request.get("url"), str) or not request["url"].strip():
+        # Without a URL no API call can be told; HAR 1.2 requires request.url.
+        yield InputError(source.display, f'entry {index} has no "request.url" (HAR 1.2 requires it), so it cannot be linted',
+                         position.line, position.column)
+        return
     # The window moves on; what places this request's findings is its own entry's text.
     text = window.text[start:end]
     headers = _headers(request.get("headers"))
