@@ -82,8 +82,6 @@ class Rule:
     message: TemplateSet = field(default_factory=lambda: TemplateSet(None))
     hint: TemplateSet = field(default_factory=lambda: TemplateSet(None))
     autofix: bool = False
-    # The severity the rule file gives (before configuration overrides it).
-    default_severity: str = "error"
 
     def applies_to_endpoint(self, endpoint: str, operation_id: str, api: str) -> bool:
         scope = self.scope
@@ -207,7 +205,6 @@ class RuleLoader:
             id=spec["id"],
             title=spec["title"],
             severity=spec["severity"],
-            default_severity=spec["severity"],
             why=spec["why"].strip(),
             docs=spec["docs"],
             examples=spec["examples"],
