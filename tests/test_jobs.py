@@ -48,11 +48,14 @@ def test_jobs_must_be_a_positive_number():
     assert b"--jobs" in result.stderr
 
 
+LOG_LINES = 6500
+
+
 def _large_log(path):
-    """A log over SECTION_MIN_BYTES × 2: workers lint it in sections. Non-ASCII text, a BOM,
+    """A log over PARALLEL_MIN_BYTES: workers lint it in sections. Non-ASCII text, a BOM,
     blank and broken lines, a request for another API, and mistakes spread through it."""
     lines = []
-    for number in range(3200):
+    for number in range(LOG_LINES):
         body = {"customerInfo": {"mobileNumber": "+47 91 23 45 67" if number % 97 == 0 else "91234567"},
                 "merchantInfo": {"merchantSerialNumber": "123456",
                                  "callbackPrefix": ("http" if number % 89 == 0 else "https") + "://shop.example.com/vipps",
@@ -70,16 +73,37 @@ def _large_log(path):
 
 
 def test_a_large_log_is_linted_in_sections_with_the_same_report_and_fixes(tmp_path):
-    from vipps_lint.pipeline import SECTION_MIN_BYTES
+    from vipps_lint.pipeline import PARALLEL_MIN_BYTES, SECTION_MIN_BYTES
 
     log = tmp_path / "day.ndjson"
     _large_log(log)
-    assert log.stat().st_size > 2 * SECTION_MIN_BYTES
+    assert log.stat().st_size > max(PARALLEL_MIN_BYTES, 2 * SECTION_MIN_BYTES)  # so --jobs 2 does cut it
     for args in (["--format", "json"], [], ["--diff"]):
         one = run_cli("check", *args, "--jobs", "1", str(log), cwd=tmp_path)
         two = run_cli("check", *args, "--jobs", "2", str(log), cwd=tmp_path)
         assert (one.returncode, one.stdout, one.stderr) == (two.returncode, two.stdout, two.stderr), args
     report = json.loads(run_cli("check", "--format", "json", "--jobs", "2", str(log), cwd=tmp_path).stdout)
     indexes = [finding["request"]["index"] for finding in report["findings"]]
-    assert indexes == sorted(indexes) and max(indexes) > 3000  # numbered on across sections
-    assert report["summary"]["requests"] == 3200 - 7 and report["summary"]["files"] == 1
+    assert indexes == sorted(indexes) and max(indexes) > LOG_LINES - 200  # numbered on across sections
+    other_api = sum(1 for number in range(LOG_LINES) if number % 500 == 7)
+    assert report["summary"]["requests"] == LOG_LINES - other_api and report["summary"]["files"] == 1
+
+
+def test_the_large_log_really_goes_to_workers_in_sections(tmp_path):
+    """The equality above means something only if --jobs 2 cuts the log: check that it does."""
+    from vipps_lint.pipeline import Linter, Settings
+    from vipps_lint.sources import expand_paths
+
+    log = tmp_path / "day.ndjson"
+    _large_log(log)
+    linter = Linter(Settings(jobs=2))
+    sources = list(expand_paths([str(log)]))
+    assert linter._jobs_for(sources) == 2
+    assert len(linter._work_units(sources, 2)) > 2
+
+
+def test_a_missing_path_is_reported_where_it_was_named(tmp_path):
+    (tmp_path / "first.json").write_text('{"merchantInfo": ', encoding="utf-8")
+    (tmp_path / "last.json").write_text('{"transaction": ', encoding="utf-8")
+    result = run_cli("check", "first.json", "missing.json", "last.json", cwd=tmp_path)
+    assert [line.split(":")[0] for line in result.stderr.decode().splitlines()] == ["first.json", "missing.json", "last.json"]

@@ -169,6 +169,8 @@ class Meta(dict):
         return dict.__contains__(self, key) or (self._resolve(key) and dict.__contains__(self, key))
 
     def __reduce__(self):
+        # Only requests with findings travel back from --jobs workers; their deferred entries
+        # are computed there rather than kept as closures over the worker's line text.
         for key in list(self.__dict__.get("deferred", {})):
             self._resolve(key)
         return (Meta, (dict(self),))
@@ -352,9 +354,6 @@ class Report:
     endpoints: dict[str, EndpointStats] = field(default_factory=dict)
     # Secret values seen in the inputs: every output masks them (vipps_lint.secrets).
     secrets: set[str] = field(default_factory=set)
-
-    def add_response(self, request: "Request") -> None:
-        count_response(self.endpoints, request)
 
     def count(self, severity: str) -> int:
         return sum(1 for finding in self.findings if finding.severity == severity)

@@ -69,7 +69,8 @@ class FileResult:
 # a pre-commit hook with a few staged files stays in one process.
 PARALLEL_MIN_FILES = 512
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024
-# A log this large is cut into sections that workers lint side by side (at least this much each).
+# When workers run (see above), a log at least this large is cut into sections of at least
+# this size that they lint side by side.
 SECTION_MIN_BYTES = 1024 * 1024
 
 
@@ -210,7 +211,15 @@ class Linter:
         report.errors.extend(self.setup_errors)
         inputs = list(expand_paths(paths))
         sources = [item for item in inputs if not isinstance(item, InputError)]
-        report.errors.extend(item for item in inputs if isinstance(item, InputError))
+        # A path that does not exist is reported where it was named, among the files' errors:
+        # keyed by how many files were named before it.
+        unreadable: dict[int, list[InputError]] = {}
+        named = 0
+        for item in inputs:
+            if isinstance(item, InputError):
+                unreadable.setdefault(named, []).append(item)
+            else:
+                named += 1
         numbered = 0  # requests of the current file so far, for results of its later sections
         originals = {source.display: source for source in sources}
         for result in self._lint_files(sources):
@@ -221,6 +230,7 @@ class Linter:
                     if result.continued:
                         request.index += numbered
             if not result.continued:
+                report.errors.extend(unreadable.pop(report.files, ()))
                 numbered = 0
                 report.files += 1
                 report.file_names.append(result.display)
@@ -233,6 +243,8 @@ class Linter:
             report.secrets.update(result.secrets)
             for endpoint, stats in result.endpoints.items():
                 report.endpoints.setdefault(endpoint, EndpointStats(endpoint)).merge(stats)
+        for errors in unreadable.values():
+            report.errors.extend(errors)
         return report
 
     def _lint_files(self, sources: list[SourceFile]) -> Iterable[FileResult]:
@@ -259,7 +271,7 @@ class Linter:
             if not hasattr(reader, "sections"):
                 units.append((source, False))
                 continue
-            count = min(jobs * 4, size // SECTION_MIN_BYTES * 4)
+            count = min(jobs * 4, size // SECTION_MIN_BYTES)
             for number, section in enumerate(reader.sections(source, count)):
                 part = copy.copy(source)
                 part.section = section
@@ -324,12 +336,14 @@ def _lint_in_workers(linter: Linter, sources: list[tuple[SourceFile, bool]], job
     gc.freeze()
     # Small chunks keep the workers evenly loaded when file sizes differ (one big HAR among bodies).
     chunk = max(1, min(64, len(sources) // (jobs * 8)))
-    # An executor rather than multiprocessing.Pool: the Pool's housekeeping thread polls every
-    # 0.1 s, which a short run pays on start and shut-down.
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as executor:
-        yield from executor.map(_lint_in_worker, sources, chunksize=chunk)
-    gc.unfreeze()
-    _WORKER_LINTER = None
+    try:
+        # An executor rather than multiprocessing.Pool: the Pool's housekeeping thread polls
+        # every 0.1 s, which a short run pays on start and shut-down.
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as executor:
+            yield from executor.map(_lint_in_worker, sources, chunksize=chunk)
+    finally:
+        gc.unfreeze()
+        _WORKER_LINTER = None
 
 
 _LOWER = {"error": "warning", "warning": "info", "info": "info"}

@@ -49,6 +49,8 @@ _SCHEME = re.compile(r"^(bearer|basic)\s+(\S+)$", re.IGNORECASE)
 _HEADER_NAMES = "|".join(re.escape(name) for name in SECRET_HEADERS)
 _BODY_KEYS = "|".join(re.escape(name) for name in SECRET_BODY_KEYS)
 _QUERY_NAMES = "|".join(re.escape(name) for name in SECRET_QUERY_PARAMETERS)
+# (?a): case-insensitive for ASCII only, so that a match always holds one of _PATTERN_WORDS
+# (Unicode case folding would let 'ſecret' match 'secret' past the word prefilter).
 _PATTERNS = (
     # curl -u id:password, -su 'id:password', --user id:password, --proxy-user id:password
     re.compile(r"""((?<![\w-])(?:-[A-Za-z]*[uU]|--(?:proxy-)?user(?=[\s=]))[ \t]*=?[ \t]*['"]?[^\s:'"`]*:)([^\s'"`]+)"""),
@@ -56,12 +58,12 @@ _PATTERNS = (
     re.compile(r"""(\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#@:'"]*:)([^\s/?#@'"]+)(?=@)"""),
     re.compile(r"""((?<![\w-])--oauth2-bearer[ \t]+['"]?)([^\s'"`]+)"""),
     # "Authorization: Bearer eyJ…", "Ocp-Apim-Subscription-Key": "abc…", -H 'client_secret: abc…'
-    re.compile(rf'(?i)((?:{_HEADER_NAMES})\\?"?\s*[:=]\s*\\?"?\s*(?:(?:bearer|basic)\s+)?)([^\s"\\,;&\'<>{{}}()`]{{{MIN_SECRET_LENGTH},}})'),
+    re.compile(rf'(?ai)((?:{_HEADER_NAMES})\\?"?\s*[:=]\s*\\?"?\s*(?:(?:bearer|basic)\s+)?)([^\s"\\,;&\'<>{{}}()`]{{{MIN_SECRET_LENGTH},}})'),
     # HAR and Postman header objects: {"name": "client_secret", "value": "…"} ("key" in Postman)
-    re.compile(rf'(?i)("(?:name|key)"\s*:\s*"(?:{_HEADER_NAMES})"\s*,\s*"value"\s*:\s*"(?:(?:bearer|basic)\s+)?)([^"\\]{{{MIN_SECRET_LENGTH},}})'),
-    re.compile(rf'(?i)("(?:{_BODY_KEYS})\\?"\s*:\s*\\?")([^"\\]{{{MIN_SECRET_LENGTH},}})'),
-    re.compile(rf"(?i)([?&](?:{_QUERY_NAMES})=)([^&#\s\"'\\]{{{MIN_SECRET_LENGTH},}})"),
-    re.compile(r"(?i)(\b(?:bearer|basic)\s+)([A-Za-z0-9._~+/=-]{8,})"),
+    re.compile(rf'(?ai)("(?:name|key)"\s*:\s*"(?:{_HEADER_NAMES})"\s*,\s*"value"\s*:\s*"(?:(?:bearer|basic)\s+)?)([^"\\]{{{MIN_SECRET_LENGTH},}})'),
+    re.compile(rf'(?ai)("(?:{_BODY_KEYS})\\?"\s*:\s*\\?")([^"\\]{{{MIN_SECRET_LENGTH},}})'),
+    re.compile(rf"(?ai)([?&](?:{_QUERY_NAMES})=)([^&#\s\"'\\]{{{MIN_SECRET_LENGTH},}})"),
+    re.compile(r"(?ai)(\b(?:bearer|basic)\s+)([A-Za-z0-9._~+/=-]{8,})"),
     re.compile(r"()(\beyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.?[A-Za-z0-9_-]*)"),
 )
 # For each pattern, words (lowercase) of which the text must hold one for it to match at all:

@@ -61,7 +61,10 @@ def compile_query(expression: str):
     Raises the library's errors for an invalid expression.
     """
     if _DOTTED_PATH.fullmatch(expression):
-        return ChildPathQuery([_parse_step(step) for step in _STEP.findall(expression, 1)])
+        steps = [_parse_step(step) for step in _STEP.findall(expression, 1)]
+        # RFC 9535 indexes are I-JSON integers; the library says what is wrong with others.
+        if all(not isinstance(step, int) or abs(step) <= 2**53 - 1 for step in steps):
+            return ChildPathQuery(steps)
     import jsonpath_rfc9535  # noqa: PLC0415 - start-up time
 
     query = jsonpath_rfc9535.compile(expression)

@@ -122,6 +122,9 @@ class ShippedRuleFile:
         self.data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         self._rule_positions = [Position(text.count("\n", 0, match.start()) + 1, len(match.group(1)) + 1)
                                 for match in _RULE_START.finditer(text)]
+        rules = self.data.get("rules") if isinstance(self.data, dict) else None
+        if not isinstance(rules, list) or len(rules) != len(self._rule_positions):
+            raise ValueError("a rule does not start with '- id:'; the positioned loader reads this file")
         self._positioned = None
 
     def position(self, pointer: str) -> Optional[Position]:

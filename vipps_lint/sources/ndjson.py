@@ -34,6 +34,7 @@ into the decoded file text, counted as the file streams by.
 from __future__ import annotations
 
 import codecs
+import io
 import json
 import os
 from functools import lru_cache
@@ -136,7 +137,8 @@ def _header_entries(value: Any, paths: Optional[dict]) -> Union[list[tuple[str, 
 
 class NdjsonLocator:
     """Positions inside one line of the log; the line is kept only while a request with
-    findings is (the finding's position is computed once, when it is made)."""
+    findings is. Each finding's position is computed once, when it is made (a header's path
+    in the logged headers only then too)."""
 
     def __init__(self, line: str, line_number: int, request_pointer: list, logged_headers: Any,
                  body_pointer: Optional[str], response_body_pointer: Optional[str]):
@@ -337,6 +339,10 @@ def _lines(source: SourceFile) -> Iterator[bytes]:
                     return
                 position += len(raw)
                 yield raw
+        return
+    if source.prefetched is not None:  # a small log: sniffing read all of it
+        data, source.prefetched = source.prefetched, None
+        yield from io.BytesIO(data)  # lines end at \n only, as when the file is read line by line
         return
     if isinstance(source.text, (bytes, str)):  # stdin, already in memory
         data = source.text.encode() if isinstance(source.text, str) else source.text
