@@ -59,7 +59,9 @@ def request_label(finding: Finding) -> str:
         parts.append(f"request #{request.index}")
         if request.name:
             parts.append(f'"{request.name}"')
-        parts.append(f"{request.method or ''} {request.url or ''}".strip())
+        # An OpenAPI example has no URL of its own: its operation's path says which call it is.
+        target = request.url or (request.operation.path if request.operation is not None else "")
+        parts.append(f"{request.method or ''} {target}".strip())
     elif request.operation is not None:
         parts.append(f"body for {request.operation.endpoint}")
     else:
