@@ -85,6 +85,7 @@ class Linter:
         self.router = self._load_router()
         self.code_checks = self._create_code_checks()
         self.as_of = settings.as_of or date.today()
+        self.rules.as_of = self.as_of
         self.not_yet_enforced = _not_yet_enforced(self.rules.rules, self.as_of)
 
     def _load_router(self) -> Router:

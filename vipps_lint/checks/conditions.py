@@ -8,6 +8,9 @@ case-insensitively (I-Regexp), and "only when `isApp` is true" reads better as d
         pattern: "(?i)^\\s*(vipps|mobilepay)\\b"
       - field: isApp
         equals: true
+
+A `field` that starts with `/` is a JSON Pointer from the body's root instead of a key of
+the object (`/userFlow` while checking `customer`); `in`/`notIn` compare with a list.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-Predicate = Callable[[Any], bool]
+from vipps_lint.positions import pointer_tokens
+
+Predicate = Callable[..., bool]  # (obj, root=None) -> bool
 
 CONDITION_SCHEMA = {
     "type": "array",
@@ -23,7 +28,14 @@ CONDITION_SCHEMA = {
         "type": "object",
         "required": ["field"],
         "additionalProperties": False,
-        "properties": {"field": {"type": "string"}, "equals": {}, "pattern": {"type": "string"}, "defined": {"type": "boolean"}},
+        "properties": {
+            "field": {"type": "string", "minLength": 1},
+            "equals": {},
+            "in": {"type": "array", "minItems": 1},
+            "notIn": {"type": "array", "minItems": 1},
+            "pattern": {"type": "string"},
+            "defined": {"type": "boolean"},
+        },
     },
 }
 
@@ -32,8 +44,8 @@ def compile_conditions(conditions: list[dict]) -> Predicate:
     """A predicate over an object that is true when every condition holds."""
     tests = [_compile_one(condition) for condition in conditions or ()]
 
-    def holds(obj: Any) -> bool:
-        return all(test(obj) for test in tests)
+    def holds(obj: Any, root: Any = None) -> bool:
+        return all(test(obj, root) for test in tests)
 
     return holds
 
@@ -50,12 +62,25 @@ def _compile_one(condition: dict) -> Predicate:
     if "equals" in condition:
         expected = condition["equals"]
         checks.append(lambda value: value is not _MISSING and value == expected and type(value) is type(expected))
+    if "in" in condition:
+        choices = condition["in"]
+        checks.append(lambda value: value is not _MISSING and any(value == choice and type(value) is type(choice) for choice in choices))
+    if "notIn" in condition:
+        excluded = condition["notIn"]
+        checks.append(lambda value: not any(value == choice and type(value) is type(choice) for choice in excluded))
     if "pattern" in condition:
         regex = re.compile(condition["pattern"])
         checks.append(lambda value: isinstance(value, str) and regex.search(value) is not None)
 
-    def test(obj: Any) -> bool:
-        value = obj.get(name, _MISSING) if isinstance(obj, dict) else _MISSING
+    tokens = pointer_tokens(name) if name.startswith("/") else None
+
+    def test(obj: Any, root: Any = None) -> bool:
+        if tokens is None:
+            value = obj.get(name, _MISSING) if isinstance(obj, dict) else _MISSING
+        else:
+            value = root if root is not None else obj
+            for token in tokens:
+                value = value.get(token, _MISSING) if isinstance(value, dict) else _MISSING
         return all(check(value) for check in checks)
 
     return test

@@ -8,6 +8,7 @@ so selection, severity overrides and positions work the same for every rule.
 from __future__ import annotations
 
 import fnmatch
+from datetime import date
 from typing import Any, Iterable, Iterator, Optional
 from urllib.parse import urlsplit
 
@@ -41,6 +42,8 @@ class RuleSet:
         self.rules = rules
         self.enabled = set(rules)
         self._by_operation: dict[str, list[Rule]] = {}
+        # The date rules about dates (a charge's `due`) are checked as of (--as-of; None: today).
+        self.as_of: Optional[date] = None
 
     def unknown_selectors(self, selectors: Iterable[str]) -> list[str]:
         return [selector for selector in selectors if not any(selector_matches(selector, rule_id, self.rules) for rule_id in self.rules)]
@@ -104,26 +107,40 @@ class RuleSet:
                     host = (urlsplit(request.url).hostname or "").lower()
                 if host and not any(fnmatch.fnmatch(host, pattern) for pattern in rule.scope["hosts"]):
                     continue
-            yield from _apply(rule, body)
+            yield from _apply(rule, body, self.as_of)
 
 
-def _apply(rule: Rule, body: Any) -> Iterator[Problem]:
+def _field_value(found: Any, field: str) -> tuple[Any, tuple, Any]:
+    """(value, path below the given node, the object holding it) for a `then.field`; a
+    path of keys ('profile/scope') walks down, and a missing step makes the value UNDEFINED."""
+    if "/" not in field:
+        return found.get(field, UNDEFINED), (field,), found
+    keys = tuple(field.split("/"))
+    parent = found
+    for key in keys[:-1]:
+        parent = parent.get(key) if isinstance(parent, dict) else None
+    value = parent.get(keys[-1], UNDEFINED) if isinstance(parent, dict) else UNDEFINED
+    return value, keys, parent if isinstance(parent, dict) else None
+
+
+def _apply(rule: Rule, body: Any, as_of: Optional[date] = None) -> Iterator[Problem]:
     # Runs for every rule on every request: the path and pointer of a value are spelled
     # out only when it has a violation.
     when = rule.when
     for _expression, query in rule.given:
         for node in query.find(body):
             found = node.value
-            if when is not None and not when(found):
+            if when is not None and not when(found, body):
                 continue
             for then in rule.then:
                 if then.field is None:
                     value, parts, parent = found, node.location, None
                 elif isinstance(found, dict):
-                    value, parts, parent = found.get(then.field, UNDEFINED), (*node.location, then.field), found
+                    value, below, parent = _field_value(found, then.field)
+                    parts = (*node.location, *below)
                 else:
                     continue
-                for violation in then.check(value, CheckContext(parent, parts, body)):
+                for violation in then.check(value, CheckContext(parent, parts, body, as_of)):
                     yield _problem(rule, violation, value, list(parts), dotted_path(parts))
 
 

@@ -15,10 +15,12 @@ from __future__ import annotations
 import importlib
 import json
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Callable, Iterator, Optional
 
-NAMES = ("defined", "undefined", "pattern", "url", "phone", "wording", "equals", "enum", "length", "type")
-_MODULES = {"type": "value_type"}
+NAMES = ("defined", "undefined", "pattern", "url", "phone", "wording", "equals", "enum", "length", "type", "amount", "date",
+         "words", "keys")
+_MODULES = {"type": "value_type", "date": "date_window"}
 
 
 class _Undefined:
@@ -55,12 +57,17 @@ class Violation:
 class CheckContext:
     """What a function may look at besides the value itself."""
 
-    __slots__ = ("parent", "parts", "root")
+    __slots__ = ("parent", "parts", "root", "as_of")
 
-    def __init__(self, parent: Any, parts: tuple = (), root: Any = None):
+    def __init__(self, parent: Any, parts: tuple = (), root: Any = None, as_of: Optional[date] = None):
         self.parent = parent  # the object holding the value (the `given` node when `field` is used)
         self.parts = parts  # where the value is: ('merchantInfo', 'callbackPrefix')
         self.root = root  # the whole body
+        self.as_of = as_of  # the date to check dates against (--as-of); None: today
+
+    @property
+    def today(self) -> date:
+        return self.as_of or date.today()
 
     @property
     def path(self) -> str:

@@ -1,12 +1,15 @@
 """`enum`: the value must be one of `values`.
 
-A value that differs only in case gets the right spelling as its fix.
+A value that differs only in case gets the right spelling as its fix (code `case`). Any
+other value is `not-allowed`; when a known value is close (a typo), `{{detail}}` says
+"did you mean …?" and the hint may show it as `{{fix}}` (never applied by --fix: it is a guess).
 
     functionOptions:
       values: [NOK, DKK, EUR]
 """
 
 from vipps_lint.checks.functions import UNDEFINED, Violation
+from vipps_lint.checks.functions.words import closest
 
 OPTIONS = {
     "type": "object",
@@ -28,6 +31,10 @@ def compile(options):
         if near is not None:
             yield Violation("case", f"must be one of {listing}", near)
         else:
-            yield Violation("not-allowed", f"must be one of {listing}")
+            guess = closest(value, [choice for choice in allowed if isinstance(choice, str)]) if isinstance(value, str) else None
+            if guess is not None:
+                yield Violation("not-allowed", f"must be one of {listing}", guess, detail=f"did you mean {guess!r}?", safe=False)
+            else:
+                yield Violation("not-allowed", f"must be one of {listing}")
 
     return check

@@ -84,7 +84,7 @@ def compile(options):
     if isinstance(app_scheme, dict):
         app_scheme_allowed = compile_conditions(app_scheme["when"])
     else:
-        app_scheme_allowed = lambda parent, allowed=bool(app_scheme): allowed  # noqa: E731
+        app_scheme_allowed = lambda parent, root=None, allowed=bool(app_scheme): allowed  # noqa: E731
     wanted = " or ".join(f"{scheme}://" for scheme in schemes)
 
     def check(value, context):
@@ -97,7 +97,7 @@ def compile(options):
         scheme_match = _SCHEME.match(text)
         scheme = scheme_match.group(1).lower() if scheme_match else None
         if scheme is not None and scheme not in _WEB_SCHEMES and scheme not in schemes:
-            if not app_scheme_allowed(context.parent):
+            if not app_scheme_allowed(context.parent, context.root):
                 yield Violation("app-scheme", f"uses the app scheme {scheme}://, which is not allowed here; use {wanted}")
             return
         try:
