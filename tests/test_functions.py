@@ -39,7 +39,6 @@ def test_ecom_phone_foreign_and_impossible_numbers_have_their_own_codes():
     assert codes("phone", {"format": "national-no"}, "123") == ["invalid"]
     # The right length, but no Norwegian number starts with 1: a test number, not a customer's.
     assert codes("phone", {"format": "national-no"}, "12345678") == ["invalid"]
-    assert codes("phone", {"format": "msisdn"}, "4712345678") == ["invalid"]
 
 
 @pytest.mark.parametrize(
@@ -48,52 +47,74 @@ def test_ecom_phone_foreign_and_impossible_numbers_have_their_own_codes():
         ("4791234567", []),
         ("4540123456", []),
         ("358401234567", []),
+        ("46701234567", []),
         ("+47 91 23 45 67", [("format", "4791234567")]),
         ("+4791234567", [("format", "4791234567")]),
         ("0047 912 34 567", [("format", "4791234567")]),
+        ("+45 20 12 34 56", [("format", "4520123456")]),
+        ("0045 20123456", [("format", "4520123456")]),
+        ("+358 40 1234567", [("format", "358401234567")]),
+        ("+46 70 123 45 67", [("format", "46701234567")]),
         ("91234567", [("missing-country-code", "4791234567")]),
-        ("+45 40 12 34 56", [("format", "4540123456")]),
+        ("040 123 4567", [("missing-country-code", "358401234567")]),
     ],
 )
 def test_msisdn_gives_the_exact_corrected_value(value, expected):
-    assert run("phone", {"format": "msisdn", "countries": ["NO", "DK", "FI"]}, value) == expected
+    assert run("phone", {"format": "msisdn"}, value) == expected
 
 
-@pytest.mark.parametrize(
-    "body, expected_fix, safe, detail",
-    [
-        ({"amount": {"currency": "DKK"}}, "4540123456", True, "read as a Danish number because the amount is in DKK"),
-        ({"amount": {"currency": "NOK"}}, "4740123456", True, "read as a Norwegian number because the amount is in NOK"),
-        ({"amount": {"currency": "SEK"}}, "4740123456", False, "assuming a Norwegian number; use 45… for Danish, 358… for Finnish numbers"),
-        ({}, "4740123456", False, "assuming a Norwegian number"),
-    ],
-)
-def test_msisdn_without_country_code_is_read_in_the_payments_country(body, expected_fix, safe, detail):
-    check = module("phone").compile({"format": "msisdn", "countries": ["NO", "DK", "FI"], "currencyAt": ["/amount/currency"]})
-    [violation] = check("40123456", CheckContext(parent={}, parts=("customer", "phoneNumber"), root=body))
-    assert (violation.code, violation.fix, violation.safe) == ("missing-country-code", expected_fix, safe)
-    assert violation.detail.startswith(detail)
+@pytest.mark.parametrize("value", ["+45 20 12 34 56", "0045 20123456", "+358 40 1234567", "+47 91 23 45 67"])
+def test_a_fix_is_safe_when_the_input_states_the_country(value):
+    [violation] = module("phone").compile({"format": "msisdn"})(value, CheckContext(parent={}, parts=("phoneNumber",), root={}))
+    assert violation.safe
+
+
+@pytest.mark.parametrize("currency", ["NOK", "DKK", "EUR", None])
+def test_a_national_number_lists_its_readings_whatever_the_currency_and_is_never_fixed(currency):
+    """Any Nordic user can pay any Nordic merchant: the currency does not tell the country."""
+    check = module("phone").compile({"format": "msisdn", "currencyAt": ["/amount/currency"]})
+    body = {"amount": {"currency": currency}} if currency else {}
+    [violation] = check("91234567", CheckContext(parent={}, parts=("customer", "phoneNumber"), root=body))
+    assert (violation.code, violation.safe) == ("missing-country-code", False)
+    assert '"4791234567"' in violation.detail and '"4591234567"' in violation.detail
+    first = violation.detail.split('"')[1]
+    assert first == {"DKK": "4591234567"}.get(currency, "4791234567")  # the currency only orders the readings
+
+
+def test_a_finnish_national_number_gets_the_finnish_reading():
+    [violation] = module("phone").compile({"format": "msisdn"})("040 123 4567", CheckContext(parent={}, parts=("phoneNumber",), root={}))
+    assert (violation.code, violation.fix, violation.safe) == ("missing-country-code", "358401234567", False)
+    assert "Finnish mobile" in violation.detail and "Norwegian" not in violation.detail
+
+
+@pytest.mark.parametrize("value", ["4512345678", "4712345678"])
+def test_the_right_format_outside_the_mobile_ranges_is_not_a_format_problem(value):
+    """The docs' own example 4712345678 has the format the API checks; only the range rule speaks."""
+    assert codes("phone", {"format": "msisdn"}, value) == []
+    assert codes("phone", {"format": "msisdn", "check": "mobile-range"}, value) == ["not-mobile"]
+
+
+def test_the_mobile_range_check_is_quiet_about_mobile_numbers_and_wrong_formats():
+    for value in ("4791234567", "4520123456", "358401234567", "46701234567", "91234567", "+47 91 23 45 67", "12"):
+        assert codes("phone", {"format": "msisdn", "check": "mobile-range"}, value) == [], value
 
 
 def test_a_guessed_country_code_is_a_hint_but_never_an_automatic_fix(tmp_path):
     from conftest import run_json
 
     body = tmp_path / "payment.json"
-    body.write_text('{"amount": {"currency": "SEK", "value": 1000}, "paymentMethod": {"type": "WALLET"}, "reference": "acme-shop-123-order1",'
+    body.write_text('{"amount": {"currency": "EUR", "value": 1000}, "paymentMethod": {"type": "WALLET"}, "reference": "acme-shop-123-order1",'
                     ' "customer": {"phoneNumber": "40123456"}, "returnUrl": "https://example.com/r", "userFlow": "WEB_REDIRECT"}')
     _, report = run_json(str(body))
     [finding] = [f for f in report["findings"] if f["rule"] == "epayment-phone-msisdn"]
     assert finding["fix"] is None
-    assert finding["hint"] == 'Send "phoneNumber": "4740123456" (assuming a Norwegian number; use 45… for Danish, 358… for Finnish numbers)'
-    body.write_text(body.read_text().replace("SEK", "DKK"))
-    _, report = run_json(str(body))
-    [finding] = [f for f in report["findings"] if f["rule"] == "epayment-phone-msisdn"]
-    assert finding["fix"]["value"] == "4540123456"
-    assert finding["hint"] == 'Send "phoneNumber": "4540123456" (read as a Danish number because the amount is in DKK)'
+    assert finding["hint"] == ('Add the country code of the user\'s number: Finnish mobile "35840123456", Norwegian mobile "4740123456"'
+                               ' or Danish mobile "4540123456" (the currency does not tell which country the user is from)')
 
 
 def test_msisdn_rejects_other_countries_and_nonsense():
-    assert codes("phone", {"format": "msisdn"}, "46701234567") == ["foreign"]
+    assert codes("phone", {"format": "msisdn"}, "447911123456") == ["foreign"]
+    assert codes("phone", {"format": "msisdn", "countries": ["NO", "DK", "FI"]}, "46701234567") == ["foreign"]
     assert codes("phone", {"format": "msisdn"}, "12") == ["invalid"]
 
 
