@@ -133,6 +133,7 @@ class Findings(list):
         super().__init__(findings)
         self.method, self.url, self.operation, self.linted = method, url, operation, linted
         self._report = report  # (request, internal findings, masker), rendered on first `text()`
+        self.errors: list[str] = []  # why the request could not be linted (set by the hooks)
         self._report_text: Optional[str] = None
 
     def at_or_above(self, severity: str) -> list[Finding]:
