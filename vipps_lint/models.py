@@ -302,11 +302,24 @@ class EndpointStats:
     endpoint: str  # 'POST /epayment/v1/payments' (the operation's path template when routed)
     calls: int = 0
     failures: dict[int, int] = field(default_factory=dict)  # HTTP status (>= 400) → count
+    statuses: dict[int, int] = field(default_factory=dict)  # every HTTP status → count
+    # Vipps error code a failed response gave ('6080', 'Payment 45') → [count, what it means].
+    codes: dict[str, list] = field(default_factory=dict)
+    # When the first and the last failed call were sent (seconds since the epoch), when known.
+    failed_from: Optional[float] = None
+    failed_until: Optional[float] = None
 
-    def add(self, status: Optional[int]) -> None:
+    def add(self, status: Optional[int], code: Optional[tuple[str, str]] = None, sent: Optional[float] = None) -> None:
         self.calls += 1
-        if status is not None and status >= 400:
-            self.failures[status] = self.failures.get(status, 0) + 1
+        if status is not None:
+            self.statuses[status] = self.statuses.get(status, 0) + 1
+            if status >= 400:
+                self.failures[status] = self.failures.get(status, 0) + 1
+                if sent is not None:
+                    self._failed_between(sent, sent)
+        if code is not None:
+            counted = self.codes.setdefault(code[0], [0, code[1]])
+            counted[0] += 1
 
     @property
     def failed(self) -> int:
@@ -316,6 +329,16 @@ class EndpointStats:
         self.calls += other.calls
         for status, count in other.failures.items():
             self.failures[status] = self.failures.get(status, 0) + count
+        for status, count in other.statuses.items():
+            self.statuses[status] = self.statuses.get(status, 0) + count
+        for code, (count, meaning) in other.codes.items():
+            self.codes.setdefault(code, [0, meaning])[0] += count
+        if other.failed_from is not None:
+            self._failed_between(other.failed_from, other.failed_until)
+
+    def _failed_between(self, first: float, last: float) -> None:
+        self.failed_from = first if self.failed_from is None else min(self.failed_from, first)
+        self.failed_until = last if self.failed_until is None else max(self.failed_until, last)
 
 
 def count_response(endpoints: dict[str, EndpointStats], request: "Request") -> None:
@@ -331,7 +354,38 @@ def count_response(endpoints: dict[str, EndpointStats], request: "Request") -> N
     stats = endpoints.get(endpoint)
     if stats is None:
         stats = endpoints[endpoint] = EndpointStats(endpoint)
-    stats.add(request.response.status)
+    code = None
+    if request.response.status >= 400 and request.response.body is not NO_BODY:
+        from vipps_lint.checks.responses import error_code  # noqa: PLC0415 - only for failures
+
+        code = error_code(request.response.body)
+    stats.add(request.response.status, code, request.meta.get("time"))
+
+
+# Timeline buckets are minutes since the epoch: [requests, failed responses, findings].
+TIMELINE_FIELDS = ("requests", "failed", "findings")
+
+
+def count_time(timeline: dict[int, list[int]], request: "Request", findings: list) -> None:
+    """Count a request that carries the time it was sent (`meta["time"]`) in its minute."""
+    sent = request.meta.get("time")
+    if sent is None:
+        return
+    bucket = timeline.get(int(sent // 60))
+    if bucket is None:
+        bucket = timeline[int(sent // 60)] = [0, 0, 0]
+    bucket[0] += 1
+    status = request.response.status if request.response is not None else None
+    if status is not None and status >= 400:
+        bucket[1] += 1
+    bucket[2] += len(findings)
+
+
+def merge_timeline(into: dict[int, list[int]], other: dict[int, list[int]]) -> None:
+    for minute, counts in other.items():
+        bucket = into.setdefault(minute, [0, 0, 0])
+        for position, count in enumerate(counts):
+            bucket[position] += count
 
 
 @dataclass
@@ -354,6 +408,9 @@ class Report:
     endpoints: dict[str, EndpointStats] = field(default_factory=dict)
     # Secret values seen in the inputs: every output masks them (vipps_lint.secrets).
     secrets: set[str] = field(default_factory=set)
+    # Minute (since the epoch) → [requests, failed, findings], for requests whose dump says
+    # when they were sent (NDJSON, HAR); empty when none did (see count_time).
+    timeline: dict[int, list[int]] = field(default_factory=dict)
 
     def count(self, severity: str) -> int:
         return sum(1 for finding in self.findings if finding.severity == severity)

@@ -18,7 +18,8 @@ from typing import Iterable, Iterator, Optional
 from vipps_lint.checks import DEFERS_TO_DECLARATIVE, SUPERSEDES_OTHERS
 from vipps_lint.checks.engine import RuleSet
 from vipps_lint.checks.rules import load_rules
-from vipps_lint.models import EndpointStats, Finding, InputError, Problem, Report, Request, SourceFile, count_response
+from vipps_lint.models import (EndpointStats, Finding, InputError, Problem, Report, Request, SourceFile, count_response, count_time,
+                               merge_timeline)
 from vipps_lint.routing import Router, route
 from vipps_lint.secrets import collect_secrets
 from vipps_lint.sources import ReadOptions, expand_paths, read_source
@@ -61,6 +62,7 @@ class FileResult:
     # Calls and failures per endpoint; a day of logs keeps these counts, not its requests.
     endpoints: dict[str, EndpointStats] = field(default_factory=dict)
     secrets: set[str] = field(default_factory=set)
+    timeline: dict[int, list[int]] = field(default_factory=dict)  # see Report.timeline
     # A later section of the same file as the result before it (see `Linter.run`).
     continued: bool = False
 
@@ -204,6 +206,7 @@ class Linter:
             if request.routing_note:
                 result.inferred += 1
             count_response(result.endpoints, request)
+            count_time(result.timeline, request, findings)
             result.findings.extend(findings)
         return result
 
@@ -244,6 +247,7 @@ class Linter:
             report.secrets.update(result.secrets)
             for endpoint, stats in result.endpoints.items():
                 report.endpoints.setdefault(endpoint, EndpointStats(endpoint)).merge(stats)
+            merge_timeline(report.timeline, result.timeline)
         for errors in unreadable.values():
             report.errors.extend(errors)
         return report

@@ -132,6 +132,24 @@ def explain(body: Any) -> tuple[Optional[str], Optional[str], Optional[str]]:
     return None, None, None
 
 
+def error_code(body: Any) -> Optional[tuple[str, str]]:
+    """(the Vipps error code a failed response's body gives, what it means) — for the
+    per-endpoint breakdown of the HTML report. ePayment's codes (`6080`) are explained from
+    `EPAYMENT_ERROR_CODES`; others (eCom's `errorGroup`/`errorCode`) by the API's own message."""
+    first = body[0] if isinstance(body, list) and body and isinstance(body[0], dict) else None
+    if first is not None and (first.get("errorCode") not in (None, "") or _text(first.get("errorGroup"))):
+        label = " ".join(str(part) for part in (_text(first.get("errorGroup")), first.get("errorCode")) if part not in (None, ""))
+        return label[:60], (_text(first.get("errorMessage")) or "")[:200]
+    if not isinstance(body, dict):
+        return None
+    code = epayment_code(body)
+    if code is None:
+        return None
+    known = code_explanation(code)
+    meaning = known[0] if known is not None else (_text(body.get("title")) or _text(body.get("detail")) or "")
+    return str(code), meaning[:200]
+
+
 class ResponseCheck:
     def check(self, request: Request) -> Iterator[Problem]:
         response = request.response

@@ -18,6 +18,7 @@ FORMATS = {
     "sarif": "sarif",
     "github": "github",
     "junit": "junit",
+    "html": "html",
 }
 
 

@@ -33,6 +33,7 @@ from vipps_lint.models import NO_BODY, InputError, Position, Request, Response, 
 from vipps_lint.positions import (AnchoredRequestLocator, ScanError, decode_string_literal, object_members, pointer_offset,
                                   position_after, skip_value, value_span)
 from vipps_lint.sources import SNIFF_BYTES, ReadOptions, read_all_text
+from vipps_lint.sources.timestamps import parse_time
 
 NAME = "har"
 PATTERNS = ("*.har",)
@@ -283,6 +284,9 @@ def _read_entry(source, window, index, start, end, entry, titles, options) -> It
     headers_pointers = [(name, f"/request/headers/{number}/value") for number, name in _header_positions(request.get("headers"))]
     embedded = isinstance(post_data.get("text"), str) and post_data.get("encoding") != "base64" and body is not NO_BODY and body_text is not None
     meta: dict[str, Any] = {"format": NAME}
+    sent = parse_time(entry.get("startedDateTime"))
+    if sent is not None:
+        meta["time"] = sent  # for the HTML report's timeline
     if body_text is not None:
         meta["body_text"] = body_text
     known = {}

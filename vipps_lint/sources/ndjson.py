@@ -43,6 +43,7 @@ from typing import Any, Iterator, Optional, Union
 from vipps_lint.models import NO_BODY, InputError, Meta, Position, Request, Response, Section, SourceFile
 from vipps_lint.positions import JsonStringLocator, JsonTextLocator, offset_position, pointer_from_parts, pointer_offset, skip_value
 from vipps_lint.sources import ReadOptions
+from vipps_lint.sources.timestamps import first_time
 
 NAME = "ndjson"
 PATTERNS = ("*.ndjson", "*.jsonl")
@@ -279,6 +280,9 @@ def parse_line(source: SourceFile, line: str, line_number: int, index: int, line
         # A line without a headers field says nothing about them: header rules are not run on it.
         meta=Meta({"format": NAME, "line": line_number, "headers_recorded": entry.get("headers") is not None}),
     )
+    sent = first_time(top) if entry is top else first_time(top) or first_time(entry)
+    if sent is not None:
+        request.meta["time"] = sent  # for the HTML report's timeline
     request.locator = NdjsonLocator(line, line_number, entry_parts, entry.get("headers"), body_pointer if body is not NO_BODY else None,
                                     response_body_pointer)
     if body is not NO_BODY and body_pointer is not None:
