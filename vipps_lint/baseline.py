@@ -91,9 +91,12 @@ def write_baseline(report: Report, path: str) -> None:
 
 def load_baseline(path: str) -> Union[Counter, InputError]:
     """Fingerprint → how many findings with it the baseline accepts."""
+    from vipps_lint.safe_io import MAX_SETTINGS_BYTES, read_limited  # noqa: PLC0415
+
     try:
-        with open(path, encoding="utf-8") as stream:
-            data = json.load(stream)
+        data = json.loads(read_limited(path, MAX_SETTINGS_BYTES))
+    except RecursionError:
+        return InputError(path, "baseline is not valid JSON: nested too deeply")
     except OSError as error:
         return InputError(path, f"cannot read baseline: {error.strerror or error}")
     except ValueError as error:
@@ -102,8 +105,12 @@ def load_baseline(path: str) -> Union[Counter, InputError]:
         return InputError(path, f"not a vipps-lint baseline (version {BASELINE_VERSION}); write one with --write-baseline {path}")
     counts: Counter = Counter()
     for entry in data["findings"]:
-        if not isinstance(entry, dict) or not isinstance(entry.get("fingerprint"), str) or not isinstance(entry.get("count", 1), int):
-            return InputError(path, "baseline entry without a fingerprint and count; write it again with --write-baseline")
+        count = entry.get("count", 1) if isinstance(entry, dict) else None
+        # A count is a whole number of findings: never negative, never true/false (bool is an int).
+        if (not isinstance(entry, dict) or not isinstance(entry.get("fingerprint"), str)
+                or type(count) is not int or count < 1):
+            return InputError(path, "baseline entry without a fingerprint and a count of at least 1; "
+                                    "write it again with --write-baseline")
         counts[entry["fingerprint"]] += entry.get("count", 1)
     return counts
 

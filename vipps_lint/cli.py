@@ -93,9 +93,13 @@ def _configuration_options(function):
 @_output_file_options
 @click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N",
               help="Lint files in N processes (default: one per CPU core). Runs with few files use one; the report is the same either way.")
+@click.option("--allow-outside-files", is_flag=True,
+              help="Let OpenAPI $refs and curl's -d @FILE read files outside the folder of the input that names them "
+                   "(refused by default).")
 @click.option("--spec", "specs", multiple=True, type=click.Path(dir_okay=False), metavar="FILE", help="Validate bodies against the request schemas of this OpenAPI spec (your own, or a newer Vipps spec) instead of the shipped ones for its operations.")
 def check(paths, endpoint, output_format, output, select, ignore, fail_on, quiet, rule_dirs, input_format, postman_env, color,
-          config_file, isolated, extend_select, as_of, statistics, baseline_file, write_baseline, fix, diff, jobs, specs, **report_files):
+          config_file, isolated, extend_select, as_of, statistics, baseline_file, write_baseline, fix, diff, jobs,
+          allow_outside_files, specs, **report_files):
     """Lint request bodies and dumps in PATHS (files, directories, or - for stdin)."""
     from vipps_lint.pipeline import Linter, Settings, exit_status  # noqa: PLC0415 - start-up time
     from vipps_lint.reporters import ReportOptions  # noqa: PLC0415
@@ -104,6 +108,11 @@ def check(paths, endpoint, output_format, output, select, ignore, fail_on, quiet
 
     if endpoint is not None and parse_endpoint(endpoint) is None:
         raise click.BadParameter(f'{endpoint!r} is not "METHOD /path" or "METHOD https://host/path"', param_hint="--endpoint")
+    if postman_env is not None:
+        from vipps_lint.safe_io import regular_file_problem  # noqa: PLC0415
+
+        if regular_file_problem(postman_env):
+            raise click.BadParameter(f"{postman_env}: {regular_file_problem(postman_env)}", param_hint="--postman-env")
     if (fix or diff) and "-" in paths:
         raise click.BadParameter("standard input cannot be fixed in place; save it to a file first", param_hint="--fix/--diff")
     if statistics and output_format not in ("text", "concise"):
@@ -122,7 +131,7 @@ def check(paths, endpoint, output_format, output, select, ignore, fail_on, quiet
         severities=value["severity"],
         rule_dirs=value["rules"],
         fail_on=fail_on,
-        read=ReadOptions(input_format=input_format, postman_env=postman_env),
+        read=ReadOptions(input_format=input_format, postman_env=postman_env, allow_outside_files=allow_outside_files),
         per_file_ignores=value["per-file-ignores"],
         endpoints=value["endpoints"],
         config_dir=config.directory if config is not None else None,

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from vipps_lint.models import SEVERITIES, InputError
+from vipps_lint.safe_io import MAX_SETTINGS_BYTES, read_limited_text
 
 YAML_NAMES = (".vipps-lint.yaml", ".vipps-lint.yml")
 PYPROJECT = "pyproject.toml"
@@ -106,8 +107,7 @@ def _has_tool_table(path: str) -> bool:
     """Does this pyproject.toml set `tool.vipps-lint` (as a table, inline table, dotted key —
     or wrongly, as `vipps-lint = 3`: that must be reported, not skipped)?"""
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+        text = read_limited_text(path, MAX_SETTINGS_BYTES, "utf-8")
     except (OSError, UnicodeDecodeError):
         return False
     if "vipps-lint" not in text:
@@ -115,6 +115,8 @@ def _has_tool_table(path: str) -> bool:
     toml = _toml_library()
     try:
         tool = toml.loads(text).get("tool")
+    except RecursionError:
+        return True  # load_config reports it
     except toml.TOMLDecodeError:  # broken TOML with our table in it: load_config reports where
         return any(_table_name(match.group(1))[:2] == TABLE for match in map(_TOML_HEADER.match, text.splitlines()) if match)
     return isinstance(tool, dict) and TABLE[1] in tool
@@ -175,8 +177,7 @@ def load_config(path: str) -> Config:
     """Read and validate one configuration file (errors are collected, never raised)."""
     config = Config(path=path)
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+        text = read_limited_text(path, MAX_SETTINGS_BYTES, "utf-8")
     except (OSError, UnicodeDecodeError) as error:
         config.errors.append(InputError(path, f"cannot read configuration: {getattr(error, 'strerror', None) or error}"))
         return config
@@ -230,6 +231,9 @@ def _load_toml(config: Config, text: str) -> Optional[dict]:
             end = offset_position(text, len(text))
             line, column = end.line, end.column
         config.errors.append(InputError(config.path, f"invalid TOML: {message}", line, column))
+        return None
+    except RecursionError:
+        config.errors.append(InputError(config.path, "invalid TOML: nested too deeply to read"))
         return None
     table = document.get("tool", {}).get("vipps-lint")
     if table is None:

@@ -95,7 +95,8 @@ class Linter:
             return Router.load()
         from vipps_lint.openapi.build import build_in_memory  # noqa: PLC0415 - only with --spec
 
-        entries, self.spec_schemas, errors = build_in_memory(self.settings.specs)
+        allow_outside = self.settings.read.allow_outside_files
+        entries, self.spec_schemas, errors = build_in_memory(self.settings.specs, allow_outside)
         self.setup_errors.extend(errors)
         return Router.load(first=entries)
 

@@ -67,9 +67,12 @@ def load_yaml(text: str, core_schema: bool = False) -> PositionedYaml:
         raise YamlError(f"invalid YAML: {problem}", mark.line + 1 if mark else None, mark.column + 1 if mark else None) from None
     except yaml.YAMLError as error:
         raise YamlError(f"invalid YAML: {error}") from None
+    except RecursionError:
+        raise YamlError("invalid YAML: nested too deeply to read") from None
     positions: dict[str, Position] = {}
     if root is None:
         return PositionedYaml(None, positions)
+    check_alias_expansion(root)
     builder = _Builder(positions, core_schema)
     try:
         data = builder.build(root, [])
@@ -85,6 +88,52 @@ _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp")}
 _MAPPING_TAG, _SEQUENCE_TAG = _TAG + "map", _TAG + "seq"
 _MAX_VALUES = 5_000_000
+# How many values aliases (`*name`) may add beyond those written out: enough for any rule
+# file, configuration or OpenAPI document that reuses parts by alias, far too few for a
+# "billion laughs" file (a few hundred bytes that expand to billions of values).
+MAX_ALIAS_VALUES = 100_000
+
+
+def check_alias_expansion(root) -> None:
+    """Refuse a document whose aliases expand to more than MAX_ALIAS_VALUES extra values.
+
+    The composed node graph shares an aliased node instead of copying it, so its expanded
+    size is counted once per distinct node (memoised, iteratively: no recursion limit), in
+    time linear in the file, before anything is built.
+    """
+    sizes: dict[int, int] = {}
+    distinct = 0
+    stack = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if key in sizes and not children_done:
+            continue
+        children = _children(node)
+        if not children_done:
+            sizes[key] = 0  # in progress: an alias of itself adds nothing here (the builder refuses it)
+            distinct += 1
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if id(child) not in sizes)
+            continue
+        total = 1
+        for child in children:
+            total += sizes.get(id(child), 0)
+            if total - distinct > MAX_ALIAS_VALUES:
+                raise YamlError(f"invalid YAML: aliases (*name) expand to more than {MAX_ALIAS_VALUES:,} values "
+                                "beyond those written out; refused (a \"billion laughs\" document?)", *_line_col(node))
+        sizes[key] = total
+    if sizes.get(id(root), 0) - distinct > MAX_ALIAS_VALUES:
+        raise YamlError(f"invalid YAML: aliases (*name) expand to more than {MAX_ALIAS_VALUES:,} values",
+                        *_line_col(root))
+
+
+def _children(node) -> list:
+    if isinstance(node, yaml.SequenceNode):
+        return node.value
+    if isinstance(node, yaml.MappingNode):
+        return [child for pair in node.value for child in pair]
+    return []
 
 
 def _tag_name(tag: str) -> str:

@@ -19,6 +19,7 @@ from vipps_lint.checks.functions import Check, module as function_module
 from vipps_lint.checks.jsonpath import compile_query
 from vipps_lint.data import rules_dir, schemas_dir
 from vipps_lint.models import InputError, Position
+from vipps_lint.safe_io import MAX_SETTINGS_BYTES, read_limited_text
 
 _TEMPLATE_VARIABLE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 TEMPLATE_VARIABLES = {"value", "property", "path", "pointer", "error", "fix", "since", "detail"}
@@ -154,9 +155,12 @@ class RuleLoader:
     def load_file(self, path: Path) -> list[Rule]:
         file = str(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            if self.shipped:
+                text = path.read_text(encoding="utf-8")
+            else:
+                text = read_limited_text(file, MAX_SETTINGS_BYTES, "utf-8")
         except (OSError, UnicodeDecodeError) as error:
-            self.errors.append(InputError(file, f"cannot read rule file: {error}"))
+            self.errors.append(InputError(file, f"cannot read rule file: {getattr(error, 'strerror', None) or error}"))
             return []
         loaded = self._shipped_file(text)
         if loaded is None:

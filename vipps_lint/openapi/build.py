@@ -74,7 +74,8 @@ def build(spec_paths: list[Path], documents: Optional[Documents] = None) -> Buil
 SPEC_SCHEMA_PREFIX = "spec:"
 
 
-def build_in_memory(spec_paths: list[str]) -> tuple[list[dict[str, Any]], dict[str, dict], list]:
+def build_in_memory(spec_paths: list[str],
+                    allow_outside: bool = False) -> tuple[list[dict[str, Any]], dict[str, dict], list]:
     """For `check --spec`: (index entries, schemas by name, InputErrors). Nothing is cached on disk.
 
     Schema names get a `spec:` prefix so they never mix with the shipped files. Remote
@@ -86,7 +87,7 @@ def build_in_memory(spec_paths: list[str]) -> tuple[list[dict[str, Any]], dict[s
     errors = []
     for spec in spec_paths:
         try:
-            result = build([Path(spec)])
+            result = build([Path(spec)], Documents(allow_outside=allow_outside))
         except SpecError as error:
             errors.append(error.input_error())
             continue

@@ -17,6 +17,7 @@ from typing import Any, Optional
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 from vipps_lint.models import Position
+from vipps_lint.safe_io import MAX_FILE_BYTES, read_limited_text
 from vipps_lint.yamlpos import PositionedYaml, YamlError, load_yaml
 
 OPENAPI_VERSION = re.compile(r"^3\.\d+(\.\d+)?$")
@@ -72,6 +73,14 @@ def check_openapi(display: str, loaded: PositionedYaml) -> None:
         raise SpecError(display, f"unsupported OpenAPI version {version!r}; vipps-lint reads 3.0 and 3.1", loaded.position("/openapi"))
 
 
+def _inside(path: Path, root: Path) -> bool:
+    """Whether `path` is in `root`'s folder tree, symbolic links followed."""
+    import os  # noqa: PLC0415
+
+    real, real_root = os.path.realpath(path), os.path.realpath(root)
+    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
+
+
 class RemoteReference(SpecError):
     """A `$ref` to an http(s) URL: builds are offline and reproducible, so it is not fetched."""
 
@@ -83,8 +92,13 @@ class Documents:
     spec refers to Order Management's Receipt schema on raw.githubusercontent.com).
     """
 
-    def __init__(self, remote: Optional[dict[str, Path]] = None):
+    def __init__(self, remote: Optional[dict[str, Path]] = None, allow_outside: bool = False):
         from referencing import Registry  # noqa: PLC0415 - start-up time
+
+        # A $ref is read only inside the folder tree of a document named to the run (added
+        # with `add`/`add_text`), unless `allow_outside` (check --allow-outside-files).
+        self.allow_outside = allow_outside
+        self.roots: list[Path] = []
 
         self.remote = {url: file_uri(path) for url, path in (remote or {}).items()}
         self.loaded: dict[str, PositionedYaml] = {}
@@ -98,13 +112,18 @@ class Documents:
         """Load one document (an error if it is not OpenAPI) and return its URI."""
         uri = file_uri(path)
         self.displays.setdefault(uri, display or str(path))
+        self.roots.append(uri_path(uri).parent)
         loaded = self._load(uri)
         if require_openapi:
             check_openapi(self.display(uri), loaded)
         return uri
 
-    def add_text(self, uri: str, display: str, text: str) -> str:
+    def add_text(self, uri: str, display: str, text: str, has_folder: bool = True) -> str:
+        """Add a document read already; `has_folder`: False for standard input (its $refs to
+        files are outside any folder of the run)."""
         self.displays[uri] = display
+        if has_folder:
+            self.roots.append(uri_path(uri).parent)
         self._store(uri, parse_positioned(display, text))
         check_openapi(display, self.loaded[uri])
         return uri
@@ -113,8 +132,11 @@ class Documents:
         if uri not in self.loaded:
             path = uri_path(uri)
             display = self.display(uri)
+            if not self.allow_outside and not any(_inside(path, root) for root in self.roots):
+                raise SpecError(display, "outside the folder of the document that refers to it; "
+                                "files there are read only with --allow-outside-files")
             try:
-                text = path.read_text(encoding="utf-8-sig")
+                text = read_limited_text(str(path), MAX_FILE_BYTES)
             except FileNotFoundError:
                 raise SpecError(display, "no such file") from None
             except (OSError, UnicodeDecodeError) as error:

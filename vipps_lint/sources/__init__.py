@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Optional, Union
 
 from vipps_lint.models import InputError, Request, SourceFile
+from vipps_lint.safe_io import (MAX_FILE_BYTES, MAX_STDIN_BYTES, open_regular, read_limited, read_stream_limited,
+                                regular_file_problem)
 
 # Most specific first: a Postman collection or a HAR file is also JSON.
 READERS = ("openapi_doc", "har", "postman", "ndjson", "curl", "http_file", "json_body")
@@ -51,6 +53,8 @@ class ReadOptions:
     input_format: Optional[str] = None  # force a reader instead of sniffing
     postman_env: Optional[str] = None  # an exported Postman environment
     max_body_bytes: int = 10 * 1024 * 1024
+    # OpenAPI $refs and curl's -d @file may name files outside the input's folder (--allow-outside-files).
+    allow_outside_files: bool = False
     extra: dict = field(default_factory=dict)
 
 
@@ -63,18 +67,36 @@ def format_names() -> list[str]:
     return [reader_module(name).NAME for name in READERS]
 
 
-def walk(directory: str) -> Iterator[str]:
-    """The files below `directory` that some reader takes, in a stable order."""
+def walk(directory: str, errors: Optional[list] = None) -> Iterator[str]:
+    """The files below `directory` that some reader takes, in a stable order.
+
+    A subdirectory that cannot be listed, and an entry that some reader would take but that
+    is no regular file (a FIFO, a device), are not skipped silently: each is an InputError
+    appended to `errors` (when given) as the walk reaches it.
+    """
     modules = [reader_module(name) for name in READERS]
     # All readers' globs as one regex: a directory of 10,000 bodies is matched 10,000 times.
     taken = re.compile("|".join(fnmatch.translate(os.path.normcase(pattern))
                                 for module in modules for pattern in module.PATTERNS))
     sniffed = [(pattern, module) for module in modules for pattern in getattr(module, "SNIFFED_PATTERNS", ())]
-    for root, dirs, files in os.walk(directory):
+
+    def unreadable(error: OSError) -> None:
+        if errors is not None:
+            where = _shown(error.filename or directory)
+            errors.append(InputError(where, f"cannot read directory: {error.strerror or error}"))
+
+    for root, dirs, files in os.walk(directory, onerror=unreadable):
         dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRECTORIES and not d.startswith("."))
         for filename in sorted(files):
             path = os.path.join(root, filename)
-            if taken.match(os.path.normcase(filename)):
+            if not (taken.match(os.path.normcase(filename))
+                    or any(fnmatch.fnmatch(filename, pattern) for pattern, _ in sniffed)):
+                continue
+            problem = regular_file_problem(path)
+            if problem:
+                if errors is not None:
+                    errors.append(InputError(_shown(path), problem))
+            elif taken.match(os.path.normcase(filename)):
                 yield path
             elif any(fnmatch.fnmatch(filename, pattern) and _sniffs(module, path) for pattern, module in sniffed):
                 yield path
@@ -89,13 +111,22 @@ def expand_paths(paths: Iterable[str]) -> Iterator[Union[SourceFile, InputError]
     """Each named file, each matching file below each named directory, and stdin for '-'."""
     for path in paths:
         if path == "-":
-            data = sys.stdin.buffer.read()
+            try:
+                data = read_stream_limited(sys.stdin.buffer, MAX_STDIN_BYTES)
+            except OSError as error:
+                yield InputError("-", f"cannot read: {error.strerror or error}")
+                continue
             yield SourceFile("-", None, data)  # bytes: decoded by the reader like a file
         elif os.path.isdir(path):
-            for found in walk(path):
+            errors: list[InputError] = []
+            for found in walk(path, errors):
+                yield from errors
+                errors.clear()
                 yield SourceFile(_shown(found), found)
+            yield from errors
         elif os.path.exists(path):
-            yield SourceFile(_shown(path), path)
+            problem = regular_file_problem(path)
+            yield InputError(path, problem) if problem else SourceFile(_shown(path), path)
         else:
             yield InputError(path, "no such file or directory")
 
@@ -110,7 +141,7 @@ def read_head(source: SourceFile) -> Union[bytes, InputError]:
         head = source.text[:SNIFF_BYTES]
         return head.encode() if isinstance(head, str) else head
     try:
-        with open(source.path, "rb") as handle:
+        with open_regular(source.path) as handle:
             head = handle.read(SNIFF_BYTES)
     except OSError as error:
         return InputError(source.display, f"cannot read: {error.strerror or error}")
@@ -174,8 +205,7 @@ def read_all_text(source: SourceFile) -> Union[str, InputError]:
         data, source.prefetched = source.prefetched, None
     else:
         try:
-            with open(source.path, "rb") as handle:
-                data = handle.read()
+            data = read_limited(source.path, MAX_FILE_BYTES)
         except OSError as error:
             return InputError(source.display, f"cannot read: {error.strerror or error}")
     text = decode_text(source, data)

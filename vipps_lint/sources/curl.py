@@ -32,12 +32,12 @@ import fnmatch
 import json
 import os
 import re
-import shlex
 from typing import Iterator, Optional, Union
 from urllib.parse import unquote, urlsplit
 
 from vipps_lint.models import NO_BODY, InputError, Position, Request, SourceFile
 from vipps_lint.positions import JsonTextLocator, line_column
+from vipps_lint.safe_io import outside_problem, read_limited_text
 from vipps_lint.sources import ReadOptions, read_all_text
 
 NAME = "curl"
@@ -117,35 +117,149 @@ def _may_hold_no_command(source: SourceFile, options: ReadOptions) -> bool:
 
 
 def _gather(lines: list[str], first: int) -> tuple[Optional[list[str]], int, Optional[str]]:
-    """The tokens of the command starting at line `first`, the line after it, and a problem."""
-    logical = ""
+    """The tokens of the command starting at line `first`, the line after it, and a problem.
+
+    Linear in the command's length: the quotes are followed line by line (`_Quotes`), and the
+    command is tokenized once they are closed, not again after every line of a long body.
+    """
+    logical: list[str] = []
+    quotes = _Quotes()
     number = first
     while number < len(lines):
         line = lines[number].rstrip("\r\n")
         number += 1
         continuation = _CONTINUATION.search(line)
-        logical += (line[:continuation.start()] + " ") if continuation else line + "\n"
-        if continuation:
+        piece = (line[:continuation.start()] + " ") if continuation else line + "\n"
+        logical.append(piece)
+        quotes.feed(piece)
+        if continuation or quotes.open:
+            if not continuation and number < len(lines) and _COMMAND_START.match(lines[number]):
+                break  # the next command starts: this one's quote was never closed
             continue
         try:
-            return _tokens(logical), number, None
+            return _tokens("".join(logical)), number, None
         except ValueError as error:
             if "closing quotation" not in str(error) and "escaped" not in str(error):
                 return None, number, str(error)
             if number < len(lines) and _COMMAND_START.match(lines[number]):
-                break  # the next command starts: this one's quote was never closed
+                break
     return None, first + 1, "a quote is never closed (unbalanced ' or \")"
 
 
+class _Quotes:
+    """Whether a shell command is inside quotes after the text fed so far (as shlex in POSIX
+    mode reads it: backslash escapes, single and double quotes, # comments to the line end)."""
+
+    def __init__(self):
+        self.state = None  # None, "'", '"', "#" (in a comment), or "|" (past the command's end: | & ;)
+        self.escaped = False
+
+    @property
+    def open(self) -> bool:
+        return self.state in ("'", '"') or self.escaped
+
+    def feed(self, text: str) -> None:
+        state, escaped = self.state, self.escaped
+        index, length = 0, len(text)
+        while index < length and state != "|":
+            if escaped:
+                escaped = False
+                index += 1
+                continue
+            if state == "'":
+                end = text.find("'", index)
+                if end < 0:
+                    break
+                state, index = None, end + 1
+            elif state == "#":
+                end = text.find("\n", index)
+                if end < 0:
+                    break
+                state, index = None, end + 1
+            else:
+                match = (_IN_DOUBLE if state == '"' else _OUTSIDE).search(text, index)
+                if match is None:
+                    break
+                char, index = match.group(), match.end()
+                if char == "\\":
+                    escaped = True
+                elif state == '"':
+                    state = None  # the closing "
+                else:
+                    state = "|" if char in _PUNCTUATION else char
+        self.state, self.escaped = state, escaped
+
+
+_OUTSIDE = re.compile(r"[\\'\"#|&;]")
+_IN_DOUBLE = re.compile(r'[\\"]')
+
+
 def _tokens(command: str) -> list[str]:
-    lexer = shlex.shlex(command, posix=True, punctuation_chars="|&;")
-    lexer.whitespace_split = True
-    tokens = []
-    for token in lexer:
-        if token and set(token) <= set("|&;"):
+    """The words of a shell command up to its first `|`, `&` or `;`, as `shlex` reads them in
+    POSIX mode (quotes, backslash escapes, # comments), in linear time: shlex appends to a
+    string one character at a time, which takes minutes on a body of a few MB."""
+    tokens: list[str] = []
+    parts: list[str] = []
+    quoted = False
+    index, length = 0, len(command)
+    while index < length:
+        match = _WORD_SPECIAL.search(command, index)
+        if match is None:
+            parts.append(command[index:])
             break
-        tokens.append(token)
+        if match.start() > index:
+            parts.append(command[index:match.start()])
+        char, index = match.group(), match.end()
+        if char in _WHITESPACE or char == "#" or char in _PUNCTUATION:
+            if parts or quoted:
+                token = "".join(parts)
+                if token and set(token) <= _PUNCTUATION_SET:  # as shlex: a quoted '|' ends it too
+                    return tokens
+                tokens.append(token)
+            parts, quoted = [], False
+            if char in _PUNCTUATION:
+                return tokens
+            if char == "#":
+                end = command.find("\n", index)
+                index = length if end < 0 else end + 1
+        elif char == "\\":
+            if index >= length:
+                raise ValueError("No escaped character")
+            parts.append(command[index])
+            index += 1
+        elif char == "'":
+            end = command.find("'", index)
+            if end < 0:
+                raise ValueError("No closing quotation")
+            parts.append(command[index:end])
+            quoted, index = True, end + 1
+        else:  # a double quote: only \" and \\ are escapes inside it
+            quoted = True
+            while True:
+                inner = _DOUBLE_SPECIAL.search(command, index)
+                if inner is None:
+                    raise ValueError("No closing quotation")
+                parts.append(command[index:inner.start()])
+                index = inner.end()
+                if inner.group() == '"':
+                    break
+                if index >= length:
+                    raise ValueError("No closing quotation")
+                escaped = command[index]
+                parts.append(escaped if escaped in '"\\' else "\\" + escaped)
+                index += 1
+    if parts or quoted:
+        token = "".join(parts)
+        if not (token and set(token) <= _PUNCTUATION_SET):
+            tokens.append(token)
     return tokens
+
+
+_PUNCTUATION_SET = frozenset("|&;")
+_WHITESPACE = " \t\r\n"
+_PUNCTUATION = "|&;"
+_WORD_SPECIAL = re.compile(r"[ \t\r\n#|&;\\'\"]")
+_DOUBLE_SPECIAL = re.compile(r'["\\]')
 
 
 def _comment_name(lines: list[str], number: int) -> Optional[str]:
@@ -173,7 +287,7 @@ def _request(source: SourceFile, text: str, tokens: list[str], offset: int, end:
             if separator and header_value.strip():
                 headers.append((header_name.strip(), header_value.strip()))
         elif option in _DATA_OPTIONS:
-            loaded = _data_value(source, option, value)
+            loaded = _data_value(source, option, value, options)
             if isinstance(loaded, InputError):
                 return error(loaded.message)
             data.append(loaded)
@@ -268,15 +382,17 @@ def _options(tokens: list[str]) -> Iterator[tuple[Optional[str], str]]:
             yield None, token
 
 
-def _data_value(source: SourceFile, option: str, value: str) -> Union[str, InputError]:
+def _data_value(source: SourceFile, option: str, value: str, options: ReadOptions) -> Union[str, InputError]:
     """A data argument's text; `@file` is read (except for --data-raw), relative to the input."""
     if option == "--data-raw" or not value.startswith("@") or value == "@-":
         return value
     name = value[1:]
     base = os.path.dirname(source.path) if source.path else "."
     path = name if os.path.isabs(name) else os.path.join(base, name)
+    outside = outside_problem(name, base, options.allow_outside_files)
+    if outside:
+        return InputError(source.display, f"the body file {name} is not read: {outside}")
     try:
-        with open(path, encoding="utf-8-sig") as handle:
-            return handle.read()
+        return read_limited_text(path, options.max_body_bytes)
     except (OSError, UnicodeDecodeError) as problem:
         return InputError(source.display, f"cannot read the body file {name}: {getattr(problem, 'strerror', None) or problem}")

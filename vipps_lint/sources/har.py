@@ -32,6 +32,7 @@ from typing import Any, Iterator, Optional, Union
 from vipps_lint.models import NO_BODY, InputError, Position, Request, Response, SourceFile
 from vipps_lint.positions import (AnchoredRequestLocator, ScanError, decode_string_literal, object_members, pointer_offset,
                                   position_after, skip_value, value_span)
+from vipps_lint.safe_io import MAX_FILE_BYTES, MIB, open_regular
 from vipps_lint.sources import SNIFF_BYTES, ReadOptions, read_all_text
 from vipps_lint.sources.timestamps import parse_time
 
@@ -102,6 +103,8 @@ class _Window:
         move back by as much). At least as much is read as is kept, so an entry larger than
         a piece is read in a few steps, not one per piece. False at the end of the file."""
         kept = self.text[keep_from:]
+        if len(kept) > MAX_FILE_BYTES:  # one entry (or the text before the entries) this large is refused
+            raise ScanError(f"one entry is over the {MAX_FILE_BYTES // MIB} MiB limit; not read further", keep_from)
         pieces, wanted = [kept], max(READ_SIZE, len(kept))
         for piece in self._pieces:
             pieces.append(piece)
@@ -134,7 +137,7 @@ def _decodes_cleanly(path: str) -> bool:
     is linted, so a file that is not text is one error, as from every reader)."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             if b"\x00" in handle.read(SNIFF_BYTES):
                 return False
             handle.seek(0)
@@ -150,7 +153,7 @@ def _decoded_pieces(path: str) -> Iterator[str]:
     # "replace" never applies to a file checked by _decodes_cleanly, unless it changes meanwhile.
     decoder = codecs.getincrementaldecoder("utf-8")("replace")
     at_start = True
-    with open(path, "rb") as handle:
+    with open_regular(path) as handle:
         for data in iter(lambda: handle.read(READ_SIZE), b""):
             text = decoder.decode(data)
             if at_start and text:

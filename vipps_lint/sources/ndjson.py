@@ -42,6 +42,7 @@ from typing import Any, Iterator, Optional, Union
 
 from vipps_lint.models import NO_BODY, InputError, Meta, Position, Request, Response, Section, SourceFile
 from vipps_lint.positions import JsonStringLocator, JsonTextLocator, offset_position, pointer_from_parts, pointer_offset, skip_value
+from vipps_lint.safe_io import LongLine, open_regular, read_line_limited
 from vipps_lint.sources import ReadOptions
 from vipps_lint.sources.timestamps import first_time
 
@@ -333,15 +334,21 @@ def sections(source: SourceFile, count: int) -> list[Section]:
     return found
 
 
-def _lines(source: SourceFile) -> Iterator[bytes]:
+def _too_long(source: SourceFile, length: int, options: ReadOptions, line_number: int) -> InputError:
+    return InputError(source.display, f"line is {length / 1024 / 1024:.1f} MiB; requests over "
+                      f"{options.max_body_bytes / 1024 / 1024:.0f} MiB are not linted", line_number, 1)
+
+
+def _lines(source: SourceFile, limit: int) -> Iterator[Union[bytes, LongLine]]:
+    """The file's lines; a line over `limit` bytes is a LongLine, never read into memory whole."""
     if source.section is not None:
-        with open(source.path, "rb") as handle:
+        with open_regular(source.path) as handle:
             handle.seek(source.section.start)
             position = source.section.start
-            for raw in handle:
+            for raw in read_line_limited(handle, limit):
                 if position >= source.section.end:
                     return
-                position += len(raw)
+                position += raw.length if isinstance(raw, LongLine) else len(raw)
                 yield raw
         return
     if source.prefetched is not None:  # a small log: sniffing read all of it
@@ -354,8 +361,8 @@ def _lines(source: SourceFile) -> Iterator[bytes]:
         source.text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
         yield from data.splitlines(keepends=True)
         return
-    with open(source.path, "rb") as handle:
-        yield from handle
+    with open_regular(source.path) as handle:
+        yield from read_line_limited(handle, limit)
 
 
 def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, InputError]]:
@@ -364,7 +371,11 @@ def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, In
     if source.section is not None:
         offset, first_line = source.section.first_offset, source.section.first_line
     try:
-        for line_number, raw in enumerate(_lines(source), start=first_line):
+        for line_number, raw in enumerate(_lines(source, options.max_body_bytes), start=first_line):
+            if isinstance(raw, LongLine):
+                yield _too_long(source, raw.length, options, line_number)
+                offset += raw.characters
+                continue
             if line_number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             try:
@@ -374,7 +385,7 @@ def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, In
                 offset += len(raw.decode("utf-8", errors="replace"))
                 continue
             if len(raw) > options.max_body_bytes:
-                yield InputError(source.display, f"line is {len(raw) / 1024 / 1024:.1f} MiB; requests over {options.max_body_bytes / 1024 / 1024:.0f} MiB are not linted", line_number, 1)
+                yield _too_long(source, len(raw), options, line_number)
             elif "\x00" in line:
                 yield InputError(source.display, "binary data (NUL bytes) on this line, not a JSON request", line_number, line.index("\x00") + 1)
             else:

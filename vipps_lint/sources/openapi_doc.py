@@ -82,10 +82,10 @@ def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, In
         return
     if source.path is not None and source.text is None and len(text) < 1024 * 1024:
         source.text = text  # kept for code frames
-    documents = Documents()
+    documents = Documents(allow_outside=options.allow_outside_files)
     uri = file_uri(Path(source.path)) if source.path else "file:///dev/stdin"
     try:
-        documents.add_text(uri, source.display, text)
+        documents.add_text(uri, source.display, text, has_folder=source.path is not None)
         found_operations = list(operations(documents, uri))
     except SpecError as error:
         yield error.input_error()
