@@ -164,7 +164,7 @@ def test_nullable_and_oneof_wrappers_explain_the_real_branch():
     assert _findings("POST /epayment/v1/payments", epayment) == [
         ("schema-type", "/amount/value", 'amount.value must be a whole number of øre (minor units), got "49900"', "Send it as a number, without quotes: 49900"),
         ("schema-enum", "/paymentMethod/type", 'paymentMethod.type is "wallet", which is not one of the values the API allows',
-         'Did you mean "WALLET"? Allowed: "WALLET", "CARD"'),
+         'Did you mean "WALLET"? Allowed: "WALLET", "CARD", "CARD_PASSTHROUGH"'),
         # customer is a oneOf (phone number, personal QR, token): the phone-number shape is meant.
         ("schema-type", "/customer/phoneNumber", "customer.phoneNumber must be a string, got 4791234567", 'Send it as a string, in quotes: "4791234567"'),
     ]

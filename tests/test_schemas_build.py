@@ -10,23 +10,16 @@ import pytest
 
 from conftest import REPO, run_cli
 
-SHIPPED_SPECS = ("checkout-v3.yaml", "ecom-v2.yaml", "epayment-v1.yaml", "order-management-v2.yaml",
-                 "partner-v2.yaml", "recurring-v2-v3.yaml", "webhooks-v1.yaml")
-# ePayment refers to Order Management's Receipt schema on GitHub; the local copy stands in.
-RECEIPT_URL = "https://raw.githubusercontent.com/vippsas/vipps-order-management-api/2.3.24/docs/swagger.yaml"
-
-
 def build_args(specs_dir: Path, out: Path) -> list[str]:
-    return ["schemas", "build", *(str(specs_dir / name) for name in SHIPPED_SPECS),
-            "--remote", f"{RECEIPT_URL}={specs_dir / 'order-management-v2.yaml'}", "--out", str(out)]
+    return ["schemas", "build", str(specs_dir), "--out", str(out)]
 
 
 def _tree(directory: Path) -> dict[str, bytes]:
     return {path.relative_to(directory).as_posix(): path.read_bytes() for path in sorted(directory.rglob("*.json"))}
 
 
-def test_rebuilding_from_the_official_specs_changes_nothing(shared_dir, tmp_path):
-    result = run_cli(*build_args(shared_dir / "vipps-specs", tmp_path))
+def test_rebuilding_from_the_newest_specs_changes_nothing(shared_dir, tmp_path):
+    result = run_cli(*build_args(shared_dir / "vipps-specs-2026", tmp_path))
     assert result.returncode == 0, result.stderr.decode()
     assert result.stderr == b""
     shipped = _tree(REPO / "schemas")
@@ -34,18 +27,51 @@ def test_rebuilding_from_the_official_specs_changes_nothing(shared_dir, tmp_path
     built = _tree(tmp_path)
     assert sorted(built) == sorted(shipped)
     for name in built:
-        assert built[name] == shipped[name], f"{name} differs: rebuild with `vipps-lint {' '.join(build_args(Path('../shared/vipps-specs'), Path('schemas')))}`"
-    again = run_cli(*build_args(shared_dir / "vipps-specs", tmp_path))
+        assert built[name] == shipped[name], f"{name} differs: rebuild with `vipps-lint schemas build ../shared/vipps-specs-2026 --out schemas`"
+    again = run_cli(*build_args(shared_dir / "vipps-specs-2026", tmp_path))
     assert b"; 0 files changed" in again.stdout
+
+
+NEWEST = {"epayment-v1": "1.8.1", "recurring-v3": "3.1.2", "checkout-v3": "v3", "webhooks-v1": "v1", "ecom-v2": "2.0.3",
+          "order-management-v2": "2.1", "management": "1.1.6", "access-token": "2.0.0", "login-v1": "1.1.0",
+          "userinfo": "1.1.0", "qr-v1": "1.0", "report-v2": "2.0", "psp-v3": "1.0.21", "psp-signup-v1": "1.1.7",
+          "partner-v2": "2.0.0", "recurring-v2": "2.6.17"}
+
+
+def test_the_index_records_each_apis_newest_spec_with_its_provenance(shared_dir):
+    import csv
+    import hashlib
+
+    index = json.loads((REPO / "schemas" / "index.json").read_text(encoding="utf-8"))
+    assert {api: facts["version"] for api, facts in index["apis"].items()} == NEWEST
+    provenance = {Path(row["file"]).name: row for row in csv.DictReader(
+        (shared_dir / "vipps-specs-2026" / "provenance.tsv").read_text(encoding="utf-8").splitlines(), delimiter="\t")}
+    for api, facts in index["apis"].items():
+        row = provenance[facts["spec"]]
+        assert facts["sha256"] == row["sha256"], api
+        assert facts["date"] == row["commit_date"][:10], api
+        assert facts["source"].startswith(row["source_repo"]) and facts["source"].endswith(row["commit"]), api
+        copy = shared_dir / "vipps-specs-2026" / row["file"]
+        assert hashlib.sha256(copy.read_bytes()).hexdigest() == facts["sha256"]
+    assert index["apis"]["checkout-v3"]["date"] == "2025-10-15"
+    assert index["apis"]["epayment-v1"]["prefixes"] == ["/epayment/v1/"]
+    assert index["apis"]["access-token"]["prefixes"] == ["/accesstoken/", "/miami/v1/"]
+    # Announced, not yet in a spec: applied from specs/overlay.yaml, and said so.
+    create = _load("epayment-v1/createPayment.json")
+    assert create["$defs"]["Shipping"]["properties"]["allowedCountries"] == {"type": "array", "items": {"type": "string"}}
+    assert "6280" in index["apis"]["epayment-v1"]["announced"]["errorCodes"]
+    announced = [entry for entry in index["operations"] if entry.get("announced")]
+    assert {entry["path"] for entry in announced} == {"/management/v2/product-orders",
+                                                     "/management/v2/product-orders/{productOrderId}/details"}
 
 
 def test_every_shipped_api_has_schemas_and_the_index_points_at_them():
     index = json.loads((REPO / "schemas" / "index.json").read_text(encoding="utf-8"))
     apis = {entry["api"] for entry in index["operations"]}
-    assert apis == {"checkout-v3", "ecom-v2", "epayment-v1", "order-management-v2", "partner-v2",
-                    "recurring-v2", "recurring-v3", "webhooks-v1"}
+    assert apis == set(NEWEST)
     with_schema = [entry for entry in index["operations"] if entry["schema"]]
-    assert {entry["api"] for entry in with_schema} == apis
+    # Login, Userinfo, Report and the access-token calls take forms or no body: no JSON schema.
+    assert {entry["api"] for entry in with_schema} == apis - {"login-v1", "userinfo", "report-v2", "access-token"}
     for entry in index["operations"]:
         if entry["schema"]:
             assert entry["hasBody"]
@@ -54,9 +80,9 @@ def test_every_shipped_api_has_schemas_and_the_index_points_at_them():
             keywords = set(_keywords(schema))
             for prose in ("description", "example", "examples", "title", "nullable", "discriminator", "readOnly", "default"):
                 assert prose not in keywords, (entry["schema"], prose)
-    # Recurring v2 and v3 live in one spec file and are split by path.
-    recurring = {entry["path"].split("/")[2] for entry in index["operations"] if entry["spec"] == "recurring-v2-v3.yaml"}
-    assert recurring == {"v2", "v3"}
+    # Recurring v2 comes from the old v2+v3 file, v3 from the 3.1.2 bundle: split by path.
+    recurring = {entry["spec"]: {entry["path"].split("/")[2]} for entry in index["operations"] if entry["api"].startswith("recurring")}
+    assert recurring == {"recurring-v2-v3-2.6.17.yaml": {"v2"}, "recurring-v3-3.1.2.coretrek-2025-10.yaml": {"v3"}}
 
 
 def _keywords(schema):
@@ -85,14 +111,23 @@ def test_openapi_semantics_in_the_shipped_schemas():
     checkout = _load("checkout-v3/postSession.json")
     # `allOf: [$ref], nullable: true` → the referenced object or null.
     validator = Draft202012Validator(checkout)
-    base = {"merchantInfo": {"callbackUrl": "https://example.com/cb", "returnUrl": "https://example.com/r", "callbackAuthorizationToken": "x"},
+    base = {"type": "PAYMENT", "merchantInfo": {"callbackUrl": "https://example.com/cb", "returnUrl": "https://example.com/r", "callbackAuthorizationToken": "x"},
             "transaction": {"amount": {"value": 1000, "currency": "NOK"}, "reference": "order-1234", "paymentDescription": "Socks"}}
     assert validator.is_valid({**base, "logistics": None}), list(validator.iter_errors({**base, "logistics": None}))
-    # YAML 1.2: Recurring's `enum: [NO]` is the country code, not YAML 1.1's false.
+    # 3.1.2 removed countryCode from the request (July 2025), and takes NOK, EUR and DKK.
     recurring = _load("recurring-v3/DraftAgreementV3.json")
-    assert recurring["$defs"]["DraftAgreementV3"]["properties"]["countryCode"]["enum"] == ["NO"]
+    assert "countryCode" not in recurring["$defs"]["DraftAgreementV3"]["properties"]
     # discriminator: the oneOf stays, the keyword goes.
+    assert recurring["$defs"]["CurrencyV3"]["enum"] == ["NOK", "EUR", "DKK"]
     assert "oneOf" in recurring["$defs"]["campaignV3"]
+
+
+def test_yaml_1_2_booleans_only(tmp_path):
+    # Recurring's responses have `enum: [NO, DK, FI]`: country codes, not YAML 1.1's false.
+    spec = _spec(tmp_path, "{type: object, properties: {countryCode: {type: string, enum: [NO, DK, FI]}}}")
+    assert _build(tmp_path, spec).returncode == 0
+    schema = json.loads((tmp_path / "out" / "test-v1" / "createThing.json").read_text())
+    assert schema["properties"]["countryCode"]["enum"] == ["NO", "DK", "FI"]
 
 
 SPEC_HEAD = "openapi: 3.0.3\ninfo: {title: Test, version: '1'}\npaths:\n  /v1/things:\n    post:\n      operationId: createThing\n"

@@ -469,28 +469,42 @@ def schemas_group() -> None:
 
 
 @schemas_group.command(name="build")
-@click.argument("specs", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("specs", nargs=-1, type=str)
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Directory for index.json and <api>/<operationId>.json.")
 @click.option("--remote", "remote_refs", multiple=True, metavar="URL=FILE", help="Resolve $refs into the remote document URL with the local FILE (remote documents are never fetched).")
-def schemas_build(specs, out_dir, remote_refs):
+@click.option("--from-site", is_flag=True, help="Fetch the developer site's spec bundle of every API that has one (specs/sources.yaml).")
+@click.option("--overlay", "overlay_file", type=click.Path(dir_okay=False), help="Announced facts to apply (default: the shipped specs/overlay.yaml when building the official set).")
+def schemas_build(specs, out_dir, remote_refs, from_site, overlay_file):
     """Build one JSON Schema (draft 2020-12) per operation request body, and the index.
 
+    SPECS are spec files, http(s) URLs of spec bundles, or a directory holding the newest
+    spec of each API (laid out as specs/sources.yaml says):
+
     \b
+        vipps-lint schemas build ../shared/vipps-specs-2026 --out schemas
+        vipps-lint schemas build --from-site ../shared/vipps-specs-2026 --out schemas
         vipps-lint schemas build specs/*.yaml --out schemas
     """
     from pathlib import Path  # noqa: PLC0415
 
     from vipps_lint.openapi.build import build, write  # noqa: PLC0415
     from vipps_lint.openapi.documents import Documents, SpecError  # noqa: PLC0415
+    from vipps_lint.openapi.overlay import Overlay  # noqa: PLC0415
+    from vipps_lint.openapi.sources import resolve_inputs  # noqa: PLC0415
 
+    if not specs and not from_site:
+        raise click.UsageError("name spec files, a directory of specs, URLs, or --from-site")
     remote = {}
     for item in remote_refs:
         url, separator, file = item.partition("=")
         if not separator or not url.startswith(("http://", "https://")) or not file:
             raise click.BadParameter(f"{item!r} is not URL=FILE", param_hint="--remote")
         remote[url] = Path(file)
+    official = from_site or any(Path(spec).is_dir() for spec in specs)
     try:
-        result = build([Path(spec) for spec in specs], Documents(remote))
+        inputs = resolve_inputs(list(specs), from_site)
+        overlay = Overlay.load(Path(overlay_file)) if overlay_file else (Overlay.load() if official else None)
+        result = build(inputs, Documents(remote), overlay)
     except SpecError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(EXIT_INCOMPLETE)

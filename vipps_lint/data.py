@@ -25,3 +25,8 @@ def rules_dir() -> Path:
 
 def schemas_dir() -> Path:
     return _data_dir("schemas")
+
+
+def specs_dir() -> Path:
+    """Sourced data the schema build applies: sources.yaml, overlay.yaml, lifecycle.yaml."""
+    return _data_dir("specs")

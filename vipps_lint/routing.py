@@ -31,26 +31,19 @@ KLARNA_HOSTS = (
     "api-oc.playground.klarna.com",
 )
 
-# Operations of APIs without a spec in the index that rules still need to scope to.
+# Operations of other companies' APIs that rules scope to (every Vipps MobilePay API with a
+# spec is in the index, see specs/sources.yaml).
 EXTERNAL_OPERATIONS: tuple[dict[str, Any], ...] = (
-    # Every Vipps dump starts with this call (the official Postman collections spell it
-    # /accessToken/get: see CASE_INSENSITIVE_PATHS).
-    {"id": "access-token:fetchAuthorizationTokenUsingPost", "api": "access-token", "method": "POST",
-     "path": "/accesstoken/get", "hosts": ()},
     {"id": "klarna-checkout-v3:createOrder", "api": "klarna-checkout-v3", "method": "POST",
      "path": "/checkout/v3/orders", "hosts": KLARNA_HOSTS},
     {"id": "klarna-checkout-v3:updateOrder", "api": "klarna-checkout-v3", "method": "POST",
      "path": "/checkout/v3/orders/{order_id}", "hosts": KLARNA_HOSTS},
-    # Vipps MobilePay calls without an OpenAPI spec in the shipped set, used by the official
-    # Postman collections (eCom v2, Recurring v3, Webhooks v1): routed so they are not
-    # reported as unknown paths. No body rules apply to them.
-    {"id": "qr-v1:generateOtpQr", "api": "qr-v1", "method": "POST", "path": "/qr/v1", "hosts": ()},
-    {"id": "userinfo:getUserinfo", "api": "userinfo", "method": "GET", "path": "/vipps-userinfo-api/userinfo/{sub}", "hosts": ()},
 )
 
 # Paths the API gateway matches in any letter case: the docs write /accesstoken/get, the
-# official Postman collections /accessToken/get.
-CASE_INSENSITIVE_PATHS = frozenset({"/accesstoken/get"})
+# official Postman collections /accessToken/get; the PSP v3 spec has .../updatestatus, its
+# official Postman collection .../updateStatus.
+CASE_INSENSITIVE_PATHS = frozenset({"/accesstoken/get", "/psp/v3/psppayments/updatestatus"})
 
 # Bodies without an endpoint: the fields that identify each request type, as JSON Pointers
 # that must all be present. Only a single match routes; two or more is "ambiguous".
@@ -79,6 +72,16 @@ class Operation:
     path: str  # template with server prefix: '/ecomm/v2/payments/{orderId}/capture'
     hosts: tuple[str, ...] = ()  # non-empty: only these hosts (or no host at all)
     schema: Optional[str] = None  # request body schema file, relative to schemas/
+    # The header parameters its spec declares, (name, required) pairs (see openapi.index).
+    headers: tuple[tuple[str, bool], ...] = ()
+
+    def requires_header(self, name: str) -> bool:
+        lowered = name.lower()
+        return any(required for header, required in self.headers if header.lower() == lowered)
+
+    def declares_header(self, name: str) -> bool:
+        lowered = name.lower()
+        return any(header.lower() == lowered for header, _ in self.headers)
 
     @property
     def endpoint(self) -> str:
@@ -135,7 +138,7 @@ def _remember(cache: dict, key, value):
 
 
 class Router:
-    def __init__(self, operations: list[Operation]):
+    def __init__(self, operations: list[Operation], api_prefixes: Optional[list[str]] = None):
         self.operations = operations
         self._compiled = [
             (operation, re.compile("^" + _TEMPLATE_PARAMETER.sub("[^/]+", re.escape(operation.path)) + "/?$",
@@ -144,16 +147,18 @@ class Router:
         ]
         # Path prefixes of the APIs we know: a path under one that matches no operation
         # is a mistake worth reporting; a path under none is some other API.
-        self.api_prefixes = sorted({self._prefix(operation.path) for operation in operations}, key=len, reverse=True)
+        self.api_prefixes = sorted(set(api_prefixes or ()) or {self._prefix(op.path) for op in operations
+                                                               if not op.hosts}, key=len, reverse=True)
         self._found: dict[tuple, Optional[Operation]] = {}
         self._split_urls: dict[str, tuple[Optional[str], str]] = {}
         self._inferred: dict[str, Optional[Operation]] = {}  # BODY_SHAPES endpoint → operation
 
     @staticmethod
     def _prefix(path: str) -> str:
-        segments = path.strip("/").split("/")
-        keep = 1 if segments[0] in ("order-management", "webhooks", "partner-api") else 2
-        return "/" + "/".join(segments[:keep]) + "/"
+        from vipps_lint.openapi.index import api_prefix  # noqa: PLC0415
+
+        known = api_prefix(path)
+        return known[0] if known is not None else "/" + "/".join(path.strip("/").split("/")[:2]) + "/"
 
     @classmethod
     def load(cls, index_path: Optional[str] = None, first: Optional[list[dict[str, Any]]] = None) -> "Router":
@@ -165,14 +170,17 @@ class Router:
         first = first or []
         overridden = {(entry["method"], entry["path"]) for entry in first}
         operations = [
-            Operation(entry["id"], entry["api"], entry["method"], entry["path"], schema=entry.get("schema"))
+            Operation(entry["id"], entry["api"], entry["method"], entry["path"], schema=entry.get("schema"),
+                      headers=tuple((entry.get("headers") or {}).items()))
             for entry in [*first, *(entry for entry in index["operations"] if (entry["method"], entry["path"]) not in overridden)]
         ]
         operations += [
             Operation(entry["id"], entry["api"], entry["method"], entry["path"], tuple(entry["hosts"]))
             for entry in EXTERNAL_OPERATIONS
         ]
-        return cls(operations)
+        prefixes = [prefix for api in (index.get("apis") or {}).values() for prefix in api.get("prefixes") or ()]
+        prefixes += [cls._prefix(entry["path"]) for entry in first]
+        return cls(operations, prefixes or None)
 
     def find(self, method: Optional[str], host: Optional[str], path: str) -> Optional[Operation]:
         key = (method, host, path)
@@ -213,9 +221,13 @@ class Router:
         return _remember(self._split_urls, url, (split.hostname if "://" in url else None, split.path or "/"))
 
     def under_known_api(self, host: Optional[str], path: str) -> bool:
-        if host is not None and host.lower() in VIPPS_HOSTS:
-            return True
-        return any(path.startswith(prefix) for prefix in self.api_prefixes)
+        if host is not None:
+            if host.lower() in VIPPS_HOSTS:
+                return True
+            if host.lower() in KLARNA_HOSTS:  # Klarna's /checkout/v3/ is not Vipps Checkout's
+                return False
+        lowered = path.lower()
+        return any(lowered.startswith(prefix) for prefix in self.api_prefixes)
 
     def infer_from_body(self, body: Any) -> tuple[Optional[Operation], list[str]]:
         """The operation a bare body's shape identifies, and the endpoints that fit."""

@@ -9,10 +9,10 @@ operations get all rules; other companies' APIs (Klarna Checkout) only
 
 | rule | when |
 | --- | --- |
-| `header-authorization-bearer` | `Authorization` missing, or not `Bearer <token>` (every API but the two below) |
-| `header-client-credentials` | `client_id`/`client_secret` missing on `POST /accesstoken/get` and Checkout v3, which take them instead of a token |
-| `header-subscription-key` | `Ocp-Apim-Subscription-Key` missing or empty |
-| `header-merchant-serial-number` | `Merchant-Serial-Number` missing where the spec requires it (ePayment, Order Management) |
+| `header-authorization-bearer` | `Authorization` missing, or not `Bearer <token>` (every API but the calls below and Login's OAuth endpoints) |
+| `header-client-credentials` | `client_id`/`client_secret` missing where the spec requires them (`POST /accesstoken/get`, Checkout v3), which take them instead of a token |
+| `header-subscription-key` | `Ocp-Apim-Subscription-Key` missing or empty where the operation's spec requires it |
+| `header-merchant-serial-number` | `Merchant-Serial-Number` missing where the spec requires it (ePayment, Order Management, Checkout, PSP v3, …) |
 | `header-merchant-serial-number-recommended` | missing elsewhere (required with partner keys); not for the Partner API, whose calls name the merchant in the path |
 | `header-vipps-system` | some of the four `Vipps-System-*` headers missing (one finding listing them) |
 | `header-vipps-system-length` | a `Vipps-System-*` value longer than 30 characters |
@@ -20,8 +20,9 @@ operations get all rules; other companies' APIs (Klarna Checkout) only
 | `header-content-type-json` | a JSON body without `Content-Type: application/json` |
 
 A value that is a whole placeholder (`{{auth}}`, `<token>`) is not judged: it says nothing
-about what will be sent. The per-API facts below are taken from the header parameters of the official specs; the
-test-suite checks them against `../shared/vipps-specs`.
+about what will be sent. Which headers an operation requires comes from the header
+parameters of its newest spec, recorded per operation by `vipps-lint schemas build` in
+schemas/index.json (`Operation.headers`); the tables below hold only what no spec says.
 """
 
 from __future__ import annotations
@@ -44,26 +45,29 @@ RULES = (
     "header-content-type-json",
 )
 
-# APIs that authenticate with client_id/client_secret headers instead of a bearer token.
-CLIENT_CREDENTIAL_APIS = frozenset({"access-token", "checkout-v3"})
-# APIs whose spec marks Merchant-Serial-Number as required on every operation.
-MSN_REQUIRED_APIS = frozenset({"epayment-v1", "order-management-v2"})
-# APIs that take no Merchant-Serial-Number at all.
-NO_MSN_APIS = frozenset({"partner-v2"})
+# APIs that take no Merchant-Serial-Number at all (the Partner API names the merchant in the
+# path; the Login API's OAuth endpoints are the user's, not a sales unit's).
+NO_MSN_APIS = frozenset({"partner-v2", "login-v1"})
+# Operations that authenticate otherwise than with a bearer token and no client_id header:
+# /miami/v1/token takes `Authorization: Basic` (Access token API 2.0.0); the Login API's
+# OAuth/OIDC endpoints take the client's credentials as OAuth says, or none (discovery).
+NON_BEARER_APIS = frozenset({"login-v1"})
+NON_BEARER_OPERATIONS = frozenset({"access-token:fetchToken"})
+IDEMPOTENCY_HEADER_NAMES = ("Idempotency-Key", "X-Request-Id")
+# The Partner API's orderProduct declares Idempotency-Key "required" but describes it as
+# "Not required, but recommended".
+IDEMPOTENCY_NOT_REQUIRED = frozenset({"partner-v2:orderProduct"})
 
-# Operation → the idempotency header its spec requires. (The Partner API's orderProduct
-# declares Idempotency-Key "required" but describes it as "Not required, but recommended":
-# left out.)
-IDEMPOTENCY_HEADERS: dict[str, str] = {
-    **{f"epayment-v1:{name}": "Idempotency-Key" for name in ("createPayment", "cancelPayment", "capturePayment", "refundPayment")},
-    **{f"recurring-v2:{name}": "Idempotency-Key" for name in ("CreateCharge", "CaptureCharge", "RefundCharge")},
-    **{
-        f"recurring-v3:{name}": "Idempotency-Key"
-        for name in ("DraftAgreementV3", "UpdateAgreementPatchV3", "acceptUsingPATCHV3", "CreateChargeV3", "CancelChargeV3", "CaptureChargeV3", "RefundChargeV3")
-    },
-    "ecom-v2:capturePaymentUsingPOST": "X-Request-Id",
-    "ecom-v2:refundPaymentUsingPOST": "X-Request-Id",
-}
+
+def idempotency_header(operation) -> Optional[str]:
+    """The idempotency header the operation's spec requires, if any."""
+    if operation.id in IDEMPOTENCY_NOT_REQUIRED:
+        return None
+    return next((name for name in IDEMPOTENCY_HEADER_NAMES if operation.requires_header(name)), None)
+
+
+def uses_client_credentials(operation) -> bool:
+    return operation.requires_header("client_id") and operation.requires_header("client_secret")
 # What each API accepts as an idempotency key (from the specs' parameter descriptions).
 _IDEMPOTENCY_LIMITS = {"epayment-v1": (50, None), "recurring-v2": (40, re.compile(r"[#?/\\]")), "recurring-v3": (40, re.compile(r"[#?/\\]"))}
 
@@ -122,20 +126,21 @@ class HeaderCheck:
         if operation is None or not headers_recorded(request):
             return
         if is_vipps_api(operation.api):
-            yield from self._authentication(request, operation.api)
-            yield from self._merchant_serial_number(request, operation.api)
+            yield from self._authentication(request, operation)
+            yield from self._merchant_serial_number(request, operation)
             yield from self._system_headers(request)
-            yield from self._idempotency(request, operation.id, operation.api)
+            yield from self._idempotency(request, operation)
         yield from self._content_type(request)
 
-    def _authentication(self, request: Request, api: str) -> Iterator[Problem]:
-        if api in CLIENT_CREDENTIAL_APIS:
+    def _authentication(self, request: Request, operation) -> Iterator[Problem]:
+        api = operation.api
+        if uses_client_credentials(operation):
             missing = [name for name in ("client_id", "client_secret") if not (request.header(name) or "").strip()]
             if missing:
                 what = "POST /accesstoken/get" if api == "access-token" else "Checkout v3"
                 yield Problem("header-client-credentials", f"{' and '.join(missing)} header{'s' if len(missing) > 1 else ''} missing: {what} authenticates with the client_id and client_secret headers (the API answers 401)",
                               part="header", header=missing[0], hint=f"Add `{missing[0]}: <your {missing[0]} from portal.vippsmobilepay.com>`")
-        else:
+        elif api not in NON_BEARER_APIS and operation.id not in NON_BEARER_OPERATIONS:
             authorization = request.header("Authorization")
             if authorization is None or not authorization.strip():
                 yield Problem("header-authorization-bearer", "Authorization header missing: every call needs `Authorization: Bearer <access token>` (the API answers 401)",
@@ -143,21 +148,22 @@ class HeaderCheck:
             elif not _BEARER.match(authorization.strip()) and not is_placeholder(authorization):
                 message, hint = _authorization_problem(authorization.strip())
                 yield Problem("header-authorization-bearer", message, part="header", header="Authorization", hint=hint)
-        if not (request.header("Ocp-Apim-Subscription-Key") or "").strip():
+        if operation.requires_header("Ocp-Apim-Subscription-Key") and not (request.header("Ocp-Apim-Subscription-Key") or "").strip():
             yield Problem("header-subscription-key", "Ocp-Apim-Subscription-Key header missing: every call needs the subscription key (the API answers 401)",
                           part="header", header="Ocp-Apim-Subscription-Key", hint="Add `Ocp-Apim-Subscription-Key: <your primary subscription key from portal.vippsmobilepay.com>`")
 
-    def _merchant_serial_number(self, request: Request, api: str) -> Iterator[Problem]:
-        if api in NO_MSN_APIS:
+    def _merchant_serial_number(self, request: Request, operation) -> Iterator[Problem]:
+        if operation.api in NO_MSN_APIS:
             return
+        required = operation.requires_header("Merchant-Serial-Number")
         value = request.header("Merchant-Serial-Number")
         if value is not None and value.strip():
             if not _MSN.match(value.strip()) and not is_placeholder(value):
-                rule = "header-merchant-serial-number" if api in MSN_REQUIRED_APIS else "header-merchant-serial-number-recommended"
+                rule = "header-merchant-serial-number" if required else "header-merchant-serial-number-recommended"
                 yield Problem(rule, f"Merchant-Serial-Number must be the 5 or 6 digits of the sales unit, got {value.strip()!r}",
                               part="header", header="Merchant-Serial-Number", hint="Write `Merchant-Serial-Number: 123456` with your sales unit's number (portal.vippsmobilepay.com)")
             return
-        if api in MSN_REQUIRED_APIS:
+        if required:
             yield Problem("header-merchant-serial-number", "Merchant-Serial-Number header missing: this API requires it on every call",
                           part="header", header="Merchant-Serial-Number", hint="Add `Merchant-Serial-Number: <your 5–6 digit MSN>`")
         else:
@@ -177,8 +183,9 @@ class HeaderCheck:
             yield Problem("header-vipps-system", f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing: tell Vipps MobilePay which system and plugin send the call (required for partners and plugins)",
                           part="header", header=missing[0], hint="Add e.g. `Vipps-System-Name: acme-shop`, `Vipps-System-Version: 3.1.2`, `Vipps-System-Plugin-Name: acme-vipps-plugin`, `Vipps-System-Plugin-Version: 1.4.0`")
 
-    def _idempotency(self, request: Request, operation_id: str, api: str) -> Iterator[Problem]:
-        name = IDEMPOTENCY_HEADERS.get(operation_id)
+    def _idempotency(self, request: Request, operation) -> Iterator[Problem]:
+        api = operation.api
+        name = idempotency_header(operation)
         if name is None:
             return
         value = request.header(name)

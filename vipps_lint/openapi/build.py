@@ -21,13 +21,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from vipps_lint.openapi.derive import SchemaDeriver, request_body_schema
 from vipps_lint.openapi.documents import Documents, SpecError
-from vipps_lint.openapi.index import operations
+from vipps_lint.openapi.index import api_prefix, operations
+from vipps_lint.openapi.overlay import Overlay
+from vipps_lint.openapi.sources import SpecInput
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 
 
 @dataclass
@@ -36,30 +38,46 @@ class Build:
 
     entries: list[dict[str, Any]] = field(default_factory=list)
     schemas: dict[str, dict] = field(default_factory=dict)
+    apis: dict[str, dict[str, Any]] = field(default_factory=dict)
     warnings: list[SpecError] = field(default_factory=list)  # remote $refs left unconstrained
 
     def index(self) -> dict:
-        return {"operations": self.entries, "version": INDEX_VERSION}
+        return {"apis": self.apis, "operations": self.entries, "version": INDEX_VERSION}
 
 
 def dump(data: Any) -> str:
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def build(spec_paths: list[Path], documents: Optional[Documents] = None) -> Build:
-    """Derive every operation of the given specs. Raises SpecError for a broken spec."""
+def build(spec_paths: list[Union[Path, SpecInput]], documents: Optional[Documents] = None,
+          overlay: Optional[Overlay] = None) -> Build:
+    """Derive every operation of the given specs. Raises SpecError for a broken spec.
+
+    Plain paths are read in file-name order; `SpecInput`s (from `sources.resolve_inputs`) in
+    the order given, each keeping only its part of the paths and recording its provenance.
+    """
     documents = documents or Documents()
-    uris = [(documents.add(path), path) for path in sorted(spec_paths, key=lambda path: path.name)]
+    inputs = [item for item in spec_paths if isinstance(item, SpecInput)]
+    inputs += sorted((SpecInput(path, path.name, str(path)) for path in spec_paths if not isinstance(path, SpecInput)),
+                     key=lambda item: item.name)
+    for item in inputs:
+        for referenced, stored in item.refs.items():
+            documents.alias(item.path.parent / referenced, stored)
+    uris = [(documents.add(item.path, item.location), item) for item in inputs]
     deriver = SchemaDeriver(documents)
     result = Build()
     seen: dict[str, str] = {}
-    for uri, path in uris:
+    for uri, item in uris:
+        spec = documents.data(uri)
+        provenance = item.provenance()
         for entry, operation_uri, pointer, operation in operations(documents, uri):
+            if not item.keeps(entry["path"]):
+                continue
             if entry["id"] in seen:
-                raise SpecError(str(path), f"operation {entry['id']} is defined twice (also in {seen[entry['id']]})",
+                raise SpecError(item.location, f"operation {entry['id']} is defined twice (also in {seen[entry['id']]})",
                                 documents.position(operation_uri, pointer))
-            seen[entry["id"]] = str(path)
-            entry["spec"] = path.name
+            seen[entry["id"]] = item.location
+            entry["spec"] = item.name
             entry["schema"] = None
             found = request_body_schema(documents, operation_uri, pointer, operation)
             if found is not None:
@@ -67,8 +85,27 @@ def build(spec_paths: list[Path], documents: Optional[Documents] = None) -> Buil
                 result.schemas[name] = deriver.derive(*found)
                 entry["schema"] = name
             result.entries.append(entry)
+            _record_api(result.apis, entry, item, spec, provenance)
     result.warnings = deriver.warnings
+    if overlay is not None:
+        overlay.apply(result)
     return result
+
+
+def _record_api(apis: dict[str, dict[str, Any]], entry: dict[str, Any], item: SpecInput, spec: dict,
+                provenance: dict[str, Any]) -> None:
+    """The index's facts about each API: the spec it was built from, and its path prefixes."""
+    info = spec.get("info") or {}
+    api = apis.setdefault(entry["api"], {"title": str(info.get("title") or ""), "version": entry["apiVersion"],
+                                         "spec": item.name, **provenance, "prefixes": []})
+    known = api_prefix(entry["path"])
+    prefix = known[0] if known is not None else "/" + entry["path"].strip("/").split("/", 1)[0] + "/"
+    if prefix not in api["prefixes"]:
+        api["prefixes"] = sorted([*api["prefixes"], prefix])
+    if api["spec"] != item.name:  # an API built from two specs (Userinfo): the first one's facts stay
+        api.setdefault("alsoFrom", [])
+        if item.name not in api["alsoFrom"]:
+            api["alsoFrom"].append(item.name)
 
 
 SPEC_SCHEMA_PREFIX = "spec:"

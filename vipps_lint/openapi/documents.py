@@ -101,9 +101,16 @@ class Documents:
         self.roots: list[Path] = []
 
         self.remote = {url: file_uri(path) for url, path in (remote or {}).items()}
+        # file:// URIs a spec refers to that are stored under another name (the collection of
+        # newest specs keeps eCom's ms_import.yaml as ecom-v2-ms_import-2.0.3.yaml).
+        self.aliases: dict[str, str] = {}
         self.loaded: dict[str, PositionedYaml] = {}
         self.displays: dict[str, str] = {}
         self.registry = Registry(retrieve=self._retrieve)
+
+    def alias(self, referenced: Path, stored: Path) -> None:
+        """`$ref`s to the file `referenced` read `stored` instead."""
+        self.aliases[file_uri(referenced)] = file_uri(stored)
 
     def display(self, uri: str) -> str:
         return self.displays.get(uri) or str(uri_path(uri))
@@ -173,6 +180,9 @@ class Documents:
             raise SpecError(where, "$ref must be a string", position)
         target = urljoin(base_uri, ref)
         document, fragment = urldefrag(target)
+        if document in self.aliases:
+            document = self.aliases[document]
+            target = f"{document}#{fragment}"
         if document.startswith(("http://", "https://")):
             if document not in self.remote:
                 raise RemoteReference(where, f"$ref {ref!r} is a remote document; it is not fetched "
