@@ -17,6 +17,7 @@ from typing import Iterable, Iterator, Optional
 
 from vipps_lint.checks import DEFERS_TO_DECLARATIVE, SUPERSEDES_OTHERS
 from vipps_lint.checks.engine import RuleSet
+from vipps_lint.checks.placeholders import placeholder_pointers
 from vipps_lint.checks.rules import load_rules
 from vipps_lint.models import (EndpointStats, Finding, InputError, Problem, Report, Request, SourceFile, count_response, count_time,
                                merge_timeline)
@@ -156,6 +157,9 @@ class Linter:
                 problems.append(problem)
         for pointer in request.meta.get("unknown_at_lint_time", ()):
             superseding.setdefault(pointer, set())
+        if request.has_body:
+            for pointer in placeholder_pointers(request.body):  # never judged, whatever is selected
+                superseding.setdefault(pointer, set())
         if superseding:
             problems = [p for p in problems if p.part != "body" or p.pointer not in superseding or id(p) in superseding[p.pointer]]
         findings = [finding for problem in problems
