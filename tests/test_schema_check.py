@@ -168,7 +168,7 @@ def test_nullable_and_oneof_wrappers_explain_the_real_branch():
         # customer is a oneOf (phone number, personal QR, token): the phone-number shape is meant.
         ("schema-type", "/customer/phoneNumber", "customer.phoneNumber must be a string, got 4791234567", 'Send it as a string, in quotes: "4791234567"'),
     ]
-    checkout = {"merchantInfo": {"callbackUrl": "https://example.com/cb", "returnUrl": "https://example.com/r", "callbackAuthorizationToken": "t"},
+    checkout = {"type": "PAYMENT", "merchantInfo": {"callbackUrl": "https://example.com/cb", "returnUrl": "https://example.com/r", "callbackAuthorizationToken": "t"},
                 "transaction": {"amount": {"value": 49900, "currency": "NOK"}, "reference": "acme-shop-123-order", "paymentDescription": "Socks"},
                 "configuration": {"elements": "full"}}
     # `elements` is `allOf: [$ref Elements], nullable: true`: the enum is what matters, not "or null".

@@ -2,13 +2,16 @@
 
 The output is deterministic (sorted keys, two-space indent, a trailing newline, operations
 in spec-file then document order) so rebuilding from the same specs changes no byte; the
-test-suite rebuilds the shipped `schemas/` from `../shared/vipps-specs/` and compares.
+test-suite rebuilds the shipped `schemas/` from `../shared/vipps-specs-2026/` (see specs/sources.yaml) and compares.
 
 Layout, relative to the output directory:
 
-- `index.json`: `{"version": 1, "operations": [...]}`, one entry per operation: `id`
-  (`api:operationId`), `api`, `apiVersion` (the spec's `info.version`), `method`, `path`
-  (template with the server's path prefix), `operationId`, `hasBody`, `spec` (file name)
+- `index.json`: `{"version": 2, "apis": {...}, "operations": [...]}`. `apis` has per API
+  the spec's `title`, `version`, `spec` (file name), `source`, `date`, `sha256` (see
+  `sources.SpecInput.provenance`), its path `prefixes` and what the overlay added. One
+  operation entry each: `id` (`api:operationId`), `api`, `apiVersion` (the spec's
+  `info.version`), `method`, `path` (template with the server's path prefix),
+  `operationId`, `hasBody`, `headers` (header parameters → required), `spec` (file name)
   and `schema` (the request-body schema file, relative to the output directory, or null).
 - `<api>/<operationId>.json`: the request-body schema (JSON Schema draft 2020-12).
 
