@@ -66,3 +66,92 @@ def test_a_danish_number_outside_the_mobile_ranges_is_a_warning_not_an_error():
     assert (finding["rule"], finding["severity"]) == ("epayment-phone-mobile-range", "warning")
     assert finding["message"] == ('customer.phoneNumber "4512345678" has the right format, but +45 12345678 is in no Danish number'
                                   " range, so it is unlikely to reach a Vipps MobilePay user")
+
+
+# The rule language's new parts, as units.
+
+def _violations(name, options, value, parent=None, root=None, as_of=None):
+    from datetime import date
+
+    from vipps_lint.checks.functions import CheckContext, module
+
+    check = module(name).compile(options)
+    context = CheckContext(parent if parent is not None else {}, ("x",), root if root is not None else {},
+                           date.fromisoformat(as_of) if as_of else None)
+    return list(check(value, context))
+
+
+def test_amount_limits_follow_the_currency():
+    options = {"currencyField": "currency", "minimum": {"NOK": 100, "DKK": 1, "EUR": 1}}
+    assert [v.code for v in _violations("amount", options, 50, parent={"currency": "NOK"})] == ["below-minimum"]
+    assert _violations("amount", options, 50, parent={"currency": "DKK"}) == []
+    assert _violations("amount", options, 100, parent={"currency": "NOK"}) == []
+    assert _violations("amount", options, 50, parent={"currency": "SEK"}) == []  # no limit known: not judged
+    assert _violations("amount", options, "50", parent={"currency": "NOK"}) == []  # the schema reports the type
+    [above] = _violations("amount", {"currencyAt": ["/pricing/currency"], "maximum": {"EUR": 200000}}, 200001,
+                          root={"pricing": {"currency": "EUR"}})
+    assert (above.code, above.fix, above.detail) == ("above-maximum", 200000, "EUR 2 000.00")
+
+
+def test_dates_are_judged_as_of_the_given_day():
+    options = {"format": "date", "minDays": 1, "maxDays": 731}
+    assert [v.code for v in _violations("date", options, "2026-11-28", as_of="2026-11-29")] == ["too-soon"]
+    assert [v.code for v in _violations("date", options, "2026-11-29", as_of="2026-11-29")] == ["too-soon"]
+    assert _violations("date", options, "2026-11-30", as_of="2026-11-29") == []
+    assert _violations("date", options, "2028-11-28", as_of="2026-11-29") == []
+    assert [v.code for v in _violations("date", options, "2028-12-01", as_of="2026-11-29")] == ["too-late"]
+    assert [v.code for v in _violations("date", options, "2026-12-01T00:00:00Z", as_of="2026-11-29")] == ["format"]
+    assert [v.code for v in _violations("date", options, "2026-02-30", as_of="2026-11-29")] == ["format"]
+    [yesterday] = _violations("date", options, "2026-11-28", as_of="2026-11-29")
+    assert yesterday.error == "is yesterday; it must be on or after 2026-11-30 and on or before 2028-11-29"
+
+
+def test_words_say_did_you_mean_and_what_is_missing_or_extra():
+    options = {"allowed": ["name", "address", "email", "phoneNumber", "birthDate"],
+               "required": ["name", "address", "email", "phoneNumber"], "exact": True}
+    [typo] = _violations("words", options, "name adress email phoneNumber")
+    assert (typo.code, typo.fix, typo.detail) == ("unknown", "name address email phoneNumber", "did you mean 'address'?")
+    assert [v.code for v in _violations("words", options, "name email phoneNumber")] == ["missing"]
+    assert [v.code for v in _violations("words", options, "name address email phoneNumber birthDate")] == ["extra"]
+    assert _violations("words", options, "phoneNumber email address name") == []
+
+
+def test_keys_only_and_exactly_one_of():
+    [extra] = _violations("keys", {"only": ["status"]}, {"status": "STOPPED", "productName": "x"})
+    assert (extra.code, extra.fix) == ("extra", {"status": "STOPPED"})
+    one_of = {"exactlyOneOf": ["fixedOptions", "dynamicOptions"]}
+    assert [v.code for v in _violations("keys", one_of, {"fixedOptions": [], "dynamicOptions": {}})] == ["several"]
+    assert [v.code for v in _violations("keys", one_of, {})] == ["none"]
+    assert _violations("keys", one_of, {"fixedOptions": []}) == []
+
+
+def test_enum_suggests_the_value_a_typo_was_meant_to_be_but_never_applies_it():
+    [violation] = _violations("enum", {"values": ["epayments.payment.captured.v1", "epayments.payment.created.v1"]},
+                              "epayments.payment.capturd.v1")
+    assert (violation.fix, violation.safe, violation.detail) == ("epayments.payment.captured.v1", False,
+                                                                 "did you mean 'epayments.payment.captured.v1'?")
+
+
+def test_conditions_read_root_pointers_and_lists():
+    from vipps_lint.checks.conditions import compile_conditions
+
+    holds = compile_conditions([{"field": "/paymentMethod/type", "equals": "CARD"}, {"field": "userFlow", "notIn": ["WEB_REDIRECT"]}])
+    body = {"paymentMethod": {"type": "CARD"}, "userFlow": "QR"}
+    assert holds(body, body)
+    assert not holds({**body, "userFlow": "WEB_REDIRECT"}, {**body, "userFlow": "WEB_REDIRECT"})
+    assert compile_conditions([{"field": "userFlow", "in": ["QR", "PUSH_MESSAGE"]}])({"userFlow": "QR"})
+    assert not compile_conditions([{"field": "userFlow", "in": ["QR"]}])({})
+
+
+def test_ePayment_flow_cases_give_the_exact_message_and_hint():
+    [amount] = findings(FIXTURES / "epayment" / "amount-50-ore.json")
+    assert amount["message"] == ("amount.value is 50, below the NOK minimum of 100 (NOK 1.00); ePayment rejects it (error 6010)."
+                                 " The value is in minor units (øre, cents)")
+    assert amount["hint"] == "Send at least 100 (NOK 1.00); if 50 was meant in kroner, multiply it by 100"
+    [missing] = findings(FIXTURES / "epayment" / "web-redirect-without-return-url.json")
+    assert missing["message"] == "returnUrl is missing, but userFlow WEB_REDIRECT needs it: ePayment rejects the payment"
+    [push] = findings(FIXTURES / "epayment" / "push-message-without-customer.json")
+    assert push["hint"] == 'Add "customer": {"phoneNumber": "4791234567"} with the user\'s number, or use "userFlow": "WEB_REDIRECT"'
+    window = findings(FIXTURES / "epayment" / "long-living-bad.json", "epayment-expires-at-window")
+    assert window[0]["message"].startswith('expiresAt is "2026-11-28T12:00:00Z", which is yesterday;')
+    assert "(error 6120, expiration date is too soon)" in window[0]["message"]

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from vipps_lint.checks.examples import example_requests
+from vipps_lint.checks.examples import example_as_of, example_requests
 from vipps_lint.checks.rules import RuleLoader, load_rules, rule_files
 from vipps_lint.data import rules_dir
 from vipps_lint.pipeline import Linter, Settings
@@ -34,8 +34,13 @@ def test_rule_ids_are_unique_and_documented():
         assert rule.examples["bad"] and rule.examples["good"]
 
 
+_DATED_LINTERS = {}
+
+
 def _fired(rule_id, request):
-    findings = LINTER.lint_request(request) or []
+    as_of = example_as_of(RULES[rule_id])
+    linter = LINTER if as_of is None else _DATED_LINTERS.setdefault(as_of, Linter(Settings(as_of=as_of)))
+    findings = linter.lint_request(request) or []
     return [finding for finding in findings if finding.rule == rule_id]
 
 

@@ -77,9 +77,10 @@ def rules_table(rules: dict[str, Rule], stream) -> None:
 
 def _example_findings(rule: Rule, request) -> list:
     """What vipps-lint says about an example, with only this rule enabled."""
+    from vipps_lint.checks.examples import example_as_of  # noqa: PLC0415
     from vipps_lint.pipeline import Linter, Settings  # noqa: PLC0415
 
-    linter = Linter(Settings(select=[rule.id]))
+    linter = Linter(Settings(select=[rule.id], as_of=example_as_of(rule)))
     return linter.lint_request(request) or []
 
 

@@ -4,7 +4,8 @@ and the test-suite can prove every bad example fires its rule and no good one do
 from __future__ import annotations
 
 import json
-from typing import Any
+from datetime import date
+from typing import Any, Optional
 
 from vipps_lint.checks.rules import Rule
 from vipps_lint.models import NO_BODY, Request, Response, SourceFile
@@ -46,6 +47,12 @@ def _response(spec: dict[str, Any]) -> Response:
     headers = spec.get("headers") or {}
     return Response(status=spec.get("status"), headers=list(headers.items()) if isinstance(headers, dict) else [tuple(pair) for pair in headers],
                     body=spec.get("body", NO_BODY))
+
+
+def example_as_of(rule: Rule) -> Optional[date]:
+    """The date a rule's examples are checked as of (`examples.asOf`), for rules about dates."""
+    text = rule.examples.get("asOf")
+    return date.fromisoformat(text) if isinstance(text, str) else None
 
 
 def example_requests(rule: Rule, kind: str) -> list[Request]:

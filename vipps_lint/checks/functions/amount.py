@@ -4,8 +4,8 @@ The currency is read from the body (`currencyAt`: JSON Pointers, first found win
 `currencyField`: a key of the object holding the amount). A currency without a limit, or
 an amount that is not an integer (the schema reports that), is not judged here.
 
-Problem codes: `below-minimum`, `above-maximum`. `{{detail}}` is the limit in major units
-("NOK 1.00").
+Problem codes: `below-minimum`, `above-maximum` (`{{error}}`: "below the NOK minimum of
+100"). `{{detail}}` is the limit in major units ("NOK 1.00"); `{{fix}}` the limit.
 
     functionOptions:
       currencyField: currency            # or currencyAt: [/pricing/currency]
@@ -64,8 +64,8 @@ def compile(options):
             return
         low, high = minimum.get(currency), maximum.get(currency)
         if low is not None and value < low:
-            yield Violation("below-minimum", f"is below the {currency} minimum of {low}", low, detail=major_units(currency, low))
+            yield Violation("below-minimum", f"below the {currency} minimum of {low}", low, detail=major_units(currency, low))
         elif high is not None and value > high:
-            yield Violation("above-maximum", f"is above the {currency} maximum of {high}", high, detail=major_units(currency, high))
+            yield Violation("above-maximum", f"above the {currency} maximum of {high}", high, detail=major_units(currency, high))
 
     return check

@@ -12,6 +12,11 @@ Checks, each with its own problem code for messages:
 - `local-host`: `localhost`, loopback or `0.0.0.0` — never reachable from Vipps (`rejectLocal`).
 - `private-host`: a private-range IP, or a `.local`/`.internal`/`.lan` host — Vipps cannot
   call it back (`rejectPrivate`).
+- `port`: a port Vipps MobilePay does not send to (`ports: [80, 443, 8080]`, for callbacks).
+
+`openedBy: browser` is for URLs the user's browser or app opens (`returnUrl`, terms pages,
+`merchantAgreementUrl`): the reason for a local or private host is then that users' phones
+cannot open it, not that Vipps MobilePay cannot call it.
 
     functionOptions:
       schemes: [https]
@@ -37,6 +42,8 @@ OPTIONS = {
         "schemes": {"type": "array", "items": {"type": "string"}, "minItems": 1},
         "rejectLocal": {"type": "boolean"},
         "rejectPrivate": {"type": "boolean"},
+        "openedBy": {"enum": ["vipps", "browser"]},
+        "ports": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 65535}, "minItems": 1},
         "appScheme": {
             "oneOf": [
                 {"type": "boolean"},
@@ -86,13 +93,16 @@ def compile(options):
     else:
         app_scheme_allowed = lambda parent, root=None, allowed=bool(app_scheme): allowed  # noqa: E731
     wanted = " or ".join(f"{scheme}://" for scheme in schemes)
+    browser = options.get("openedBy") == "browser"
+    ports = set(options.get("ports", ()))
+    default_ports = {"https": 443, "http": 80}
 
     def check(value, context):
         if not isinstance(value, str):
             return
         text = value.strip()
         plain = _PLAIN_WEB_URL.match(text)
-        if plain is not None and plain.group(1).lower() in schemes and host_kind(plain.group(2).lower()) == "public":
+        if plain is not None and plain.group(1).lower() in schemes and host_kind(plain.group(2).lower()) == "public" and not ports:
             return
         scheme_match = _SCHEME.match(text)
         scheme = scheme_match.group(1).lower() if scheme_match else None
@@ -113,14 +123,29 @@ def compile(options):
         # so it is one violation, not two.
         also = f" (and must use {wanted})" if scheme not in schemes else ""
         if kind == "local" and reject_local:
-            yield Violation("local-host", f"points to {host}, which Vipps MobilePay can never reach{also}")
+            if browser:
+                yield Violation("local-host", f"points to {host}, which users' phones cannot open: it is your own computer{also}")
+            else:
+                yield Violation("local-host", f"points to {host}, which Vipps MobilePay can never reach{also}")
         elif kind == "private" and reject_private:
-            yield Violation("private-host", f"points to the private host {host}, which Vipps MobilePay cannot reach{also}")
+            if browser:
+                yield Violation("private-host", f"points to the private host {host}, which users' phones cannot open{also}")
+            else:
+                yield Violation("private-host", f"points to the private host {host}, which Vipps MobilePay cannot reach{also}")
         elif scheme not in schemes:
             fix = urlunsplit(("https",) + tuple(parts)[1:]) if scheme == "http" and "https" in schemes and kind == "public" else None
             violation = Violation("scheme", f"must use {wanted}, not {scheme}://")
             if fix is not None:
                 violation.fix = fix
             yield violation
+        elif ports:
+            try:
+                port = parts.port or default_ports.get(scheme)
+            except ValueError:
+                port = None
+            if port not in ports:
+                yield Violation("port", f"uses port {port}; Vipps MobilePay does not send to every port, only to common ones such as "
+                                f"{', '.join(str(p) for p in sorted(ports))}",
+                                detail=str(port))
 
     return check

@@ -2,7 +2,7 @@
 
 Problem codes: `unknown` (a word not in `allowed`; `{{detail}}` says "did you mean …" when
 one is close), `missing` (a word of `required` is not there), `extra` (with `exact: true`,
-a word beyond `required`). The fix is the value with the unknown words corrected, when every
+a word beyond `required`). The "did you mean" is in `{{error}}` too. The fix is the value with the unknown words corrected, when every
 one of them has a close match.
 
     functionOptions:
@@ -48,9 +48,14 @@ def compile(options):
         if unknown:
             guesses = {word: closest(word, allowed) for word in unknown}
             shown = ", ".join(f"{word!r}" for word in unknown)
-            meant = "; ".join(f"did you mean {guess!r} for {word!r}?" for word, guess in guesses.items() if guess)
+            found = [(word, guess) for word, guess in guesses.items() if guess]
+            if len(found) == 1 and len(unknown) == 1:
+                meant = f"did you mean {found[0][1]!r}?"
+            else:
+                meant = "; ".join(f"did you mean {guess!r} for {word!r}?" for word, guess in found)
             violation = Violation("unknown", f"has {shown}, which {'is' if len(unknown) == 1 else 'are'} not "
-                                  f"{'a known word' if len(unknown) == 1 else 'known words'} ({', '.join(allowed)})", detail=meant)
+                                  f"{'a known word' if len(unknown) == 1 else 'known words'} ({', '.join(allowed)})"
+                                  + (f" — {meant}" if meant else ""), detail=meant)
             if all(guesses.values()):
                 violation.fix = " ".join(guesses.get(word) or word for word in words)
             yield violation
