@@ -155,3 +155,23 @@ def test_ePayment_flow_cases_give_the_exact_message_and_hint():
     window = findings(FIXTURES / "epayment" / "long-living-bad.json", "epayment-expires-at-window")
     assert window[0]["message"].startswith('expiresAt is "2026-11-28T12:00:00Z", which is yesterday;')
     assert "(error 6120, expiration date is too soon)" in window[0]["message"]
+
+
+def test_recurring_cases_give_the_exact_message_and_hint():
+    [legacy] = findings(FIXTURES / "recurring" / "legacy-without-amount.json")
+    assert legacy["message"] == "pricing.amount is missing, but LEGACY pricing is a fixed price: the Recurring API rejects the agreement"
+    [due] = findings(FIXTURES / "recurring" / "charge-due-yesterday.http")
+    assert due["message"] == ('due is "2026-11-28", which is yesterday; it must be on or after 2026-11-30 and on or before 2028-11-29'
+                              " (as of 2026-11-29): the Recurring API rejects a charge due sooner than tomorrow")
+    assert due["hint"] == 'Send "due" as YYYY-MM-DD, at least 1 day and at most 2 years after the request is made'
+    [stop] = findings(FIXTURES / "recurring" / "stop-agreement-with-changes.http")
+    assert stop["rule"] == "recurring-stop-alone" and "also has productName" in stop["message"]
+    [country] = findings(FIXTURES / "recurring" / "country-code.json")
+    assert (country["rule"], country["severity"]) == ("recurring-country-code-removed", "warning")
+
+
+def test_the_due_window_moves_with_as_of():
+    """The same charge, checked as of the day before it was due, is fine."""
+    result = CliRunner().invoke(main, ["check", "--format", "json", "--as-of", "2026-11-20",
+                                       str(FIXTURES / "recurring" / "charge-due-yesterday.http")], catch_exceptions=False)
+    assert json.loads(result.stdout)["findings"] == []
