@@ -175,13 +175,20 @@ class LintingProxy:
 
     def _report(self, findings: Findings, errors: list[str], status: int, outcome: str,
                 response_findings: Optional[Findings]) -> None:
-        """The live view: one line a request, the text report under requests with findings."""
+        """The live view: one line a request, then each finding with where it is and the hint.
+
+        Plain lines (the text report's without its code frames, which would need rich and a
+        millisecond a request): the body is in the NDJSON log's pointers, not in a file.
+        """
         what = {"forwarded": str(status), "blocked": "blocked (400)", "upstream-error": f"{status} (upstream error)"}[outcome]
         summary = _counts(findings) if findings else ("could not be linted" if errors else "no findings")
         lines = [f"{findings.method} {findings.url} → {what}: {summary}"]
         lines += [f"  {error}" for error in errors]
-        if findings:
-            lines.append(findings.text().rstrip("\n"))
+        for finding in findings:
+            where = f"header {finding.header}" if finding.part == "header" and finding.header else \
+                f"at {finding.pointer or '(whole body)'}" if finding.pointer is not None else finding.part
+            lines.append(f"  {finding.severity}[{finding.rule}] {finding.message}")
+            lines.append(f"    = {where}" + (f"; hint: {finding.hint}" if finding.hint else ""))
         if response_findings:
             lines += [f"  response: {finding.message}" + (f"\n  hint: {finding.hint}" if finding.hint else "")
                       for finding in response_findings]
