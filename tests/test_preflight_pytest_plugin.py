@@ -192,3 +192,33 @@ def test_the_plugin_is_registered_as_an_entry_point(pytester):
     pytester.makepyfile(test_merchant=RESPONSES_SUITE)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--vipps-preflight", timeout=120)
     result.assert_outcomes(passed=1, failed=2)
+
+
+TOKEN_README = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZWFkbWUifQ.c2lnbmF0dXJlLXJlYWRtZQ"
+
+
+def readme_examples() -> list[str]:
+    """The Python examples of the README's pre-flight section, in order."""
+    import re
+
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("### Before it is sent"):]
+    section = section[:section.index("\n### ", 1)]
+    return re.findall(r"```python\n(.*?)```", section, re.S)
+
+
+def test_the_readme_examples_run_as_they_are(pytester):
+    """The API and client examples run (no network: the bad request is stopped before it is
+    sent); the test-suite example fails its first test and passes its second with --vipps-preflight."""
+    api_example, client_example, suite_example = readme_examples()
+    outputs = []
+    for name, example in (("api_example", api_example), ("client_example", client_example)):
+        result = pytester.runpython(pytester.makepyfile(**{name: example}))
+        assert result.ret == 0, result.stderr.str()
+        outputs.append(result.stdout.str())
+    assert "error[epayment-phone-msisdn] /customer/phoneNumber" in outputs[0]
+    assert outputs[1].count("['header-vipps-system', 'epayment-return-url']") == 2 and TOKEN_README not in outputs[1]
+    pytester.makepyfile(test_checkout=suite_example)
+    result = pytester.runpytest("-p", "no:cacheprovider", "--vipps-preflight")
+    result.assert_outcomes(passed=1, failed=1)
+    assert "FAILED test_checkout.py::test_create_payment" in result.stdout.str()
