@@ -84,6 +84,7 @@ def _configuration_options(function):
 @click.option("--input-format", type=click.Choice(["json", "har", "postman", "http", "curl", "ndjson", "openapi"]), help="Read every input as this format instead of detecting it.")
 @click.option("--postman-env", type=click.Path(dir_okay=False, exists=True), help="An exported Postman environment to resolve {{variables}} in collections.")
 @click.option("--color/--no-color", default=None, help="Force colour on or off (default: on for terminals, off with NO_COLOR).")
+@click.option("--no-progress", is_flag=True, help="Never show the progress display (shown on stderr when it is a terminal and a run lasts over a second).")
 @_configuration_options
 @click.option("--statistics", is_flag=True, help="Show how many findings each rule has instead of each finding.")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), metavar="FILE", help="Hide (and do not fail on) the findings recorded in FILE by --write-baseline; report only new ones.")
@@ -97,7 +98,7 @@ def _configuration_options(function):
               help="Let OpenAPI $refs and curl's -d @FILE read files outside the folder of the input that names them "
                    "(refused by default).")
 @click.option("--spec", "specs", multiple=True, type=click.Path(dir_okay=False), metavar="FILE", help="Validate bodies against the request schemas of this OpenAPI spec (your own, or a newer Vipps spec) instead of the shipped ones for its operations.")
-def check(paths, endpoint, output_format, output, select, ignore, fail_on, quiet, rule_dirs, input_format, postman_env, color,
+def check(paths, endpoint, output_format, output, select, ignore, fail_on, quiet, rule_dirs, input_format, postman_env, color, no_progress,
           config_file, isolated, extend_select, as_of, statistics, baseline_file, write_baseline, fix, diff, jobs,
           allow_outside_files, specs, **report_files):
     """Lint request bodies and dumps in PATHS (files, directories, or - for stdin)."""
@@ -141,7 +142,7 @@ def check(paths, endpoint, output_format, output, select, ignore, fail_on, quiet
     )
     linter = Linter(settings)
     _check_selectors_or_exit(linter, config, effective)
-    report = linter.run(settings.paths)
+    report = _run(linter, settings.paths, quiet, no_progress)
     if diff:
         sys.exit(_show_fixes(report))
     errors_shown = set()
@@ -150,7 +151,7 @@ def check(paths, endpoint, output_format, output, select, ignore, fail_on, quiet
         errors_shown = {str(error) for error in report.errors}
         fixed = _apply_fixes(report)
         if fixed:
-            report = linter.run(settings.paths)  # what remains, read back from the fixed files
+            report = _run(linter, settings.paths, quiet, no_progress)  # what remains, read back from the fixed files
     if write_baseline:
         _write_baseline_or_exit(report, write_baseline)
     if baseline_file:
@@ -165,6 +166,22 @@ def check(paths, endpoint, output_format, output, select, ignore, fail_on, quiet
         if path:
             write_report_file(report, key.removeprefix("output_"), path, options)
     sys.exit(exit_status(report, fail_on))
+
+
+def _run(linter, paths, quiet: bool, no_progress: bool):
+    """linter.run, with the progress display on stderr when it is wanted (vipps_lint.progress)."""
+    from vipps_lint import progress  # noqa: PLC0415
+
+    if not progress.wanted(sys.stderr, quiet, no_progress):
+        return linter.run(paths)
+    linter.progress = progress.Tracker()
+    display = progress.Display(linter.progress, sys.stderr)
+    display.start()
+    try:
+        return linter.run(paths)
+    finally:
+        display.stop()  # erased before the report or any error line is written
+        linter.progress = None
 
 
 def write_report(report, output_format, stream, options) -> None:

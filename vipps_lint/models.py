@@ -72,6 +72,8 @@ class SourceFile:
         self.prefetched: Optional[bytes] = None
         # Only this part of the file, for a reader with `sections` (see vipps_lint/sources).
         self.section: Optional[Section] = None
+        # Bytes a streaming reader (NDJSON) has read so far: the progress display's bytes done.
+        self.consumed = 0
 
     # Files larger than this are not read whole for code frames: an index of line starts
     # (8 bytes a line) is built once, and each shown line is read on its own.

@@ -90,6 +90,7 @@ class Linter:
         self.as_of = settings.as_of or date.today()
         self.rules.as_of = self.as_of
         self.not_yet_enforced = _not_yet_enforced(self.rules.rules, self.as_of)
+        self.progress = None  # a progress.Tracker while the command line shows progress
 
     def _load_router(self) -> Router:
         if not self.settings.specs:
@@ -198,11 +199,14 @@ class Linter:
     def lint_file(self, source: SourceFile) -> FileResult:
         result = FileResult(source.display)
         endpoint, ignored = self.file_settings(source.display)
+        tracker = self.progress
         for item in self.lint_source(read_source(source, self.settings.read), endpoint, ignored):
             if isinstance(item, InputError):
                 result.errors.append(item)
                 continue
             request, findings = item
+            if tracker is not None:
+                tracker.advance(source)
             result.secrets.update(collect_secrets(request))
             if findings is None:
                 result.skipped += 1
@@ -213,6 +217,8 @@ class Linter:
             count_response(result.endpoints, request)
             count_time(result.timeline, request, findings)
             result.findings.extend(findings)
+        if tracker is not None:
+            tracker.file_done(source)
         return result
 
     def run(self, paths: list[str]) -> Report:
@@ -220,6 +226,8 @@ class Linter:
         report.errors.extend(self.setup_errors)
         inputs = list(expand_paths(paths))
         sources = [item for item in inputs if not isinstance(item, InputError)]
+        if self.progress is not None:
+            self.progress.begin(sources)
         # A path that does not exist is reported where it was named, among the files' errors:
         # keyed by how many files were named before it.
         unreadable: dict[int, list[InputError]] = {}

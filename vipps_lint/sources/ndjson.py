@@ -372,6 +372,7 @@ def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, In
         offset, first_line = source.section.first_offset, source.section.first_line
     try:
         for line_number, raw in enumerate(_lines(source, options.max_body_bytes), start=first_line):
+            source.consumed += raw.length if isinstance(raw, LongLine) else len(raw)  # for the progress display
             if isinstance(raw, LongLine):
                 yield _too_long(source, raw.length, options, line_number)
                 offset += raw.characters
