@@ -119,7 +119,7 @@ def test_endpoints_show_statuses_error_codes_with_meaning_and_since_when(tmp_pat
     assert 'data-count="calls">1<' in row and 'data-count="failed">1<' in row and "100.0%" in row
     assert "4070 × 1" in row and "invalid phone number" in row  # the Vipps error code, explained
     assert "400 × 1" in row
-    lookups = re.search(r'<tr data-endpoint="GET /epayment/v1/payments/\{reference\}">.*?</tr>', page).group(0)
+    lookups = re.search(r'<tr data-endpoint="GET /epayment/v1/payments/\{[Rr]eference\}">.*?</tr>', page).group(0)
     assert 'data-count="calls">1<' in lookups and 'data-count="failed">0<' in lookups and "200 × 1" in lookups
     assert "2024-06-14 10:05 UTC" in row  # failing since
     assert 'href="#rule-epayment-phone-msisdn"' in row  # which rule would have prevented it
