@@ -231,16 +231,20 @@ def _svg(width: int, height: int, title: str, body: list[str], css_class: str = 
             f'xmlns="http://www.w3.org/2000/svg"><title>{_escape(title)}</title>{"".join(body)}</svg>')
 
 
-def _label(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _label(text: str, limit: int = 42) -> str:
+    """Cut in the middle: an endpoint's method and its last path segments say most."""
+    if len(text) <= limit:
+        return text
+    head = limit // 3
+    return text[:head] + "…" + text[-(limit - head - 1):]
 
 
 def bar_chart(rows: list[tuple[str, list[tuple[float, str]], str]], title: str, maximum: float, page: _Page,
-              label_width: int = 310, width: int = 800) -> str:
+              label_width: int = 330, width: int = 900) -> str:
     """Horizontal bars: (label, [(value, colour)…] stacked, text after the bar)."""
     row_height, top = 22, 4
     height = top + row_height * len(rows) + 4
-    scale = (width - label_width - 90) / maximum if maximum else 0
+    scale = (width - label_width - 190) / maximum if maximum else 0  # room for the text after the longest bar
     body = []
     for number, (label, segments, after) in enumerate(rows):
         y = top + number * row_height
