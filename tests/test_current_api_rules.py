@@ -175,3 +175,43 @@ def test_the_due_window_moves_with_as_of():
     result = CliRunner().invoke(main, ["check", "--format", "json", "--as-of", "2026-11-20",
                                        str(FIXTURES / "recurring" / "charge-due-yesterday.http")], catch_exceptions=False)
     assert json.loads(result.stdout)["findings"] == []
+
+
+def test_webhook_on_localhost_with_a_misspelt_event():
+    found = {f["rule"]: f for f in findings(FIXTURES / "webhooks" / "register-localhost-misspelt-event.http")}
+    assert set(found) == {"webhooks-url-https", "webhooks-event-name"}
+    assert found["webhooks-event-name"]["hint"] == 'Did you mean "epayments.payment.captured.v1"? Event names are exact, see the events page'
+    assert "localhost" in found["webhooks-url-https"]["message"]
+
+
+def test_misspelt_header_names_get_did_you_mean_and_the_missing_header_names_them():
+    found = findings(FIXTURES / "headers" / "capture-misspelt-headers.http")
+    typos = sorted(f["message"] for f in found if f["rule"] == "header-name-typo")
+    assert typos == ["Idempotency_Key is not a header the API reads: did you mean Idempotency-Key? As sent, the API sees no Idempotency-Key",
+                     "MerchantSerialNumber is not a header the API reads: did you mean Merchant-Serial-Number? As sent, the API sees no"
+                     " Merchant-Serial-Number"]
+    [missing] = [f for f in found if f["rule"] == "header-idempotency-key"]
+    assert missing["message"].endswith("(Idempotency_Key was sent: the name must be exactly Idempotency-Key)")
+
+
+def test_known_header_names_in_any_case_and_the_underscore_names_are_not_typos():
+    from vipps_lint.checks.header_names import meant
+
+    for name in ("idempotency-key", "CONTENT-TYPE", "client_id", "client_secret", "Accept", "User-Agent", "X-Requested-With"):
+        assert meant(name) is None, name
+    assert meant("Client-Id") == "client_id"
+    assert meant("Ocp-Apim-Subscription-Keys") == "Ocp-Apim-Subscription-Key"
+    assert meant("Authorisation") == "Authorization"
+
+
+def test_userinfo_must_not_send_the_subscription_key_and_is_not_asked_for_it():
+    [finding] = findings(FIXTURES / "headers" / "userinfo-with-subscription-key.http")
+    assert (finding["rule"], finding["severity"]) == ("header-userinfo-subscription-key", "error")
+    assert findings(FIXTURES / "headers" / "userinfo-good.http") == []
+
+
+def test_both_access_token_forms():
+    assert findings(FIXTURES / "headers" / "access-token-headers.http") == []
+    assert findings(FIXTURES / "headers" / "access-token-miami-basic.http") == []
+    [bearer] = findings(FIXTURES / "headers" / "access-token-miami-bearer.http")
+    assert bearer["rule"] == "header-client-credentials" and "Basic scheme" in bearer["message"]

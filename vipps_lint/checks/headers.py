@@ -18,6 +18,8 @@ operations get all rules; other companies' APIs (Klarna Checkout) only
 | `header-vipps-system-length` | a `Vipps-System-*` value longer than 30 characters |
 | `header-idempotency-key` | `Idempotency-Key` (eCom: `X-Request-Id`) missing or malformed on the calls whose spec requires it |
 | `header-content-type-json` | a JSON body without `Content-Type: application/json` |
+| `header-name-typo` | a header name that is almost a known one (`Idempotency_Key`, `MerchantSerialNumber`): did you mean |
+| `header-userinfo-subscription-key` | `Ocp-Apim-Subscription-Key` sent to the Userinfo API, which answers 401 to it |
 
 A value that is a whole placeholder (`{{auth}}`, `<token>`) is not judged: it says nothing
 about what will be sent. Which headers an operation requires comes from the header
@@ -43,7 +45,13 @@ RULES = (
     "header-vipps-system-length",
     "header-idempotency-key",
     "header-content-type-json",
+    "header-name-typo",
+    "header-userinfo-subscription-key",
 )
+
+# The Userinfo API belongs to Login, outside the merchant's API subscription: it must not get
+# Ocp-Apim-Subscription-Key (the call answers 401 with it), whatever its 2023 spec declares.
+NO_SUBSCRIPTION_KEY_PATHS = ("/vipps-userinfo-api/",)
 
 # APIs that take no Merchant-Serial-Number at all (the Partner API names the merchant in the
 # path; the Login API's OAuth endpoints are the user's, not a sales unit's).
@@ -126,6 +134,7 @@ class HeaderCheck:
         if operation is None or not headers_recorded(request):
             return
         if is_vipps_api(operation.api):
+            yield from self._header_names(request)
             yield from self._authentication(request, operation)
             yield from self._merchant_serial_number(request, operation)
             yield from self._system_headers(request)
@@ -140,6 +149,8 @@ class HeaderCheck:
                 what = "POST /accesstoken/get" if api == "access-token" else "Checkout v3"
                 yield Problem("header-client-credentials", f"{' and '.join(missing)} header{'s' if len(missing) > 1 else ''} missing: {what} authenticates with the client_id and client_secret headers (the API answers 401)",
                               part="header", header=missing[0], hint=f"Add `{missing[0]}: <your {missing[0]} from portal.vippsmobilepay.com>`")
+        elif operation.id == "access-token:fetchToken":
+            yield from self._basic_credentials(request)
         elif api not in NON_BEARER_APIS and operation.id not in NON_BEARER_OPERATIONS:
             authorization = request.header("Authorization")
             if authorization is None or not authorization.strip():
@@ -148,9 +159,39 @@ class HeaderCheck:
             elif not _BEARER.match(authorization.strip()) and not is_placeholder(authorization):
                 message, hint = _authorization_problem(authorization.strip())
                 yield Problem("header-authorization-bearer", message, part="header", header="Authorization", hint=hint)
-        if operation.requires_header("Ocp-Apim-Subscription-Key") and not (request.header("Ocp-Apim-Subscription-Key") or "").strip():
-            yield Problem("header-subscription-key", "Ocp-Apim-Subscription-Key header missing: every call needs the subscription key (the API answers 401)",
+        if operation.path.startswith(NO_SUBSCRIPTION_KEY_PATHS):
+            if request.header("Ocp-Apim-Subscription-Key") is not None:
+                yield Problem("header-userinfo-subscription-key",
+                              "Ocp-Apim-Subscription-Key is sent to the Userinfo API, which does not take it: the call is answered with 401",
+                              part="header", header="Ocp-Apim-Subscription-Key",
+                              hint="Remove the Ocp-Apim-Subscription-Key header from the Userinfo call; keep `Authorization: Bearer <the user's access token>`")
+        elif operation.requires_header("Ocp-Apim-Subscription-Key") and not (request.header("Ocp-Apim-Subscription-Key") or "").strip():
+            yield Problem("header-subscription-key", "Ocp-Apim-Subscription-Key header missing: every call needs the subscription key (the API answers 401)"
+                          + _sent_instead(request, "Ocp-Apim-Subscription-Key"),
                           part="header", header="Ocp-Apim-Subscription-Key", hint="Add `Ocp-Apim-Subscription-Key: <your primary subscription key from portal.vippsmobilepay.com>`")
+
+    def _basic_credentials(self, request: Request) -> Iterator[Problem]:
+        """POST /miami/v1/token (Access token API 2.0.0): `Authorization: Basic base64(client_id:client_secret)`."""
+        authorization = (request.header("Authorization") or "").strip()
+        if is_placeholder(authorization) and authorization:
+            return
+        scheme = authorization.split(None, 1)[0].lower() if authorization else ""
+        if scheme == "basic" and len(authorization.split()) == 2:
+            return
+        got = "it is missing" if not authorization else f"got the {authorization.split(None, 1)[0]} scheme" if scheme != "basic" else "got Basic without credentials"
+        yield Problem("header-client-credentials",
+                      f"POST /miami/v1/token authenticates with the Basic scheme: Authorization carries your client id and secret; {got} (the API answers 401)",
+                      part="header", header="Authorization",
+                      hint="Send the Basic scheme with the base64 of client id, a colon and client secret (curl: -u with them), or call POST /accesstoken/get with the client_id and client_secret headers")
+
+    def _header_names(self, request: Request) -> Iterator[Problem]:
+        from vipps_lint.checks.header_names import typos  # noqa: PLC0415 - only for requests with headers
+
+        for sent, wanted in typos(request.headers):
+            if request.header(wanted) is not None:
+                continue  # both sent: the right one is read, the other is noise
+            yield Problem("header-name-typo", f"{sent} is not a header the API reads: did you mean {wanted}? As sent, the API sees no {wanted}",
+                          part="header", header=sent, hint=f"Rename the header to `{wanted}` (exactly; `_` instead of `-` is dropped by many proxies)")
 
     def _merchant_serial_number(self, request: Request, operation) -> Iterator[Problem]:
         if operation.api in NO_MSN_APIS:
@@ -164,10 +205,12 @@ class HeaderCheck:
                               part="header", header="Merchant-Serial-Number", hint="Write `Merchant-Serial-Number: 123456` with your sales unit's number (portal.vippsmobilepay.com)")
             return
         if required:
-            yield Problem("header-merchant-serial-number", "Merchant-Serial-Number header missing: this API requires it on every call",
+            yield Problem("header-merchant-serial-number", "Merchant-Serial-Number header missing: this API requires it on every call"
+                          + _sent_instead(request, "Merchant-Serial-Number"),
                           part="header", header="Merchant-Serial-Number", hint="Add `Merchant-Serial-Number: <your 5–6 digit MSN>`")
         else:
-            yield Problem("header-merchant-serial-number-recommended", "Merchant-Serial-Number header missing: recommended on every call, and required when you use partner keys",
+            yield Problem("header-merchant-serial-number-recommended", "Merchant-Serial-Number header missing: recommended on every call, and required when you use partner keys"
+                          + _sent_instead(request, "Merchant-Serial-Number"),
                           part="header", header="Merchant-Serial-Number", hint="Add `Merchant-Serial-Number: <your 5–6 digit MSN>`")
 
     def _system_headers(self, request: Request) -> Iterator[Problem]:
@@ -190,7 +233,8 @@ class HeaderCheck:
             return
         value = request.header(name)
         if value is None or not value.strip():
-            yield Problem("header-idempotency-key", f"{name} header missing: {request.operation.endpoint} changes state and must carry a unique key, so a retry is not done twice",
+            yield Problem("header-idempotency-key", f"{name} header missing: {request.operation.endpoint} changes state and must carry a unique key, so a retry is not done twice"
+                          + _sent_instead(request, name),
                           part="header", header=name, hint=f"Add `{name}: <a new UUID per operation, reused only for retries of it>`, e.g. `{name}: 5f1f7a3e-1c2b-4b8e-9a41-0c6a3d9e2b17`")
             return
         limit, forbidden = _IDEMPOTENCY_LIMITS.get(api, (None, None))
@@ -211,6 +255,14 @@ class HeaderCheck:
         elif not _JSON_MEDIA_TYPE.match(value.strip()):
             yield Problem("header-content-type-json", f"Content-Type is {value.strip()!r}, but the body is JSON",
                           part="header", header="Content-Type", hint="Send `Content-Type: application/json`")
+
+
+def _sent_instead(request: Request, wanted: str) -> str:
+    """' (Idempotency_Key was sent: the name must be exactly Idempotency-Key)', or ''."""
+    from vipps_lint.checks.header_names import sent_instead  # noqa: PLC0415
+
+    sent = sent_instead(request.headers, wanted)
+    return f" ({sent} was sent: the name must be exactly {wanted})" if sent else ""
 
 
 def create(linter) -> Optional[HeaderCheck]:
