@@ -215,3 +215,21 @@ def test_both_access_token_forms():
     assert findings(FIXTURES / "headers" / "access-token-miami-basic.http") == []
     [bearer] = findings(FIXTURES / "headers" / "access-token-miami-bearer.http")
     assert bearer["rule"] == "header-client-credentials" and "Basic scheme" in bearer["message"]
+
+
+def test_error_codes_from_the_current_errors_page():
+    from vipps_lint.checks.responses import code_explanation, epayment_code, explain
+
+    assert code_explanation(6040)[0] == "a captured payment cannot be cancelled" and "refund" in code_explanation(6040)[1]
+    assert "same Idempotency-Key" in code_explanation(6280)[1]
+    assert code_explanation(6250) and code_explanation(6260) and code_explanation(4160) and code_explanation(3010)
+    assert all(code_explanation(code) for code in range(10010, 10071, 10))
+    assert code_explanation(6270) is None  # between documented codes, but not on the page
+    body = {"title": "Bad Request", "status": 400, "extraDetails": [{"name": "ErrorCode", "reason": "6270"}], "traceId": "t-9"}
+    text, _, hint = explain(body)
+    assert "[error 6270: a code vipps-lint does not know (in the payment range)]" in text
+    assert "api-guide/errors" in hint
+    test_only = {"title": "No cards", "extraDetails": [{"name": "ErrorCode", "reason": "10050"}]}
+    assert epayment_code(test_only) == 10050
+    assert "[error 10050: no cards (test environment)]" in explain(test_only)[0]
+    assert epayment_code({"type": "https://httpstatuses.io/400"}) is None  # an HTTP status, not an error code

@@ -131,7 +131,7 @@ def test_response_explanations():
     documented = {"type": "https://httpstatuses.io/400", "title": "Cannot capture before reservation", "status": 400,
                   "detail": "See extraDetails for further details", "extraDetails": [{"name": "ErrorCode", "reason": "6080"}], "traceId": "t-2"}
     assert explain(documented)[0] == "Cannot capture before reservation [error 6080: capture before reservation] — traceId t-2"
-    assert code_explanation(5050)[0] == "a merchant configuration error" and code_explanation(9999) is None
+    assert code_explanation(5050)[0] == "long-living payment not allowed" and code_explanation(9999) is None
     assert explain([{"errorGroup": "Payment", "errorCode": "44", "errorMessage": "Refused by issuer", "contextId": "c1"}])[0] == "[Payment 44] Refused by issuer (contextId c1)"
     assert explain({"statusCode": 401, "message": "Access denied due to missing subscription key."})[:2] == ("Access denied due to missing subscription key.", "/message")
     assert explain("<html>502</html>") == (None, None, None)

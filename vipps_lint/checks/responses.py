@@ -11,9 +11,10 @@ finding that quotes the API's own explanation — what the retired API Dashboard
 
 `response-client-error` (4xx: the request was wrong) and `response-server-error` (5xx: a
 problem on the API's side; retry with the same idempotency key). The hint says what to do:
-from `EPAYMENT_ERROR_CODES` when the body carries a known ePayment error code (where the API
+from the ePayment error-code table (vipps_lint.checks.error_codes) when the body carries a code (where the API
 puts it, `extraDetails: [{"name": "ErrorCode", "reason": "6080"}]`; also a top-level
-`code`/`errorCode`, or a code at the end of the `type` URI), else by status.
+`code`/`errorCode`, or a code at the end of the `type` URI), else by status. A code the
+errors page does not list is reported as unknown, never guessed from its neighbours.
 """
 
 from __future__ import annotations
@@ -21,27 +22,12 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator, Optional
 
+from vipps_lint.checks.error_codes import HIGHEST, LOWEST
+from vipps_lint.checks.error_codes import known as _known_code
+from vipps_lint.checks.error_codes import unknown as _unknown_code
 from vipps_lint.models import Problem, Request
 
 RULES = ("response-client-error", "response-server-error")
-
-# ePayment error codes the facts file names, and the ranges the codes fall in
-# (vippsas/agent-toolkit: plugins/vipps/skills/epayment/references/errors.md; 6080 and the
-# `extraDetails: [{"name": "ErrorCode", "reason": "6080"}]` shape from
-# https://developer.vippsmobilepay.com/docs/APIs/epayment-api/errors).
-EPAYMENT_ERROR_CODES: dict[int, tuple[str, str]] = {
-    4040: ("amount.value has decimals", "Send amount.value as an integer in minor units: NOK 499.50 is 49950"),
-    4070: ("invalid phone number", "Send customer.phoneNumber as MSISDN: country code and number, no + or spaces, e.g. 4791234567"),
-    4090: ("invalid callback or return URL", "Use valid https:// URLs (returnUrl may be an app scheme such as myapp://)"),
-    6010: ("amount below the minimum", "Send at least NOK 100 øre (1 krone), DKK 1 øre or EUR 1 cent"),
-    6080: ("capture before reservation", "Capture only after the user has approved the payment (state AUTHORIZED, see GET /epayment/v1/payments/{reference})"),
-}
-EPAYMENT_ERROR_RANGES: tuple[tuple[int, int, str, str], ...] = (
-    (4010, 4150, "invalid request", "Correct the request as the detail says; sending it again unchanged fails the same way"),
-    (5010, 5100, "merchant configuration", "Check the sales unit (Merchant-Serial-Number) and its settings on portal.vippsmobilepay.com, or ask Vipps MobilePay support"),
-    (6010, 6230, "payment", "The payment itself was refused; let the user try again or choose another payment method"),
-    (7010, 7010, "user", "The user cannot pay this way (e.g. not a Vipps MobilePay user); offer another payment method"),
-)
 
 STATUS_HINTS: dict[int, str] = {
     400: "Correct the request as the API says; sending it again unchanged fails the same way",
@@ -53,7 +39,7 @@ STATUS_HINTS: dict[int, str] = {
 }
 SERVER_HINT = "A problem on the API's side: retry later with the same Idempotency-Key; if it persists, give Vipps MobilePay support the traceId"
 
-_TRAILING_CODE = re.compile(r"(\d{4})\D*$")
+_TRAILING_CODE = re.compile(r"(\d{4,5})\D*$")
 
 
 def _text(value: Any) -> Optional[str]:
@@ -70,19 +56,14 @@ def epayment_code(body: dict) -> Optional[int]:
         match = _TRAILING_CODE.search(type_uri)
         candidates.append(match.group(1) if match else None)
     for candidate in candidates:
-        if isinstance(candidate, (int, str)) and str(candidate).strip().isdigit() and 4000 <= int(candidate) <= 7999:
+        if isinstance(candidate, (int, str)) and str(candidate).strip().isdigit() and LOWEST <= int(candidate) <= HIGHEST:
             return int(candidate)
     return None
 
 
 def code_explanation(code: int) -> Optional[tuple[str, str]]:
-    """(what the code means, what to do) for a known ePayment error code."""
-    if code in EPAYMENT_ERROR_CODES:
-        return EPAYMENT_ERROR_CODES[code]
-    for low, high, group, action in EPAYMENT_ERROR_RANGES:
-        if low <= code <= high:
-            return f"a {group} error", action
-    return None
+    """(what the code means, what to do) for a documented ePayment error code, else None."""
+    return _known_code(code)
 
 
 def explain(body: Any) -> tuple[Optional[str], Optional[str], Optional[str]]:
@@ -115,10 +96,8 @@ def explain(body: Any) -> tuple[Optional[str], Optional[str], Optional[str]]:
         code = epayment_code(body)
         hint = None
         if code is not None:
-            known = code_explanation(code)
-            if known is not None:
-                text += f" [error {code}: {known[0]}]"
-                hint = known[1]
+            meaning, hint = code_explanation(code) or _unknown_code(code)
+            text += f" [error {code}: {meaning}]"
         if _text(body.get("traceId")):
             text += f" — traceId {body['traceId']}"
         pointer = "/detail" if detail else "/extraDetails/0/reason" if extras else "/title" if "title" in body else ""
@@ -135,7 +114,7 @@ def explain(body: Any) -> tuple[Optional[str], Optional[str], Optional[str]]:
 def error_code(body: Any) -> Optional[tuple[str, str]]:
     """(the Vipps error code a failed response's body gives, what it means) — for the
     per-endpoint breakdown of the HTML report. ePayment's codes (`6080`) are explained from
-    `EPAYMENT_ERROR_CODES`; others (eCom's `errorGroup`/`errorCode`) by the API's own message."""
+    the error-code table; others (eCom's `errorGroup`/`errorCode`) by the API's own message."""
     first = body[0] if isinstance(body, list) and body and isinstance(body[0], dict) else None
     if first is not None and (first.get("errorCode") not in (None, "") or _text(first.get("errorGroup"))):
         label = " ".join(str(part) for part in (_text(first.get("errorGroup")), first.get("errorCode")) if part not in (None, ""))
