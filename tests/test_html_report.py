@@ -211,3 +211,41 @@ def test_the_offending_value_is_marked_in_the_masked_request():
     before, marked, after = detail["body"]
     assert marked == '"+47 00000001"' and '"phoneNumber": ' in before and after.strip().startswith("}")
     assert detail["headers"][0][0].startswith("Authorization: Bearer eyJ0…")
+
+
+def test_the_explain_text_in_the_page_is_what_explain_prints(tmp_path):
+    import html
+
+    page, _ = _html_and_json(tmp_path, str(FIXTURES / "epayment" / "create-bad-phone-and-return.json"))
+    for rule in ("epayment-phone-msisdn", "epayment-return-url"):
+        embedded = re.search(rf'<details id="explain-{rule}">.*?<pre>(.*?)</pre>', page, re.S).group(1)
+        printed = CliRunner().invoke(main, ["explain", rule], env={"NO_COLOR": "1"}).output
+        assert html.unescape(embedded) == printed.strip()
+        assert f'href="#explain-{rule}"' in page
+
+
+def test_har_entries_carry_their_time_into_the_timeline():
+    from vipps_lint.pipeline import Linter, Settings
+
+    report = Linter(Settings()).run([str(FIXTURES / "har" / "checkout-session.har")])
+    assert report.timeline and sum(counts[0] for counts in report.timeline.values()) == report.requests
+    assert min(report.timeline) * 60 == parse_time("2026-11-20T10:15:00Z")
+
+
+@pytest.mark.parametrize("dump", ["2024-06-14-shop.ndjson", "production-live-token.ndjson"])
+def test_no_secret_of_a_log_is_in_the_page(tmp_path, dump):
+    from vipps_lint.models import Request as RequestType
+    from vipps_lint.secrets import collect_secrets
+    from vipps_lint.sources import ReadOptions, read_source
+
+    path = FIXTURES / "ndjson" / dump
+    secrets = set()
+    for item in read_source(SourceFile(str(path), str(path)), ReadOptions()):
+        if isinstance(item, RequestType):
+            secrets |= collect_secrets(item)
+    assert secrets
+    page, _ = _html_and_json(tmp_path, str(path))
+    data = _data(page)
+    assert any(detail["headers"] for detail in data["details"])  # requests with their (masked) headers are shown
+    for secret in secrets:
+        assert secret not in page and secret[8:] not in page, secret[:4]

@@ -84,7 +84,9 @@ def _example_findings(rule: Rule, request) -> list:
     return linter.lint_request(request) or []
 
 
-def explain_rule(rule: Rule, stream) -> None:
+def explain_rule(rule: Rule, stream, example_findings=None) -> None:
+    """`example_findings(rule, request)`: what vipps-lint says about a bad example (default:
+    a linter with only this rule; the HTML report shares one linter among its rules)."""
     from rich.console import Console  # noqa: PLC0415
     from rich.syntax import Syntax  # noqa: PLC0415
     from rich.text import Text  # noqa: PLC0415
@@ -123,7 +125,7 @@ def explain_rule(rule: Rule, stream) -> None:
                     console.print(Syntax(json.dumps(request.response.body, indent=2, ensure_ascii=False), "json", background_color="default"))
             console.print()
             if kind == "bad":
-                for finding in _example_findings(rule, request):
+                for finding in (example_findings or _example_findings)(rule, request):
                     console.print(Text.assemble(("vipps-lint: ", "dim"), (f"{finding.severity}[{finding.rule}] ", "bold"), finding.message))
                     if finding.hint:
                         console.print(Text.assemble(("  hint: ", "cyan"), finding.hint))
