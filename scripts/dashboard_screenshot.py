@@ -33,12 +33,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as work:
         page_file = Path(work) / "report.html"
         # Relative paths, as a user types them: the page names fixtures/…, not this machine's directories.
-        subprocess.run([sys.executable, "-m", "vipps_lint", "check", "--format", "html", "-o", str(page_file), "fixtures/"],
-                       cwd=REPO, check=False)
+        subprocess.run(
+            [sys.executable, "-m", "vipps_lint", "check", "--format", "html", "-o", str(page_file), "fixtures/"],
+            cwd=REPO,
+            check=False,
+        )
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=arguments.chromium, args=["--no-sandbox"])
             page = browser.new_page(viewport={"width": 1280, "height": arguments.height}, device_scale_factor=1)
-            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
+            page.route(
+                "**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort()
+            )
             page.goto(page_file.as_uri())
             arguments.output.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(arguments.output))
@@ -46,18 +51,28 @@ def main() -> None:
             page.set_viewport_size({"width": 1280, "height": 900})
             page.fill("#filter-text", "phoneNumber")
             page.locator("#findings-table tbody tr.finding").first.click()
+
             def box(selector):  # where an element is on the whole page (bounding_box is the viewport's)
-                return page.eval_on_selector(selector, "e => { const r = e.getBoundingClientRect();"
-                                                       " return {y: r.top + window.scrollY, height: r.height}; }")
+                return page.eval_on_selector(
+                    selector,
+                    "e => { const r = e.getBoundingClientRect();"
+                    " return {y: r.top + window.scrollY, height: r.height}; }",
+                )
 
             second = arguments.output.with_name(arguments.output.stem + "-timeline-rules" + arguments.output.suffix)
             top, rules_chart = box("#timeline")["y"], box("#rules svg.chart")
-            page.screenshot(path=str(second), full_page=True,
-                            clip={"x": 0, "y": top, "width": 1280, "height": rules_chart["y"] + rules_chart["height"] + 10 - top})
+            page.screenshot(
+                path=str(second),
+                full_page=True,
+                clip={"x": 0, "y": top, "width": 1280, "height": rules_chart["y"] + rules_chart["height"] + 10 - top},
+            )
             findings = second.with_name(arguments.output.stem + "-finding" + arguments.output.suffix)
             start, detail = box("#findings h2")["y"], box("#findings-table tbody tr.detail")
-            page.screenshot(path=str(findings), full_page=True,
-                            clip={"x": 0, "y": start, "width": 1280, "height": detail["y"] + detail["height"] + 8 - start})
+            page.screenshot(
+                path=str(findings),
+                full_page=True,
+                clip={"x": 0, "y": start, "width": 1280, "height": detail["y"] + detail["height"] + 8 - start},
+            )
             browser.close()
     print(f"wrote {arguments.output}, {second} and {findings}")
 

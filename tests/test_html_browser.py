@@ -55,15 +55,31 @@ def reports(tmp_path_factory):
     """The HTML and JSON reports of one run over fixtures/ and a log with hostile values."""
     work = tmp_path_factory.mktemp("dashboard")
     hostile_log = work / "hostile.ndjson"
-    hostile_log.write_text(json.dumps({
-        "ts": "2024-06-14T12:00:00Z", "method": "POST", "url": "https://apitest.vipps.no/epayment/v1/payments",
-        "headers": {"Content-Type": "application/json"},
-        "body": {"amount": {"currency": "NOK", "value": 100}, "paymentMethod": {"type": "WALLET"}, "reference": HOSTILE,
-                 "returnUrl": "http://example.com/" + HOSTILE, "userFlow": "WEB_REDIRECT"},
-        "response": {"status": 400, "body": {"title": HOSTILE}}}) + "\n")
+    hostile_log.write_text(
+        json.dumps(
+            {
+                "ts": "2024-06-14T12:00:00Z",
+                "method": "POST",
+                "url": "https://apitest.vipps.no/epayment/v1/payments",
+                "headers": {"Content-Type": "application/json"},
+                "body": {
+                    "amount": {"currency": "NOK", "value": 100},
+                    "paymentMethod": {"type": "WALLET"},
+                    "reference": HOSTILE,
+                    "returnUrl": "http://example.com/" + HOSTILE,
+                    "userFlow": "WEB_REDIRECT",
+                },
+                "response": {"status": 400, "body": {"title": HOSTILE}},
+            }
+        )
+        + "\n"
+    )
     page, report = work / "report.html", work / "report.json"
-    result = CliRunner().invoke(main, ["check", "--format", "html", "-o", str(page), "--output-json", str(report),
-                                       str(FIXTURES), str(hostile_log)], catch_exceptions=False)
+    result = CliRunner().invoke(
+        main,
+        ["check", "--format", "html", "-o", str(page), "--output-json", str(report), str(FIXTURES), str(hostile_log)],
+        catch_exceptions=False,
+    )
     assert result.exit_code in (1, 2), result.output
     return page, json.loads(report.read_text(encoding="utf-8")), str(hostile_log)
 
@@ -128,7 +144,7 @@ def test_the_report_in_chromium(browser, reports):
         page.click("#filter-reset")
         assert _rows(page) == summary["findings"]
         rule, count = min(per_rule.items(), key=lambda item: (item[1], item[0]))
-        page.click(f'#rule-{rule} a.rule-filter')
+        page.click(f"#rule-{rule} a.rule-filter")
         assert _rows(page) == count < summary["findings"]
         page.click("#filter-reset")
         page.select_option("#filter-endpoint", label="POST /epayment/v1/payments")

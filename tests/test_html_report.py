@@ -75,7 +75,11 @@ def _data(page: str) -> dict:
 
 def test_timestamps_of_logs():
     assert parse_time("2024-06-14T08:02:11.204Z") == pytest.approx(1718352131.204)
-    assert parse_time("2024-06-14T10:02:11+02:00") == parse_time("2024-06-14T08:02:11Z") == parse_time("2024-06-14 08:02:11")
+    assert (
+        parse_time("2024-06-14T10:02:11+02:00")
+        == parse_time("2024-06-14T08:02:11Z")
+        == parse_time("2024-06-14 08:02:11")
+    )
     assert parse_time(1718352131) == parse_time(1718352131000) == parse_time("1718352131000") == 1718352131
     for not_a_time in (None, True, 12, "yesterday", "2024-13-40T00:00:00Z", "9" * 400, 2e12 * 1e9, {"a": 1}):
         assert parse_time(not_a_time) is None
@@ -132,7 +136,9 @@ def test_timeline_from_log_times_and_none_without(tmp_path):
     assert '<section id="timeline">' in page
     assert "2024-06-14 08:02 UTC to 2024-06-14 16:12 UTC, one bar per 5 minutes" in page
     bars = re.findall(r"<title>(2024-06-14 [^<]+)</title>", page)
-    assert sum(int(re.search(r"([\d,]+) requests?", bar).group(1)) for bar in set(bars)) == report["summary"]["requests"]
+    assert (
+        sum(int(re.search(r"([\d,]+) requests?", bar).group(1)) for bar in set(bars)) == report["summary"]["requests"]
+    )
     bodies, _ = _html_and_json(tmp_path, str(FIXTURES / "epayment"))
     assert 'id="timeline"' not in bodies  # bare bodies carry no time
 
@@ -147,13 +153,26 @@ def test_timeline_bucket_size_follows_the_span():
 
 def test_request_values_are_text_never_markup(tmp_path):
     hostile = "</script><script>alert(1)</script><img src=x onerror=alert(2)><!--"
-    line = {"ts": "2024-06-14T08:00:00Z", "method": "POST", "url": "https://apitest.vipps.no/epayment/v1/payments",
-            "headers": {"Content-Type": "application/json"},
-            "body": {"amount": {"currency": "NOK", "value": 100}, "paymentMethod": {"type": "WALLET"},
-                     "reference": hostile, "returnUrl": "http://example.com/" + hostile, "userFlow": "WEB_REDIRECT"},
-            "response": {"status": 400, "body": {"title": hostile, "detail": hostile}}}
+    line = {
+        "ts": "2024-06-14T08:00:00Z",
+        "method": "POST",
+        "url": "https://apitest.vipps.no/epayment/v1/payments",
+        "headers": {"Content-Type": "application/json"},
+        "body": {
+            "amount": {"currency": "NOK", "value": 100},
+            "paymentMethod": {"type": "WALLET"},
+            "reference": hostile,
+            "returnUrl": "http://example.com/" + hostile,
+            "userFlow": "WEB_REDIRECT",
+        },
+        "response": {"status": 400, "body": {"title": hostile, "detail": hostile}},
+    }
     log = tmp_path / "hostile.ndjson"
-    unknown_path = {"method": "GET", "url": "https://apitest.vipps.no/epayment/v1/<script>alert(3)</script>", "status": 404}
+    unknown_path = {
+        "method": "GET",
+        "url": "https://apitest.vipps.no/epayment/v1/<script>alert(3)</script>",
+        "status": 404,
+    }
     log.write_text(json.dumps(line) + "\n" + json.dumps(unknown_path) + "\n")
     page, report = _html_and_json(tmp_path, str(log))
     assert report["summary"]["findings"] >= 2
@@ -161,7 +180,9 @@ def test_request_values_are_text_never_markup(tmp_path):
     parsed.feed(page)
     assert len(parsed.scripts) == 2 and parsed.references == []
     # Raw only inside the JSON data, which cannot end its script element (`<\/`)…
-    outside_data = re.sub(r'(<script type="application/json" id="findings-data">).*?(</script>)', r"\1\2", page, flags=re.DOTALL)
+    outside_data = re.sub(
+        r'(<script type="application/json" id="findings-data">).*?(</script>)', r"\1\2", page, flags=re.DOTALL
+    )
     assert "<img" not in outside_data and "<script>alert" not in outside_data
     assert "</script" not in re.search(r'id="findings-data">(.*?)</script>', page, re.DOTALL).group(1)
     data = _data(page)
@@ -178,10 +199,24 @@ def _report_with(count_by_rule: dict[str, int]) -> Report:
     for rule, count in count_by_rule.items():
         for _ in range(count):
             line += 1
-            request = Request(source, line - 1, "POST", "https://apitest.vipps.no/epayment/v1/payments",
-                              body={"customer": {"phoneNumber": f"+47 {line:08d}"}})
-            report.findings.append(Finding(rule, "error", f"finding {line}", request, pointer="/customer/phoneNumber",
-                                           position=Position(line, 1), hint="Send 4791234567"))
+            request = Request(
+                source,
+                line - 1,
+                "POST",
+                "https://apitest.vipps.no/epayment/v1/payments",
+                body={"customer": {"phoneNumber": f"+47 {line:08d}"}},
+            )
+            report.findings.append(
+                Finding(
+                    rule,
+                    "error",
+                    f"finding {line}",
+                    request,
+                    pointer="/customer/phoneNumber",
+                    position=Position(line, 1),
+                    hint="Send 4791234567",
+                )
+            )
     return report
 
 
@@ -206,7 +241,9 @@ def test_beyond_the_cap_the_table_lists_every_rule_and_says_how_many_it_left_out
 def test_the_offending_value_is_marked_in_the_masked_request():
     report = _report_with({"epayment-phone-msisdn": 1})
     request = report.findings[0].request
-    request.headers = [("Authorization", "Bearer eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlLXZhbHVl")]
+    request.headers = [
+        ("Authorization", "Bearer eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlLXZhbHVl")
+    ]
     detail = html_report.request_detail(report.findings[0], lambda text: text.replace("eyJ0eXAiOiJKV1Qi", "eyJ0…"))
     before, marked, after = detail["body"]
     assert marked == '"+47 00000001"' and '"phoneNumber": ' in before and after.strip().startswith("}")

@@ -97,8 +97,11 @@ class Tracker:
 
     def file_done(self, source: SourceFile) -> None:
         counted = max(self._counted.get(id(source), 0), source.consumed)
-        self._flush(source, files=0 if source.section is not None and source.section.start > 0 else 1,
-                    rest_of=max(0, _size(source) - counted))
+        self._flush(
+            source,
+            files=0 if source.section is not None and source.section.start > 0 else 1,
+            rest_of=max(0, _size(source) - counted),
+        )
         self._counted.pop(id(source), None)
 
     def counts(self) -> tuple[int, int, int]:

@@ -50,8 +50,15 @@ TOP_ENDPOINTS = 25  # endpoints in the failure-rate chart (the table lists them 
 TOP_RULES = 15  # rules in the top-rules chart
 MAX_BUCKETS = 360  # bars in the timeline
 
-_COLORS = {"error": "#c62828", "warning": "#d98a00", "info": "#1e6fb8", "requests": "#9aa5b1", "failed": "#c62828",
-           "findings": "#d98a00", "ok": "#2e7d32"}
+_COLORS = {
+    "error": "#c62828",
+    "warning": "#d98a00",
+    "info": "#1e6fb8",
+    "requests": "#9aa5b1",
+    "failed": "#c62828",
+    "findings": "#d98a00",
+    "ok": "#2e7d32",
+}
 
 
 def _escape(text: Any) -> str:
@@ -208,7 +215,11 @@ def request_detail(finding: Finding, mask) -> dict:
     for name, value in request.headers[:40]:
         line = mask(f"{name}: {value}")
         headers.append([line[:LEAF_CHARS], 1 if marked_header and name.lower() == marked_header else 0])
-    detail: dict[str, Any] = {"request": mask(first)[:600], "url_marked": 1 if finding.part == "url" else 0, "headers": headers}
+    detail: dict[str, Any] = {
+        "request": mask(first)[:600],
+        "url_marked": 1 if finding.part == "url" else 0,
+        "headers": headers,
+    }
     if finding.part == "response" and request.response is not None:
         response = request.response
         detail["status"] = response.status
@@ -227,8 +238,10 @@ def request_detail(finding: Finding, mask) -> dict:
 
 
 def _svg(width: int, height: int, title: str, body: list[str], css_class: str = "chart") -> str:
-    return (f'<svg class="{css_class}" role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-            f'xmlns="http://www.w3.org/2000/svg"><title>{_escape(title)}</title>{"".join(body)}</svg>')
+    return (
+        f'<svg class="{css_class}" role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{_escape(title)}</title>{"".join(body)}</svg>'
+    )
 
 
 def _label(text: str, limit: int = 42) -> str:
@@ -236,11 +249,17 @@ def _label(text: str, limit: int = 42) -> str:
     if len(text) <= limit:
         return text
     head = limit // 3
-    return text[:head] + "…" + text[-(limit - head - 1):]
+    return text[:head] + "…" + text[-(limit - head - 1) :]
 
 
-def bar_chart(rows: list[tuple[str, list[tuple[float, str]], str]], title: str, maximum: float, page: _Page,
-              label_width: int = 330, width: int = 900) -> str:
+def bar_chart(
+    rows: list[tuple[str, list[tuple[float, str]], str]],
+    title: str,
+    maximum: float,
+    page: _Page,
+    label_width: int = 330,
+    width: int = 900,
+) -> str:
     """Horizontal bars: (label, [(value, colour)…] stacked, text after the bar)."""
     row_height, top = 22, 4
     height = top + row_height * len(rows) + 4
@@ -248,13 +267,18 @@ def bar_chart(rows: list[tuple[str, list[tuple[float, str]], str]], title: str, 
     body = []
     for number, (label, segments, after) in enumerate(rows):
         y = top + number * row_height
-        body.append(f'<text x="{label_width - 8}" y="{y + 15}" text-anchor="end" class="label">{page.text(_label(label))}'
-                    f'<title>{page.text(label)}</title></text>')
+        body.append(
+            f'<text x="{label_width - 8}" y="{y + 15}" text-anchor="end" class="label">{page.text(_label(label))}'
+            f"<title>{page.text(label)}</title></text>"
+        )
         x = float(label_width)
         for value, colour in segments:
             bar = value * scale
             if bar > 0:
-                body.append(f'<rect x="{x:.1f}" y="{y + 3}" width="{max(bar, 1.5):.1f}" height="{row_height - 7}" fill="{colour}"/>')
+                body.append(
+                    f'<rect x="{x:.1f}" y="{y + 3}" width="{max(bar, 1.5):.1f}" height="{row_height - 7}" '
+                    f'fill="{colour}"/>'
+                )
                 x += max(bar, 1.5)
         body.append(f'<text x="{x + 6:.1f}" y="{y + 15}" class="value">{_escape(after)}</text>')
     return _svg(width, height, title, body)
@@ -299,9 +323,11 @@ def timeline_chart(timeline: dict[int, list[int]]) -> tuple[str, str]:
     peak = max(max(bucket[0], bucket[2]) for bucket in buckets) or 1
     step = plot_width / len(buckets)
     bar = max(step * 0.8, 0.6)
-    body = [f'<line x1="{left}" y1="{top + plot_height}" x2="{width - 10}" y2="{top + plot_height}" class="axis"/>',
-            f'<text x="{left - 6}" y="{top + 8}" text-anchor="end" class="value">{peak:,}</text>',
-            f'<text x="{left - 6}" y="{top + plot_height}" text-anchor="end" class="value">0</text>']
+    body = [
+        f'<line x1="{left}" y1="{top + plot_height}" x2="{width - 10}" y2="{top + plot_height}" class="axis"/>',
+        f'<text x="{left - 6}" y="{top + 8}" text-anchor="end" class="value">{peak:,}</text>',
+        f'<text x="{left - 6}" y="{top + plot_height}" text-anchor="end" class="value">0</text>',
+    ]
     points = []
     for number, (requests, failed, findings) in enumerate(buckets):
         x = left + number * step
@@ -309,16 +335,23 @@ def timeline_chart(timeline: dict[int, list[int]]) -> tuple[str, str]:
         tip = f"{moment}: {_plural(requests, 'request')}, {failed:,} failed, {_plural(findings, 'finding')}"
         if requests:
             h = requests / peak * plot_height
-            body.append(f'<rect x="{x:.1f}" y="{top + plot_height - h:.1f}" width="{bar:.1f}" height="{h:.1f}" '
-                        f'fill="{_COLORS["requests"]}"><title>{_escape(tip)}</title></rect>')
+            body.append(
+                f'<rect x="{x:.1f}" y="{top + plot_height - h:.1f}" width="{bar:.1f}" height="{h:.1f}" '
+                f'fill="{_COLORS["requests"]}"><title>{_escape(tip)}</title></rect>'
+            )
         if failed:
             h = failed / peak * plot_height
-            body.append(f'<rect x="{x:.1f}" y="{top + plot_height - h:.1f}" width="{bar:.1f}" height="{h:.1f}" '
-                        f'fill="{_COLORS["failed"]}"><title>{_escape(tip)}</title></rect>')
+            body.append(
+                f'<rect x="{x:.1f}" y="{top + plot_height - h:.1f}" width="{bar:.1f}" height="{h:.1f}" '
+                f'fill="{_COLORS["failed"]}"><title>{_escape(tip)}</title></rect>'
+            )
         if findings:
             y = top + plot_height - findings / peak * plot_height
-            points.append(f'<rect x="{x - 1:.1f}" y="{y - 1.5:.1f}" width="{bar + 2:.1f}" height="3" fill="{_COLORS["findings"]}">'
-                          f'<title>{_escape(tip)}</title></rect>')
+            points.append(
+                f'<rect x="{x - 1:.1f}" y="{y - 1.5:.1f}" width="{bar + 2:.1f}" height="3" '
+                f'fill="{_COLORS["findings"]}">'
+                f"<title>{_escape(tip)}</title></rect>"
+            )
     body.extend(points)  # the findings' marks on top of the bars
     ticks = min(6, len(buckets))
     for tick in range(ticks):
@@ -330,8 +363,9 @@ def timeline_chart(timeline: dict[int, list[int]]) -> tuple[str, str]:
             label = moment.strftime("%Y-%m-%d %H:%M" if size < 1440 else "%Y-%m-%d")
         anchor = "start" if tick == 0 else "end" if tick == ticks - 1 else "middle"
         body.append(f'<text x="{x:.1f}" y="{height - 10}" text-anchor="{anchor}" class="value">{_escape(label)}</text>')
-    return _svg(width, height, "Requests, failed calls and findings over time", body, "chart timeline"), _BUCKET_NAMES.get(
-        size, f"{size // 10080} weeks")
+    return _svg(
+        width, height, "Requests, failed calls and findings over time", body, "chart timeline"
+    ), _BUCKET_NAMES.get(size, f"{size // 10080} weeks")
 
 
 # -- the page ------------------------------------------------------------------------------
@@ -354,35 +388,53 @@ def _summary(report: Report) -> str:
         cards.append(("unreadable", len(report.errors), "input problems", "error"))
     if report.skipped:
         cards.append(("skipped", report.skipped, "for other APIs, skipped", ""))
-    return "".join(f'<div class="card {css}"><span class="number" data-count="{key}">{value:,}</span>'
-                   f'<span class="what">{_escape(what)}</span></div>' for key, value, what, css in cards)
+    return "".join(
+        f'<div class="card {css}"><span class="number" data-count="{key}">{value:,}</span>'
+        f'<span class="what">{_escape(what)}</span></div>'
+        for key, value, what, css in cards
+    )
 
 
 def _endpoints(page: _Page, rules_by_endpoint: dict[str, dict[str, int]]) -> str:
     report = page.report
     if not report.endpoints:
-        return ('<p class="none">No request in these inputs was logged with its response, so there are no calls and '
-                'failures per endpoint. HAR files and NDJSON logs with a <code>response</code> (or <code>status</code>) '
-                'give them.</p>')
+        return (
+            '<p class="none">No request in these inputs was logged with its response, so there are no calls and '
+            "failures per endpoint. HAR files and NDJSON logs with a <code>response</code> (or <code>status</code>) "
+            "give them.</p>"
+        )
     rows = sorted(report.endpoints.values(), key=lambda stats: (-stats.failed, -stats.calls, stats.endpoint))
     chart_rows = []
     for stats in rows[:TOP_ENDPOINTS]:
         rate = stats.failed / stats.calls if stats.calls else 0
-        chart_rows.append((stats.endpoint, [(rate * 100, _COLORS["failed"] if stats.failed else _COLORS["ok"])],
-                           f"{stats.failed:,} of {_plural(stats.calls, 'call')} failed ({rate:.0%})"))
+        chart_rows.append(
+            (
+                stats.endpoint,
+                [(rate * 100, _COLORS["failed"] if stats.failed else _COLORS["ok"])],
+                f"{stats.failed:,} of {_plural(stats.calls, 'call')} failed ({rate:.0%})",
+            )
+        )
     parts = [bar_chart(chart_rows, "Failure rate per endpoint", 100, page)]
     if len(rows) > TOP_ENDPOINTS:
-        parts.append(f'<p class="note">The chart shows the {TOP_ENDPOINTS} endpoints with most failures; the table lists all '
-                     f'{len(rows):,}.</p>')
-    parts.append('<table class="grid" id="endpoint-table"><thead><tr><th>Endpoint</th><th class="n">Calls</th>'
-                 '<th class="n">Failed</th><th class="n">Failure rate</th><th>HTTP status</th><th>Vipps error codes</th>'
-                 '<th>Failing since</th><th>Rules that fired here</th></tr></thead><tbody>')
+        parts.append(
+            f'<p class="note">The chart shows the {TOP_ENDPOINTS} endpoints with most failures; the table lists all '
+            f"{len(rows):,}.</p>"
+        )
+    parts.append(
+        '<table class="grid" id="endpoint-table"><thead><tr><th>Endpoint</th><th class="n">Calls</th>'
+        '<th class="n">Failed</th><th class="n">Failure rate</th><th>HTTP status</th><th>Vipps error codes</th>'
+        "<th>Failing since</th><th>Rules that fired here</th></tr></thead><tbody>"
+    )
     for stats in rows:
         rate = stats.failed / stats.calls if stats.calls else 0
-        statuses = " ".join(f'<span class="chip {"bad" if status >= 400 else "good"}">{status} × {count:,}</span>'
-                            for status, count in sorted(stats.statuses.items()))
-        codes = "".join(f'<div><span class="chip bad">{page.text(code)} × {count:,}</span> {page.text(meaning)}</div>'
-                        for code, (count, meaning) in sorted(stats.codes.items(), key=lambda item: -item[1][0]))
+        statuses = " ".join(
+            f'<span class="chip {"bad" if status >= 400 else "good"}">{status} × {count:,}</span>'
+            for status, count in sorted(stats.statuses.items())
+        )
+        codes = "".join(
+            f'<div><span class="chip bad">{page.text(code)} × {count:,}</span> {page.text(meaning)}</div>'
+            for code, (count, meaning) in sorted(stats.codes.items(), key=lambda item: -item[1][0])
+        )
         since = ""
         if stats.failed_from is not None:
             since = _escape(_when(stats.failed_from))
@@ -390,12 +442,17 @@ def _endpoints(page: _Page, rules_by_endpoint: dict[str, dict[str, int]]) -> str
                 since += f"<br><small>last {_escape(_when(stats.failed_until))}</small>"
         fired = rules_by_endpoint.get(stats.endpoint, {})
         top = sorted(fired.items(), key=lambda item: (-item[1], item[0]))[:4]
-        rule_links = ", ".join(f'<a href="#rule-{_escape(rule)}">{_escape(rule)}</a> × {count:,}' for rule, count in top)
+        rule_links = ", ".join(
+            f'<a href="#rule-{_escape(rule)}">{_escape(rule)}</a> × {count:,}' for rule, count in top
+        )
         if len(fired) > 4:
             rule_links += f", {len(fired) - 4} more"
-        parts.append(f'<tr data-endpoint="{page.text(stats.endpoint)}"><td class="endpoint">{page.text(stats.endpoint)}</td>'
-                     f'<td class="n" data-count="calls">{stats.calls:,}</td><td class="n" data-count="failed">{stats.failed:,}</td>'
-                     f'<td class="n">{rate:.1%}</td><td>{statuses}</td><td>{codes}</td><td>{since}</td><td>{rule_links}</td></tr>')
+        parts.append(
+            f'<tr data-endpoint="{page.text(stats.endpoint)}"><td class="endpoint">{page.text(stats.endpoint)}</td>'
+            f'<td class="n" data-count="calls">{stats.calls:,}</td>'
+            f'<td class="n" data-count="failed">{stats.failed:,}</td><td class="n">{rate:.1%}</td>'
+            f"<td>{statuses}</td><td>{codes}</td><td>{since}</td><td>{rule_links}</td></tr>"
+        )
     parts.append("</tbody></table>")
     return "".join(parts)
 
@@ -408,37 +465,54 @@ def _timeline(report: Report) -> str:
     timed = sum(counts[0] for counts in report.timeline.values())
     untimed = report.requests - timed
     note = f" {_plural(untimed, 'request')} without a time are not shown." if untimed > 0 else ""
-    legend = (f'<span class="key" style="background:{_COLORS["requests"]}"></span>requests '
-              f'<span class="key" style="background:{_COLORS["failed"]}"></span>failed calls '
-              f'<span class="key line" style="background:{_COLORS["findings"]}"></span>findings')
-    return (f'<section id="timeline"><h2>Timeline</h2><p class="note">{_escape(_when(first * 60))} to '
-            f'{_escape(_when(last * 60 + 59))}, one bar per {_escape(bucket)}.{_escape(note)} {legend}</p>{chart}</section>')
+    legend = (
+        f'<span class="key" style="background:{_COLORS["requests"]}"></span>requests '
+        f'<span class="key" style="background:{_COLORS["failed"]}"></span>failed calls '
+        f'<span class="key line" style="background:{_COLORS["findings"]}"></span>findings'
+    )
+    return (
+        f'<section id="timeline"><h2>Timeline</h2><p class="note">{_escape(_when(first * 60))} to '
+        f"{_escape(_when(last * 60 + 59))}, one bar per {_escape(bucket)}.{_escape(note)} {legend}</p>{chart}</section>"
+    )
 
 
 def _rules(page: _Page, counts: dict[str, dict[str, int]]) -> str:
     if not counts:
         return '<p class="none">No rule found anything.</p>'
     ordered = sorted(counts, key=lambda rule: (-sum(counts[rule].values()), rule))
-    chart_rows = [(rule, [(counts[rule].get(level, 0), _COLORS[level]) for level in SEVERITIES], f"{sum(counts[rule].values()):,}")
-                  for rule in ordered[:TOP_RULES]]
+    chart_rows = [
+        (
+            rule,
+            [(counts[rule].get(level, 0), _COLORS[level]) for level in SEVERITIES],
+            f"{sum(counts[rule].values()):,}",
+        )
+        for rule in ordered[:TOP_RULES]
+    ]
     peak = max(sum(counts[rule].values()) for rule in ordered)
     parts = [bar_chart(chart_rows, "Findings per rule, by severity", peak, page, label_width=260)]
-    parts.append('<table class="grid" id="rule-table"><thead><tr><th>Rule</th><th>What it checks</th>'
-                 '<th class="n">Errors</th><th class="n">Warnings</th><th class="n">Info</th><th class="n">Total</th>'
-                 '<th>Learn more</th></tr></thead><tbody>')
+    parts.append(
+        '<table class="grid" id="rule-table"><thead><tr><th>Rule</th><th>What it checks</th>'
+        '<th class="n">Errors</th><th class="n">Warnings</th><th class="n">Info</th><th class="n">Total</th>'
+        "<th>Learn more</th></tr></thead><tbody>"
+    )
     for rule_id in ordered:
         rule = page.rules.get(rule_id)
         title = rule.title if rule is not None else ""
         docs = rule.docs if rule is not None else None
-        cells = "".join(f'<td class="n" data-count="{level}">{counts[rule_id].get(level, 0):,}</td>' for level in SEVERITIES)
+        cells = "".join(
+            f'<td class="n" data-count="{level}">{counts[rule_id].get(level, 0):,}</td>' for level in SEVERITIES
+        )
         links = []
         if rule is not None:
             links.append(f'<a href="#explain-{_escape(rule_id)}" class="explain-link">explain</a>')
         if docs and docs.startswith("https://"):
             links.append(f'<a href="{_escape(docs)}" rel="noopener noreferrer" target="_blank">docs ↗</a>')
-        parts.append(f'<tr id="rule-{_escape(rule_id)}" data-rule="{_escape(rule_id)}"><td><a href="#findings" class="rule-filter" '
-                     f'data-rule="{_escape(rule_id)}" title="Show its findings">{_escape(rule_id)}</a></td><td>{_escape(title)}</td>'
-                     f'{cells}<td class="n" data-count="total">{sum(counts[rule_id].values()):,}</td><td>{" · ".join(links)}</td></tr>')
+        parts.append(
+            f'<tr id="rule-{_escape(rule_id)}" data-rule="{_escape(rule_id)}">'
+            f'<td><a href="#findings" class="rule-filter" data-rule="{_escape(rule_id)}" title="Show its findings">'
+            f"{_escape(rule_id)}</a></td><td>{_escape(title)}</td>{cells}"
+            f'<td class="n" data-count="total">{sum(counts[rule_id].values()):,}</td><td>{" · ".join(links)}</td></tr>'
+        )
     parts.append("</tbody></table>")
     return "".join(parts)
 
@@ -487,8 +561,10 @@ def _explanations(page: _Page, rule_ids: list[str]) -> str:
             explain_rule(rule, text, example_findings)
         except Exception as error:  # noqa: BLE001 - an example that cannot run must not cost the report
             text.write(f"{rule.id}: {rule.title}\n\n{rule.why}\n\n{rule.how_to_fix or ''}\n\n{rule.docs}\n({error})")
-        parts.append(f'<details id="explain-{_escape(rule_id)}"><summary><code>vipps-lint explain {_escape(rule_id)}</code> — '
-                     f'{_escape(rule.title)}</summary><pre>{page.text(text.getvalue().strip())}</pre></details>')
+        parts.append(
+            f'<details id="explain-{_escape(rule_id)}"><summary><code>vipps-lint explain {_escape(rule_id)}</code> — '
+            f"{_escape(rule.title)}</summary><pre>{page.text(text.getvalue().strip())}</pre></details>"
+        )
     return "".join(parts)
 
 
@@ -524,18 +600,20 @@ def table_data(page: _Page) -> dict:
             detail = len(details)
             details.append(request_detail(finding, page.mask))
         where = finding.header if finding.part == "header" else finding.pointer
-        rows.append([
-            name("rules", finding.rule),
-            SEVERITIES.index(finding.severity),
-            name("files", page.mask(finding.file)),
-            position.line if position else 0,
-            name("endpoints", page.mask(endpoint_of(finding.request))),
-            page.mask(finding.message),
-            name("hints", page.mask(finding.hint or "")),
-            detail,
-            page.mask(where)[:200] if where else "",
-            finding.request.index,
-        ])
+        rows.append(
+            [
+                name("rules", finding.rule),
+                SEVERITIES.index(finding.severity),
+                name("files", page.mask(finding.file)),
+                position.line if position else 0,
+                name("endpoints", page.mask(endpoint_of(finding.request))),
+                page.mask(finding.message),
+                name("hints", page.mask(finding.hint or "")),
+                detail,
+                page.mask(where)[:200] if where else "",
+                finding.request.index,
+            ]
+        )
     return {
         "severities": list(SEVERITIES),
         **{kind: list(table) for kind, table in names.items()},
@@ -558,9 +636,12 @@ def render(report: Report, stream, options) -> None:
     listed, total = len(data["rows"]), len(report.findings)
     left_out = ""
     if listed < total:
-        left_out = (f'<p class="note" id="left-out">The table lists {listed:,} of the {total:,} findings (the first of each rule, '
-                    f'spread over all rules); <strong>{total - listed:,} are left out</strong> to keep this page light. Every count '
-                    f'and chart covers all of them. The JSON report (<code>--output-json</code>) has every finding.</p>')
+        left_out = (
+            f'<p class="note" id="left-out">The table lists {listed:,} of the {total:,} findings '
+            f"(the first of each rule, spread over all rules); <strong>{total - listed:,} are left out</strong> "
+            f"to keep this page light. Every count "
+            f"and chart covers all of them. The JSON report (<code>--output-json</code>) has every finding.</p>"
+        )
     details = sum(1 for row in data["rows"] if row[7] >= 0)
     if details < listed:
         left_out += f'<p class="note">{details:,} of the listed findings show their request.</p>'
@@ -568,12 +649,18 @@ def render(report: Report, stream, options) -> None:
     if report.errors:
         items = "".join(f"<li>{page.text(error)}</li>" for error in report.errors[:500])
         more = f"<li>… {len(report.errors) - 500:,} more (listed on stderr)</li>" if len(report.errors) > 500 else ""
-        errors = f'<section id="input-errors"><h2>Inputs that could not be read</h2><ul class="errors">{items}{more}</ul></section>'
+        errors = (
+            '<section id="input-errors"><h2>Inputs that could not be read</h2>'
+            f'<ul class="errors">{items}{more}</ul></section>'
+        )
     inputs = ", ".join(page.text(name) for name in report.file_names[:5])
     if len(report.file_names) > 5:
         inputs += f" and {len(report.file_names) - 5:,} more"
     script_hash = base64.b64encode(hashlib.sha256(_SCRIPT.encode()).digest()).decode()
-    policy = f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{script_hash}'; img-src data:; base-uri 'none'; form-action 'none'"
+    policy = (
+        f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{script_hash}'; img-src data:; "
+        "base-uri 'none'; form-action 'none'"
+    )
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     stream.write(f"""<!DOCTYPE html>
 <html lang="en">
@@ -582,14 +669,18 @@ def render(report: Report, stream, options) -> None:
 <meta http-equiv="Content-Security-Policy" content="{policy}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="vipps-lint {_escape(__version__)}">
-<title>vipps-lint report: {_plural(report.requests, 'request')}, {_plural(total, 'finding')}</title>
+<title>vipps-lint report: {_plural(report.requests, "request")}, {_plural(total, "finding")}</title>
 <style>{_STYLE}</style>
 </head>
 <body>
-<header><h1>vipps-lint report</h1><p class="note">{_plural(report.files, 'input')}: {inputs or '—'} · made {generated}
+<header><h1>vipps-lint report</h1><p class="note">{_plural(report.files, "input")}: {inputs or "—"} · made {generated}
 by vipps-lint {_escape(__version__)}</p></header>
-<nav><a href="#endpoints">Endpoints</a>{'<a href="#timeline">Timeline</a>' if report.timeline else ''}<a href="#rules">Rules</a>
-<a href="#findings">Findings</a>{'<a href="#input-errors">Input problems</a>' if report.errors else ''}<a href="#explain">Rule explanations</a></nav>
+<nav><a href="#endpoints">Endpoints</a>{
+        '<a href="#timeline">Timeline</a>' if report.timeline else ""
+    }<a href="#rules">Rules</a>
+<a href="#findings">Findings</a>{
+        '<a href="#input-errors">Input problems</a>' if report.errors else ""
+    }<a href="#explain">Rule explanations</a></nav>
 <main>
 <section id="summary"><div class="cards">{_summary(report)}</div></section>
 <section id="endpoints"><h2>Calls and failures per endpoint</h2>{_endpoints(page, rules_by_endpoint)}</section>
@@ -597,8 +688,12 @@ by vipps-lint {_escape(__version__)}</p></header>
 <section id="rules"><h2>Findings per rule</h2>{_rules(page, counts)}</section>
 <section id="findings"><h2>Findings</h2>{left_out}
 <div class="filters" id="filters">
-<span class="severity-buttons">{''.join(f'<button type="button" class="sev {level}" data-severity="{number}" aria-pressed="true">{level}</button>'
-                                         for number, level in enumerate(SEVERITIES))}</span>
+<span class="severity-buttons">{
+        "".join(
+            f'<button type="button" class="sev {level}" data-severity="{number}" aria-pressed="true">{level}</button>'
+            for number, level in enumerate(SEVERITIES)
+        )
+    }</span>
 <label>Endpoint <select id="filter-endpoint"><option value="">all</option></select></label>
 <label>Rule <select id="filter-rule"><option value="">all</option></select></label>
 <label>File <select id="filter-file"><option value="">all</option></select></label>
@@ -607,12 +702,14 @@ by vipps-lint {_escape(__version__)}</p></header>
 <span id="shown-count" class="note"></span>
 </div>
 <table class="grid" id="findings-table"><thead><tr><th data-sort="1">Severity</th><th data-sort="0">Rule</th>
-<th data-sort="4">Endpoint</th><th data-sort="2">File</th><th data-sort="3" class="n">Line</th><th data-sort="5">Message</th></tr></thead>
+<th data-sort="4">Endpoint</th><th data-sort="2">File</th><th data-sort="3" class="n">Line</th>
+<th data-sort="5">Message</th></tr></thead>
 <tbody></tbody></table>
 <noscript><p>The findings table needs JavaScript; the JSON report lists every finding.</p></noscript>
 </section>
 {errors}
-<section id="explain"><h2>Rule explanations</h2><p class="note">What <code>vipps-lint explain RULE</code> says about each rule
+<section id="explain"><h2>Rule explanations</h2>
+<p class="note">What <code>vipps-lint explain RULE</code> says about each rule
 that found something.</p>{_explanations(page, sorted(counts))}</section>
 </main>
 <script type="application/json" id="findings-data">{_script_json(data)}</script>
@@ -623,35 +720,100 @@ that found something.</p>{_explanations(page, sorted(counts))}</section>
 
 
 _STYLE = """
-:root{--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--bg:#fff;--soft:#f6f8fa;--error:#c62828;--warning:#9a6100;--info:#1e6fb8}
-*{box-sizing:border-box}body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
-header{padding:16px 24px 4px;border-bottom:1px solid var(--line)}h1{margin:0;font-size:22px}h2{font-size:18px;margin:28px 0 10px}
+:root{
+  --fg:#1f2328;
+  --muted:#59636e;
+  --line:#d1d9e0;
+  --bg:#fff;
+  --soft:#f6f8fa;
+  --error:#c62828;
+  --warning:#9a6100;
+  --info:#1e6fb8;
+}
+*{box-sizing:border-box}
+body{
+  margin:0;
+  font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
+  color:var(--fg);
+  background:var(--bg);
+}
+header{padding:16px 24px 4px;border-bottom:1px solid var(--line)}
+h1{margin:0;font-size:22px}
+h2{font-size:18px;margin:28px 0 10px}
 nav{padding:8px 24px;background:var(--soft);border-bottom:1px solid var(--line);position:sticky;top:0;z-index:2}
-nav a{margin-right:16px}main{padding:0 24px 40px;max-width:1400px}a{color:#0b5cad}
-.note{color:var(--muted);margin:4px 0 10px}.none{color:var(--muted)}
-.cards{display:flex;flex-wrap:wrap;gap:10px;margin-top:16px}.card{border:1px solid var(--line);border-radius:8px;padding:10px 14px;min-width:120px}
-.card .number{display:block;font-size:24px;font-weight:600}.card .what{color:var(--muted)}
-.card.error .number{color:var(--error)}.card.warning .number{color:var(--warning)}.card.info .number{color:var(--info)}
-table.grid{border-collapse:collapse;width:100%;margin:8px 0}table.grid th,table.grid td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top}
-table.grid th{background:var(--soft);position:sticky;top:38px}th[data-sort]{cursor:pointer;user-select:none}th[data-sort]:after{content:" ↕";color:var(--muted)}
-th.asc:after{content:" ▲"}th.desc:after{content:" ▼"}.n{text-align:right;font-variant-numeric:tabular-nums}
+nav a{margin-right:16px}
+main{padding:0 24px 40px;max-width:1400px}
+a{color:#0b5cad}
+.note{color:var(--muted);margin:4px 0 10px}
+.none{color:var(--muted)}
+.cards{display:flex;flex-wrap:wrap;gap:10px;margin-top:16px}
+.card{border:1px solid var(--line);border-radius:8px;padding:10px 14px;min-width:120px}
+.card .number{display:block;font-size:24px;font-weight:600}
+.card .what{color:var(--muted)}
+.card.error .number{color:var(--error)}
+.card.warning .number{color:var(--warning)}
+.card.info .number{color:var(--info)}
+table.grid{border-collapse:collapse;width:100%;margin:8px 0}
+table.grid th,table.grid td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top}
+table.grid th{background:var(--soft);position:sticky;top:38px}
+th[data-sort]{cursor:pointer;user-select:none}
+th[data-sort]:after{content:" ↕";color:var(--muted)}
+th.asc:after{content:" ▲"}
+th.desc:after{content:" ▼"}
+.n{text-align:right;font-variant-numeric:tabular-nums}
 td.endpoint,.mono,pre,code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
-.chip{display:inline-block;border-radius:10px;padding:0 7px;margin:1px 2px;font-size:12px;background:var(--soft);border:1px solid var(--line);white-space:nowrap}
-.chip.bad{background:#fdecea;border-color:#f3b6b0}.chip.good{background:#e9f5ea;border-color:#b5dcb8}
-svg.chart{max-width:100%;height:auto;display:block;margin:6px 0}svg .label{font-size:12px;font-family:ui-monospace,Menlo,monospace;fill:#1f2328}
-svg .value{font-size:11px;fill:#59636e}svg .axis{stroke:#9aa5b1}
-.key{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px;vertical-align:middle}.key.line{height:3px}
-.filters{display:flex;flex-wrap:wrap;gap:10px;align-items:center;margin:8px 0}.filters select{max-width:260px}
+.chip{
+  display:inline-block;
+  border-radius:10px;
+  padding:0 7px;
+  margin:1px 2px;
+  font-size:12px;
+  background:var(--soft);
+  border:1px solid var(--line);
+  white-space:nowrap;
+}
+.chip.bad{background:#fdecea;border-color:#f3b6b0}
+.chip.good{background:#e9f5ea;border-color:#b5dcb8}
+svg.chart{max-width:100%;height:auto;display:block;margin:6px 0}
+svg .label{font-size:12px;font-family:ui-monospace,Menlo,monospace;fill:#1f2328}
+svg .value{font-size:11px;fill:#59636e}
+svg .axis{stroke:#9aa5b1}
+.key{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px;vertical-align:middle}
+.key.line{height:3px}
+.filters{display:flex;flex-wrap:wrap;gap:10px;align-items:center;margin:8px 0}
+.filters select{max-width:260px}
 button.sev{border:1px solid var(--line);border-radius:12px;padding:2px 10px;background:#fff;cursor:pointer}
-button.sev[aria-pressed=true].error{background:#fdecea;color:var(--error)}button.sev[aria-pressed=true].warning{background:#fff4e0;color:var(--warning)}
-button.sev[aria-pressed=true].info{background:#e7f0fa;color:var(--info)}button.sev[aria-pressed=false]{opacity:.45;text-decoration:line-through}
-.severity{font-weight:600}.severity.error{color:var(--error)}.severity.warning{color:var(--warning)}.severity.info{color:var(--info)}
-tr.finding{cursor:pointer}tr.finding:hover{background:var(--soft)}tr.detail td{background:#fbfcfd}
-.detail pre{margin:4px 0;padding:8px;background:var(--soft);border:1px solid var(--line);border-radius:6px;white-space:pre-wrap;word-break:break-all;max-height:420px;overflow:auto}
-#findings-table td:nth-child(6){min-width:380px}#findings-table td.mono{word-break:break-word}
-mark{background:#ffe08a;outline:1px solid #d98a00}.hint{margin:6px 0}.hint b{color:#0b7285}
-details{margin:6px 0;border:1px solid var(--line);border-radius:6px;padding:4px 10px}details pre{white-space:pre-wrap}
-details:target{outline:2px solid #0b5cad}ul.errors{font-family:ui-monospace,Menlo,monospace;font-size:12.5px}
+button.sev[aria-pressed=true].error{background:#fdecea;color:var(--error)}
+button.sev[aria-pressed=true].warning{background:#fff4e0;color:var(--warning)}
+button.sev[aria-pressed=true].info{background:#e7f0fa;color:var(--info)}
+button.sev[aria-pressed=false]{opacity:.45;text-decoration:line-through}
+.severity{font-weight:600}
+.severity.error{color:var(--error)}
+.severity.warning{color:var(--warning)}
+.severity.info{color:var(--info)}
+tr.finding{cursor:pointer}
+tr.finding:hover{background:var(--soft)}
+tr.detail td{background:#fbfcfd}
+.detail pre{
+  margin:4px 0;
+  padding:8px;
+  background:var(--soft);
+  border:1px solid var(--line);
+  border-radius:6px;
+  white-space:pre-wrap;
+  word-break:break-all;
+  max-height:420px;
+  overflow:auto;
+}
+#findings-table td:nth-child(6){min-width:380px}
+#findings-table td.mono{word-break:break-word}
+mark{background:#ffe08a;outline:1px solid #d98a00}
+.hint{margin:6px 0}
+.hint b{color:#0b7285}
+details{margin:6px 0;border:1px solid var(--line);border-radius:6px;padding:4px 10px}
+details pre{white-space:pre-wrap}
+details:target{outline:2px solid #0b5cad}
+ul.errors{font-family:ui-monospace,Menlo,monospace;font-size:12.5px}
 """
 
 _SCRIPT = r"""
@@ -704,7 +866,8 @@ _SCRIPT = r"""
     }
     var wanted = text.value.trim().toLowerCase();
     if (wanted) {
-      var haystack = [data.rules[row[0]], data.files[row[2]], data.endpoints[row[4]], row[5], data.hints[row[6]], row[8]]
+      var haystack = [data.rules[row[0]], data.files[row[2]], data.endpoints[row[4]], row[5], data.hints[row[6]],
+                      row[8]]
         .join(" ").toLowerCase();
       if (haystack.indexOf(wanted) < 0) return false;
     }
@@ -731,7 +894,8 @@ _SCRIPT = r"""
       }
       box.appendChild(pre);
     } else {
-      box.appendChild(element("div", "note", "request #" + row[9] + " (not shown: the page keeps its size down; see the file)"));
+      var note = "request #" + row[9] + " (not shown: the page keeps its size down; see the file)";
+      box.appendChild(element("div", "note", note));
     }
     var hint = data.hints[row[6]];
     if (hint) {
@@ -789,7 +953,9 @@ _SCRIPT = r"""
       var column = Number(th.getAttribute("data-sort"));
       sortDirection = column === sortColumn ? -sortDirection : 1;
       sortColumn = column;
-      Array.prototype.forEach.call(document.querySelectorAll("th[data-sort]"), function (other) { other.className = ""; });
+      Array.prototype.forEach.call(document.querySelectorAll("th[data-sort]"), function (other) {
+        other.className = "";
+      });
       th.className = sortDirection > 0 ? "asc" : "desc";
       render();
     });
@@ -811,7 +977,9 @@ _SCRIPT = r"""
     Object.keys(selects).forEach(function (key) { selects[key][0].value = ""; });
     text.value = "";
     severityOn = [true, true, true];
-    Array.prototype.forEach.call(document.querySelectorAll("button.sev"), function (b) { b.setAttribute("aria-pressed", "true"); });
+    Array.prototype.forEach.call(document.querySelectorAll("button.sev"), function (b) {
+      b.setAttribute("aria-pressed", "true");
+    });
     render();
   });
   render();
