@@ -591,12 +591,12 @@ def table_data(page: _Page) -> dict:
         return table[value]
 
     rows, details = [], []
-    detail_every = max(1, math.ceil(len(listed) / DETAIL_CAP))
+    # Spread evenly over the listed findings: exactly DETAIL_CAP of them when more are listed.
     for number, index in enumerate(listed):
         finding = report.findings[index]
         position = finding.position
         detail = -1
-        if number % detail_every == 0 and len(details) < DETAIL_CAP:
+        if number * DETAIL_CAP // len(listed) != (number - 1) * DETAIL_CAP // len(listed) or number == 0:
             detail = len(details)
             details.append(request_detail(finding, page.mask))
         where = finding.header if finding.part == "header" else finding.pointer
@@ -806,6 +806,8 @@ tr.detail td{background:#fbfcfd}
   overflow:auto;
 }
 #findings-table td:nth-child(6){min-width:380px}
+#findings-table td:nth-child(3){min-width:190px}
+#findings-table td:nth-child(4){min-width:150px}
 #findings-table td.mono{word-break:break-word}
 mark{background:#ffe08a;outline:1px solid #d98a00}
 .hint{margin:6px 0}
