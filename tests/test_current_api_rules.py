@@ -233,3 +233,39 @@ def test_error_codes_from_the_current_errors_page():
     assert epayment_code(test_only) == 10050
     assert "[error 10050: no cards (test environment)]" in explain(test_only)[0]
     assert epayment_code({"type": "https://httpstatuses.io/400"}) is None  # an HTTP status, not an error code
+
+
+def test_urls_the_users_phone_opens_give_the_browser_reason():
+    [returned] = findings(FIXTURES / "epayment" / "return-url-localhost.json")
+    assert (returned["rule"], returned["severity"]) == ("return-url-local-host", "warning")
+    [agreement] = findings(FIXTURES / "recurring" / "agreement-url-localhost.json")
+    for finding in (returned, agreement):
+        assert "users' phones cannot open" in finding["message"]
+        assert "can never reach" not in finding["message"] and "Vipps MobilePay can" not in finding["message"]
+
+
+def test_ecom_fallback_hint_points_to_universal_links(tmp_path):
+    body = json.loads((FIXTURES / "ecom" / "initiate-good.json").read_text(encoding="utf-8"))
+    body["merchantInfo"]["fallBack"] = "myshop://vipps/done"
+    target = tmp_path / "app.json"
+    target.write_text(json.dumps(body), encoding="utf-8")
+    [finding] = findings(target, "ecom-fallback-https")
+    assert "universal link" in finding["hint"] and '"isApp": true' in finding["hint"]
+
+
+def test_explain_no_longer_says_an_ecom_order_id_may_hold_underscores_or_dots():
+    result = CliRunner().invoke(main, ["explain", "schema-pattern"], catch_exceptions=False)
+    assert "`-`, `_` and `.`" not in result.output and "no `_` and no `.`" in result.output
+
+
+def test_danish_koster_ikke_noget_is_fee_free_wording_and_negations_stay_rejected():
+    assert findings(FIXTURES / "klarna" / "order-dk-koster-ikke-noget.json") == []
+    [negated] = findings(FIXTURES / "klarna" / "order-dk-ikke-gebyrfri.json")
+    assert negated["rule"] == "klarna-vipps-fee-free-wording" and "not fee-free" in negated["message"]
+
+
+def test_rules_lists_the_new_rules():
+    result = CliRunner().invoke(main, ["rules"], catch_exceptions=False)
+    for rule_id in ("epayment-amount-minimum", "epayment-phone-mobile-range", "recurring-charge-due", "webhooks-event-name",
+                    "order-management-url-https", "header-name-typo", "header-userinfo-subscription-key", "return-url-local-host"):
+        assert rule_id in result.output, rule_id

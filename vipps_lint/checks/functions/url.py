@@ -16,7 +16,8 @@ Checks, each with its own problem code for messages:
 
 `openedBy: browser` is for URLs the user's browser or app opens (`returnUrl`, terms pages,
 `merchantAgreementUrl`): the reason for a local or private host is then that users' phones
-cannot open it, not that Vipps MobilePay cannot call it.
+cannot open it, not that Vipps MobilePay cannot call it, and the codes are
+`browser-local-host` / `browser-private-host`, so a rule's hints can say so too.
 
     functionOptions:
       schemes: [https]
@@ -124,12 +125,12 @@ def compile(options):
         also = f" (and must use {wanted})" if scheme not in schemes else ""
         if kind == "local" and reject_local:
             if browser:
-                yield Violation("local-host", f"points to {host}, which users' phones cannot open: it is your own computer{also}")
+                yield Violation("browser-local-host", f"points to {host}, which users' phones cannot open: it is your own computer{also}")
             else:
                 yield Violation("local-host", f"points to {host}, which Vipps MobilePay can never reach{also}")
         elif kind == "private" and reject_private:
             if browser:
-                yield Violation("private-host", f"points to the private host {host}, which users' phones cannot open{also}")
+                yield Violation("browser-private-host", f"points to the private host {host}, which users' phones cannot open{also}")
             else:
                 yield Violation("private-host", f"points to the private host {host}, which Vipps MobilePay cannot reach{also}")
         elif scheme not in schemes:
