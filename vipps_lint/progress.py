@@ -69,6 +69,7 @@ class Tracker:
         self.shared = multiprocessing.get_context(start_method).Array("d", 3)
         self.files = 0
         self.total_bytes = 0
+        self.begun = False  # the inputs are found (walking a large tree can take a while)
         self._requests = 0  # not yet added to the shared counters
         self._bytes = 0
         self._counted: dict[int, int] = {}  # id(source) → its bytes already counted
@@ -77,6 +78,7 @@ class Tracker:
         """The run has found its inputs."""
         self.files = len(sources)
         self.total_bytes = sum(_size(source) for source in sources)
+        self.begun = True
 
     def advance(self, source: SourceFile) -> None:
         self._requests += 1
@@ -128,13 +130,12 @@ class Display:
         self._thread.start()
 
     def _run(self) -> None:
-        if self._stop.wait(self.delay):
+        if self.delay > 0 and self._stop.wait(self.delay):
             return  # done within the delay: nothing is ever shown
         from rich.console import Console  # noqa: PLC0415
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn  # noqa: PLC0415
 
         console = Console(file=self.stream, stderr=True, highlight=False)
-        by_bytes = self.tracker.files <= 1
         progress = Progress(
             TextColumn("[bold]vipps-lint[/]"),
             BarColumn(),
@@ -145,27 +146,44 @@ class Display:
             transient=True,
             auto_refresh=False,
         )
-        total = max(self.tracker.total_bytes if by_bytes else self.tracker.files, 1)
-        task = progress.add_task("lint", total=total, done="", rate="")
+        task = progress.add_task("lint", total=None, done="finding inputs…", rate="")
         progress.start()
         self.shown = True
         try:
             while True:
-                files, done_bytes, requests = self.tracker.counts()
-                elapsed = max(time.monotonic() - self._started, 1e-6)
-                if by_bytes:
-                    done = f"{_mib(done_bytes)} of {_mib(self.tracker.total_bytes)}"
-                    completed = done_bytes
-                else:
-                    done = f"{files:,} of {self.tracker.files:,} files"
-                    completed = files
-                rate = f"{requests / elapsed:,.0f} requests/s"
-                progress.update(task, completed=min(completed, total), done=done, rate=rate)
+                self._update(progress, task)
                 progress.refresh()
                 if self._stop.wait(REFRESH):
                     break
+            self._update(progress, task)  # the final counts, drawn once before the display is erased
+            progress.refresh()
         finally:
             progress.stop()
+
+    def _update(self, progress, task) -> None:
+        tracker = self.tracker
+        if not tracker.begun:
+            return
+        files, done_bytes, requests = tracker.counts()
+        rate = f"{requests / max(time.monotonic() - self._started, 1e-6):,.0f} requests/s"
+        if tracker.files > 1:  # a directory, or several inputs: files done of found
+            progress.update(
+                task,
+                total=tracker.files,
+                completed=min(files, tracker.files),
+                rate=rate,
+                done=f"{files:,} of {tracker.files:,} files",
+            )
+        elif tracker.total_bytes:  # one large log: bytes done of its size
+            progress.update(
+                task,
+                total=tracker.total_bytes,
+                completed=min(done_bytes, tracker.total_bytes),
+                rate=rate,
+                done=f"{_mib(done_bytes)} of {_mib(tracker.total_bytes)}",
+            )
+        else:  # standard input: no size to go by
+            progress.update(task, rate=rate, done=f"{requests:,} request" + ("" if requests == 1 else "s"))
 
     def stop(self) -> None:
         """End the display (erasing it) before anything else is written."""
