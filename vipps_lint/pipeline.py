@@ -17,6 +17,7 @@ from typing import Iterable, Iterator, Optional
 
 from vipps_lint.checks import DEFERS_TO_DECLARATIVE, SUPERSEDES_OTHERS
 from vipps_lint.checks.engine import RuleSet
+from vipps_lint.checks.lifecycle import retired_host_problem
 from vipps_lint.checks.placeholders import placeholder_pointers
 from vipps_lint.checks.rules import load_rules
 from vipps_lint.models import (EndpointStats, Finding, InputError, Problem, Report, Request, SourceFile, count_response, count_time,
@@ -86,8 +87,8 @@ class Linter:
         # Request schemas built in memory from --spec, by index name (None: the shipped ones).
         self.spec_schemas: Optional[dict[str, dict]] = None
         self.router = self._load_router()
-        self.code_checks = self._create_code_checks()
         self.as_of = settings.as_of or date.today()
+        self.code_checks = self._create_code_checks()
         self.rules.as_of = self.as_of
         self.not_yet_enforced = _not_yet_enforced(self.rules.rules, self.as_of)
         self.progress = None  # a progress.Tracker while the command line shows progress
@@ -118,7 +119,8 @@ class Linter:
         """Route the request; (whether to lint it at all, the problems routing found)."""
         outcome = route(request, self.router, endpoint or self.settings.endpoint)
         if outcome.kind == "unrelated":
-            return False, []
+            retired = retired_host_problem(request, self.as_of)  # a retired API's own host (api.mobilepay.dk)
+            return (True, [retired]) if retired is not None and retired.rule in self.rules.enabled else (False, [])
         if outcome.kind == "unknown-path":
             # An example in an OpenAPI document of another API is checked against that
             # document's own operation; "did you mean" a Vipps path would be noise there.
@@ -128,7 +130,9 @@ class Linter:
                 return True, []
             wanted, closest = outcome.detail.split("|", 1)
             hint = f"Did you mean {closest}?" if closest else "See the API reference for the right path"
-            return True, [Problem("route-unknown-path", f"{wanted} is not an operation of any Vipps MobilePay API vipps-lint knows", part="url", hint=hint)]
+            api = self.router.api_name(wanted.split()[-1])
+            where = f"of the {api} API (it answers 404)" if api else "of any Vipps MobilePay API vipps-lint knows"
+            return True, [Problem("route-unknown-path", f"{wanted} is not an operation {where}", part="url", hint=hint)]
         if outcome.kind == "ambiguous-body":
             return True, [Problem("route-unknown-body", f"this body could be for {outcome.detail}; only checks that need no endpoint ran",
                                   pointer="", hint='Pass --endpoint "METHOD /path" to say which call it is for')]

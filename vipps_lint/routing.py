@@ -149,6 +149,7 @@ class Router:
         # is a mistake worth reporting; a path under none is some other API.
         self.api_prefixes = sorted(set(api_prefixes or ()) or {self._prefix(op.path) for op in operations
                                                                if not op.hosts}, key=len, reverse=True)
+        self._prefix_api = {self._prefix(op.path): op.api for op in operations if not op.hosts}
         self._found: dict[tuple, Optional[Operation]] = {}
         self._split_urls: dict[str, tuple[Optional[str], str]] = {}
         self._inferred: dict[str, Optional[Operation]] = {}  # BODY_SHAPES endpoint → operation
@@ -219,6 +220,11 @@ class Router:
             pass
         split = urlsplit(url if "://" in url else "http://placeholder" + url)
         return _remember(self._split_urls, url, (split.hostname if "://" in url else None, split.path or "/"))
+
+    def api_name(self, path: str) -> Optional[str]:
+        """The id of the API whose prefix a path is under ('epayment-v1'), or None."""
+        lowered = path.lower()
+        return next((self._prefix_api.get(prefix) for prefix in self.api_prefixes if lowered.startswith(prefix)), None)
 
     def under_known_api(self, host: Optional[str], path: str) -> bool:
         if host is not None:

@@ -12,7 +12,7 @@
 To add a code check: write the module, list it in `CODE_CHECKS`, document its rules.
 """
 
-CODE_CHECKS: tuple[str, ...] = ("schema", "variables", "headers", "responses", "credentials")
+CODE_CHECKS: tuple[str, ...] = ("schema", "variables", "headers", "responses", "credentials", "lifecycle")
 
 # Code checks whose findings give way to a declarative rule's finding on the same value:
 # the hand-written rule has the better message and hint.
