@@ -29,6 +29,9 @@ KLARNA_HOSTS = (
     "api-na.playground.klarna.com",
     "api-oc.klarna.com",
     "api-oc.playground.klarna.com",
+    # Klarna Checkout is run by Kustom now: the same API on Kustom's hosts (docs.kustom.co).
+    "api.kustom.co",
+    "api.playground.kustom.co",
 )
 
 # Operations of other companies' APIs that rules scope to (every Vipps MobilePay API with a

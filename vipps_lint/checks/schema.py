@@ -148,8 +148,12 @@ def _merge_misspelt(found: list[Problem]) -> list[Problem]:
         for pointer in missing:
             suggested = pointer.rpartition("/")[2].replace("~1", "/").replace("~0", "~")
             if pointer.rpartition("/")[0] == parent and f'"{suggested}"' in (problem.hint or ""):
+                # The API rejects it for the missing required field: an error at the key typed.
                 dropped.add(pointer)
-                problem.hint = f'Did you mean "{suggested}"? It is required: rename the field'
+                shown = problem.message.split(" is not a field", 1)[0]
+                problem.rule = "schema-required"
+                problem.message = f"{shown}: did you mean {suggested} (required)? The API rejects the request without it"
+                problem.hint = f'Rename the field to "{suggested}"'
     return [problem for problem in found if problem.pointer not in dropped]
 
 

@@ -1,0 +1,138 @@
+"""API lifecycle (specs/lifecycle.yaml), routing findings that match what the API does,
+Kustom's hosts for Klarna Checkout, and placeholders that no rule judges."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from conftest import run_json
+
+from vipps_lint.checks.lifecycle import statuses
+from vipps_lint.models import NO_BODY, Request, SourceFile
+from vipps_lint.pipeline import Linter, Settings
+
+_LINTERS: dict = {}
+
+
+def _findings(method, url, body=NO_BODY, as_of=None, **settings):
+    key = (as_of, tuple(sorted((name, tuple(value)) for name, value in settings.items())))
+    linter = _LINTERS.get(key) or _LINTERS.setdefault(key, Linter(Settings(as_of=as_of, **settings)))
+    request = Request(SourceFile("t", None), 0, method, url, body=body)
+    return [(finding.rule, finding.severity, finding.message) for finding in linter.lint_request(request) or []]
+
+
+def _rules(method, url, body=NO_BODY, as_of=None):
+    return [(rule, severity) for rule, severity, _ in _findings(method, url, body, as_of)]
+
+
+RECURRING_V2 = {"price": 49900, "currency": "NOK", "productName": "Acme Weekly", "interval": "MONTH", "intervalCount": 1,
+                "merchantRedirectUrl": "https://example.com/r", "merchantAgreementUrl": "https://example.com/a"}
+
+
+@pytest.mark.parametrize("method, url, day_before, day_of, rule, severity", [
+    ("POST", "https://api.vipps.no/recurring/v2/agreements", date(2023, 10, 31), date(2023, 11, 1), "api-retired", "error"),
+    ("GET", "https://api.vipps.no/partner-api/v0/salesunits/123456", date(2023, 9, 30), date(2023, 10, 1), "api-deprecated", "warning"),
+    ("POST", "https://api.vipps.no/checkout/v3/session/acme-order-1234/expire", date(2026, 5, 31), date(2026, 6, 1),
+     "api-deprecated", "warning"),
+    ("POST", "https://api.mobilepay.dk/v1/payments", date(2025, 3, 30), date(2025, 3, 31), "api-retired", "error"),
+])
+def test_lifecycle_findings_take_effect_on_their_date(method, url, day_before, day_of, rule, severity):
+    before = [(r, s) for r, s in _rules(method, url, as_of=day_before) if r.startswith("api-")]
+    assert before == [("api-lifecycle-announced", "info")]
+    on_the_day = [(r, s) for r, s in _rules(method, url, as_of=day_of) if r.startswith("api-")]
+    assert on_the_day == [(rule, severity)]
+
+
+def test_messages_name_the_date_and_what_to_call_instead():
+    [(rule, severity, message)] = [f for f in _findings("POST", "https://api.vipps.no/recurring/v2/agreements", RECURRING_V2,
+                                                         as_of=date(2026, 11, 29)) if f[0].startswith("api-")]
+    assert message == "Recurring API v2 was retired since 2023-11-01: calls to it fail; use Recurring API v3"
+    linter = Linter(Settings(as_of=date(2026, 11, 29)))
+    request = Request(SourceFile("t", None), 0, "GET", "https://api.vipps.no/partner-api/v0/merchants/987654321")
+    [finding] = [f for f in linter.lint_request(request) if f.rule == "api-deprecated"]
+    assert "since October 2023" in finding.message and "/management/v1/" in finding.hint
+    announced = _findings("GET", "https://api.vipps.no/checkout/v3/session/acme-order-1234", as_of=date(2026, 1, 15))
+    assert ("api-lifecycle-announced", "info", "Checkout API v3 will be deprecated on June 2026 (checking as of 2026-01-15); "
+            "its successor is Kustom Checkout, or the ePayment API") in announced
+
+
+def test_retired_mobilepay_hosts_are_reported_with_their_successor_not_skipped():
+    subscriptions = _findings("POST", "https://api.mobilepay.dk/subscriptions/api/providers/abc/agreements")
+    assert [(rule, severity) for rule, severity, _ in subscriptions] == [("api-retired", "error")]
+    assert "Recurring API v3" in subscriptions[0][2]
+    other = _findings("GET", "https://api.sandbox.mobilepay.dk/v3/reporting/transactions")
+    assert [(rule, severity) for rule, severity, _ in other] == [("api-retired", "error")]
+    assert "api.vipps.no" in other[0][2]
+    # Ignored, the rule reports nothing, and the request is another API's again (skipped).
+    linter = Linter(Settings(ignore=["api-retired"]))
+    assert linter.lint_request(Request(SourceFile("t", None), 0, "GET", "https://api.mobilepay.dk/v1/payments/x")) is None
+
+
+def test_legacy_ecom_and_current_apis_get_no_lifecycle_finding():
+    assert not [r for r, _ in _rules("GET", "https://api.vipps.no/ecomm/v2/payments/acme-order-1234/details") if r.startswith("api-")]
+    assert not [r for r, _ in _rules("GET", "https://api.vipps.no/epayment/v1/payments/acme-order-1234") if r.startswith("api-")]
+    ecom = next(status for status in statuses() if status.api == "ecom-v2")
+    assert ecom.status == "legacy" and ecom.date is None
+
+
+def test_every_lifecycle_entry_is_sourced_and_names_its_successor():
+    for status in statuses():
+        assert status.status in ("current", "legacy", "deprecated", "retired")
+        assert status.docs.startswith("https://developer.") and status.successor and status.instead
+
+
+def test_unknown_path_under_a_known_api_is_an_error_with_did_you_mean():
+    [(rule, severity, message)] = _findings("POST", "https://api.vipps.no/epayment/v1/payment",
+                                            {"amount": {"currency": "NOK", "value": 1000}})
+    assert (rule, severity) == ("route-unknown-path", "error")
+    assert message == "POST /epayment/v1/payment is not an operation of the epayment-v1 API (it answers 404)"
+    linter = Linter(Settings())
+    request = Request(SourceFile("t", None), 0, "POST", "https://api.vipps.no/epayment/v1/payment", body={})
+    assert linter.lint_request(request)[0].hint == "Did you mean POST /epayment/v1/payments?"
+    # Every API with a spec has its prefix: a typo under Management or Login is caught too.
+    assert _rules("GET", "https://api.vipps.no/management/v1/sale-units/123456")[0] == ("route-unknown-path", "error")
+    # Another company's API under the same path is not Vipps Checkout's.
+    assert _rules("GET", "https://api.kustom.co/checkout/v3/orders/abc/lines") == []
+
+
+def test_announced_operations_and_case_insensitive_gateway_paths_route():
+    assert not [r for r, _ in _rules("GET", "https://api.vipps.no/management/v2/product-orders") if r == "route-unknown-path"]
+    assert not [r for r, _ in _rules("POST", "https://api.vipps.no/psp/v3/psppayments/updateStatus", {}) if r == "route-unknown-path"]
+    assert not [r for r, _ in _rules("POST", "https://api.vipps.no/miami/v1/token") if r == "route-unknown-path"]
+
+
+def test_klarna_rules_recognise_kustom_hosts():
+    order = {"purchase_country": "NO", "order_lines": [],
+             "external_payment_methods": [{"name": "Vipps", "fee": 500, "redirect_url": "https://example.com/vipps",
+                                           "description": "Husk: Vipps er alltid gebyrfritt når du betaler til bedrifter."}]}
+    for host in ("api.kustom.co", "api.playground.kustom.co", "api.klarna.com"):
+        assert ("klarna-vipps-fee", "error") in _rules("POST", f"https://{host}/checkout/v3/orders", order), host
+    from vipps_lint.checks.rules import load_rules
+
+    rules, _ = load_rules()
+    assert rules["klarna-vipps-fee"].docs == "https://developer.vippsmobilepay.com/docs/knowledge-base/payment-rules/"
+
+
+@pytest.mark.parametrize("selection", [{}, {"ignore": ["unresolved-variable"]}, {"select": ["checkout", "schema"]}])
+def test_placeholders_are_never_judged_whatever_is_selected(selection):
+    body = {"type": "PAYMENT", "merchantInfo": {"callbackUrl": "{{callbackUrl}}", "returnUrl": "<return url>",
+                                                "callbackAuthorizationToken": "{{token}}"},
+            "transaction": {"amount": {"value": "{{amount}}", "currency": "NOK"}, "reference": "eyJ0eXAi… <truncated>",
+                            "paymentDescription": "Socks"}}
+    found = _findings("POST", "https://api.vipps.no/checkout/v3/session", body, as_of=date(2026, 1, 1), **selection)
+    assert [rule for rule, _, _ in found if rule != "api-lifecycle-announced"] == []
+
+
+def test_lifecycle_through_the_cli(tmp_path):
+    path = tmp_path / "calls.http"
+    path.write_text("GET https://api.vipps.no/partner-api/v0/salesunits/123456\n\n###\n\n"
+                    "GET https://api.mobilepay.dk/v1/payments/abc\n", encoding="utf-8")
+    status, report = run_json("--as-of", "2026-11-29", "--select", "api-", str(path))
+    assert [(f["rule"], f["severity"]) for f in report["findings"]] == [("api-deprecated", "warning"), ("api-retired", "error")]
+    assert status == 1
+    status, report = run_json("--as-of", "2023-01-01", "--select", "api-", str(path))
+    assert [(f["rule"], f["severity"]) for f in report["findings"]] == [("api-lifecycle-announced", "info"),
+                                                                         ("api-lifecycle-announced", "info")]
+    assert status == 0
