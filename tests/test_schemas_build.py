@@ -230,3 +230,24 @@ def test_building_into_schemas_keeps_hand_written_files_and_removes_stale_ones(t
     assert result.returncode == 0, result.stderr.decode()
     assert (out / "rule-file.schema.json").read_text(encoding="utf-8") == '{"hand": "written"}\n'
     assert sorted(path.name for path in (out / "test-v1").iterdir()) == ["createThing.json"]
+
+
+def test_api_coverage_doc_is_current():
+    from vipps_lint.checks.lifecycle import statuses
+    from vipps_lint.checks.rules import load_rules
+    from vipps_lint.openapi.coverage import render
+
+    index = json.loads((REPO / "schemas" / "index.json").read_text(encoding="utf-8"))
+    expected = render(index, load_rules()[0], statuses())
+    shipped = (REPO / "docs" / "api-coverage.md").read_text(encoding="utf-8")
+    assert shipped == expected, "regenerate: vipps-lint schemas build ../shared/vipps-specs-2026 --out schemas --coverage docs/api-coverage.md"
+    for api in index["apis"]:
+        assert f"\n| {api} | " in shipped
+    assert "| epayment-v1 | 1.8.1 | 2026-04-21 |" in shipped
+    assert "| recurring-v2 | 2.6.17 | 2023-12-07 | vippsas/vipps-recurring-api docs/openapi.yaml | retired since 2023-11-01" in shipped
+
+
+def test_the_build_writes_the_coverage_doc(shared_dir, tmp_path):
+    result = run_cli(*build_args(shared_dir / "vipps-specs-2026", tmp_path / "schemas"), "--coverage", str(tmp_path / "coverage.md"))
+    assert result.returncode == 0, result.stderr.decode()
+    assert (tmp_path / "coverage.md").read_bytes() == (REPO / "docs" / "api-coverage.md").read_bytes()

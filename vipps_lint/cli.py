@@ -491,14 +491,15 @@ def schemas_group() -> None:
 @click.option("--remote", "remote_refs", multiple=True, metavar="URL=FILE", help="Resolve $refs into the remote document URL with the local FILE (remote documents are never fetched).")
 @click.option("--from-site", is_flag=True, help="Fetch the developer site's spec bundle of every API that has one (specs/sources.yaml).")
 @click.option("--overlay", "overlay_file", type=click.Path(dir_okay=False), help="Announced facts to apply (default: the shipped specs/overlay.yaml when building the official set).")
-def schemas_build(specs, out_dir, remote_refs, from_site, overlay_file):
+@click.option("--coverage", "coverage_file", type=click.Path(dir_okay=False), help="Also write the API coverage table (docs/api-coverage.md).")
+def schemas_build(specs, out_dir, remote_refs, from_site, overlay_file, coverage_file):
     """Build one JSON Schema (draft 2020-12) per operation request body, and the index.
 
     SPECS are spec files, http(s) URLs of spec bundles, or a directory holding the newest
     spec of each API (laid out as specs/sources.yaml says):
 
     \b
-        vipps-lint schemas build ../shared/vipps-specs-2026 --out schemas
+        vipps-lint schemas build ../shared/vipps-specs-2026 --out schemas --coverage docs/api-coverage.md
         vipps-lint schemas build --from-site ../shared/vipps-specs-2026 --out schemas
         vipps-lint schemas build specs/*.yaml --out schemas
     """
@@ -528,6 +529,16 @@ def schemas_build(specs, out_dir, remote_refs, from_site, overlay_file):
     for warning in result.warnings:
         click.echo(f"warning: {warning}; that value is not checked", err=True)
     changed = write(result, Path(out_dir))
+    if coverage_file:
+        from vipps_lint.checks.lifecycle import statuses  # noqa: PLC0415
+        from vipps_lint.checks.rules import load_rules  # noqa: PLC0415
+        from vipps_lint.openapi.coverage import render  # noqa: PLC0415
+
+        text = render(result.index(), load_rules()[0], statuses())
+        target = Path(coverage_file)
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            target.write_text(text, encoding="utf-8", newline="\n")
+            changed.append(target)
     click.echo(f"{len(result.entries)} operations, {len(result.schemas)} request schemas in {out_dir}; {len(changed)} files changed")
     sys.exit(EXIT_CLEAN)
 
