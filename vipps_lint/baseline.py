@@ -23,10 +23,10 @@ import json
 import os
 from collections import Counter
 from typing import Optional, Union
-from urllib.parse import urlsplit
 
 from vipps_lint.models import Finding, InputError, Report
 from vipps_lint.positions import resolve_pointer
+from vipps_lint.urls import split_url
 
 BASELINE_VERSION = 1
 
@@ -55,7 +55,7 @@ def _offending_value(finding: Finding):
 def fingerprint(finding: Finding, root: Optional[str] = None) -> str:
     """A stable id for a finding (hex); `root` is the directory paths are relative to."""
     request = finding.request
-    url_path = urlsplit(request.url).path if request.url and "://" in request.url else (request.url or "")
+    url_path = split_url(request.url).path if request.url and "://" in request.url else (request.url or "")
     value = json.dumps(_offending_value(finding), sort_keys=True, ensure_ascii=False, default=str)
     identity = [
         finding.rule,
@@ -65,9 +65,10 @@ def fingerprint(finding: Finding, root: Optional[str] = None) -> str:
         request.name or "",
         finding.part,
         finding.header.lower() if finding.part == "header" and finding.header else (finding.pointer or ""),
-        hashlib.sha256(value.encode("utf-8")).hexdigest(),
+        hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest(),
     ]
-    return hashlib.sha256("\x1f".join(identity).encode("utf-8")).hexdigest()[:32]
+    # surrogatepass: a lone surrogate (a JSON "\\ud800" escape) in a key or value still hashes.
+    return hashlib.sha256("\x1f".join(identity).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def baseline_json(report: Report, baseline_path: str) -> dict:
@@ -84,9 +85,11 @@ def baseline_json(report: Report, baseline_path: str) -> dict:
 
 
 def write_baseline(report: Report, path: str) -> None:
+    from vipps_lint.escape import escape_surrogates  # noqa: PLC0415
+
+    text = escape_surrogates(json.dumps(baseline_json(report, path), indent=2, ensure_ascii=False))
     with open(path, "w", encoding="utf-8", newline="\n") as stream:
-        json.dump(baseline_json(report, path), stream, indent=2, ensure_ascii=False)
-        stream.write("\n")
+        stream.write(text + "\n")
 
 
 def load_baseline(path: str) -> Union[Counter, InputError]:

@@ -28,6 +28,14 @@ class _Group(click.Group):
             click.echo("interrupted", err=True)
             sys.exit(130)
 
+    def invoke(self, ctx):
+        # The last resort (vipps_lint/crash.py): any unexpected exception is one line and exit 2,
+        # never a traceback with exit 1, which CI would take for findings.
+        from vipps_lint.crash import last_resort  # noqa: PLC0415
+
+        with last_resort():
+            return super().invoke(ctx)
+
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "-V", "--version", prog_name="vipps-lint")
@@ -260,8 +268,13 @@ def redact(paths, output, input_format):
             target = "standard output"
         else:
             target = os.path.join(output, os.path.basename(path)) if os.path.isdir(output) else output
-            with open(target, "w", encoding="utf-8", newline="") as stream:
-                stream.write(result.text)
+            try:
+                with open(target, "w", encoding="utf-8", newline="") as stream:
+                    stream.write(result.text)
+            except OSError as error:
+                click.echo(f"{target}: cannot write the redacted copy: {error.strerror or error}", err=True)
+                status = EXIT_INCOMPLETE
+                continue
         click.echo(f"{path}: {result.masked} secret{'s' if result.masked != 1 else ''} masked → {target}", err=True)
     sys.exit(status)
 

@@ -350,9 +350,9 @@ def count_response(endpoints: dict[str, EndpointStats], request: "Request") -> N
     if request.operation is not None:
         endpoint = request.operation.endpoint
     else:
-        from urllib.parse import urlsplit  # noqa: PLC0415
+        from vipps_lint.urls import split_url  # noqa: PLC0415
 
-        endpoint = f"{request.method or '?'} {urlsplit(request.url or '').path or request.url or '?'}"
+        endpoint = f"{request.method or '?'} {split_url(request.url or '').path or request.url or '?'}"
     stats = endpoints.get(endpoint)
     if stats is None:
         stats = endpoints[endpoint] = EndpointStats(endpoint)

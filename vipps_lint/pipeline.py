@@ -202,6 +202,15 @@ class Linter:
 
     def lint_file(self, source: SourceFile) -> FileResult:
         result = FileResult(source.display)
+        try:
+            self._lint_file_into(source, result)
+        except Exception as error:  # noqa: BLE001 - one file's bug must not cost the others (vipps_lint/crash.py)
+            from vipps_lint.crash import internal_error  # noqa: PLC0415
+
+            result.errors.append(internal_error(source.display, error))
+        return result
+
+    def _lint_file_into(self, source: SourceFile, result: FileResult) -> None:
         endpoint, ignored = self.file_settings(source.display)
         tracker = self.progress
         for item in self.lint_source(read_source(source, self.settings.read), endpoint, ignored):
@@ -223,7 +232,6 @@ class Linter:
             result.findings.extend(findings)
         if tracker is not None:
             tracker.file_done(source)
-        return result
 
     def run(self, paths: list[str]) -> Report:
         report = Report()
@@ -350,6 +358,7 @@ def _lint_in_workers(linter: Linter, sources: list[tuple[SourceFile, bool]], job
     import gc  # noqa: PLC0415
     import multiprocessing  # noqa: PLC0415
     from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+    from concurrent.futures.process import BrokenProcessPool  # noqa: PLC0415
 
     global _WORKER_LINTER
     _WORKER_LINTER = linter
@@ -361,11 +370,30 @@ def _lint_in_workers(linter: Linter, sources: list[tuple[SourceFile, bool]], job
     try:
         # An executor rather than multiprocessing.Pool: the Pool's housekeeping thread polls
         # every 0.1 s, which a short run pays on start and shut-down.
+        done = 0
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as executor:
-            yield from executor.map(_lint_in_worker, sources, chunksize=chunk)
+            try:
+                for result in executor.map(_lint_in_worker, sources, chunksize=chunk):
+                    done += 1
+                    yield result
+            except BrokenProcessPool:
+                # A worker was killed (out of memory, a signal): the files not done are input
+                # errors, and the report of the rest is still written (exit 2).
+                yield from _not_linted(sources[done:])
     finally:
         gc.unfreeze()
         _WORKER_LINTER = None
+
+
+def _not_linted(units: list[tuple[SourceFile, bool]]) -> Iterator[FileResult]:
+    reported = set()
+    for source, continued in units:
+        result = FileResult(source.display, continued=continued)
+        if source.display not in reported:
+            reported.add(source.display)
+            result.errors.append(InputError(source.display, "not linted: a --jobs worker process ended unexpectedly "
+                                            "(killed, or out of memory?); run again, or with --jobs 1"))
+        yield result
 
 
 _LOWER = {"error": "warning", "warning": "info", "info": "info"}

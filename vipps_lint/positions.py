@@ -12,6 +12,7 @@ import json
 import re
 from typing import Optional
 
+from vipps_lint import strict_json
 from vipps_lint.models import Position
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
@@ -65,14 +66,14 @@ def resolve_pointer(document, pointer: str, default=_MISSING):
 
 def _key_text(literal: str) -> str:
     """A JSON string literal's value; most keys have no escapes and need no parsing."""
-    return literal[1:-1] if "\\" not in literal else json.loads(literal)
+    return literal[1:-1] if "\\" not in literal else strict_json.loads(literal)
 
 
 def _skip_ws(text: str, offset: int) -> int:
     return _WHITESPACE.match(text, offset).end()
 
 
-_DECODER = json.JSONDecoder()
+_DECODER = strict_json.DECODER
 
 
 def skip_value(text: str, offset: int) -> int:

@@ -16,10 +16,10 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any, Optional
-from urllib.parse import urlsplit
 
 from vipps_lint.data import schemas_dir
 from vipps_lint.models import NO_BODY, Request
+from vipps_lint.urls import split_url
 
 VIPPS_HOSTS = ("api.vipps.no", "apitest.vipps.no")
 KLARNA_HOSTS = (
@@ -109,7 +109,7 @@ def parse_endpoint(text: str) -> Optional[Endpoint]:
         return None
     host = None
     if "://" in target:
-        split = urlsplit(target)
+        split = split_url(target)
         host, target = (split.hostname or "").lower() or None, split.path or "/"
     elif not target.startswith("/"):
         return None
@@ -221,7 +221,7 @@ class Router:
             return self._split_urls[url]
         except KeyError:
             pass
-        split = urlsplit(url if "://" in url else "http://placeholder" + url)
+        split = split_url(url if "://" in url else "http://placeholder" + url)
         return _remember(self._split_urls, url, (split.hostname if "://" in url else None, split.path or "/"))
 
     def api_name(self, path: str) -> Optional[str]:

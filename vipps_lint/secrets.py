@@ -29,7 +29,10 @@ from __future__ import annotations
 import base64
 import re
 from typing import Iterable, Optional
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote
+
+from vipps_lint.escape import escape_surrogates
+from vipps_lint.urls import split_url
 
 SECRET_HEADERS = ("authorization", "ocp-apim-subscription-key", "client_id", "client_secret", "x-vipps-webhook-secret")
 SECRET_BODY_KEYS = ("access_token", "client_secret", "secret", "refresh_token", "id_token")
@@ -124,7 +127,7 @@ def _url_password(url: str) -> Optional[str]:
     if "@" not in url:
         return None
     try:
-        password = urlsplit(url).password
+        password = split_url(url).password
     except ValueError:
         return None
     return _secret_part(unquote(password)) if password else None
@@ -163,7 +166,7 @@ def collect_secrets(request) -> set[str]:
     if password:
         found.add(password)
     if request.url and "?" in request.url:
-        for name, value in parse_qsl(urlsplit(request.url).query, keep_blank_values=False):
+        for name, value in parse_qsl(split_url(request.url).query, keep_blank_values=False):
             if name.lower() in SECRET_QUERY_PARAMETERS:
                 secret = _secret_part(value)
                 if secret:
@@ -221,7 +224,7 @@ class MaskingStream:
         self._size += len(text)
         if self._size >= self.BLOCK and "\n" in text:
             complete, rest = "".join(self._pending).rsplit("\n", 1)
-            self.stream.write(self.masker.mask_text(complete + "\n"))
+            self.stream.write(escape_surrogates(self.masker.mask_text(complete + "\n")))
             self._pending, self._size = [rest], len(rest)
         return len(text)
 
@@ -233,7 +236,7 @@ class MaskingStream:
         """Pass on what is pending (call once, when the report is written)."""
         pending = "".join(self._pending)
         if pending:
-            self.stream.write(self.masker.mask_text(pending))
+            self.stream.write(escape_surrogates(self.masker.mask_text(pending)))
         self._pending, self._size = [], 0
         self.stream.flush()
 

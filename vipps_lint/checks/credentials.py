@@ -18,10 +18,10 @@ import base64
 import json
 import re
 from typing import Iterator, Optional
-from urllib.parse import urlsplit
 
 from vipps_lint.models import Problem, Request
 from vipps_lint.secrets import is_placeholder
+from vipps_lint.urls import split_url
 
 RULE = "dump-live-credentials"
 PRODUCTION_HOSTS = ("api.vipps.no",)
@@ -61,7 +61,7 @@ class CredentialsCheck:
     def check(self, request: Request) -> Iterator[Problem]:
         if not request.url or "://" not in request.url:
             return
-        host = (urlsplit(request.url).hostname or "").lower()
+        host = (split_url(request.url).hostname or "").lower()
         if host not in PRODUCTION_HOSTS:
             return
         hint = "Run `vipps-lint redact FILE -o FILE` to mask it (or write a placeholder such as <access_token>); rotate the credential if the file was shared"

@@ -10,12 +10,12 @@ from __future__ import annotations
 import fnmatch
 from datetime import date
 from typing import Any, Iterable, Iterator, Optional
-from urllib.parse import urlsplit
 
 from vipps_lint.checks.functions import NO_FIX, UNDEFINED, CheckContext, render_value
 from vipps_lint.checks.rules import Rule
 from vipps_lint.models import SEVERITIES, Finding, Fix, Problem, Request
 from vipps_lint.positions import pointer_from_parts
+from vipps_lint.urls import split_url
 
 
 def dotted_path(parts: Iterable[Any]) -> str:
@@ -104,7 +104,7 @@ class RuleSet:
         for rule in self.declarative_rules_for(request):
             if rule.scope.get("hosts"):
                 if host is None and request.url and "://" in request.url:
-                    host = (urlsplit(request.url).hostname or "").lower()
+                    host = (split_url(request.url).hostname or "").lower()
                 if host and not any(fnmatch.fnmatch(host, pattern) for pattern in rule.scope["hosts"]):
                     continue
             yield from _apply(rule, body, self.as_of)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Any, Iterator, Optional
-from urllib.parse import urlsplit
+from vipps_lint.urls import split_url
 
 from vipps_lint.models import Problem, Request
 
@@ -102,7 +102,7 @@ def retired_host_problem(request: Request, as_of: date) -> Optional[Problem]:
     """For a request routing left to "another API": is it a retired API's own host?"""
     if not request.url or "://" not in request.url:
         return None
-    split = urlsplit(request.url)
+    split = split_url(request.url)
     status = status_of_host(split.hostname or "", split.path or "/")
     return problem(status, as_of) if status is not None and status.status in _RULE_BY_STATUS else None
 

@@ -73,6 +73,26 @@ class SchemaDeriver:
 
     # -- one operation schema ------------------------------------------------------------
     def derive(self, uri: str, pointer: str, schema: Any) -> dict:
+        """The schema at uri#pointer as one self-contained JSON Schema; a SpecError when it is not
+        valid JSON Schema (`type: strng`, `minLength: "5"`, a pattern that is no regex), so a typo
+        is one line naming the schema, not a crash while validating."""
+        derived = self._derive(uri, pointer, schema)
+        from jsonschema import Draft202012Validator, exceptions  # noqa: PLC0415 - start-up time
+
+        try:
+            # No format checks: a `pattern` is an ECMA-262 regex (`\\p{L}`), which Python's re cannot read.
+            Draft202012Validator.check_schema(derived, format_checker=None)
+        except exceptions.SchemaError as error:
+            where = "/".join(str(part) for part in error.path)
+            message = error.message if len(error.message) <= 200 else error.message[:200] + "…"
+            raise SpecError(self.documents.display(uri), f"the schema is not valid JSON Schema: {message}"
+                            + (f" (at {where})" if where else ""), self.documents.position(uri, pointer)) from None
+        except RecursionError:
+            raise SpecError(self.documents.display(uri), "the schema is nested too deeply to check",
+                            self.documents.position(uri, pointer)) from None
+        return derived
+
+    def _derive(self, uri: str, pointer: str, schema: Any) -> dict:
         self._defs: dict[str, Any] = {}
         self._names: dict[tuple[str, str], str] = {}
         self._in_progress: set[str] = set()

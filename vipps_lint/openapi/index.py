@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from typing import Any, Iterator, Optional
-from urllib.parse import urlsplit
 
 from vipps_lint.positions import pointer_from_parts
+from vipps_lint.urls import split_url
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -45,9 +45,11 @@ API_PREFIXES = (
 
 def server_prefix(spec: dict) -> str:
     """The path part of the first server URL ('' when the servers carry no path)."""
-    for server in spec.get("servers") or []:
-        url = (server or {}).get("url") or ""
-        path = urlsplit(url).path if "://" in url else url
+    servers = spec.get("servers")
+    for server in servers if isinstance(servers, list) else []:  # a typo (`servers: 5`) is no server
+        url = server.get("url") if isinstance(server, dict) else None
+        url = url if isinstance(url, str) else ""
+        path = split_url(url).path if "://" in url else url
         return path.rstrip("/")
     return ""
 

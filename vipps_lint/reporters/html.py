@@ -111,10 +111,10 @@ def endpoint_of(request: Request) -> str:
     if request.operation is not None:
         return request.operation.endpoint
     if request.method or request.url:
-        from urllib.parse import urlsplit  # noqa: PLC0415
+        from vipps_lint.urls import split_url  # noqa: PLC0415
 
         try:
-            path = urlsplit(request.url or "").path
+            path = split_url(request.url or "").path
         except ValueError:
             path = ""
         return f"{request.method or '?'} {path or request.url or '?'}"

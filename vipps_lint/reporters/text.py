@@ -30,7 +30,7 @@ FRAME_WIDTH = 100
 def _console(stream, options):
     from rich.console import Console  # noqa: PLC0415 - start-up time
 
-    return Console(
+    console = Console(
         file=stream,
         force_terminal=options.color,
         no_color=options.color is False or None,
@@ -39,6 +39,14 @@ def _console(stream, options):
         soft_wrap=True,
         markup=False,
     )
+    console.on_broken_pipe = _broken_pipe  # rich would exit 1 ("findings"); the CLI makes it exit 2
+    return console
+
+
+def _broken_pipe() -> None:
+    import errno  # noqa: PLC0415
+
+    raise BrokenPipeError(errno.EPIPE, "Broken pipe")
 
 
 def location(finding: Finding) -> str:

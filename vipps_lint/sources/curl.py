@@ -33,8 +33,10 @@ import json
 import os
 import re
 from typing import Iterator, Optional, Union
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
+from vipps_lint.urls import split_url
 
+from vipps_lint import strict_json
 from vipps_lint.models import NO_BODY, InputError, Position, Request, SourceFile
 from vipps_lint.positions import JsonTextLocator, line_column
 from vipps_lint.safe_io import outside_problem, read_limited_text
@@ -332,7 +334,7 @@ def _request(source: SourceFile, text: str, tokens: list[str], offset: int, end:
             found = text.find(body_text, offset, end) if body_text.strip() else -1
             first = line_column(text, found) if found >= 0 else None
             try:
-                body = json.loads(body_text)
+                body = strict_json.loads(body_text)
             except json.JSONDecodeError as problem:
                 where = line_column(text, found + problem.pos) if found >= 0 else position
                 return InputError(source.display, f"{what}: the body is not valid JSON: {problem.msg}", where.line, where.column)
@@ -347,7 +349,7 @@ def _request(source: SourceFile, text: str, tokens: list[str], offset: int, end:
 def _url_credentials(url: str) -> Optional[str]:
     """`id:password` from `https://id:password@host/…` (percent-escapes decoded), or None."""
     try:
-        parts = urlsplit(url)
+        parts = split_url(url)
     except ValueError:
         return None
     if parts.username is None:

@@ -29,6 +29,7 @@ import json
 import re
 from typing import Any, Iterator, Optional, Union
 
+from vipps_lint import strict_json
 from vipps_lint.models import NO_BODY, InputError, Position, Request, Response, SourceFile
 from vipps_lint.positions import (AnchoredRequestLocator, ScanError, decode_string_literal, object_members, pointer_offset,
                                   position_after, skip_value, value_span)
@@ -166,7 +167,7 @@ def _decoded_pieces(path: str) -> Iterator[str]:
 
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
-_DECODER = json.JSONDecoder()
+_DECODER = strict_json.DECODER
 
 
 def _skip_whitespace(text: str, offset: int) -> int:
@@ -239,7 +240,7 @@ def _find_pages_and_entries(text: str) -> tuple[Optional[str], Optional[int]]:
 
 def _page_titles(pages: Optional[str]) -> dict[str, str]:
     try:
-        parsed = json.loads(pages) if pages else []
+        parsed = strict_json.loads(pages) if pages else []
     except json.JSONDecodeError:
         return {}
     return {page["id"]: page.get("title") for page in parsed if isinstance(page, dict) and "id" in page and page.get("title")}
@@ -398,7 +399,7 @@ def _body(post_data: dict, headers, options: ReadOptions):
     if len(text) > options.max_body_bytes:
         return NO_BODY, None, (f"body is {len(text) / 1024 / 1024:.1f} MiB; bodies over {options.max_body_bytes / 1024 / 1024:.0f} MiB are not linted", None)
     try:
-        return json.loads(text), text, None
+        return strict_json.loads(text), text, None
     except json.JSONDecodeError as error:
         return NO_BODY, None, (f"the request body is not valid JSON: {error.msg}", error.pos)
     except RecursionError:
@@ -432,7 +433,7 @@ def _response(raw: Any) -> Optional[Response]:
         mime = (content.get("mimeType") or _header(headers, "content-type")).lower()
         if text is not None and ("json" in mime or text.lstrip()[:1] in ("{", "[")):
             try:
-                body = json.loads(text)
+                body = strict_json.loads(text)
             except (json.JSONDecodeError, RecursionError):
                 body = NO_BODY
     else:

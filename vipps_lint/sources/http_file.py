@@ -31,6 +31,7 @@ import json
 import re
 from typing import Iterator, Optional, Union
 
+from vipps_lint import strict_json
 from vipps_lint.models import NO_BODY, InputError, Request, SourceFile
 from vipps_lint.positions import JsonTextLocator, Position, offset_position
 from vipps_lint.sources import ReadOptions, read_all_text
@@ -140,7 +141,7 @@ def _block(source, text, lines, starts, first, end, definitions, index, options)
         content_type = next((value for key, value in headers if key.lower() == "content-type"), "").lower()
         if substitution.text.lstrip()[:1] in ("{", "[") or "json" in content_type:
             try:
-                body = json.loads(substitution.text)
+                body = strict_json.loads(substitution.text)
             except json.JSONDecodeError as error:
                 where = offset_position(raw, substitution.original_offset(error.pos), body_first)
                 after = " after substituting {{variables}}" if substitution.changed else ""

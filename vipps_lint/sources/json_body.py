@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Iterator, Optional, Union
 
+from vipps_lint import strict_json
 from vipps_lint.models import InputError, Request, SourceFile
 from vipps_lint.positions import JsonTextLocator
 from vipps_lint.sources import ReadOptions, read_all_text
@@ -28,7 +29,7 @@ def parse_json_document(source: SourceFile, text: str, first_line: int = 1) -> U
     if not text.strip():
         return InputError(source.display, "empty file: expected a JSON request body (an object)", first_line, 1)
     try:
-        return json.loads(text)
+        return strict_json.loads(text)
     except json.JSONDecodeError as error:
         return InputError(source.display, f"invalid JSON: {error.msg}", first_line + error.lineno - 1, error.colno)
     except RecursionError:

@@ -40,6 +40,7 @@ import os
 from functools import lru_cache
 from typing import Any, Iterator, Optional, Union
 
+from vipps_lint import strict_json
 from vipps_lint.models import NO_BODY, InputError, Meta, Position, Request, Response, Section, SourceFile
 from vipps_lint.positions import JsonStringLocator, JsonTextLocator, offset_position, pointer_from_parts, pointer_offset, skip_value
 from vipps_lint.safe_io import LongLine, open_regular, read_line_limited
@@ -71,7 +72,7 @@ def sniff(head: str, path: Optional[str]) -> bool:
     if not first_line.startswith("{") or not first_line.rstrip().endswith("}") or not rest.strip():
         return False
     try:
-        first = json.loads(first_line)
+        first = strict_json.loads(first_line)
     except ValueError:
         return False
     request = first.get("request") if isinstance(first.get("request"), dict) else first
@@ -178,7 +179,7 @@ def _body(value: Any) -> tuple[Any, Optional[str], Optional[str]]:
         return NO_BODY, None, None
     if isinstance(value, str):
         try:
-            return json.loads(value), value, None
+            return strict_json.loads(value), value, None
         except ValueError as error:
             return NO_BODY, value, f"body is a string but not JSON: {getattr(error, 'msg', error)}"
     return value, None, None
@@ -247,7 +248,7 @@ def parse_line(source: SourceFile, line: str, line_number: int, index: int, line
         return None
     indent = len(line) - len(line.lstrip())
     try:
-        top = json.loads(line)
+        top = strict_json.loads(line)
     except json.JSONDecodeError as error:
         return InputError(source.display, f"invalid JSON: {error.msg}", line_number, error.colno)
     except RecursionError:

@@ -42,6 +42,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator, Optional, Union
 
+from vipps_lint import strict_json
 from vipps_lint.models import NO_BODY, InputError, Position, Request, SourceFile
 from vipps_lint.positions import AnchoredRequestLocator, line_column, pointer_from_parts, pointer_offset, position_after, skip_value, string_leaves, value_span
 from vipps_lint.sources import ReadOptions, read_all_text
@@ -207,7 +208,7 @@ def _walk_object(text: str, start: int, visit) -> int:
     offset = _skip_whitespace(text, start + 1)
     while text[offset] != "}":
         literal = _MEMBER_NAME.match(text, offset).group()
-        name = literal[1:-1] if "\\" not in literal else json.loads(literal)
+        name = literal[1:-1] if "\\" not in literal else strict_json.loads(literal)
         offset = _skip_whitespace(text, _skip_whitespace(text, offset + len(literal)) + 1)  # past ':'
         end = visit(name, offset)
         offset = _skip_whitespace(text, skip_value(text, offset) if end is None else end)
@@ -452,7 +453,7 @@ class _CollectionReader:
         if len(substitution.text) > self.options.max_body_bytes:
             return NO_BODY, None, "the body is too large to lint"
         try:
-            return json.loads(substitution.text), substitution, None
+            return strict_json.loads(substitution.text), substitution, None
         except json.JSONDecodeError as error:
             after = " after substituting {{variables}}" if substitution.changed else ""
             return NO_BODY, None, f"the body is not valid JSON{after}: {error.msg} (body line {error.lineno}, column {error.colno})"

@@ -31,10 +31,11 @@ from __future__ import annotations
 import ipaddress
 import re
 from functools import lru_cache
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlunsplit
 
 from vipps_lint.checks.conditions import CONDITION_SCHEMA, compile_conditions
 from vipps_lint.checks.functions import Violation
+from vipps_lint.urls import split_url
 
 OPTIONS = {
     "type": "object",
@@ -112,7 +113,7 @@ def compile(options):
                 yield Violation("app-scheme", f"uses the app scheme {scheme}://, which is not allowed here; use {wanted}")
             return
         try:
-            parts = urlsplit(text)
+            parts = split_url(text)
             host = parts.hostname
         except ValueError:
             host = None
