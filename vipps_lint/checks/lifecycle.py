@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Any, Iterator, Optional
-from vipps_lint.urls import split_url
 
 from vipps_lint.models import Problem, Request
+from vipps_lint.urls import split_url
 
 RULES = ("api-retired", "api-deprecated", "api-lifecycle-announced")
 _RULE_BY_STATUS = {"retired": "api-retired", "deprecated": "api-deprecated"}
