@@ -100,9 +100,9 @@ def test_same_findings_as_the_cli_on_the_same_requests(dump):
     cli = _cli_findings(path)
     compared = 0
     for request in requests:
-        if request.meta.get("unknown_at_lint_time") or request.url is None:
+        if request.meta.unknown_at_lint_time or request.url is None:
             continue
-        raw = request.meta.get("body_text")
+        raw = request.meta.body_text
         findings = vipps_lint.lint_request(request.method, request.url, request.headers,
                                            raw if raw is not None else (None if not request.has_body else request.body))
         expected = sorted((item["rule"], item["severity"], item["part"], item["pointer"], item["header"], item["message"], item["hint"])

@@ -10,7 +10,8 @@ import stat
 import pytest
 
 from conftest import FIXTURES, run_cli
-from vipps_lint.models import InputError, Request, SourceFile
+from vipps_lint.models import BodyText, InputError, Request, RequestMeta, SourceFile
+from vipps_lint.sources import reader_traits
 
 BAD_ECOM = FIXTURES / "ecom" / "initiate-http-urls.json"
 GOOD_ECOM = FIXTURES / "ecom" / "initiate-good.json"
@@ -91,14 +92,14 @@ def test_fix_refuses_stdin_and_files_that_do_not_parse(tmp_path):
 def _finding_with_fix(source):
     from vipps_lint.models import Finding, Fix
 
-    request = Request(source=source, index=0, body={"a": "http://x.example"}, meta={"body_span": (0, 2), "body_embedding": "raw"})
+    request = Request(source=source, index=0, body={"a": "http://x.example"}, meta=RequestMeta(_body=BodyText(span=(0, 2))))
     return Finding("ecom-callback-https", "error", "m", request, pointer="/a", fix=Fix("https://x.example", "set a"))
 
 
 def _embedded_request(source, text, body_text, literal, index, embedding):
     start = text.index(literal)
     return Request(source=source, index=index, method="POST", url="https://api.vipps.no/ecomm/v2/payments", body=json.loads(body_text),
-                   meta={"body_span": (start, start + len(literal)), "body_embedding": embedding})
+                   meta=RequestMeta(_body=BodyText(span=(start, start + len(literal)), embedding=embedding)))
 
 
 def test_fix_edits_raw_and_json_string_bodies_in_a_larger_file(tmp_path, linter):
@@ -138,9 +139,9 @@ def _reparsed(source, text, old_requests):
     offset = len(lines[0]) + 2
     return [
         Request(source=source, index=0, method="POST", url=old_requests[0].url, body=raw,
-                meta={"body_span": (12, 12 + len(raw_text)), "body_embedding": "raw"}),
+                meta=RequestMeta(_body=BodyText(span=(12, 12 + len(raw_text))))),
         Request(source=source, index=1, method="POST", url=old_requests[1].url, body=json.loads(json.loads(literal)),
-                meta={"body_span": (offset + start, offset + start + len(literal)), "body_embedding": "json-string"}),
+                meta=RequestMeta(_body=BodyText(span=(offset + start, offset + start + len(literal)), embedding="json-string"))),
     ]
 
 
@@ -149,13 +150,13 @@ def test_requests_without_a_body_span_are_not_fixed_and_say_so(tmp_path, linter)
 
     source = SourceFile("collection.json", str(tmp_path / "collection.json"))
     request = Request(source=source, index=3, method="POST", url="https://api.vipps.no/ecomm/v2/payments",
-                      body={"merchantInfo": {"callbackPrefix": "http://shop.example.com/cb"}}, meta={"format": "postman"})
+                      body={"merchantInfo": {"callbackPrefix": "http://shop.example.com/cb"}}, meta=RequestMeta(reader_traits("postman")))
     findings = [f for f in linter.lint_request(request) if f.fix is not None]
     plan = plan_file(source, "{}", findings)
     assert plan.fixed == "{}" and plan.fixed_findings == []
     assert plan.refused == ["request #3: 1 fixable problem not fixed: the body holds {{variables}}, and --fix edits a Postman body "
                             "only when it has none; apply the hint by hand"]
-    request.meta = {}  # a reader that records nothing: the generic reason
+    request.meta = RequestMeta()  # a reader that records nothing: the generic reason
     assert plan_file(source, "{}", findings).refused == [
         "request #3: 1 fixable problem not fixed: vipps-lint cannot map this body back to the text of the file"]
 
@@ -238,7 +239,7 @@ def test_fix_through_a_symbolic_link_fixes_the_file_it_points_to(tmp_path):
 
 
 def test_http_bodies_with_variables_are_fixed_after_a_run_in_worker_processes(tmp_path):
-    from vipps_lint.pipeline import PARALLEL_MIN_FILES
+    from vipps_lint.workers import PARALLEL_MIN_FILES
 
     for number in range(PARALLEL_MIN_FILES + 1):  # enough files for --jobs to use workers
         shutil.copy(HTTP_FIXTURE, tmp_path / f"payments-{number:02}.http")

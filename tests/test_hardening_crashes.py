@@ -209,6 +209,7 @@ def test_one_files_crash_does_not_cost_the_others(monkeypatch, tmp_path):
 
 def test_a_killed_jobs_worker_is_an_input_error_and_the_report_is_written(monkeypatch, tmp_path):
     import vipps_lint.pipeline as pipeline
+    import vipps_lint.workers as workers
 
     for number in range(6):
         (tmp_path / f"body{number}.json").write_bytes(GOOD.read_bytes())
@@ -221,7 +222,7 @@ def test_a_killed_jobs_worker_is_an_input_error_and_the_report_is_written(monkey
         return real(self, source)
 
     monkeypatch.setattr(pipeline.Linter, "lint_file", lint_file)
-    monkeypatch.setattr(pipeline, "PARALLEL_MIN_FILES", 2)
+    monkeypatch.setattr(workers, "PARALLEL_MIN_FILES", 2)
     result = invoke("check", "--jobs", "2", "--format", "json", tmp_path)
     assert result.exit_code == 2
     assert "a --jobs worker process ended unexpectedly" in result.stderr

@@ -7,7 +7,7 @@ import shutil
 
 from conftest import FIXTURES, run_cli
 
-from vipps_lint.pipeline import PARALLEL_MIN_FILES
+from vipps_lint.workers import PARALLEL_MIN_FILES
 
 
 def _many_inputs(tmp_path):
@@ -73,7 +73,7 @@ def _large_log(path):
 
 
 def test_a_large_log_is_linted_in_sections_with_the_same_report_and_fixes(tmp_path):
-    from vipps_lint.pipeline import PARALLEL_MIN_BYTES, SECTION_MIN_BYTES
+    from vipps_lint.workers import PARALLEL_MIN_BYTES, SECTION_MIN_BYTES
 
     log = tmp_path / "day.ndjson"
     _large_log(log)
@@ -93,13 +93,14 @@ def test_the_large_log_really_goes_to_workers_in_sections(tmp_path):
     """The equality above means something only if --jobs 2 cuts the log: check that it does."""
     from vipps_lint.pipeline import Linter, Settings
     from vipps_lint.sources import expand_paths
+    from vipps_lint.workers import jobs_for, work_units
 
     log = tmp_path / "day.ndjson"
     _large_log(log)
     linter = Linter(Settings(jobs=2))
     sources = list(expand_paths([str(log)]))
-    assert linter._jobs_for(sources) == 2
-    assert len(linter._work_units(sources, 2)) > 2
+    assert jobs_for(sources, linter.settings.jobs) == 2
+    assert len(work_units(sources, 2, linter.settings.read)) > 2
 
 
 def test_a_missing_path_is_reported_where_it_was_named(tmp_path):

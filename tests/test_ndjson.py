@@ -68,11 +68,11 @@ def test_body_span_is_an_offset_into_the_decoded_file_text(tmp_path):
                                                  for value in (body, json.dumps(body, ensure_ascii=False))).encode() + b"\n")
     text = path.read_bytes().decode("utf-8-sig")
     raw, embedded = list(read_source(SourceFile(str(path), str(path)), ReadOptions()))
-    start, end = raw.meta["body_span"]
-    assert raw.meta["body_embedding"] == "raw" and json.loads(text[start:end]) == body
-    start, end = embedded.meta["body_span"]
-    assert embedded.meta["body_embedding"] == "json-string" and json.loads(json.loads(text[start:end])) == body
-    assert embedded.meta["body_text"] == json.dumps(body, ensure_ascii=False)
+    start, end = raw.meta.body_span
+    assert raw.meta.body_embedding == "raw" and json.loads(text[start:end]) == body
+    start, end = embedded.meta.body_span
+    assert embedded.meta.body_embedding == "json-string" and json.loads(json.loads(text[start:end])) == body
+    assert embedded.meta.body_text == json.dumps(body, ensure_ascii=False)
 
 
 def test_a_bad_line_is_one_error_and_the_rest_is_still_linted(tmp_path):

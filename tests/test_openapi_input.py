@@ -322,10 +322,10 @@ def test_the_documents_schemas_are_derived_once_per_operation_and_compiled_once(
     path.write_text(PETS, encoding="utf-8")
     requests = list(read(SourceFile(str(path), str(path)), ReadOptions()))
     assert len(requests) == 2
-    own = requests[0].meta["document_schema"]
-    assert requests[1].meta["document_schema"] is own
+    own = requests[0].meta.document_schema
+    assert requests[1].meta.document_schema is own
     assert own.schema["properties"]["age"] == {"type": "integer", "minimum": 0}
-    assert requests[0].meta["document_operation"].id == "pet-store-v1:createPet"
+    assert requests[0].meta.document_operation.id == "pet-store-v1:createPet"
     check = SchemaCheck()
     assert list(check.check(requests[0])) == []
     compiled = own.compiled
@@ -344,7 +344,7 @@ def test_a_broken_example_ref_is_reported_and_the_other_examples_are_still_linte
 
 
 def test_openapi_documents_come_through_jobs_workers(tmp_path):
-    from vipps_lint.pipeline import PARALLEL_MIN_FILES
+    from vipps_lint.workers import PARALLEL_MIN_FILES
 
     for number in range(PARALLEL_MIN_FILES + 2):
         (tmp_path / f"pets{number}.yaml").write_text(PETS, encoding="utf-8")

@@ -122,9 +122,9 @@ def test_the_environment_wins_over_the_collection_also_with_a_placeholder(tmp_pa
     env = environment(tmp_path, msn="<Your MSN>")
     [request] = read_text("c.json", collection([initiate()], variables=[("msn", "123456"), ("callback", "")]), postman_env=env)
     assert request.body["merchantInfo"]["merchantSerialNumber"] == "{{msn}}" and request.body["merchantInfo"]["callbackPrefix"] == "{{callback}}"
-    assert request.meta["placeholder_variables"] == {"msn": ("<Your MSN>", env), "callback": ("", None)}
+    assert request.meta.placeholder_variables == {"msn": ("<Your MSN>", env), "callback": ("", None)}
     # {{mobileNumber}} is defined nowhere: unresolved, not unknown.
-    assert request.meta["unknown_at_lint_time"] == {"/merchantInfo/merchantSerialNumber", "/merchantInfo/callbackPrefix"}
+    assert request.meta.unknown_at_lint_time == {"/merchantInfo/merchantSerialNumber", "/merchantInfo/callbackPrefix"}
 
 
 @pytest.mark.parametrize("options, behavior, expected", [
@@ -158,4 +158,4 @@ def test_a_content_type_of_the_request_or_a_collection_wide_switch_wins(tmp_path
     assert request.header("Content-Type") is None
     # A request that lists no headers of its own still gets no header rules.
     [request] = read_text("c.json", collection([bare]))
-    assert request.header("Content-Type") == "text/plain" and request.meta["headers_recorded"] is False
+    assert request.header("Content-Type") == "text/plain" and request.meta.headers_recorded is False

@@ -106,7 +106,7 @@ def test_postman_positions_are_those_of_a_lookup_from_the_start_of_the_file(text
         offset = pointer_offset(text, pointer)
         assert request.position == line_column(text, offset)
         if "body_span" in request.meta:
-            assert request.meta["body_span"] == value_span(text, "/request/body/raw", offset)
+            assert request.meta.body_span == value_span(text, "/request/body/raw", offset)
     # Findings' positions: the same from the walk as from each item looked up on its own.
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(postman_reader, "item_places", lambda text: None)
@@ -217,8 +217,8 @@ def test_a_har_read_a_piece_at_a_time_gives_what_reading_it_whole_gives(tmp_path
     text = data.decode().removeprefix("\ufeff")
     for request in streamed:
         if "body_span" in getattr(request, "meta", {}):
-            start, end = request.meta["body_span"]
-            assert json.loads(text[start:end]) == request.meta["body_text"]
+            start, end = request.meta.body_span
+            assert json.loads(text[start:end]) == request.meta.body_text
 
 
 def test_the_whole_har_cases_fail_where_they_should():

@@ -84,8 +84,8 @@ def test_har_reads_requests_responses_names_and_maps_body_positions_into_the_esc
     position = request.locate("body", "/merchantInfo/callbackPrefix")
     line = text.splitlines()[position.line - 1]
     assert line[position.column - 1:].startswith('\\"http://shop.example.com/cb\\"')
-    start, end = request.meta["body_span"]
-    assert request.meta["body_embedding"] == "json-string" and json.loads(text[start:end]) == request.meta["body_text"]
+    start, end = request.meta.body_span
+    assert request.meta.body_embedding == "json-string" and json.loads(text[start:end]) == request.meta.body_text
     assert request.locate("header", "content-type").line == next(n for n, line in enumerate(text.splitlines(), 1) if '"value": "application/json"' in line)
 
 
@@ -94,7 +94,7 @@ def test_har_base64_and_form_bodies():
     form = har_entry(None, url="https://shop.example.com/login", mime="application/x-www-form-urlencoded")
     form["request"]["postData"] = {"mimeType": "application/x-www-form-urlencoded", "params": [{"name": "user", "value": "kari"}]}
     first, second = read_text("s.har", har(har_entry(encoded, encoding="base64"), form))
-    assert first.body == GOOD_ECOM and "body_span" not in first.meta
+    assert first.body == GOOD_ECOM and first.meta.body_span is None
     assert second.body == {"user": "kari"}
 
 
@@ -175,7 +175,7 @@ def test_postman_resolves_variables_then_parses_folders_and_auth():
     assert request.name == "eCom / Initiate" and request.url == "https://apitest.vipps.no/ecomm/v2/payments"
     assert request.body["transaction"]["amount"] == 2500 and request.body["merchantInfo"]["authToken"] == PLACEHOLDER_UUID
     assert ("Authorization", "Bearer abc") in request.headers and all(name != "X-Off" for name, _ in request.headers)
-    assert "body_span" not in request.meta  # substituted: cannot be edited in place
+    assert request.meta.body_span is None  # substituted: cannot be edited in place
     # A value that came from a variable points at the variable in the file.
     position = request.locate("body", "/transaction/amount")
     assert text.splitlines()[position.line - 1][position.column - 1:].startswith("{{amount}}")
@@ -212,7 +212,7 @@ def test_postman_variables_set_by_scripts_are_not_reported():
     item = postman_item("Initiate", '{"transaction": {"orderId": "{{orderId}}"}}', url="https://apitest.vipps.no/ecomm/v2/payments")
     item["event"] = [{"listen": "prerequest", "script": {"exec": ["pm.environment.set('orderId', Date.now());"]}}]
     [request] = read_text("c.json", collection([item]))
-    assert request.meta["runtime_variables"] == ["orderId"]
+    assert request.meta.runtime_variables == ["orderId"]
 
 
 def test_a_value_only_a_collection_run_knows_is_judged_by_no_check(tmp_path):
@@ -288,8 +288,8 @@ def test_http_file_requests_variables_names_and_positions():
     assert first.body["transaction"] == {"amount": 2500, "id": PLACEHOLDER_UUID} and first.headers == [("Content-Type", "application/json")]
     assert first.position.line == 5 and first.locate("body", "/merchantInfo/callbackPrefix").line == 9
     assert (second.name, second.method, second.body) == ("details", "GET", NO_BODY)
-    assert third.body == GOOD_ECOM and third.meta["body_embedding"] == "raw"
-    start, end = third.meta["body_span"]
+    assert third.body == GOOD_ECOM and third.meta.body_embedding == "raw"
+    start, end = third.meta.body_span
     assert json.loads(text[start:end]) == GOOD_ECOM
 
 

@@ -34,7 +34,7 @@ from datetime import date
 from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 from urllib.parse import urlsplit
 
-from vipps_lint.models import NO_BODY, SEVERITIES, SEVERITY_RANK, Fix, Position, Response, SourceFile
+from vipps_lint.models import NO_BODY, SEVERITIES, SEVERITY_RANK, Fix, Position, ReaderTraits, RequestMeta, Response, SourceFile
 from vipps_lint.models import Finding as _InternalFinding
 from vipps_lint.models import Request as _Request
 
@@ -412,14 +412,17 @@ def _parse_body(body: BodyLike, headers: list[tuple[str, str]]) -> Any:
         raise BodyError("the body is nested too deeply to be a request body") from None
 
 
+# A request built in memory by the caller's code: no file to fix, and a `{{name}}` in it is literal text.
+_LIVE = ReaderTraits("live", not_fixable="the request was built in memory; change the code that builds it")
+
+
 def _to_request(method: str, url: Any, headers: HeadersLike, body: BodyLike) -> _Request:
     pairs = _header_pairs(headers)
     parsed = _parse_body(body, pairs or [])
     text = _decode(body) if isinstance(body, (bytes, bytearray, memoryview, str)) and parsed is not NO_BODY else None
     source = SourceFile(DISPLAY, None, text)
-    meta: dict[str, Any] = {"format": "live", "headers_recorded": pairs is not None}
-    if text is not None:
-        meta["body_text"] = text
+    meta = RequestMeta(_LIVE, headers_recorded=pairs is not None)
+    meta.body_text = text
     request = _Request(source=source, index=0, method=(method or "GET").upper(), url=None if url is None else str(url),
                        headers=pairs or [], body=parsed, meta=meta)
     if parsed is not NO_BODY:

@@ -1,7 +1,9 @@
 """The command line: options only, no logic (that lives in the pipeline stages).
 
-Exit status, for every command: 0 clean, 1 findings at or above --fail-on, 2 something
-could not be linted (unreadable input, broken rule file, bad option).
+Each command gathers its options and calls one function: `check` → `vipps_lint.run.check`.
+The choices of options come from the registries (readers, reporters, severities). Exit
+status, for every command, is decided in `vipps_lint/status.py`: 0 clean, 1 findings at or
+above --fail-on, 2 something could not be linted (unreadable input, broken rule file, bad option).
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ import sys
 import click
 
 from vipps_lint import __version__
+from vipps_lint.models import SEVERITIES
+from vipps_lint.reporters import FORMATS, write_errors, write_report, write_report_file
+from vipps_lint.sources import format_names
+from vipps_lint.status import EXIT_CLEAN, EXIT_INCOMPLETE
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_INCOMPLETE = 0, 1, 2
-
-
-def _split_selectors(values) -> list[str]:
-    return [item.strip() for value in values for item in value.split(",") if item.strip()]
+# Kept importable from here for code written against earlier versions.
+__all__ = ["main", "write_errors", "write_report", "write_report_file"]
 
 
 class _Group(click.Group):
@@ -52,8 +55,6 @@ def main() -> None:
 
 
 def _report_formats() -> list[str]:
-    from vipps_lint.reporters import FORMATS  # noqa: PLC0415 - a dict, cheap to import
-
     return list(FORMATS)
 
 
@@ -86,10 +87,10 @@ def _configuration_options(function):
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, allow_dash=True), help="Write the report to FILE instead of standard output.")
 @click.option("--select", multiple=True, metavar="RULE", help="Only these rules (ids, prefixes like 'ecom', or globs like 'klarna-*'); repeat or comma-separate.")
 @click.option("--ignore", multiple=True, metavar="RULE", help="Skip these rules (same forms as --select).")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None, help="Exit 1 when a finding is at least this severe (default: error).")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default=None, help="Exit 1 when a finding is at least this severe (default: error).")
 @click.option("-q", "--quiet", is_flag=True, help="One line per finding, nothing else (--format concise adds the summary line).")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False), metavar="DIR", help="Add the rules in DIR (YAML rule files) to the shipped ones.")
-@click.option("--input-format", type=click.Choice(["json", "har", "postman", "http", "curl", "ndjson", "openapi"]), help="Read every input as this format instead of detecting it.")
+@click.option("--input-format", type=click.Choice(format_names()), help="Read every input as this format instead of detecting it.")
 @click.option("--postman-env", type=click.Path(dir_okay=False, exists=True), help="An exported Postman environment to resolve {{variables}} in collections.")
 @click.option("--color/--no-color", default=None, help="Force colour on or off (default: on for terminals, off with NO_COLOR).")
 @click.option("--no-progress", is_flag=True, help="Never show the progress display (shown on stderr when it is a terminal and a run lasts over a second).")
@@ -106,136 +107,41 @@ def _configuration_options(function):
               help="Let OpenAPI $refs and curl's -d @FILE read files outside the folder of the input that names them "
                    "(refused by default).")
 @click.option("--spec", "specs", multiple=True, type=click.Path(dir_okay=False), metavar="FILE", help="Validate bodies against the request schemas of this OpenAPI spec (your own, or a newer Vipps spec) instead of the shipped ones for its operations.")
-def check(paths, endpoint, output_format, output, select, ignore, fail_on, quiet, rule_dirs, input_format, postman_env, color, no_progress,
-          config_file, isolated, extend_select, as_of, statistics, baseline_file, write_baseline, fix, diff, jobs,
-          allow_outside_files, specs, **report_files):
+def check(paths, output_format, rule_dirs, specs, **options):
     """Lint request bodies and dumps in PATHS (files, directories, or - for stdin)."""
-    from vipps_lint.pipeline import Linter, Settings, exit_status  # noqa: PLC0415 - start-up time
-    from vipps_lint.reporters import ReportOptions  # noqa: PLC0415
-    from vipps_lint.routing import parse_endpoint  # noqa: PLC0415
-    from vipps_lint.sources import ReadOptions  # noqa: PLC0415
+    from vipps_lint.run import CheckOptions, check as run_check  # noqa: PLC0415 - start-up time
 
-    if endpoint is not None and parse_endpoint(endpoint) is None:
-        raise click.BadParameter(f'{endpoint!r} is not "METHOD /path" or "METHOD https://host/path"', param_hint="--endpoint")
-    if postman_env is not None:
-        from vipps_lint.safe_io import regular_file_problem  # noqa: PLC0415
-
-        if regular_file_problem(postman_env):
-            raise click.BadParameter(f"{postman_env}: {regular_file_problem(postman_env)}", param_hint="--postman-env")
-    if (fix or diff) and "-" in paths:
-        raise click.BadParameter("standard input cannot be fixed in place; save it to a file first", param_hint="--fix/--diff")
-    if statistics and output_format not in ("text", "concise"):
-        raise click.BadParameter(f"--statistics works with --format text or concise; the {output_format} report lists every finding",
-                                 param_hint="--statistics")
-    command_line = _command_line_settings(select, ignore, extend_select, fail_on, rule_dirs, as_of)
-    config, effective = _configuration_or_exit(config_file, isolated, command_line)
-    value = {key: item[0] for key, item in effective.items()}
-    fail_on = value["fail-on"]
-    settings = Settings(
-        paths=_without_baseline_files(paths, [baseline_file, write_baseline]),
-        endpoint=endpoint,
-        select=value["select"],
-        ignore=value["ignore"],
-        extend_select=value["extend-select"],
-        severities=value["severity"],
-        rule_dirs=value["rules"],
-        fail_on=fail_on,
-        read=ReadOptions(input_format=input_format, postman_env=postman_env, allow_outside_files=allow_outside_files),
-        per_file_ignores=value["per-file-ignores"],
-        endpoints=value["endpoints"],
-        config_dir=config.directory if config is not None else None,
-        as_of=value["as-of"],
-        specs=list(specs),
-        jobs=jobs,
-    )
-    linter = Linter(settings)
-    _check_selectors_or_exit(linter, config, effective)
-    report = _run(linter, settings.paths, quiet, no_progress)
-    if diff:
-        sys.exit(_show_fixes(report))
-    errors_shown = set()
-    if fix:
-        write_errors(report, sys.stderr)  # first: "not fixed" lines below refer to these errors
-        errors_shown = {str(error) for error in report.errors}
-        fixed = _apply_fixes(report)
-        if fixed:
-            report = _run(linter, settings.paths, quiet, no_progress)  # what remains, read back from the fixed files
-    if write_baseline:
-        _write_baseline_or_exit(report, write_baseline)
-    if baseline_file:
-        _apply_baseline_or_exit(report, baseline_file)
-    write_errors(report, sys.stderr, skip=errors_shown)
-    options = ReportOptions(color=color, quiet=quiet, fail_on=fail_on, statistics=statistics, rules=linter.rules.rules)
-    if output and output != "-":
-        write_report_file(report, output_format, output, options)
-    else:
-        write_report(report, output_format, sys.stdout, options)
-    for key, path in report_files.items():
-        if path:
-            write_report_file(report, key.removeprefix("output_"), path, options)
-    sys.exit(exit_status(report, fail_on))
+    report_files = {key.removeprefix("output_"): options.pop(key) for key in list(options) if key.startswith("output_")}
+    as_of = options.pop("as_of")
+    _exit(lambda: run_check(CheckOptions(
+        paths=list(paths), output_format=output_format, rule_dirs=rule_dirs, specs=specs,
+        as_of=as_of.date() if as_of is not None else None,
+        report_files={name: path for name, path in report_files.items() if path}, **options)))
 
 
-def _run(linter, paths, quiet: bool, no_progress: bool):
-    """linter.run, with the progress display on stderr when it is wanted (vipps_lint.progress)."""
-    from vipps_lint import progress  # noqa: PLC0415
-
-    if not progress.wanted(sys.stderr, quiet, no_progress):
-        return linter.run(paths)
-    linter.progress = progress.Tracker()
-    display = progress.Display(linter.progress, sys.stderr)
-    display.start()
-    try:
-        return linter.run(paths)
-    finally:
-        display.stop()  # erased before the report or any error line is written
-        linter.progress = None
+def _exit(run) -> None:
+    """Run a command's work and exit with the status it returns."""
+    sys.exit(_or_exit(run))
 
 
-def write_report(report, output_format, stream, options) -> None:
-    """Every report, in every format, is written here: through a stream that masks every
-    secret the inputs held (vipps_lint.secrets), so no reporter can leak one."""
-    import dataclasses  # noqa: PLC0415
-
-    from vipps_lint.reporters import reporter  # noqa: PLC0415
-    from vipps_lint.secrets import Masker, MaskingStream  # noqa: PLC0415
-
-    if output_format == "concise":
-        options = dataclasses.replace(options, concise=True)
-    masker = Masker(report.secrets)
-    masked = MaskingStream(stream, masker)
-    reporter(output_format).render(report, masked, dataclasses.replace(options, mask=masker.mask_text))
-    masked.finish()
-
-
-def write_report_file(report, output_format, path, options) -> None:
-    import dataclasses  # noqa: PLC0415
+def _or_exit(run):
+    """What `run()` returns; a wrong option is a usage error, `Incomplete` stops with 2."""
+    from vipps_lint.status import Incomplete, UsageError  # noqa: PLC0415
 
     try:
-        with open(path, "w", encoding="utf-8", newline="\n") as stream:
-            write_report(report, output_format, stream, dataclasses.replace(options, color=False))
-    except OSError as error:
-        click.echo(f"{path}: cannot write the {output_format} report: {error.strerror or error}", err=True)
+        return run()
+    except UsageError as error:
+        raise click.BadParameter(str(error), param_hint=error.option) from None
+    except Incomplete as error:
+        for line in error.lines:
+            click.echo(line, err=True)
         sys.exit(EXIT_INCOMPLETE)
-
-
-def write_errors(report, stream, skip=frozenset()) -> None:
-    """The inputs that could not be read, one `file:line:col: what is wrong` line each, masked
-    (`skip`: the lines already written)."""
-    from vipps_lint.secrets import Masker  # noqa: PLC0415
-
-    if report.errors:
-        masker = Masker(report.secrets)
-        for error in report.errors:
-            if str(error) not in skip:
-                stream.write(masker.mask_text(str(error)) + "\n")
-        stream.flush()
 
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("-o", "--output", type=click.Path(writable=True, allow_dash=True), help="Write the copy to FILE (one input) or into DIRECTORY (several); default: standard output for one input.")
-@click.option("--input-format", type=click.Choice(["json", "har", "postman", "http", "curl", "ndjson", "openapi"]), help="Read every input as this format instead of detecting it.")
+@click.option("--input-format", type=click.Choice(format_names()), help="Read every input as this format instead of detecting it.")
 def redact(paths, output, input_format):
     """Write a copy of each dump in PATHS with every secret masked, in the same format.
 
@@ -277,139 +183,6 @@ def redact(paths, output, input_format):
                 continue
         click.echo(f"{path}: {result.masked} secret{'s' if result.masked != 1 else ''} masked → {target}", err=True)
     sys.exit(status)
-
-
-def _command_line_settings(select, ignore, extend_select, fail_on, rule_dirs, as_of) -> dict:
-    """The configuration keys the command line sets (it overrides the configuration file)."""
-    given = {}
-    for key, values in (("select", select), ("ignore", ignore), ("extend-select", extend_select)):
-        if values:
-            given[key] = _split_selectors(values)
-    if fail_on is not None:
-        given["fail-on"] = fail_on
-    if rule_dirs:
-        given["rules"] = list(rule_dirs)
-    if as_of is not None:
-        given["as-of"] = as_of.date()
-    return given
-
-
-def _configuration_or_exit(config_file, isolated, command_line):
-    """(the configuration file read, or None; every key's effective value and origin)."""
-    from vipps_lint.config import Config, effective, find_config, load_config  # noqa: PLC0415
-
-    path = None if isolated else (config_file or find_config())
-    config = load_config(path) if path else None
-    if config is not None and config.errors:
-        for error in config.errors:
-            click.echo(str(error), err=True)
-        sys.exit(EXIT_INCOMPLETE)
-    return config, effective(config or Config(), command_line)
-
-
-def _check_selectors_or_exit(linter, config, effective) -> None:
-    """Every rule selector names a rule: a typo must not silently select nothing."""
-    problems = []
-    for key in ("select", "ignore", "extend-select", "severity", "per-file-ignores"):
-        value, origin = effective[key]
-        selectors = list(value) if not isinstance(value, dict) or key == "severity" else [s for items in value.values() for s in items]
-        unknown = linter.rules.unknown_selectors(selectors)
-        if not unknown:
-            continue
-        names = ", ".join(repr(selector) for selector in unknown)
-        if origin == "command line":
-            raise click.BadParameter(f"no rule matches {names}; `vipps-lint rules` lists them", param_hint=f"--{key}")
-        problems.append(config.error_at(key, f"{key}: no rule matches {names}; `vipps-lint rules` lists them"))
-    for problem in problems:
-        click.echo(str(problem), err=True)
-    if problems:
-        sys.exit(EXIT_INCOMPLETE)
-
-
-def _without_baseline_files(paths, baseline_files) -> list[str]:
-    if not any(baseline_files):
-        return list(paths)  # the usual run: no need to import the baseline module
-    from vipps_lint.baseline import without_baseline_files  # noqa: PLC0415
-
-    return without_baseline_files(list(paths), baseline_files)
-
-
-def _write_baseline_or_exit(report, path) -> None:
-    from vipps_lint.baseline import write_baseline  # noqa: PLC0415
-    from vipps_lint.reporters.text import plural  # noqa: PLC0415
-
-    try:
-        write_baseline(report, path)
-    except OSError as error:
-        click.echo(f"{path}: cannot write the baseline: {error.strerror or error}", err=True)
-        sys.exit(EXIT_INCOMPLETE)
-    click.echo(f"Recorded {plural(len(report.findings), 'finding')} in {path}.", err=True)
-
-
-def _apply_baseline_or_exit(report, baseline_file) -> None:
-    from vipps_lint.baseline import apply_baseline, load_baseline  # noqa: PLC0415
-    from vipps_lint.models import InputError  # noqa: PLC0415
-
-    accepted = load_baseline(baseline_file)
-    if isinstance(accepted, InputError):
-        click.echo(str(accepted), err=True)
-        sys.exit(EXIT_INCOMPLETE)
-    apply_baseline(report, accepted, baseline_file)
-
-
-def _fix_plans(report):
-    from vipps_lint.fixes import plan_fixes  # noqa: PLC0415
-    from vipps_lint.models import InputError  # noqa: PLC0415
-
-    plans = []
-    for plan in plan_fixes(report.findings, report.errors):
-        if isinstance(plan, InputError):
-            click.echo(str(plan), err=True)
-            continue
-        for reason in plan.refused:
-            click.echo(f"{plan.source.display}: {reason}", err=True)
-        plans.append(plan)
-    return [plan for plan in plans if plan.fixed_findings]
-
-
-def _count_problems(plans) -> str:
-    from vipps_lint.reporters.text import plural  # noqa: PLC0415
-
-    return f"{plural(sum(len(plan.fixed_findings) for plan in plans), 'problem')} in {plural(len(plans), 'file')}"
-
-
-def _show_fixes(report) -> int:
-    """--diff: print what --fix would change; exit 1 if anything (2 if an input was unreadable)."""
-    from vipps_lint.fixes import unified_diff  # noqa: PLC0415
-
-    from vipps_lint.secrets import Masker  # noqa: PLC0415
-
-    write_errors(report, sys.stderr)
-    masker = Masker(report.secrets)  # the diff's context lines are raw file text
-    plans = _fix_plans(report)
-    for plan in plans:
-        click.echo(masker.mask_text(unified_diff(plan)), nl=False)
-    click.echo(f"Would fix {_count_problems(plans)}." if plans else "No fixes available.", err=True)
-    if report.errors:
-        return EXIT_INCOMPLETE
-    return EXIT_FINDINGS if plans else EXIT_CLEAN
-
-
-def _apply_fixes(report) -> bool:
-    """--fix: write the fixed files; True when any file changed."""
-    from vipps_lint.fixes import write_atomically  # noqa: PLC0415
-
-    plans = _fix_plans(report)
-    written = []
-    for plan in plans:
-        try:
-            write_atomically(plan.source.path, plan.fixed)
-        except OSError as error:
-            click.echo(f"{plan.source.display}: cannot write the fixed file: {error.strerror or error}", err=True)
-            continue
-        written.append(plan)
-    click.echo(f"Fixed {_count_problems(written)}." if written else "No fixes applied.", err=True)
-    return bool(written)
 
 
 @main.command(name="rules")
@@ -457,7 +230,7 @@ def explain(rule_id, rule_dirs):
 @main.command(name="config")
 @click.option("--select", multiple=True, metavar="RULE", help="As for check.")
 @click.option("--ignore", multiple=True, metavar="RULE", help="As for check.")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None, help="As for check.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default=None, help="As for check.")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False), metavar="DIR", help="As for check.")
 @_configuration_options
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -465,8 +238,10 @@ def show_config(select, ignore, fail_on, rule_dirs, config_file, isolated, exten
     """Print the effective configuration and where each value comes from."""
     import json  # noqa: PLC0415
 
-    command_line = _command_line_settings(select, ignore, extend_select, fail_on, rule_dirs, as_of)
-    config, effective = _configuration_or_exit(config_file, isolated, command_line)
+    from vipps_lint.config import command_line_settings, load_effective  # noqa: PLC0415
+
+    command_line = command_line_settings(select, ignore, extend_select, fail_on, rule_dirs, as_of)
+    config, effective = _or_exit(lambda: load_effective(config_file, isolated, command_line))
     shown = {key: (value.isoformat() if hasattr(value, "isoformat") else value) for key, (value, _origin) in effective.items()}
     if output_format == "json":
         click.echo(json.dumps({"file": config.path if config else None,
@@ -480,10 +255,11 @@ def show_config(select, ignore, fail_on, rule_dirs, config_file, isolated, exten
 
 def _load_rules_or_exit(rule_dirs):
     from vipps_lint.checks.rules import load_rules  # noqa: PLC0415
+    from vipps_lint.config import load_effective  # noqa: PLC0415
 
     # Without --rules, the configuration's rule directories count here too, so `explain`
     # knows a team's own rules.
-    _config, effective = _configuration_or_exit(None, False, {"rules": list(rule_dirs)} if rule_dirs else {})
+    _config, effective = _or_exit(lambda: load_effective(None, False, {"rules": list(rule_dirs)} if rule_dirs else {}))
     rules, errors = load_rules(effective["rules"][0])
     for error in errors:
         click.echo(str(error), err=True)
@@ -561,7 +337,7 @@ def schemas_build(specs, out_dir, remote_refs, from_site, overlay_file, coverage
 @click.option("--listen", default="127.0.0.1:8080", show_default=True, metavar="HOST:PORT", help="Address to serve on (port 0: any free port).")
 @click.option("--block", is_flag=True, help="Do not forward a request with findings at or above --fail-on: answer HTTP 400 application/problem+json.")
 @click.option("--log", "log_file", type=click.Path(dir_okay=False, writable=True), metavar="FILE", help="Append one JSON line a request (findings, outcome, status; secrets masked).")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None, help="What --block blocks (default: error).")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default=None, help="What --block blocks (default: error).")
 @click.option("--select", multiple=True, metavar="RULE", help="As for check.")
 @click.option("--ignore", multiple=True, metavar="RULE", help="As for check.")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False), metavar="DIR", help="As for check.")
@@ -578,6 +354,7 @@ def proxy(upstream, listen, block, log_file, fail_on, select, ignore, rule_dirs,
         vipps-lint proxy --upstream https://apitest.vipps.no --listen 127.0.0.1:8080 --block
     """
     from vipps_lint.api import ConfigError, Linter  # noqa: PLC0415
+    from vipps_lint.config import split_selectors as _split_selectors  # noqa: PLC0415
     from vipps_lint.proxy import command  # noqa: PLC0415
 
     try:

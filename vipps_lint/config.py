@@ -352,3 +352,72 @@ def effective(config: Config, command_line: dict[str, Any]) -> dict[str, tuple[A
     if result["as-of"][0] is None:
         result["as-of"] = (datetime.date.today(), "default (today)")
     return result
+
+
+def file_settings(settings, rules, file: str) -> tuple[Optional[str], frozenset]:
+    """The endpoint for bare bodies and the rule ids ignored in one input file, from the
+    configuration's `endpoints` and `per-file-ignores` (`rules`: the run's `RuleSet`)."""
+    if not (settings.per_file_ignores or settings.endpoints) or file == "-":
+        return None, frozenset()
+    directory = settings.config_dir or "."
+    # --endpoint on the command line wins over the configuration's per-glob endpoints.
+    endpoint = None if settings.endpoint else next(
+        (endpoint for glob, endpoint in settings.endpoints.items() if path_matches(glob, file, directory)), None)
+    selectors = [selector for glob, selectors in settings.per_file_ignores.items()
+                 if path_matches(glob, file, directory) for selector in selectors]
+    return endpoint, rules.matching(selectors) if selectors else frozenset()
+
+
+def split_selectors(values) -> list[str]:
+    """`--select a,b --select c` → ['a', 'b', 'c']."""
+    return [item.strip() for value in values for item in value.split(",") if item.strip()]
+
+
+def command_line_settings(select=(), ignore=(), extend_select=(), fail_on=None, rule_dirs=(), as_of=None) -> dict:
+    """The configuration keys the command line sets (it overrides the configuration file)."""
+    given: dict[str, Any] = {}
+    for key, values in (("select", select), ("ignore", ignore), ("extend-select", extend_select)):
+        if values:
+            given[key] = split_selectors(values)
+    if fail_on is not None:
+        given["fail-on"] = fail_on
+    if rule_dirs:
+        given["rules"] = list(rule_dirs)
+    if as_of is not None:
+        given["as-of"] = as_of.date() if isinstance(as_of, datetime.datetime) else as_of
+    return given
+
+
+def load_effective(config_file: Optional[str], isolated: bool, command_line: dict[str, Any]):
+    """(the configuration file read, or None; every key's effective value and origin).
+    A configuration file with mistakes stops the run (`Incomplete`, exit 2), naming each."""
+    from vipps_lint.status import Incomplete  # noqa: PLC0415
+
+    path = None if isolated else (config_file or find_config())
+    config = load_config(path) if path else None
+    if config is not None and config.errors:
+        raise Incomplete(*(str(error) for error in config.errors))
+    return config, effective(config or Config(), command_line)
+
+
+def check_selectors(rules, config: Optional[Config], settings: dict[str, tuple[Any, str]]) -> None:
+    """Every rule selector names a rule: a typo must not silently select nothing.
+    A wrong option is a `UsageError`; wrong configuration keys are `Incomplete`, all named."""
+    from vipps_lint.status import Incomplete, UsageError  # noqa: PLC0415
+
+    problems = []
+    for key in ("select", "ignore", "extend-select", "severity", "per-file-ignores"):
+        value, origin = settings[key]
+        if isinstance(value, dict) and key != "severity":
+            selectors = [selector for items in value.values() for selector in items]
+        else:
+            selectors = list(value)
+        unknown = rules.unknown_selectors(selectors)
+        if not unknown:
+            continue
+        names = ", ".join(repr(selector) for selector in unknown)
+        if origin == "command line":
+            raise UsageError(f"no rule matches {names}; `vipps-lint rules` lists them", f"--{key}")
+        problems.append(config.error_at(key, f"{key}: no rule matches {names}; `vipps-lint rules` lists them"))
+    if problems:
+        raise Incomplete(*(str(problem) for problem in problems))

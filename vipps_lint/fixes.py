@@ -5,10 +5,10 @@ finding's JSON Pointer). Fixing edits the input file *minimally*: the old value'
 is replaced by the JSON text of the new value and every other byte — indentation, key
 order, other requests, CRLF line endings, a UTF-8 BOM — stays as it was.
 
-Where a body sits in its file comes from the reader (the agreed interface):
+Where a body sits in its file comes from the reader (`RequestMeta`, the agreed interface):
 
-- `request.meta["body_span"] = (start, end)`: character offsets into the decoded file text;
-- `request.meta["body_embedding"]`: `"raw"` when the body's JSON text stands verbatim in the
+- `request.meta.body_span = (start, end)`: character offsets into the decoded file text;
+- `request.meta.body_embedding`: `"raw"` when the body's JSON text stands verbatim in the
   file (bare JSON, `.http` bodies, NDJSON objects) or `"json-string"` when it sits inside a
   JSON string literal (HAR `postData.text`, NDJSON string bodies; the span then covers the
   literal including its quotes, and the new value is spliced in escaped, leaving the
@@ -22,7 +22,12 @@ variable is refused, naming it ("the value comes from {{amount}}"): the fix belo
 variable is defined.
 
 Other requests without a `body_span` (Postman bodies with substituted variables, base64 HAR
-bodies, curl, OpenAPI examples) cannot be edited in place; the message says why.
+bodies, curl, OpenAPI examples) cannot be edited in place; the message says why (the reader's
+`ReaderTraits.not_fixable`).
+
+This stage also gives the reporters what they show about fixes (`annotate`): how many
+findings --fix would fix (the summary line) and each fix as a file replacement (SARIF), so
+no reporter reads inputs again or plans fixes itself.
 
 Every edit is checked before it is written: the edited body must parse, and hold the new
 value at the pointer. Files are written atomically (a temporary file in the same directory,
@@ -39,8 +44,9 @@ import os
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Optional, Union
 
-from vipps_lint.models import Finding, InputError, Request, SourceFile
-from vipps_lint.positions import JsonTextLocator, pointer_offset, resolve_pointer, skip_value
+from vipps_lint.models import Finding, InputError, Replacement, Request, SourceFile
+from vipps_lint.positions import JsonTextLocator, offset_position, pointer_offset, resolve_pointer, skip_value
+from vipps_lint.words import plural
 
 
 @dataclass
@@ -103,15 +109,6 @@ def _string_literal_map(literal: str) -> list[int]:
     return starts
 
 
-# Why a body without a span cannot be edited, by the reader's format name.
-_NOT_IN_PLACE = {
-    "curl": "--fix does not rewrite the body of a curl command; apply the hint by hand",
-    "postman": "the body holds {{variables}}, and --fix edits a Postman body only when it has none; apply the hint by hand",
-    "har": "the body is base64-encoded or form fields, which --fix does not rewrite; apply the hint by hand",
-    "openapi": "--fix does not rewrite examples in OpenAPI documents; apply the hint by hand",
-}
-
-
 def _label(request: Request) -> str:
     if not (request.method or request.url):
         return "the body"
@@ -139,21 +136,23 @@ def _templated_locator(request: Request) -> Optional[JsonTextLocator]:
     locator; the file is then read again (once per file version) to get it."""
     if _is_templated(request.locator):
         return request.locator
-    if request.locator is not None or request.meta.get("format") != "http" or request.source.path is None:
+    reader = request.meta.reader
+    if request.locator is not None or reader is None or reader.fixes != "written" or request.source.path is None:
         return None
     try:
         status = os.stat(request.source.path)
     except OSError:
         return None
-    return _http_locators(request.source.display, request.source.path, status.st_mtime_ns, status.st_size).get(request.index)
+    return _written_locators(reader.name, request.source.display, request.source.path, status.st_mtime_ns, status.st_size).get(
+        request.index)
 
 
 @functools.lru_cache(maxsize=32)
-def _http_locators(display: str, path: str, _mtime_ns: int, _size: int) -> dict:
-    from vipps_lint.sources import ReadOptions, read_source  # noqa: PLC0415
+def _written_locators(input_format: str, display: str, path: str, _mtime_ns: int, _size: int) -> dict:
+    from vipps_lint.sources import ReadOptions, read_source  # noqa: PLC0415 - only for --jobs results
 
     found = {}
-    for item in read_source(SourceFile(display, path), ReadOptions(input_format="http")):
+    for item in read_source(SourceFile(display, path), ReadOptions(input_format=input_format)):
         if isinstance(item, Request) and _is_templated(item.locator):
             found[item.index] = item.locator
     return found
@@ -177,15 +176,16 @@ def _templated_body(request: Request, file_text: str) -> Optional[_Body]:
 
 def _locate_body(request: Request, file_text: str) -> Union[_Body, str]:
     """Where the body is in the file, or why it cannot be edited there."""
-    span = request.meta.get("body_span")
+    span = request.meta.body_span
     if span is None:
         body = _templated_body(request, file_text)
         if body is not None:
             return body
-        return _NOT_IN_PLACE.get(request.meta.get("format"), "vipps-lint cannot map this body back to the text of the file")
+        reader = request.meta.reader
+        return (reader and reader.not_fixable) or "vipps-lint cannot map this body back to the text of the file"
     start, end = span
     region = file_text[start:end]
-    embedding = request.meta.get("body_embedding", "raw")
+    embedding = request.meta.body_embedding
     if embedding == "raw":
         return _Body(region, lambda offset: start + offset)
     if embedding == "json-string":
@@ -207,8 +207,6 @@ def _body_edits(request: Request, findings: list[Finding], file_text: str) -> tu
 
 
 def _request_edits(request: Request, findings: list[Finding], file_text: str) -> tuple[Optional[_Body], list[Edit], list[str]]:
-    from vipps_lint.reporters.text import plural  # noqa: PLC0415
-
     label = _label(request)
     body = _locate_body(request, file_text)
     if isinstance(body, str):
@@ -265,7 +263,7 @@ def _verified(request: Request, body: _Body, edits: list[Edit], file_text: str) 
                                              for edit in edits])
             parsed = json.loads(edited)
         else:  # the file's own text, as it will be written
-            start, end = request.meta["body_span"]
+            start, end = request.meta.body_span
             region = apply_edits(file_text[start:end], [Edit(edit.start - start, edit.end - start, edit.text, edit.finding) for edit in edits])
             parsed = json.loads(region)
             if body.escape:
@@ -371,7 +369,7 @@ def fixable_in_place(finding: Finding) -> bool:
     request = finding.request
     if finding.fix is None or finding.part != "body" or request.source.path is None:
         return False
-    if request.meta.get("body_span") is not None:
+    if request.meta.body_span is not None:
         return True
     locator = _templated_locator(request)
     if locator is None:
@@ -393,3 +391,64 @@ def edit_for(finding: Finding, file_text: str) -> Optional[Edit]:
         return None
     edits, _refused = _body_edits(finding.request, [finding], file_text)
     return edits[0] if edits else None
+
+
+def replacement_for(finding: Finding, texts: dict) -> Optional[Replacement]:
+    """The fix of one finding as a replacement in its file (SARIF `fixes`), or None.
+    `texts` caches each input's text for one report."""
+    from vipps_lint.sources import read_all_text  # noqa: PLC0415 - only for SARIF
+
+    source = finding.request.source
+    if finding.fix is None or source.path is None:
+        return None
+    if source.path not in texts:
+        texts[source.path] = read_all_text(source)
+    text = texts[source.path]
+    edit = edit_for(finding, text) if isinstance(text, str) else None
+    if edit is None:
+        return None
+    return Replacement(offset_position(text, edit.start), offset_position(text, edit.end), edit.text)
+
+
+def annotate(report, needs: Iterable[str]) -> None:
+    """What reporters show about fixes, computed here (reporters only read the report):
+    "fixable" — `report.fixable`, how many findings --fix would fix; "replacements" — each
+    fixable finding's `replacement`."""
+    needs = set(needs)
+    if "fixable" in needs:
+        report.fixable = count_fixable(report)
+    if "replacements" in needs:
+        texts: dict = {}
+        for finding in report.findings:
+            finding.replacement = replacement_for(finding, texts)
+
+
+def fix_plans(report) -> tuple[list[FilePlan], list[str]]:
+    """The plans of the files --fix would change, and a line for each input or fix it refuses."""
+    plans, refused = [], []
+    for plan in plan_fixes(report.findings, report.errors):
+        if isinstance(plan, InputError):
+            refused.append(str(plan))
+            continue
+        refused.extend(f"{plan.source.display}: {reason}" for reason in plan.refused)
+        if plan.fixed_findings:
+            plans.append(plan)
+    return plans, refused
+
+
+def write_plans(plans: list[FilePlan]) -> tuple[list[FilePlan], list[str]]:
+    """Write the fixed files; (the plans written, a line for each file that could not be)."""
+    written, failed = [], []
+    for plan in plans:
+        try:
+            write_atomically(plan.source.path, plan.fixed)
+        except OSError as error:
+            failed.append(f"{plan.source.display}: cannot write the fixed file: {error.strerror or error}")
+            continue
+        written.append(plan)
+    return written, failed
+
+
+def problems_in_files(plans: list[FilePlan]) -> str:
+    """'3 problems in 2 files', for the --fix and --diff summary lines."""
+    return f"{plural(sum(len(plan.fixed_findings) for plan in plans), 'problem')} in {plural(len(plans), 'file')}"

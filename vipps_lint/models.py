@@ -9,7 +9,7 @@ bad input at any stage → `InputError` (a value, never an exception that ends t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol
 
 if TYPE_CHECKING:
     from vipps_lint.routing import Operation
@@ -46,7 +46,7 @@ class Section:
     """A run of whole lines of a large file, linted on its own by a `--jobs` worker.
 
     Bytes `start` to `end`; its first line is `first_line` of the file, and starts
-    `first_offset` characters into the decoded file text (for `meta["body_span"]`).
+    `first_offset` characters into the decoded file text (for `RequestMeta.body_span`).
     """
 
     start: int
@@ -135,47 +135,118 @@ class Response:
     body_text: Optional[str] = None
 
 
-class Meta(dict):
-    """`Request.meta`: a dict whose costly entries a reader may `defer` until first asked for.
+@dataclass(frozen=True)
+class ReaderTraits:
+    """What a reader declares about the requests it reads (`TRAITS` in its module), so later
+    stages ask the reader's traits instead of testing format names.
 
-    `get`, `[]` and `in` compute deferred entries; pickling (to and from `--jobs` workers)
-    computes them first, so the copy is a plain mapping.
+    - `name`: the format name (`--input-format`).
+    - `variables`: the reader substitutes `{{variables}}` (Postman, .http): a `{{name}}` left in
+      a request is a variable it could not resolve, and this is the hint that says where to
+      define it (`{name}`, `{file}` are filled in). None: a `{{name}}` is literal text someone
+      wrote on purpose (captured traffic, curl, documentation).
+    - `fixes`: how `--fix` edits a body in place: "span" (the reader records `body_span`),
+      "written" (.http: a templated body is fixed in its written text, which the reader's
+      locator holds; requests back from `--jobs` workers read the file again for it).
+    - `not_fixable`: why `--fix` cannot edit a body of this format that has no `body_span`.
+    (Positions need no trait: every reader gives its requests a `Locator`, or a position.)
     """
 
-    def defer(self, keys: tuple[str, ...], compute) -> None:
-        """`compute()` returns a dict with (some of) `keys`; it runs once, when one is needed."""
-        deferred = self.__dict__.setdefault("deferred", {})
-        for key in keys:
-            deferred[key] = compute
+    name: str
+    variables: Optional[str] = None
+    fixes: str = "span"
+    not_fixable: Optional[str] = None
 
-    def _resolve(self, key) -> bool:
-        compute = self.__dict__.get("deferred", {}).get(key)
-        if compute is None:
-            return False
-        self.__dict__["deferred"] = {name: other for name, other in self.__dict__["deferred"].items() if other is not compute}
-        self.update(compute())
-        return True
 
-    def __missing__(self, key):
-        if self._resolve(key) and key in self:
-            return dict.__getitem__(self, key)
-        raise KeyError(key)
+@dataclass
+class BodyText:
+    """Where a request's body text is in its file (for fixes and the variables check).
 
-    def get(self, key, default=None):
-        try:
-            return self[key]
-        except KeyError:
-            return default
+    - `text`: the raw body text, when the body came from text.
+    - `span`: (start, end) character offsets of the body into the *decoded file text* (BOM
+      dropped), for every reader; streamed ones (NDJSON) count the offsets as the file goes
+      by, so the span is the same as if the whole file had been read. None: --fix cannot
+      edit the body in place.
+    - `embedding`: "raw" when the span covers the body's JSON text verbatim, or
+      "json-string" when it covers a JSON string literal (quotes included) whose decoded
+      value is the body's JSON text.
+    """
 
-    def __contains__(self, key) -> bool:
-        return dict.__contains__(self, key) or (self._resolve(key) and dict.__contains__(self, key))
+    text: Optional[str] = None
+    span: Optional[tuple[int, int]] = None
+    embedding: str = "raw"
 
-    def __reduce__(self):
-        # Only requests with findings travel back from --jobs workers; their deferred entries
-        # are computed there rather than kept as closures over the worker's line text.
-        for key in list(self.__dict__.get("deferred", {})):
-            self._resolve(key)
-        return (Meta, (dict(self),))
+
+@dataclass
+class RequestMeta:
+    """What a reader tells later stages about a request, beyond the HTTP request itself.
+
+    `body_text`, `body_span` and `body_embedding` are the fields of `BodyText`; a reader may
+    `defer_body` them when finding them is costly (NDJSON) and only --fix needs them. They
+    are computed once, when first asked for, or before the request is pickled (--jobs).
+    """
+
+    reader: Optional[ReaderTraits] = None
+    # The 1-based line a one-request-per-line reader (NDJSON) read the request from.
+    line: Optional[int] = None
+    # When the request was sent, in seconds since the epoch (UTC), where the dump says
+    # (NDJSON, HAR; see sources/timestamps.py): the HTML report's timeline.
+    time: Optional[float] = None
+    # Does the input say which headers the request had? True: curl, .http (the file is the
+    # whole request); False: e.g. an NDJSON line without `headers`; None: the reader cannot tell.
+    headers_recorded: Optional[bool] = None
+    # Postman: variables the collection's scripts set while it runs (not unresolved).
+    runtime_variables: list[str] = field(default_factory=list)
+    # Body pointers whose value only the run or the user knows: no check judges them.
+    unknown_at_lint_time: set[str] = field(default_factory=set)
+    # Postman: name → (placeholder value, environment file or None for the collection's
+    # variables), and the names first used in this request (reported there, once per file).
+    placeholder_variables: dict[str, tuple[str, Optional[str]]] = field(default_factory=dict)
+    placeholder_first_use: list[str] = field(default_factory=list)
+    # An OpenAPI example: its own operation's request schema and the operation as written.
+    document_schema: Optional[dict] = None
+    document_operation: Optional["Operation"] = None
+    _body: Any = field(default=None, repr=False)  # a BodyText, a function that returns one, or None
+
+    def defer_body(self, compute: Callable[[], Optional[BodyText]]) -> None:
+        self._body = compute
+
+    def _body_text(self) -> BodyText:
+        if callable(self._body):
+            self._body = self._body()
+        if self._body is None:
+            self._body = BodyText()
+        return self._body
+
+    @property
+    def body_text(self) -> Optional[str]:
+        return self._body_text().text
+
+    @body_text.setter
+    def body_text(self, value: Optional[str]) -> None:
+        self._body_text().text = value
+
+    @property
+    def body_span(self) -> Optional[tuple[int, int]]:
+        return self._body_text().span
+
+    @body_span.setter
+    def body_span(self, value: Optional[tuple[int, int]]) -> None:
+        self._body_text().span = value
+
+    @property
+    def body_embedding(self) -> str:
+        return self._body_text().embedding
+
+    @body_embedding.setter
+    def body_embedding(self, value: str) -> None:
+        self._body_text().embedding = value
+
+    def __getstate__(self):
+        # Only requests with findings travel back from --jobs workers; a deferred body place
+        # is computed there rather than kept as a closure over the worker's line text.
+        self._body_text()
+        return self.__dict__
 
 
 @dataclass
@@ -197,18 +268,7 @@ class Request:
     # Routing fills these.
     operation: Optional["Operation"] = None
     routing_note: Optional[str] = None
-    # Free-form facts a reader wants the checks to know. Keys with an agreed meaning:
-    # - "format": the reader's NAME ("ndjson", "har", …).
-    # - "body_text": the raw body text, when the body came from text (for fixes).
-    # - "body_span": (start, end) character offsets of the body into the *decoded file
-    #   text* (BOM dropped), for every reader — streamed ones (NDJSON) count the offsets
-    #   as the file goes by, so the span is the same as if the whole file had been read.
-    # - "body_embedding": "raw" when the span covers the body's JSON text verbatim, or
-    #   "json-string" when the span covers a JSON string literal (quotes included) whose
-    #   decoded value is the body's JSON text. No "body_span": --fix cannot edit in place.
-    # - "line": the 1-based line a one-request-per-line reader (NDJSON) read it from.
-    # - "document_schema", "document_operation": an OpenAPI example's own operation's schema and operation (sources/openapi_doc.py).
-    meta: dict = field(default_factory=dict)
+    meta: RequestMeta = field(default_factory=RequestMeta)
 
     @property
     def file(self) -> str:
@@ -260,6 +320,15 @@ class Problem:
     fix: Optional["Fix"] = None
 
 
+@dataclass(frozen=True)
+class Replacement:
+    """A fix as an edit of the input file: the text from `start` to `end` becomes `text`."""
+
+    start: Position
+    end: Position
+    text: str
+
+
 @dataclass
 class Finding:
     rule: str
@@ -272,6 +341,8 @@ class Finding:
     hint: Optional[str] = None
     position: Optional[Position] = None
     fix: Optional[Fix] = None
+    # The fix as an edit of the file, when the fix stage computed it (for SARIF).
+    replacement: Optional[Replacement] = None
 
     @property
     def file(self) -> str:
@@ -343,44 +414,8 @@ class EndpointStats:
         self.failed_until = last if self.failed_until is None else max(self.failed_until, last)
 
 
-def count_response(endpoints: dict[str, EndpointStats], request: "Request") -> None:
-    """Count a request that came with a response under its endpoint."""
-    if request.response is None or request.response.status is None:
-        return
-    if request.operation is not None:
-        endpoint = request.operation.endpoint
-    else:
-        from vipps_lint.urls import split_url  # noqa: PLC0415
-
-        endpoint = f"{request.method or '?'} {split_url(request.url or '').path or request.url or '?'}"
-    stats = endpoints.get(endpoint)
-    if stats is None:
-        stats = endpoints[endpoint] = EndpointStats(endpoint)
-    code = None
-    if request.response.status >= 400 and request.response.body is not NO_BODY:
-        from vipps_lint.checks.responses import error_code  # noqa: PLC0415 - only for failures
-
-        code = error_code(request.response.body)
-    stats.add(request.response.status, code, request.meta.get("time"))
-
-
 # Timeline buckets are minutes since the epoch: [requests, failed responses, findings].
 TIMELINE_FIELDS = ("requests", "failed", "findings")
-
-
-def count_time(timeline: dict[int, list[int]], request: "Request", findings: list) -> None:
-    """Count a request that carries the time it was sent (`meta["time"]`) in its minute."""
-    sent = request.meta.get("time")
-    if sent is None:
-        return
-    bucket = timeline.get(int(sent // 60))
-    if bucket is None:
-        bucket = timeline[int(sent // 60)] = [0, 0, 0]
-    bucket[0] += 1
-    status = request.response.status if request.response is not None else None
-    if status is not None and status >= 400:
-        bucket[1] += 1
-    bucket[2] += len(findings)
 
 
 def merge_timeline(into: dict[int, list[int]], other: dict[int, list[int]]) -> None:
@@ -388,6 +423,24 @@ def merge_timeline(into: dict[int, list[int]], other: dict[int, list[int]]) -> N
         bucket = into.setdefault(minute, [0, 0, 0])
         for position, count in enumerate(counts):
             bucket[position] += count
+
+
+@dataclass
+class FileResult:
+    """What linting one input file gave; `Report.merge` adds it to the run's report."""
+
+    display: str
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    requests: int = 0
+    skipped: int = 0
+    inferred: int = 0
+    # Calls and failures per endpoint; a day of logs keeps these counts, not its requests.
+    endpoints: dict[str, EndpointStats] = field(default_factory=dict)
+    secrets: set[str] = field(default_factory=set)
+    timeline: dict[int, list[int]] = field(default_factory=dict)  # see Report.timeline
+    # A later section of the same file as the result before it (see vipps_lint/workers.py).
+    continued: bool = False
 
 
 @dataclass
@@ -413,6 +466,23 @@ class Report:
     # Minute (since the epoch) → [requests, failed, findings], for requests whose dump says
     # when they were sent (NDJSON, HAR); empty when none did (see count_time).
     timeline: dict[int, list[int]] = field(default_factory=dict)
+    # How many findings --fix would fix, when the fix stage counted them (fixes.annotate).
+    fixable: Optional[int] = None
+
+    def merge(self, result: "FileResult") -> None:
+        """Add what linting one file (or one section of a file) gave."""
+        if not result.continued:
+            self.files += 1
+            self.file_names.append(result.display)
+        self.errors.extend(result.errors)
+        self.findings.extend(result.findings)
+        self.requests += result.requests
+        self.skipped += result.skipped
+        self.inferred += result.inferred
+        self.secrets.update(result.secrets)
+        for endpoint, stats in result.endpoints.items():
+            self.endpoints.setdefault(endpoint, EndpointStats(endpoint)).merge(stats)
+        merge_timeline(self.timeline, result.timeline)
 
     def count(self, severity: str) -> int:
         return sum(1 for finding in self.findings if finding.severity == severity)

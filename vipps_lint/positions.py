@@ -28,6 +28,14 @@ def pointer_tokens(pointer: str) -> list[str]:
     return [token.replace("~1", "/").replace("~0", "~") for token in pointer.split("/")[1:]]
 
 
+def dotted_path(parts) -> str:
+    """merchantInfo.callbackPrefix, external_payment_methods[0].fee — as people write it."""
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(body)"
+
+
 def pointer_from_parts(parts) -> str:
     """The RFC 6901 pointer for a sequence of object keys and array indexes."""
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in parts)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from vipps_lint.data import schemas_dir
-from vipps_lint.models import NO_BODY, Request
+from vipps_lint.models import NO_BODY, Problem, Request
 from vipps_lint.urls import split_url
 
 VIPPS_HOSTS = ("api.vipps.no", "apitest.vipps.no")
@@ -295,3 +295,37 @@ def route(request: Request, router: Router, default_endpoint: Optional[str] = No
     if fitting:
         return RouteOutcome("ambiguous-body", " or ".join(fitting))
     return RouteOutcome("unrouted-body")
+
+
+# The rules routing reports (documented in rules/ as `builtin: routing`).
+RULES = ("route-unknown-path", "route-unknown-body")
+
+
+def routing_problems(request: Request, router: Router, endpoint: Optional[str] = None) -> tuple[bool, list[Problem]]:
+    """Route the request; (whether to lint it at all, the problems routing found).
+
+    `endpoint`: the call bare bodies are for (`--endpoint`, or the configuration's)."""
+    outcome = route(request, router, endpoint)
+    if outcome.kind == "unrelated":
+        return False, []
+    if outcome.kind == "unknown-path":
+        # An example in an OpenAPI document of another API is checked against that
+        # document's own operation; "did you mean" a Vipps path would be noise there.
+        own = request.meta.document_operation
+        if own is not None and not router.under_known_api(None, own.path):
+            request.operation = own
+            return True, []
+        wanted, closest = outcome.detail.split("|", 1)
+        hint = f"Did you mean {closest}?" if closest else "See the API reference for the right path"
+        api = router.api_name(wanted.split()[-1])
+        where = f"of the {api} API (it answers 404)" if api else "of any Vipps MobilePay API vipps-lint knows"
+        return True, [Problem("route-unknown-path", f"{wanted} is not an operation {where}", part="url", hint=hint)]
+    if outcome.kind == "ambiguous-body":
+        message = f"this body could be for {outcome.detail}; only checks that need no endpoint ran"
+        return True, [Problem("route-unknown-body", message, pointer="",
+                              hint='Pass --endpoint "METHOD /path" to say which call it is for')]
+    if outcome.kind == "unrouted-body":
+        message = "could not tell which API call this body is for, so no API rules ran"
+        return True, [Problem("route-unknown-body", message, pointer="",
+                              hint='Pass --endpoint "POST /ecomm/v2/payments" (or the call it is for)')]
+    return True, []

@@ -7,7 +7,9 @@
   `create(linter) -> checker | None` (None when the run does not need it, e.g. all its
   rules are deselected), and the checker has `check(request) -> Iterable[Problem]`. Their
   rules are documented in YAML as `builtin:` entries, so they are listed, explained,
-  selected and re-graded like any other rule.
+  selected and re-graded like any other rule. The module lists the ids it reports in
+  `RULES`; when the rules load for a run, these must match the `builtin:` entries of the
+  rule files (`suite.check_rule_ids`), so a typo in either fails at once.
 
 To add a code check: write the module, list it in `CODE_CHECKS`, document its rules.
 """

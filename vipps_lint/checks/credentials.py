@@ -24,6 +24,7 @@ from vipps_lint.secrets import is_placeholder
 from vipps_lint.urls import split_url
 
 RULE = "dump-live-credentials"
+RULES = (RULE,)
 PRODUCTION_HOSTS = ("api.vipps.no",)
 
 _JWT = re.compile(r"^eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{16,}$")

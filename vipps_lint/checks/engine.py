@@ -14,16 +14,8 @@ from typing import Any, Iterable, Iterator, Optional
 from vipps_lint.checks.functions import NO_FIX, UNDEFINED, CheckContext, render_value
 from vipps_lint.checks.rules import Rule
 from vipps_lint.models import SEVERITIES, Finding, Fix, Problem, Request
-from vipps_lint.positions import pointer_from_parts
+from vipps_lint.positions import dotted_path, pointer_from_parts
 from vipps_lint.urls import split_url
-
-
-def dotted_path(parts: Iterable[Any]) -> str:
-    """merchantInfo.callbackPrefix, external_payment_methods[0].fee — as people write it."""
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(body)"
 
 
 def selector_matches(selector: str, rule_id: str, known_ids=()) -> bool:
@@ -38,12 +30,19 @@ def selector_matches(selector: str, rule_id: str, known_ids=()) -> bool:
 
 
 class RuleSet:
-    def __init__(self, rules: dict[str, Rule]):
+    def __init__(self, rules: dict[str, Rule], as_of: Optional[date] = None):
         self.rules = rules
         self.enabled = set(rules)
         self._by_operation: dict[str, list[Rule]] = {}
-        # The date rules about dates (a charge's `due`) are checked as of (--as-of; None: today).
-        self.as_of: Optional[date] = None
+        # Rules whose `since` is after this date are reported one severity lower (None: today).
+        self.as_of = as_of or date.today()
+        self.not_yet_enforced = _not_yet_enforced(rules, self.as_of)
+
+    def matching(self, selectors: Iterable[str]) -> frozenset[str]:
+        """The ids of the rules any of the selectors selects."""
+        selectors = list(selectors)
+        return frozenset(rule_id for rule_id in self.rules
+                         if any(selector_matches(selector, rule_id, self.rules) for selector in selectors))
 
     def unknown_selectors(self, selectors: Iterable[str]) -> list[str]:
         return [selector for selector in selectors if not any(selector_matches(selector, rule_id, self.rules) for rule_id in self.rules)]
@@ -82,7 +81,7 @@ class RuleSet:
         if rule is None or problem.rule not in self.enabled:
             return None
         key = problem.header if problem.part == "header" else problem.pointer
-        return Finding(
+        finding = Finding(
             rule=rule.id,
             severity=rule.severity,
             message=problem.message,
@@ -94,6 +93,10 @@ class RuleSet:
             position=request.locate(problem.part, key),
             fix=problem.fix,
         )
+        since = self.not_yet_enforced.get(rule.id)
+        if since is not None:
+            _report_as_announced(finding, since, self.as_of)
+        return finding
 
     def check_declarative(self, request: Request) -> Iterator[Problem]:
         """Problems the YAML rules find in a request's body."""
@@ -108,6 +111,29 @@ class RuleSet:
                 if host and not any(fnmatch.fnmatch(host, pattern) for pattern in rule.scope["hosts"]):
                     continue
             yield from _apply(rule, body, self.as_of)
+
+
+_LOWER = {"error": "warning", "warning": "info", "info": "info"}
+
+
+def _not_yet_enforced(rules: dict[str, Rule], as_of: date) -> dict[str, str]:
+    """Rule id → its `since` date, for rules the API starts to enforce after `as_of`."""
+    found = {}
+    for rule_id, rule in rules.items():
+        if rule.since:
+            try:
+                since = date.fromisoformat(rule.since)
+            except ValueError:
+                continue
+            if since > as_of:
+                found[rule_id] = rule.since
+    return found
+
+
+def _report_as_announced(finding: Finding, since: str, as_of: date) -> None:
+    """An announced change: one severity lower until it is enforced, and the message says so."""
+    finding.severity = _LOWER[finding.severity]
+    finding.message += f" (enforced from {since}; a {finding.severity} until then, checking as of {as_of.isoformat()})"
 
 
 def _field_value(found: Any, field: str) -> tuple[Any, tuple, Any]:

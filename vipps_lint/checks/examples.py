@@ -8,8 +8,9 @@ from datetime import date
 from typing import Any, Optional
 
 from vipps_lint.checks.rules import Rule
-from vipps_lint.models import NO_BODY, Request, Response, SourceFile
+from vipps_lint.models import NO_BODY, Request, RequestMeta, Response, SourceFile
 from vipps_lint.positions import JsonTextLocator
+from vipps_lint.sources import reader_traits
 
 
 def example_request(rule: Rule, example: dict[str, Any], kind: str, index: int) -> Request:
@@ -23,9 +24,9 @@ def example_request(rule: Rule, example: dict[str, Any], kind: str, index: int) 
         header_list = list(headers.items()) if isinstance(headers, dict) else [tuple(pair) for pair in headers]
         method, url, endpoint = spec.get("method"), spec.get("url"), None
         response = _response(spec["response"]) if "response" in spec else None
-        meta = {"format": spec["format"]} if "format" in spec else {}
+        meta = RequestMeta(reader_traits(spec["format"])) if "format" in spec else RequestMeta()
     else:
-        body, header_list, method, url, response, meta = example, [], None, None, None, {}
+        body, header_list, method, url, response, meta = example, [], None, None, None, RequestMeta()
         endpoint = rule.example_endpoint
     text = json.dumps(body, indent=2, ensure_ascii=False) if body is not NO_BODY else ""
     source = SourceFile(f"{rule.id} ({kind} example {index + 1})", None, text)

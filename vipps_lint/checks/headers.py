@@ -119,12 +119,12 @@ def _authorization_problem(value: str) -> tuple[str, str]:
 def headers_recorded(request: Request) -> bool:
     """Does the input say which headers this request had (an empty list: none were sent)?
 
-    A reader that knows sets `meta["headers_recorded"]`: True for curl and .http (the file
+    A reader that knows sets `meta.headers_recorded`: True for curl and .http (the file
     is the whole request), False for an NDJSON line without a `headers` field. Other
     readers do not say, and headers are judged only when some were read (a bare body has
     none to judge).
     """
-    recorded = request.meta.get("headers_recorded")
+    recorded = request.meta.headers_recorded
     return bool(request.headers) if recorded is None else bool(recorded)
 
 

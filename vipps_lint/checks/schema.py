@@ -3,7 +3,7 @@
 The schemas are derived from the official OpenAPI specs (`vipps-lint schemas build`,
 shipped in `schemas/`, or built in memory from `check --spec FILE`); an example read from
 an OpenAPI document is validated against the schema *that document* gives its operation
-(`Request.meta["document_schema"]`, see `openapi/own_schemas.py`). Each operation's
+(`Request.meta.document_schema`, see `openapi/own_schemas.py`). Each operation's
 schema is compiled once per run (per document), when the first body for it arrives: a fast predicate
 (`compiled_schema.py`) answers "valid?" for the common case, and only an invalid body pays
 for `jsonschema`'s detailed errors.
@@ -40,12 +40,11 @@ import re
 from typing import Any, Callable, Iterable, Optional
 
 from vipps_lint.checks.compiled_schema import FORMATS, compile_predicate, format_checker, validator_class
-from vipps_lint.checks.engine import dotted_path
 from vipps_lint.checks.functions import render_value
 from vipps_lint.models import Problem, Request
-from vipps_lint.positions import pointer_from_parts
+from vipps_lint.positions import dotted_path, pointer_from_parts
 
-RULE_IDS = ("schema-required", "schema-type", "schema-enum", "schema-length", "schema-pattern", "schema-range",
+RULES = ("schema-required", "schema-type", "schema-enum", "schema-length", "schema-pattern", "schema-range",
             "schema-format", "schema-unknown-property", "schema-invalid")
 
 # When one value fails several keywords, the most basic problem is the one worth reading.
@@ -59,7 +58,7 @@ _AMOUNT_WORDS = re.compile(r"amount|price", re.IGNORECASE)
 
 
 def create(linter) -> Optional["SchemaCheck"]:
-    if not any(rule_id in linter.rules.enabled for rule_id in RULE_IDS):
+    if not any(rule_id in linter.rules.enabled for rule_id in RULES):
         return None
     return SchemaCheck(getattr(linter, "spec_schemas", None))
 
@@ -107,7 +106,7 @@ class SchemaCheck:
     def check(self, request: Request) -> Iterable[Problem]:
         if not request.has_body:
             return ()
-        own = request.meta.get("document_schema")
+        own = request.meta.document_schema
         if own is not None:
             # An example in an OpenAPI document: its operation's schema in that document.
             if own.schema is None:

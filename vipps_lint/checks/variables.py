@@ -5,17 +5,17 @@ API gets `{{base_url}}/ecomm/v2/payments` or `"orderId": "{{orderId}}"` and reje
 The readers leave such variables in place (a bare one in a body becomes the string
 `"{{name}}"`); this check finds them in the URL, the headers and the body's strings.
 Variables that a collection's scripts set while it runs are listed by the reader in
-`meta["runtime_variables"]` and are not reported; a body value that holds such a variable
-is recorded in `meta["unknown_at_lint_time"]`, and no other check judges it.
+`meta.runtime_variables` and are not reported; a body value that holds such a variable
+is recorded in `meta.unknown_at_lint_time`, and no other check judges it.
 
 A variable whose value is a placeholder (empty, or an instruction such as `<Input the
 mobile number…>` in the environment) is left as `{{name}}` by the reader too, and listed in
-`meta["placeholder_variables"]` (name → (placeholder, environment file or None for the
+`meta.placeholder_variables` (name → (placeholder, environment file or None for the
 collection's variables)): it is reported once per file, at its first use (the reader names
-the request in `meta["placeholder_first_use"]`), saying where to give it its value; its
+the request in `meta.placeholder_first_use`), saying where to give it its value; its
 other uses are not reported, and no check judges the values it stands in.
 
-Only requests from formats that substitute variables are checked (`TEMPLATED_FORMATS`):
+Only requests from readers that substitute variables are checked (`ReaderTraits.variables`):
 in captured traffic, curl commands and OpenAPI examples a `{{name}}` is a placeholder
 someone wrote on purpose (a redacted token, documentation), not a template.
 """
@@ -30,7 +30,7 @@ from vipps_lint.positions import pointer_from_parts, string_leaves
 from vipps_lint.sources.variables import VARIABLE
 
 RULE = "unresolved-variable"
-TEMPLATED_FORMATS = ("postman", "http")
+RULES = (RULE,)
 
 _WHERE = {"url": "the URL", "header": "header {header}", "body": "the body at {pointer}"}
 
@@ -41,17 +41,18 @@ def create(linter):
 
 class VariableCheck:
     def check(self, request: Request) -> Iterator[Problem]:
-        if request.meta.get("format") not in TEMPLATED_FORMATS:
+        reader = request.meta.reader
+        if reader is None or reader.variables is None:
             return
-        runtime = set(request.meta.get("runtime_variables") or ())
-        placeholders = request.meta.get("placeholder_variables") or {}
-        first_use = list(request.meta.get("placeholder_first_use") or ())
+        runtime = set(request.meta.runtime_variables)
+        placeholders = request.meta.placeholder_variables
+        first_use = list(request.meta.placeholder_first_use)
         seen: set[tuple[str, str]] = set()
         for part, header, pointer, text in self._texts(request):
             names = VARIABLE.findall(text)
             if part == "body" and any(name in runtime or name in placeholders for name in names):
                 # Only the collection's run or the user knows this value: nothing else may judge it.
-                request.meta.setdefault("unknown_at_lint_time", set()).add(pointer)
+                request.meta.unknown_at_lint_time.add(pointer)
             for name in names:
                 if name in first_use:
                     first_use.remove(name)
@@ -72,7 +73,7 @@ class VariableCheck:
         for name, value in request.headers:
             if "{{" in value:
                 yield "header", name, None, value
-        body_text = request.meta.get("body_text")
+        body_text = request.meta.body_text
         if request.has_body and (body_text is None or "{{" in body_text):
             for parts, value in string_leaves(request.body):
                 if "{{" in value:
@@ -102,10 +103,7 @@ def _placeholder_problem(request: Request, name: str, placeholder: tuple[str, Op
 def _hint(request: Request, name: str) -> str:
     if name.startswith("$"):
         return f"{name} is not a dynamic variable vipps-lint knows; replace its placeholder with a literal value"
-    kind = request.meta.get("format")
-    if kind == "postman":
-        return (f"Define {name} in the collection's variables, or pass the environment that defines it: "
-                f"vipps-lint check --postman-env ENVIRONMENT.postman_environment.json {request.file}")
-    if kind == "http":
-        return f"Add a line \"@{name} = VALUE\" above the request in {request.file}"
+    reader = request.meta.reader
+    if reader is not None and reader.variables is not None:
+        return reader.variables.format(name=name, file=request.file)
     return f"Replace the {name} placeholder with the value it stands for"

@@ -26,7 +26,7 @@ from vipps_lint.openapi.documents import Documents
 
 @dataclass(eq=False)
 class OperationSchema:
-    """The request schema one document gives one of its operations (`Request.meta["document_schema"]`)."""
+    """The request schema one document gives one of its operations (`Request.meta.document_schema`)."""
 
     name: str  # 'my-ecom.yaml POST /ecomm/v2/payments', for debugging and tests
     schema: Optional[dict]  # None: the document's schema could not be derived (an input error says why)

@@ -1,8 +1,12 @@
 """Stage 5: print a `Report`.
 
 One module per format. Each defines `render(report, stream, options)`, writing to a text
-stream; `options` is a `ReportOptions`. To add a format, write the module and add it to
-`FORMATS` (the name is what `--format` takes).
+stream; `options` is a `ReportOptions`. A reporter reads only the `Report`: what it shows
+about fixes is computed by the fix stage first, as its module asks with `needs(options)`
+("fixable": the count for the summary line; "replacements": each fix as a file edit).
+To add a format, write the module and add it to `FORMATS` (the name is what `--format` takes).
+
+Every report is written through `write_report`, which masks every secret the inputs held.
 """
 
 from __future__ import annotations
@@ -38,6 +42,57 @@ class ReportOptions:
 
 def reporter(name: str):
     return importlib.import_module(f"vipps_lint.reporters.{FORMATS[name]}")
+
+
+def write_report(report, output_format: str, stream, options: ReportOptions) -> None:
+    """Every report, in every format, is written here: through a stream that masks every
+    secret the inputs held (vipps_lint.secrets), so no reporter can leak one."""
+    import dataclasses  # noqa: PLC0415
+
+    from vipps_lint.fixes import annotate  # noqa: PLC0415
+    from vipps_lint.secrets import Masker, MaskingStream  # noqa: PLC0415
+
+    if output_format == "concise":
+        options = dataclasses.replace(options, concise=True)
+    module = reporter(output_format)
+    needs = module.needs(options) if hasattr(module, "needs") else ()
+    annotate(report, [need for need in needs if not _annotated(report, need)])
+    masker = Masker(report.secrets)
+    masked = MaskingStream(stream, masker)
+    module.render(report, masked, dataclasses.replace(options, mask=masker.mask_text))
+    masked.finish()
+
+
+def _annotated(report, need: str) -> bool:
+    if need == "fixable":
+        return report.fixable is not None
+    return False
+
+
+def write_report_file(report, output_format: str, path: str, options: ReportOptions) -> None:
+    """`write_report` into a file; Incomplete (exit 2) when it cannot be written."""
+    import dataclasses  # noqa: PLC0415
+
+    from vipps_lint.status import Incomplete  # noqa: PLC0415
+
+    try:
+        with open(path, "w", encoding="utf-8", newline="\n") as stream:
+            write_report(report, output_format, stream, dataclasses.replace(options, color=False))
+    except OSError as error:
+        raise Incomplete(f"{path}: cannot write the {output_format} report: {error.strerror or error}") from None
+
+
+def write_errors(report, stream, skip=frozenset()) -> None:
+    """The inputs that could not be read, one `file:line:col: what is wrong` line each, masked
+    (`skip`: the lines already written)."""
+    from vipps_lint.secrets import Masker  # noqa: PLC0415
+
+    if report.errors:
+        masker = Masker(report.secrets)
+        for error in report.errors:
+            if str(error) not in skip:
+                stream.write(masker.mask_text(str(error)) + "\n")
+        stream.flush()
 
 
 def relative_to_cwd(file: str) -> Optional[str]:

@@ -39,6 +39,11 @@ def command(kind: str, message: str, file: str, line: Optional[int], column: Opt
     return f"::{kind} {','.join(properties)}::{escape_data(message)}"
 
 
+def needs(options) -> tuple[str, ...]:
+    """What the fix stage computes for this report: the summary line's fixable count."""
+    return ("fixable",)
+
+
 def render(report: Report, stream, options) -> None:
     from vipps_lint.reporters.text import summary_line  # noqa: PLC0415
 

@@ -75,33 +75,28 @@ def rule_descriptor(rule) -> dict:
     return descriptor
 
 
-def _fixes(finding: Finding, texts: dict) -> list[dict]:
-    """The fix as a SARIF replacement; `texts` caches each input's text for this report."""
-    from vipps_lint.fixes import edit_for  # noqa: PLC0415
-    from vipps_lint.positions import offset_position  # noqa: PLC0415
-    from vipps_lint.sources import read_all_text  # noqa: PLC0415
+def needs(options) -> tuple[str, ...]:
+    """What the fix stage computes for this report: each fix as a replacement in its file."""
+    return ("replacements",)
 
-    source = finding.request.source
-    if finding.fix is None or source.path is None:
+
+def _fixes(finding: Finding) -> list[dict]:
+    """The fix as a SARIF replacement (computed by the fix stage, `fixes.annotate`)."""
+    replacement = finding.replacement
+    if finding.fix is None or replacement is None:
         return []
-    if source.path not in texts:
-        texts[source.path] = read_all_text(source)
-    text = texts[source.path]
-    edit = edit_for(finding, text) if isinstance(text, str) else None
-    if edit is None:
-        return []
-    start, end = offset_position(text, edit.start), offset_position(text, edit.end)
+    start, end = replacement.start, replacement.end
     region = {"startLine": start.line, "startColumn": start.column, "endLine": end.line, "endColumn": end.column}
     return [{
         "description": {"text": finding.fix.description},
         "artifactChanges": [{
             "artifactLocation": _artifact_location(finding.file),
-            "replacements": [{"deletedRegion": region, "insertedContent": {"text": edit.text}}],
+            "replacements": [{"deletedRegion": region, "insertedContent": {"text": replacement.text}}],
         }],
     }]
 
 
-def result(finding: Finding, rule_index: dict[str, int], texts: dict) -> dict:
+def result(finding: Finding, rule_index: dict[str, int]) -> dict:
     from vipps_lint.baseline import fingerprint  # noqa: PLC0415
 
     position = finding.position
@@ -132,7 +127,7 @@ def result(finding: Finding, rule_index: dict[str, int], texts: dict) -> dict:
     }
     if finding.rule in rule_index:
         entry["ruleIndex"] = rule_index[finding.rule]
-    fixes = _fixes(finding, texts)
+    fixes = _fixes(finding)
     if fixes:
         entry["fixes"] = fixes
     return entry
@@ -149,7 +144,6 @@ def _notification(error: InputError) -> dict:
 def sarif_log(report: Report, options) -> dict:
     rules = [options.rules[rule_id] for rule_id in sorted(options.rules)]
     rule_index = {rule.id: index for index, rule in enumerate(rules)}
-    texts: dict = {}
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -166,7 +160,7 @@ def sarif_log(report: Report, options) -> dict:
                 "executionSuccessful": not report.errors,
                 "toolExecutionNotifications": [_notification(error) for error in report.errors],
             }],
-            "results": [result(finding, rule_index, texts) for finding in report.findings],
+            "results": [result(finding, rule_index) for finding in report.findings],
             "properties": {"baselinedFindings": report.baselined},
         }],
     }

@@ -18,6 +18,7 @@ import re
 from typing import Optional
 
 from vipps_lint.models import Finding, Report
+from vipps_lint.words import plural
 
 _STYLES = {"error": "bold red", "warning": "bold yellow", "info": "bold blue"}
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
@@ -111,6 +112,11 @@ def code_frame(finding: Finding, mask=None) -> Optional[tuple[int, str, int, int
     return position.line, visible, start, width
 
 
+def needs(options) -> tuple[str, ...]:
+    """What the fix stage computes for this report: the summary line's fixable count."""
+    return () if options.quiet else ("fixable",)
+
+
 def render(report: Report, stream, options) -> None:
     from rich.text import Text  # noqa: PLC0415 - start-up time
 
@@ -176,10 +182,6 @@ def endpoint_summary(report: Report) -> list[str]:
     return lines
 
 
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
-
-
 def statistics_lines(report: Report, rules: dict) -> list[str]:
     """One line per rule that found something, most frequent first."""
     counts: dict[str, int] = {}
@@ -212,11 +214,8 @@ def summary_line(report: Report) -> str:
         text = f"Found {', '.join(counts)} ({scope})."
     else:
         text = f"No problems found ({scope})."
-    from vipps_lint.fixes import count_fixable  # noqa: PLC0415
-
-    fixable = count_fixable(report)  # only what --fix can apply in place (not curl bodies, say)
-    if fixable:
-        text += f" {fixable} fixable with --fix (see them with --diff)."
+    if report.fixable:  # only what --fix can apply in place (not curl bodies, say); see fixes.annotate
+        text += f" {report.fixable} fixable with --fix (see them with --diff)."
     if report.baselined:
         text += f" {plural(report.baselined, 'known finding')} hidden by the baseline."
     if report.errors:

@@ -1,8 +1,11 @@
 """Stage 1: turn inputs (files, directories, stdin) into `Request` values.
 
-One module per dump format. Each reader module defines:
+One module per dump format, registered in `READERS` (format name → module). Each reader
+module defines:
 
-- `NAME`: the format name used by `--input-format` (e.g. "json", "har").
+- `NAME`: the format name used by `--input-format` (e.g. "json", "har"), its key in `READERS`.
+- `TRAITS`: a `ReaderTraits` saying what its requests support (fixes in place, `{{variables}}`,
+  positions), so later stages never test format names.
 - `PATTERNS`: file-name globs picked up when a directory is walked.
 - `SNIFFED_PATTERNS` (optional): globs picked up only when `sniff` says yes (`*.sh`: only
   shell scripts that hold curl commands), so walking a repository lints no random files.
@@ -21,7 +24,7 @@ A file named explicitly that no reader sniffs goes to the first reader whose
 `SNIFFED_PATTERNS` match its name (an `openapi.yaml` that is not OpenAPI is told so), else
 to the bare-body reader, which says what is wrong.
 
-To add a format, write the module and add its name to `READERS`.
+To add a format, write the module and add it to `READERS` (CONTRIBUTING.md has an example).
 """
 
 from __future__ import annotations
@@ -39,8 +42,17 @@ from vipps_lint.models import InputError, Request, SourceFile
 from vipps_lint.safe_io import (MAX_FILE_BYTES, MAX_STDIN_BYTES, open_regular, read_limited, read_stream_limited,
                                 regular_file_problem)
 
-# Most specific first: a Postman collection or a HAR file is also JSON.
-READERS = ("openapi_doc", "har", "postman", "ndjson", "curl", "http_file", "json_body")
+# Format name (`--input-format`) → reader module. Sniffed in this order, so most specific
+# first: a Postman collection or a HAR file is also JSON.
+READERS = {
+    "openapi": "openapi_doc",
+    "har": "har",
+    "postman": "postman",
+    "ndjson": "ndjson",
+    "curl": "curl",
+    "http": "http_file",
+    "json": "json_body",
+}
 
 SNIFF_BYTES = 8192
 
@@ -60,11 +72,17 @@ class ReadOptions:
 
 @lru_cache(maxsize=None)
 def reader_module(name: str):
-    return importlib.import_module(f"vipps_lint.sources.{name}")
+    """The reader of a format name (`--input-format`)."""
+    return importlib.import_module(f"vipps_lint.sources.{READERS[name]}")
 
 
 def format_names() -> list[str]:
-    return [reader_module(name).NAME for name in READERS]
+    return list(READERS)
+
+
+def reader_traits(name: str):
+    """What the reader of a format name declares (`ReaderTraits`)."""
+    return reader_module(name).TRAITS
 
 
 def walk(directory: str, errors: Optional[list] = None) -> Iterator[str]:
@@ -153,10 +171,8 @@ def read_head(source: SourceFile) -> Union[bytes, InputError]:
 def choose_reader(source: SourceFile, options: ReadOptions):
     """The reader module for a source, or an InputError saying why there is none."""
     if options.input_format:
-        for name in READERS:
-            module = reader_module(name)
-            if module.NAME == options.input_format:
-                return module
+        if options.input_format in READERS:
+            return reader_module(options.input_format)
         return InputError(source.display, f"unknown input format '{options.input_format}'")
     head = read_head(source)
     if isinstance(head, InputError):
@@ -171,7 +187,7 @@ def choose_reader(source: SourceFile, options: ReadOptions):
         module = reader_module(name)
         if any(fnmatch.fnmatch(filename, pattern) for pattern in getattr(module, "SNIFFED_PATTERNS", ())):
             return module  # named explicitly: it explains why the file is not its format
-    return reader_module(READERS[-1])  # the bare-body reader explains what is wrong
+    return reader_module("json")  # the bare-body reader explains what is wrong
 
 
 def read_source(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, InputError]]:

@@ -12,7 +12,7 @@ does), `-X/--request`, `-H/--header`, `-d/--data/--data-raw/--data-binary/--data
 `--json` (also sets JSON `Content-Type` and `Accept`), `-u/--user` (as the `Authorization:
 Basic` header curl sends; so are the credentials of `https://id:password@host`),
 `--oauth2-bearer`, `-A`, `-e`, `-G/--get`, `-I/--head`. A comment line right above a
-command names it. A command is the whole request (`meta["headers_recorded"]`): a header it
+command names it. A command is the whole request (`meta.headers_recorded`): a header it
 does not set is not sent, and the header rules say so.
 
 Positions: a request is at the `curl` word of its command; a body finding points into the
@@ -37,12 +37,13 @@ from urllib.parse import unquote
 from vipps_lint.urls import split_url
 
 from vipps_lint import strict_json
-from vipps_lint.models import NO_BODY, InputError, Position, Request, SourceFile
+from vipps_lint.models import NO_BODY, InputError, Position, ReaderTraits, Request, RequestMeta, SourceFile
 from vipps_lint.positions import JsonTextLocator, line_column
 from vipps_lint.safe_io import outside_problem, read_limited_text
 from vipps_lint.sources import ReadOptions, read_all_text
 
 NAME = "curl"
+TRAITS = ReaderTraits(NAME, not_fixable="--fix does not rewrite the body of a curl command; apply the hint by hand")
 PATTERNS = ("*.curl",)
 SNIFFED_PATTERNS = ("*.sh",)
 
@@ -326,9 +327,9 @@ def _request(source: SourceFile, text: str, tokens: list[str], offset: int, end:
         url += ("&" if "?" in url else "?") + body_text
         body_text = None
     method = method or ("POST" if body_text is not None else "GET")
-    body, locator, meta = NO_BODY, None, {"format": NAME, "headers_recorded": True}
+    body, locator, meta = NO_BODY, None, RequestMeta(TRAITS, headers_recorded=True)
     if body_text is not None:
-        meta["body_text"] = body_text
+        meta.body_text = body_text
         content_type = next((v for k, v in headers if k.lower() == "content-type"), "").lower()
         if body_text.lstrip()[:1] in ("{", "[") or "json" in content_type:
             found = text.find(body_text, offset, end) if body_text.strip() else -1

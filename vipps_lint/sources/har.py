@@ -30,7 +30,7 @@ import re
 from typing import Any, Iterator, Optional, Union
 
 from vipps_lint import strict_json
-from vipps_lint.models import NO_BODY, InputError, Position, Request, Response, SourceFile
+from vipps_lint.models import NO_BODY, InputError, Position, ReaderTraits, Request, RequestMeta, Response, SourceFile
 from vipps_lint.positions import (AnchoredRequestLocator, ScanError, decode_string_literal, object_members, pointer_offset,
                                   position_after, skip_value, value_span)
 from vipps_lint.safe_io import MAX_FILE_BYTES, MIB, open_regular
@@ -38,6 +38,8 @@ from vipps_lint.sources import SNIFF_BYTES, ReadOptions, read_all_text
 from vipps_lint.sources.timestamps import parse_time
 
 NAME = "har"
+TRAITS = ReaderTraits(
+    NAME, not_fixable="the body is base64-encoded or form fields, which --fix does not rewrite; apply the hint by hand")
 PATTERNS = ("*.har",)
 
 _HAR_START = re.compile(r'^\s*\{\s*"log"\s*:\s*\{')
@@ -287,19 +289,16 @@ def _read_entry(source, window, index, start, end, entry, titles, options) -> It
         return
     headers_pointers = [(name, f"/request/headers/{number}/value") for number, name in _header_positions(request.get("headers"))]
     embedded = isinstance(post_data.get("text"), str) and post_data.get("encoding") != "base64" and body is not NO_BODY and body_text is not None
-    meta: dict[str, Any] = {"format": NAME}
-    sent = parse_time(entry.get("startedDateTime"))
-    if sent is not None:
-        meta["time"] = sent  # for the HTML report's timeline
+    meta = RequestMeta(TRAITS, time=parse_time(entry.get("startedDateTime")))  # time: the HTML report's timeline
     if body_text is not None:
-        meta["body_text"] = body_text
+        meta.body_text = body_text
     known = {}
     if embedded:
         span = _post_data_text_span(text, post_data["text"])
         if span is not None:
             file_offset = window.offset + start
-            meta["body_span"] = (file_offset + span[0], file_offset + span[1])
-            meta["body_embedding"] = "json-string"
+            meta.body_span = (file_offset + span[0], file_offset + span[1])
+            meta.body_embedding = "json-string"
             known["/request/postData/text"] = span[0]
     yield Request(
         source=source,

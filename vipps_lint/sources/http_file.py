@@ -32,12 +32,13 @@ import re
 from typing import Iterator, Optional, Union
 
 from vipps_lint import strict_json
-from vipps_lint.models import NO_BODY, InputError, Request, SourceFile
+from vipps_lint.models import NO_BODY, InputError, ReaderTraits, Request, RequestMeta, SourceFile
 from vipps_lint.positions import JsonTextLocator, Position, offset_position
 from vipps_lint.sources import ReadOptions, read_all_text
 from vipps_lint.sources.variables import Variables
 
 NAME = "http"
+TRAITS = ReaderTraits(NAME, variables='Add a line "@{name} = VALUE" above the request in {file}', fixes="written")
 PATTERNS = ("*.http", "*.rest")
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "CONNECT")
@@ -133,11 +134,11 @@ def _block(source, text, lines, starts, first, end, definitions, index, options)
             body_end = handler
             break
     raw = "".join(lines[min(body_index, end):body_end]).rstrip()
-    meta = {"format": NAME, "headers_recorded": True}  # the file is the whole request: no header line, no header
+    meta = RequestMeta(TRAITS, headers_recorded=True)  # the file is the whole request: no header line, no header
     body, locator = NO_BODY, None
     if raw.strip() and not raw.lstrip().startswith("< "):  # "< ./body.json" (a body from a file) is not read
         substitution = variables.substitute_json(raw)
-        meta["body_text"] = substitution.text
+        meta.body_text = substitution.text
         content_type = next((value for key, value in headers if key.lower() == "content-type"), "").lower()
         if substitution.text.lstrip()[:1] in ("{", "[") or "json" in content_type:
             try:
@@ -150,7 +151,6 @@ def _block(source, text, lines, starts, first, end, definitions, index, options)
                 return InputError(source.display, "the body is nested too deeply to be a request body", body_first, 1)
             locator = JsonTextLocator(substitution.text, body_first, written=raw, to_written=substitution.original_offset)
             if not substitution.changed:
-                meta["body_span"] = (starts[body_index], starts[body_index] + len(raw))
-                meta["body_embedding"] = "raw"
+                meta.body_span = (starts[body_index], starts[body_index] + len(raw))
     return Request(source=source, index=index, method=method.upper(), url=variables.substitute(url).text, headers=headers,
                    body=body, name=name, position=position, locator=locator, meta=meta)

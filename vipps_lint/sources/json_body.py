@@ -10,11 +10,12 @@ import json
 from typing import Iterator, Optional, Union
 
 from vipps_lint import strict_json
-from vipps_lint.models import InputError, Request, SourceFile
+from vipps_lint.models import BodyText, InputError, ReaderTraits, Request, RequestMeta, SourceFile
 from vipps_lint.positions import JsonTextLocator
 from vipps_lint.sources import ReadOptions, read_all_text
 
 NAME = "json"
+TRAITS = ReaderTraits(NAME)
 PATTERNS = ("*.json",)
 
 _KINDS = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean", type(None): "null"}
@@ -57,7 +58,7 @@ def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, In
     if source.path is not None and len(text) < 65536:
         source.text = text  # small: keep it for code frames instead of reading the file again
     yield Request(source=source, index=0, body=body, locator=JsonTextLocator(text), position=_first_position(text),
-                  meta={"body_span": (0, len(text)), "body_embedding": "raw"})
+                  meta=RequestMeta(TRAITS, _body=BodyText(span=(0, len(text)))))
 
 
 def _first_position(text: str):

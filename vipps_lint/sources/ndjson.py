@@ -27,7 +27,7 @@ Positions: a request's position is its line; a body value's position is found in
 (a missing header: at the headers that lack it).
 
 Streamed: the file is read line by line and no file text is kept, so memory does not grow
-with the log (code frames re-read the lines they show). `meta["body_span"]` holds offsets
+with the log (code frames re-read the lines they show). `meta.body_span` holds offsets
 into the decoded file text, counted as the file streams by.
 """
 
@@ -41,13 +41,14 @@ from functools import lru_cache
 from typing import Any, Iterator, Optional, Union
 
 from vipps_lint import strict_json
-from vipps_lint.models import NO_BODY, InputError, Meta, Position, Request, Response, Section, SourceFile
+from vipps_lint.models import NO_BODY, BodyText, InputError, Position, ReaderTraits, Request, RequestMeta, Response, Section, SourceFile
 from vipps_lint.positions import JsonStringLocator, JsonTextLocator, offset_position, pointer_from_parts, pointer_offset, skip_value
 from vipps_lint.safe_io import LongLine, open_regular, read_line_limited
 from vipps_lint.sources import ReadOptions
 from vipps_lint.sources.timestamps import first_time
 
 NAME = "ndjson"
+TRAITS = ReaderTraits(NAME)
 PATTERNS = ("*.ndjson", "*.jsonl")
 
 _METHOD_KEYS = ("method", "verb")
@@ -280,28 +281,26 @@ def parse_line(source: SourceFile, line: str, line_number: int, index: int, line
         position=Position(line_number, indent + 1),
         response=response,
         # A line without a headers field says nothing about them: header rules are not run on it.
-        meta=Meta({"format": NAME, "line": line_number, "headers_recorded": entry.get("headers") is not None}),
+        meta=RequestMeta(TRAITS, line=line_number, headers_recorded=entry.get("headers") is not None),
     )
     sent = first_time(top) if entry is top else first_time(top) or first_time(entry)
     if sent is not None:
-        request.meta["time"] = sent  # for the HTML report's timeline
+        request.meta.time = sent  # for the HTML report's timeline
     request.locator = NdjsonLocator(line, line_number, entry_parts, entry.get("headers"), body_pointer if body is not NO_BODY else None,
                                     response_body_pointer)
     if body is not NO_BODY and body_pointer is not None:
         # Finding the body in the line costs four times its parsing; only --fix needs it.
-        request.meta.defer(("body_span", "body_embedding", "body_text"),
-                           lambda: _body_place(line, line_offset, body_pointer, body_text))
+        request.meta.defer_body(lambda: _body_place(line, line_offset, body_pointer, body_text))
     return request
 
 
-def _body_place(line: str, line_offset: int, body_pointer: str, body_text: Optional[str]) -> dict:
+def _body_place(line: str, line_offset: int, body_pointer: str, body_text: Optional[str]) -> Optional[BodyText]:
     start = pointer_offset(line, body_pointer)
     if start is None:
-        return {}
+        return None
     end = skip_value(line, start)
-    return {"body_span": (line_offset + start, line_offset + end),
-            "body_embedding": "json-string" if body_text is not None else "raw",
-            "body_text": body_text if body_text is not None else line[start:end]}
+    return BodyText(body_text if body_text is not None else line[start:end], (line_offset + start, line_offset + end),
+                    "json-string" if body_text is not None else "raw")
 
 
 def sections(source: SourceFile, count: int) -> list[Section]:

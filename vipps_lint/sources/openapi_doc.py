@@ -7,14 +7,14 @@ is for `METHOD path` (the server's path prefix joined in, as routing expects), s
 rules of the Vipps operation it routes to apply, and findings point at lines of the YAML file.
 
 The body is validated against the request schema of its operation *in this document*
-(`meta["document_schema"]`, derived in memory like `schemas build` does, once per
+(`meta.document_schema`, derived in memory like `schemas build` does, once per
 operation: see `openapi/own_schemas.py`), not the shipped schema of the routed operation —
 a user's own or newer spec says what its examples must satisfy, and a document whose paths
 are no Vipps API has no shipped schema at all. Where the document gives an operation no
 JSON request schema, the routed operation's shipped schema applies. A broken `$ref` or a
 `$ref` cycle in the document's schemas is an input error with file and line, reported
 once; the examples of that operation are still linted by the rules, and the other
-operations as usual. `meta["document_operation"]` is the operation as the document
+operations as usual. `meta.document_operation` is the operation as the document
 describes it (id, API, method, path), for a path that routes to no Vipps operation.
 
 Only files that sniff as OpenAPI (a top-level `openapi: 3.x` key) are read: other YAML
@@ -29,10 +29,11 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator, Optional, Union
 
-from vipps_lint.models import InputError, Position, Request, SourceFile
+from vipps_lint.models import InputError, Position, ReaderTraits, Request, RequestMeta, SourceFile
 from vipps_lint.sources import ReadOptions, read_all_text
 
 NAME = "openapi"
+TRAITS = ReaderTraits(NAME, not_fixable="--fix does not rewrite examples in OpenAPI documents; apply the hint by hand")
 PATTERNS = ()
 # YAML files are read only when they sniff as OpenAPI: a repository has many other YAML files.
 SNIFFED_PATTERNS = ("*.yaml", "*.yml")
@@ -117,9 +118,9 @@ def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, In
                 positioned, position = documents.loaded[uri], documents.position(uri, pointer)
             else:
                 positioned, position = None, documents.position(uri, here)
-            meta = {"format": NAME, "path": entry["path"], "document_operation": described}
+            meta = RequestMeta(TRAITS, document_operation=described)
             if own is not None:
-                meta["document_schema"] = own
+                meta.document_schema = own
             yield Request(
                 source=source,
                 index=index,

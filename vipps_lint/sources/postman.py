@@ -18,10 +18,10 @@ A variable whose value is a placeholder — empty, or an instruction such as `<I
 mobile number…>`, as the official environments ship them — stands for a value only the
 user knows: it is left as `{{name}}` like a script-set one, so no check judges the text of
 the instruction, and the first request that uses it says once, in the file, where to set
-it (`meta["placeholder_variables"]`, `meta["placeholder_first_use"]`). A script-set variable
+it (`meta.placeholder_variables`, `meta.placeholder_first_use`). A script-set variable
 whose environment value is a placeholder (`access_token`, "will be overwritten…") is simply
 a script-set one. Body values that hold such variables are listed in
-`meta["unknown_at_lint_time"]`.
+`meta.unknown_at_lint_time`.
 
 Postman adds a `Content-Type` for a raw body when the request has none (the body's
 language: JSON is `application/json`; no language or another is `text/plain`), unless the
@@ -43,13 +43,19 @@ from dataclasses import dataclass
 from typing import Any, Iterator, Optional, Union
 
 from vipps_lint import strict_json
-from vipps_lint.models import NO_BODY, InputError, Position, Request, SourceFile
+from vipps_lint.models import NO_BODY, InputError, Position, ReaderTraits, Request, RequestMeta, SourceFile
 from vipps_lint.positions import AnchoredRequestLocator, line_column, pointer_from_parts, pointer_offset, position_after, skip_value, string_leaves, value_span
 from vipps_lint.sources import ReadOptions, read_all_text
 from vipps_lint.sources.json_body import parse_json_document
 from vipps_lint.sources.variables import VARIABLE, Substitution, Variables, is_placeholder_value, script_set_names
 
 NAME = "postman"
+TRAITS = ReaderTraits(
+    NAME,
+    variables=("Define {name} in the collection's variables, or pass the environment that defines it: "
+               "vipps-lint check --postman-env ENVIRONMENT.postman_environment.json {file}"),
+    not_fixable="the body holds {{variables}}, and --fix edits a Postman body only when it has none; apply the hint by hand",
+)
 PATTERNS = ("*.postman_collection.json",)
 
 SUPPORTED_SCHEMAS = ("v2.0.0", "v2.1.0")
@@ -331,32 +337,32 @@ class _CollectionReader:
         body, body_substitution, problem = self.body(raw.get("body"))
         if problem is not None:
             return InputError(self.source.display, f'request "{name}": {problem}', position.line, position.column)
-        meta: dict[str, Any] = {"format": NAME, "runtime_variables": sorted(self.variables.runtime)}
+        meta = RequestMeta(TRAITS, runtime_variables=sorted(self.variables.runtime))
         implicit = _implicit_content_type(raw.get("body"), headers, behavior)
         if implicit is not None:
             if not headers:  # headers are judged only when the collection lists some (see headers_recorded)
-                meta["headers_recorded"] = False
+                meta.headers_recorded = False
             headers.append(("Content-Type", implicit[0]))
             header_pointers.append(("Content-Type", implicit[1]))
         unknown = self.unknown_values(body)
         if unknown:
-            meta["unknown_at_lint_time"] = unknown
+            meta.unknown_at_lint_time = unknown
         if self.placeholders:
-            meta["placeholder_variables"] = self.placeholders
+            meta.placeholder_variables = self.placeholders
             body_text = body_substitution.text if body_substitution is not None else (body if isinstance(body, dict) else None)
             first = [used for used in self.placeholders_in(url.text, headers, body_text) if used not in self.placeholders_used]
             if first:
-                meta["placeholder_first_use"] = first
+                meta.placeholder_first_use = first
                 self.placeholders_used.update(first)
         locator_body = None
         if body_substitution is not None:
-            meta["body_text"] = body_substitution.text
+            meta.body_text = body_substitution.text
             locator_body = "/request/body/raw"
             if not body_substitution.changed:
                 span = place.body_raw if place is not None else value_span(self.text, "/request/body/raw", offset)
                 if span is not None:
-                    meta["body_span"] = span
-                    meta["body_embedding"] = "json-string"
+                    meta.body_span = span
+                    meta.body_embedding = "json-string"
         return Request(
             source=self.source,
             index=self.index,

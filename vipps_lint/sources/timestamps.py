@@ -1,4 +1,4 @@
-"""When a logged request was sent: `Request.meta["time"]`, seconds since the epoch (UTC).
+"""When a logged request was sent: `Request.meta.time`, seconds since the epoch (UTC).
 
 Logs write it in many ways; the readers that have one (NDJSON lines, HAR entries'
 `startedDateTime`) hand it here. What is understood:

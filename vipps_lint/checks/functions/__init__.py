@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable, Iterator, Optional
 
+from vipps_lint.positions import dotted_path
+
 NAMES = ("defined", "undefined", "pattern", "url", "phone", "wording", "equals", "enum", "length", "type", "amount", "date",
          "words", "keys")
 _MODULES = {"type": "value_type", "date": "date_window"}
@@ -72,8 +74,6 @@ class CheckContext:
     @property
     def path(self) -> str:
         """Dotted, for messages: 'merchantInfo.callbackPrefix'."""
-        from vipps_lint.checks.engine import dotted_path  # noqa: PLC0415 - engine imports this module
-
         return dotted_path(self.parts)
 
 

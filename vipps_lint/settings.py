@@ -1,0 +1,31 @@
+"""What a run was asked to do: the command line over the configuration file (config.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Optional
+
+from vipps_lint.sources import ReadOptions
+
+
+@dataclass
+class Settings:
+    paths: list[str] = field(default_factory=list)
+    endpoint: Optional[str] = None  # for bare bodies
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    extend_select: list[str] = field(default_factory=list)
+    severities: dict[str, str] = field(default_factory=dict)
+    rule_dirs: list[str] = field(default_factory=list)
+    fail_on: str = "error"
+    read: ReadOptions = field(default_factory=ReadOptions)
+    # From configuration: glob → rules skipped there; glob → the call bare bodies there are for
+    # (globs relative to config_dir, see config.py).
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    endpoints: dict[str, str] = field(default_factory=dict)
+    config_dir: Optional[str] = None
+    # Rules whose `since` is after this date are reported one severity lower (None: today).
+    as_of: Optional[date] = None
+    specs: list[str] = field(default_factory=list)  # OpenAPI specs to validate against (check --spec)
+    jobs: Optional[int] = None  # worker processes for many files (None: one per available core)
