@@ -16,7 +16,7 @@ from vipps_lint import __version__
 from vipps_lint.models import SEVERITIES
 from vipps_lint.reporters import FORMATS, write_errors, write_report, write_report_file
 from vipps_lint.sources import format_names
-from vipps_lint.status import EXIT_CLEAN, EXIT_INCOMPLETE
+from vipps_lint.status import EXIT_INCOMPLETE
 
 # Kept importable from here for code written against earlier versions.
 __all__ = ["main", "write_errors", "write_report", "write_report_file"]
@@ -131,6 +131,8 @@ def _or_exit(run):
     try:
         return run()
     except UsageError as error:
+        if error.option is None:
+            raise click.UsageError(str(error)) from None
         raise click.BadParameter(str(error), param_hint=error.option) from None
     except Incomplete as error:
         for line in error.lines:
@@ -151,38 +153,10 @@ def redact(paths, output, input_format):
 
         vipps-lint redact session.har -o session.redacted.har
     """
-    import os  # noqa: PLC0415
-
-    from vipps_lint.redact import redact_source  # noqa: PLC0415
+    from vipps_lint.redact import redact_files  # noqa: PLC0415
     from vipps_lint.sources import ReadOptions  # noqa: PLC0415
 
-    if len(paths) > 1 and (not output or output == "-" or not os.path.isdir(output)):
-        raise click.BadParameter("with several inputs, -o must name an existing directory", param_hint="-o/--output")
-    status = EXIT_CLEAN
-    for path in paths:
-        result = redact_source(path, ReadOptions(input_format=input_format))
-        for error in result.errors:
-            click.echo(str(error), err=True)
-        if result.text is None:
-            status = EXIT_INCOMPLETE
-            continue
-        if result.errors:
-            status = EXIT_INCOMPLETE
-        if not output or output == "-":
-            sys.stdout.write(result.text)
-            sys.stdout.flush()
-            target = "standard output"
-        else:
-            target = os.path.join(output, os.path.basename(path)) if os.path.isdir(output) else output
-            try:
-                with open(target, "w", encoding="utf-8", newline="") as stream:
-                    stream.write(result.text)
-            except OSError as error:
-                click.echo(f"{target}: cannot write the redacted copy: {error.strerror or error}", err=True)
-                status = EXIT_INCOMPLETE
-                continue
-        click.echo(f"{path}: {result.masked} secret{'s' if result.masked != 1 else ''} masked → {target}", err=True)
-    sys.exit(status)
+    _exit(lambda: redact_files(list(paths), output, ReadOptions(input_format=input_format)))
 
 
 @main.command(name="rules")
@@ -190,18 +164,9 @@ def redact(paths, output, input_format):
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False), metavar="DIR", help="Include the rules in DIR.")
 def list_rules(output_format, rule_dirs):
     """List every rule: id, severity, what it checks."""
-    from vipps_lint.explain import rules_json, rules_markdown, rules_table  # noqa: PLC0415
+    from vipps_lint.explain import list_rules as run  # noqa: PLC0415
 
-    rules, errors = _load_rules_or_exit(rule_dirs)
-    if output_format == "json":
-        import json  # noqa: PLC0415
-
-        click.echo(json.dumps(rules_json(rules), indent=2, ensure_ascii=False))
-    elif output_format == "markdown":
-        click.echo(rules_markdown(rules), nl=False)
-    else:
-        rules_table(rules, sys.stdout)
-    sys.exit(EXIT_INCOMPLETE if errors else EXIT_CLEAN)
+    _exit(lambda: run(rule_dirs, output_format))
 
 
 @main.command()
@@ -209,22 +174,9 @@ def list_rules(output_format, rule_dirs):
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False), metavar="DIR", help="Include the rules in DIR.")
 def explain(rule_id, rule_dirs):
     """Explain a rule: what it checks, why, a bad and a good example, how to fix it."""
-    from vipps_lint.explain import explain_rule  # noqa: PLC0415
+    from vipps_lint.explain import explain_command  # noqa: PLC0415
 
-    rules, errors = _load_rules_or_exit(rule_dirs)
-    if rule_id not in rules:
-        import difflib  # noqa: PLC0415
-
-        close = difflib.get_close_matches(rule_id, list(rules), n=1)
-        suggestion = f"; did you mean {close[0]}?" if close else "; `vipps-lint rules` lists them"
-        click.echo(f"error: unknown rule '{rule_id}'{suggestion}", err=True)
-        sys.exit(EXIT_INCOMPLETE)
-    from vipps_lint.secrets import Masker, MaskingStream  # noqa: PLC0415
-
-    masked = MaskingStream(sys.stdout, Masker())  # examples may hold credential-shaped values
-    explain_rule(rules[rule_id], masked)
-    masked.finish()
-    sys.exit(EXIT_INCOMPLETE if errors else EXIT_CLEAN)
+    _exit(lambda: explain_command(rule_id, rule_dirs))
 
 
 @main.command(name="config")
@@ -236,34 +188,11 @@ def explain(rule_id, rule_dirs):
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def show_config(select, ignore, fail_on, rule_dirs, config_file, isolated, extend_select, as_of, output_format):
     """Print the effective configuration and where each value comes from."""
-    import json  # noqa: PLC0415
-
-    from vipps_lint.config import command_line_settings, load_effective  # noqa: PLC0415
+    from vipps_lint.config import command_line_settings, describe, load_effective  # noqa: PLC0415
 
     command_line = command_line_settings(select, ignore, extend_select, fail_on, rule_dirs, as_of)
     config, effective = _or_exit(lambda: load_effective(config_file, isolated, command_line))
-    shown = {key: (value.isoformat() if hasattr(value, "isoformat") else value) for key, (value, _origin) in effective.items()}
-    if output_format == "json":
-        click.echo(json.dumps({"file": config.path if config else None,
-                               "settings": {key: {"value": shown[key], "origin": origin} for key, (_v, origin) in effective.items()}}, indent=2))
-        return
-    click.echo(f"# configuration file: {config.path if config else 'none (defaults; see README: Configuration)'}")
-    width = max(len(key) for key in effective)
-    for key, (_value, origin) in effective.items():
-        click.echo(f"{key:<{width}} = {json.dumps(shown[key], ensure_ascii=False)}  # {origin}")
-
-
-def _load_rules_or_exit(rule_dirs):
-    from vipps_lint.checks.rules import load_rules  # noqa: PLC0415
-    from vipps_lint.config import load_effective  # noqa: PLC0415
-
-    # Without --rules, the configuration's rule directories count here too, so `explain`
-    # knows a team's own rules.
-    _config, effective = _or_exit(lambda: load_effective(None, False, {"rules": list(rule_dirs)} if rule_dirs else {}))
-    rules, errors = load_rules(effective["rules"][0])
-    for error in errors:
-        click.echo(str(error), err=True)
-    return rules, errors
+    click.echo(describe(config, effective, output_format))
 
 
 # -- schemas: deriving request-body schemas from OpenAPI specs ------------------------------
@@ -292,44 +221,9 @@ def schemas_build(specs, out_dir, remote_refs, from_site, overlay_file, coverage
         vipps-lint schemas build --from-site ../shared/vipps-specs-2026 --out schemas
         vipps-lint schemas build specs/*.yaml --out schemas
     """
-    from pathlib import Path  # noqa: PLC0415
+    from vipps_lint.openapi.build import build_command  # noqa: PLC0415
 
-    from vipps_lint.openapi.build import build, write  # noqa: PLC0415
-    from vipps_lint.openapi.documents import Documents, SpecError  # noqa: PLC0415
-    from vipps_lint.openapi.overlay import Overlay  # noqa: PLC0415
-    from vipps_lint.openapi.sources import resolve_inputs  # noqa: PLC0415
-
-    if not specs and not from_site:
-        raise click.UsageError("name spec files, a directory of specs, URLs, or --from-site")
-    remote = {}
-    for item in remote_refs:
-        url, separator, file = item.partition("=")
-        if not separator or not url.startswith(("http://", "https://")) or not file:
-            raise click.BadParameter(f"{item!r} is not URL=FILE", param_hint="--remote")
-        remote[url] = Path(file)
-    official = from_site or any(Path(spec).is_dir() for spec in specs)
-    try:
-        inputs = resolve_inputs(list(specs), from_site)
-        overlay = Overlay.load(Path(overlay_file)) if overlay_file else (Overlay.load() if official else None)
-        result = build(inputs, Documents(remote), overlay)
-    except SpecError as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(EXIT_INCOMPLETE)
-    for warning in result.warnings:
-        click.echo(f"warning: {warning}; that value is not checked", err=True)
-    changed = write(result, Path(out_dir))
-    if coverage_file:
-        from vipps_lint.checks.lifecycle import statuses  # noqa: PLC0415
-        from vipps_lint.checks.rules import load_rules  # noqa: PLC0415
-        from vipps_lint.openapi.coverage import render  # noqa: PLC0415
-
-        text = render(result.index(), load_rules()[0], statuses())
-        target = Path(coverage_file)
-        if not target.exists() or target.read_text(encoding="utf-8") != text:
-            target.write_text(text, encoding="utf-8", newline="\n")
-            changed.append(target)
-    click.echo(f"{len(result.entries)} operations, {len(result.schemas)} request schemas in {out_dir}; {len(changed)} files changed")
-    sys.exit(EXIT_CLEAN)
+    _exit(lambda: build_command(list(specs), out_dir, remote_refs, from_site, overlay_file, coverage_file))
 
 
 @main.command()

@@ -421,3 +421,19 @@ def check_selectors(rules, config: Optional[Config], settings: dict[str, tuple[A
         problems.append(config.error_at(key, f"{key}: no rule matches {names}; `vipps-lint rules` lists them"))
     if problems:
         raise Incomplete(*(str(problem) for problem in problems))
+
+
+def describe(config: Optional[Config], settings: dict[str, tuple[Any, str]], output_format: str) -> str:
+    """`vipps-lint config`: every key's effective value and where it comes from."""
+    import json  # noqa: PLC0415
+
+    shown = {key: (value.isoformat() if hasattr(value, "isoformat") else value) for key, (value, _origin) in settings.items()}
+    if output_format == "json":
+        return json.dumps({"file": config.path if config else None,
+                           "settings": {key: {"value": shown[key], "origin": origin}
+                                        for key, (_value, origin) in settings.items()}}, indent=2)
+    lines = [f"# configuration file: {config.path if config else 'none (defaults; see README: Configuration)'}"]
+    width = max(len(key) for key in settings)
+    for key, (_value, origin) in settings.items():
+        lines.append(f"{key:<{width}} = {json.dumps(shown[key], ensure_ascii=False)}  # {origin}")
+    return "\n".join(lines)

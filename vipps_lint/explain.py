@@ -146,3 +146,55 @@ def shown_path(file: str) -> str:
 
     path = Path(file)
     return f"rules/{path.name}" if path.parent == rules_dir() else file
+
+
+def configured_rules(rule_dirs) -> tuple[dict[str, Rule], list]:
+    """The shipped rules and those in `rule_dirs`; without --rules, the configuration's rule
+    directories count too, so `explain` knows a team's own rules. Load errors are printed."""
+    import click  # noqa: PLC0415
+
+    from vipps_lint.checks.rules import load_rules  # noqa: PLC0415
+    from vipps_lint.config import load_effective  # noqa: PLC0415
+
+    _config, effective = load_effective(None, False, {"rules": list(rule_dirs)} if rule_dirs else {})
+    rules, errors = load_rules(effective["rules"][0])
+    for error in errors:
+        click.echo(str(error), err=True)
+    return rules, errors
+
+
+def list_rules(rule_dirs, output_format: str) -> int:
+    """`vipps-lint rules`: every rule, as a table, JSON or Markdown; the exit status."""
+    import sys  # noqa: PLC0415
+
+    import click  # noqa: PLC0415
+
+    from vipps_lint.status import status  # noqa: PLC0415
+
+    rules, errors = configured_rules(rule_dirs)
+    if output_format == "json":
+        click.echo(json.dumps(rules_json(rules), indent=2, ensure_ascii=False))
+    elif output_format == "markdown":
+        click.echo(rules_markdown(rules), nl=False)
+    else:
+        rules_table(rules, sys.stdout)
+    return status(bool(errors), False)
+
+
+def explain_command(rule_id: str, rule_dirs) -> int:
+    """`vipps-lint explain RULE`: the rule's page, masked; the exit status."""
+    import difflib  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    from vipps_lint.secrets import Masker, MaskingStream  # noqa: PLC0415
+    from vipps_lint.status import Incomplete, status  # noqa: PLC0415
+
+    rules, errors = configured_rules(rule_dirs)
+    if rule_id not in rules:
+        close = difflib.get_close_matches(rule_id, list(rules), n=1)
+        suggestion = f"; did you mean {close[0]}?" if close else "; `vipps-lint rules` lists them"
+        raise Incomplete(f"error: unknown rule '{rule_id}'{suggestion}")
+    masked = MaskingStream(sys.stdout, Masker())  # examples may hold credential-shaped values
+    explain_rule(rules[rule_id], masked)
+    masked.finish()
+    return status(bool(errors), False)

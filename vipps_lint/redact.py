@@ -49,3 +49,41 @@ def redact_source(path: str, options: ReadOptions) -> Redacted:
     if leaked:  # never hand out a copy that still holds a secret (e.g. in an escaped form)
         return Redacted(None, errors=[*errors, InputError(path, f"{len(leaked)} secret value(s) could not be masked in place; not writing a copy")])
     return Redacted(redacted, masked, errors)
+
+
+def redact_files(paths: list[str], output: Optional[str], options: ReadOptions) -> int:
+    """`vipps-lint redact`: write each copy to `output` (a file, a directory, or standard
+    output for None/'-'); the exit status."""
+    import os  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    import click  # noqa: PLC0415
+
+    from vipps_lint.status import EXIT_CLEAN, EXIT_INCOMPLETE, UsageError  # noqa: PLC0415
+
+    if len(paths) > 1 and (not output or output == "-" or not os.path.isdir(output)):
+        raise UsageError("with several inputs, -o must name an existing directory", "-o/--output")
+    status = EXIT_CLEAN
+    for path in paths:
+        result = redact_source(path, options)
+        for error in result.errors:
+            click.echo(str(error), err=True)
+        if result.text is None or result.errors:
+            status = EXIT_INCOMPLETE
+        if result.text is None:
+            continue
+        if not output or output == "-":
+            sys.stdout.write(result.text)
+            sys.stdout.flush()
+            target = "standard output"
+        else:
+            target = os.path.join(output, os.path.basename(path)) if os.path.isdir(output) else output
+            try:
+                with open(target, "w", encoding="utf-8", newline="") as stream:
+                    stream.write(result.text)
+            except OSError as error:
+                click.echo(f"{target}: cannot write the redacted copy: {error.strerror or error}", err=True)
+                status = EXIT_INCOMPLETE
+                continue
+        click.echo(f"{path}: {result.masked} secret{'s' if result.masked != 1 else ''} masked → {target}", err=True)
+    return status

@@ -6,7 +6,7 @@ not be linted (unreadable input, broken rule file or configuration, bad option).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
 from vipps_lint.models import SEVERITY_RANK
 
@@ -35,8 +35,9 @@ class Incomplete(Exception):
 
 
 class UsageError(Exception):
-    """A command-line option is wrong (exit status 2, shown like click's usage errors)."""
+    """A command-line option is wrong (exit status 2, shown like click's usage errors);
+    `option` None: the command's arguments as a whole."""
 
-    def __init__(self, message: str, option: str):
+    def __init__(self, message: str, option: Optional[str]):
         super().__init__(message)
         self.option = option

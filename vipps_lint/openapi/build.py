@@ -158,3 +158,43 @@ def write(result: Build, out: Path) -> list[Path]:
             target.write_text(text, encoding="utf-8", newline="\n")
             changed.append(target)
     return changed
+
+
+def build_command(specs: list[str], out_dir: str, remote_refs, from_site: bool = False,
+                  overlay_file: Optional[str] = None, coverage_file: Optional[str] = None) -> int:
+    """`vipps-lint schemas build`: derive, write, say what changed; the exit status."""
+    import click  # noqa: PLC0415
+
+    from vipps_lint.openapi.sources import resolve_inputs  # noqa: PLC0415
+    from vipps_lint.status import EXIT_CLEAN, Incomplete, UsageError  # noqa: PLC0415
+
+    if not specs and not from_site:
+        raise UsageError("name spec files, a directory of specs, URLs, or --from-site", None)
+    remote = {}
+    for item in remote_refs:
+        url, separator, file = item.partition("=")
+        if not separator or not url.startswith(("http://", "https://")) or not file:
+            raise UsageError(f"{item!r} is not URL=FILE", "--remote")
+        remote[url] = Path(file)
+    official = from_site or any(Path(spec).is_dir() for spec in specs)
+    try:
+        inputs = resolve_inputs(list(specs), from_site)
+        overlay = Overlay.load(Path(overlay_file)) if overlay_file else (Overlay.load() if official else None)
+        result = build(inputs, Documents(remote), overlay)
+    except SpecError as error:
+        raise Incomplete(f"error: {error}") from None
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}; that value is not checked", err=True)
+    changed = write(result, Path(out_dir))
+    if coverage_file:
+        from vipps_lint.checks.lifecycle import statuses  # noqa: PLC0415
+        from vipps_lint.checks.rules import load_rules  # noqa: PLC0415
+        from vipps_lint.openapi.coverage import render  # noqa: PLC0415
+
+        text = render(result.index(), load_rules()[0], statuses())
+        target = Path(coverage_file)
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            target.write_text(text, encoding="utf-8", newline="\n")
+            changed.append(target)
+    click.echo(f"{len(result.entries)} operations, {len(result.schemas)} request schemas in {out_dir}; {len(changed)} files changed")
+    return EXIT_CLEAN
