@@ -101,12 +101,12 @@ def test_absent_when_stderr_is_piped(log):
 def test_jobs_workers_report_their_progress_to_the_parent(tmp_path):
     """With --jobs, forked workers lint the sections of a large log; what they count reaches the
     parent's counters (shared memory), which is all the display reads."""
-    from vipps_lint import pipeline, progress
+    from vipps_lint import progress, workers
     from vipps_lint.pipeline import Linter, Settings
 
     big = _log(tmp_path / "big.ndjson", 6000)
     size = big.stat().st_size
-    assert size >= pipeline.PARALLEL_MIN_BYTES
+    assert size >= workers.PARALLEL_MIN_BYTES
     linter = Linter(Settings(jobs=2))
     linter.progress = tracker = progress.Tracker()
     parent = os.getpid()

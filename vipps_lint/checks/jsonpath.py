@@ -4,7 +4,7 @@ Almost every rule selects with a plain child path (`$.merchantInfo`,
 `$.external_payment_methods[*]`). Those run here as direct dictionary and list steps, which
 is several times cheaper per request than the general evaluator; every other query (filters,
 slices, descendants, several selectors) is evaluated by the library. Both give the same
-nodes in the same order (tests/test_jsonpath.py compares them).
+nodes in the same order (tests/checks/test_jsonpath.py compares them).
 """
 
 from __future__ import annotations
