@@ -70,8 +70,12 @@ def bench_api(calls: int) -> dict:
             start = time.perf_counter_ns()
             vipps_lint.lint_request("POST", url, HEADERS, body)
             timings.append((time.perf_counter_ns() - start) / 1000)
-        results[name] = {"p50_us": round(statistics.median(timings), 1), "p95_us": round(percentile(timings, 0.95), 1),
-                         "p99_us": round(percentile(timings, 0.99), 1), "calls": calls}
+        results[name] = {
+            "p50_us": round(statistics.median(timings), 1),
+            "p95_us": round(percentile(timings, 0.95), 1),
+            "p99_us": round(percentile(timings, 0.99), 1),
+            "calls": calls,
+        }
     return results
 
 
@@ -126,6 +130,7 @@ async def bursts(base: str, body: bytes, concurrency: int, rounds: int) -> list[
     latencies: list[float] = []
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as session:
+
         async def one():
             start = time.perf_counter()
             async with session.post(base + URL_PATH, data=body, headers=HEADERS) as response:
@@ -153,9 +158,24 @@ def bench_proxy(concurrency: int, rounds: int, work: Path) -> dict:
         upstream_port = int(port_file.read_text())
         proxy_port = free_port()
         environment = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-        proxy = subprocess.Popen([sys.executable, "-m", "vipps_lint", "proxy", "--isolated", "--upstream",
-                                  f"http://127.0.0.1:{upstream_port}", "--listen", f"127.0.0.1:{proxy_port}", "--max-seconds", "1800"],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment)
+        proxy = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "vipps_lint",
+                "proxy",
+                "--isolated",
+                "--upstream",
+                f"http://127.0.0.1:{upstream_port}",
+                "--listen",
+                f"127.0.0.1:{proxy_port}",
+                "--max-seconds",
+                "1800",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=environment,
+        )
         wait_for_port(proxy_port, proxy)
         body = (FIXTURES / "epayment/create-good.json").read_bytes()
         direct_base, proxied_base = f"http://127.0.0.1:{upstream_port}", f"http://127.0.0.1:{proxy_port}"
@@ -174,14 +194,20 @@ def bench_proxy(concurrency: int, rounds: int, work: Path) -> dict:
                 process.terminate()
                 process.wait(timeout=15)
     return {
-        "concurrency": concurrency, "requests": len(direct),
-        "direct_p50_ms": round(statistics.median(direct), 2), "direct_p95_ms": round(percentile(direct, 0.95), 2),
-        "proxy_p50_ms": round(statistics.median(proxied), 2), "proxy_p95_ms": round(percentile(proxied, 0.95), 2),
+        "concurrency": concurrency,
+        "requests": len(direct),
+        "direct_p50_ms": round(statistics.median(direct), 2),
+        "direct_p95_ms": round(percentile(direct, 0.95), 2),
+        "proxy_p50_ms": round(statistics.median(proxied), 2),
+        "proxy_p95_ms": round(percentile(proxied, 0.95), 2),
         "overhead_p50_ms": round(statistics.median(proxied) - statistics.median(direct), 2),
         # The proxy's own CPU time per request (lint + parse + forward), from /proc: what the
         # machine's load does not inflate.
-        "proxy_cpu_ms_per_request": (round((cpu_after - cpu_before) * 1000 / len(proxied), 3)
-                                     if cpu_before is not None and cpu_after is not None else None),
+        "proxy_cpu_ms_per_request": (
+            round((cpu_after - cpu_before) * 1000 / len(proxied), 3)
+            if cpu_before is not None and cpu_after is not None
+            else None
+        ),
     }
 
 
@@ -224,14 +250,16 @@ def main() -> int:
         for name in ("typical (bytes)", "typical (parsed)", "with 6 findings"):
             row = api[name]
             print(f"  {name:<18} p50 {row['p50_us']:>7} µs   p95 {row['p95_us']:>7} µs   p99 {row['p99_us']:>7} µs")
-        print(f"  target: p50 ≤ 1000 µs for a typical create-payment body: {'met' if api['typical (bytes)']['p50_us'] <= 1000 else 'NOT met'}")
+        met = "met" if api["typical (bytes)"]["p50_us"] <= 1000 else "NOT met"
+        print(f"  target: p50 ≤ 1000 µs for a typical create-payment body: {met}")
     if "proxy" in results:
         proxy = results["proxy"]
         print(f"proxy, bursts of {proxy['concurrency']} simultaneous requests ({proxy['requests']} each way)")
         print(f"  direct        p50 {proxy['direct_p50_ms']:>7} ms   p95 {proxy['direct_p95_ms']:>7} ms")
         print(f"  through proxy p50 {proxy['proxy_p50_ms']:>7} ms   p95 {proxy['proxy_p95_ms']:>7} ms")
         print(f"  the proxy's own CPU time: {proxy['proxy_cpu_ms_per_request']} ms a request")
-        print(f"  overhead p50 {proxy['overhead_p50_ms']} ms; target ≤ 5 ms: {'met' if proxy['overhead_p50_ms'] <= 5 else 'NOT met'}")
+        met = "met" if proxy["overhead_p50_ms"] <= 5 else "NOT met"
+        print(f"  overhead p50 {proxy['overhead_p50_ms']} ms; target ≤ 5 ms: {met}")
     return 0
 
 

@@ -58,7 +58,9 @@ def test_a_good_request_has_no_findings():
 
 
 def test_a_bad_body_gives_findings_with_every_field():
-    findings = vipps_lint.lint_request("POST", EPAYMENT_URL, GOOD_HEADERS, body("epayment/create-bad-phone-and-return.json"))
+    findings = vipps_lint.lint_request(
+        "POST", EPAYMENT_URL, GOOD_HEADERS, body("epayment/create-bad-phone-and-return.json")
+    )
     by_rule = {finding.rule: finding for finding in findings}
     phone = by_rule["epayment-phone-msisdn"]
     assert (phone.severity, phone.part, phone.pointer, phone.header) == ("error", "body", "/customer/phoneNumber", None)
@@ -77,10 +79,12 @@ def test_body_as_bytes_str_or_parsed_gives_the_same_findings(form):
     text = json.dumps(data, indent=2)
     given = {"bytes": text.encode(), "str": text, "parsed": data}[form]
     findings = vipps_lint.lint_request("POST", EPAYMENT_URL, GOOD_HEADERS, given)
-    assert sorted(map(key, findings)) == sorted(map(key, vipps_lint.lint_request("POST", EPAYMENT_URL, GOOD_HEADERS, data)))
+    assert sorted(map(key, findings)) == sorted(
+        map(key, vipps_lint.lint_request("POST", EPAYMENT_URL, GOOD_HEADERS, data))
+    )
     phone = next(finding for finding in findings if finding.rule == "epayment-phone-msisdn")
     line = text.splitlines()[phone.line - 1]
-    assert line[phone.column - 1:].startswith('"+47 912 34 567"')
+    assert line[phone.column - 1 :].startswith('"+47 912 34 567"')
 
 
 def _cli_findings(path: Path) -> list[dict]:
@@ -103,10 +107,25 @@ def test_same_findings_as_the_cli_on_the_same_requests(dump):
         if request.meta.unknown_at_lint_time or request.url is None:
             continue
         raw = request.meta.body_text
-        findings = vipps_lint.lint_request(request.method, request.url, request.headers,
-                                           raw if raw is not None else (None if not request.has_body else request.body))
-        expected = sorted((item["rule"], item["severity"], item["part"], item["pointer"], item["header"], item["message"], item["hint"])
-                          for item in cli if item["request"]["index"] == request.index and item["rule"] != "unresolved-variable")
+        findings = vipps_lint.lint_request(
+            request.method,
+            request.url,
+            request.headers,
+            raw if raw is not None else (None if not request.has_body else request.body),
+        )
+        expected = sorted(
+            (
+                item["rule"],
+                item["severity"],
+                item["part"],
+                item["pointer"],
+                item["header"],
+                item["message"],
+                item["hint"],
+            )
+            for item in cli
+            if item["request"]["index"] == request.index and item["rule"] != "unresolved-variable"
+        )
         assert sorted(map(key, findings)) == expected, (request.index, request.url)
         compared += 1
     assert compared >= 1
@@ -145,8 +164,12 @@ def test_a_body_that_is_not_json_raises_body_error_with_its_position():
     assert raised.value.line == 1 and raised.value.column is not None
     assert "not valid JSON" in str(raised.value)
     # A form body is not JSON and not meant to be: nothing to judge in it.
-    findings = vipps_lint.lint_request("POST", "https://apitest.vipps.no/accesstoken/get",
-                                       {"Content-Type": "application/x-www-form-urlencoded"}, b"grant_type=client_credentials")
+    findings = vipps_lint.lint_request(
+        "POST",
+        "https://apitest.vipps.no/accesstoken/get",
+        {"Content-Type": "application/x-www-form-urlencoded"},
+        b"grant_type=client_credentials",
+    )
     assert findings.linted
 
 
@@ -163,10 +186,14 @@ def test_secrets_are_masked_in_messages_hints_urls_and_the_text_report():
 def test_linter_is_configured_like_the_cli(tmp_path):
     data = body("epayment/create-bad-phone-and-return.json")
     only_phone = vipps_lint.Linter(select=["epayment-phone"])
-    assert {f.rule for f in only_phone.lint_request("POST", EPAYMENT_URL, GOOD_HEADERS, data)} == {"epayment-phone-msisdn"}
+    assert {f.rule for f in only_phone.lint_request("POST", EPAYMENT_URL, GOOD_HEADERS, data)} == {
+        "epayment-phone-msisdn"
+    }
     config = tmp_path / "pyproject.toml"
-    config.write_text('[tool.vipps-lint]\nignore = ["epayment-return-url"]\nfail-on = "warning"\n'
-                      '[tool.vipps-lint.severity]\nepayment-phone-msisdn = "warning"\n')
+    config.write_text(
+        '[tool.vipps-lint]\nignore = ["epayment-return-url"]\nfail-on = "warning"\n'
+        '[tool.vipps-lint.severity]\nepayment-phone-msisdn = "warning"\n'
+    )
     configured = vipps_lint.Linter(config)
     assert configured.fail_on == "warning"
     findings = configured.lint_request("POST", EPAYMENT_URL, GOOD_HEADERS, data)
@@ -175,7 +202,9 @@ def test_linter_is_configured_like_the_cli(tmp_path):
     # Keyword arguments override the file, as command-line options do.
     assert vipps_lint.Linter(config, fail_on="error").fail_on == "error"
     mapping = vipps_lint.Linter({"ignore": ["epayment"]})
-    assert not [f for f in mapping.lint_request("POST", EPAYMENT_URL, GOOD_HEADERS, data) if f.rule.startswith("epayment")]
+    assert not [
+        f for f in mapping.lint_request("POST", EPAYMENT_URL, GOOD_HEADERS, data) if f.rule.startswith("epayment")
+    ]
 
 
 def test_bad_configuration_raises_config_error_at_once(tmp_path):
@@ -209,10 +238,35 @@ def test_the_compiled_linter_is_kept_per_configuration(tmp_path):
 
 def test_lint_response_explains_a_vipps_problem_with_its_error_code():
     linter = vipps_lint.Linter()
-    problem = {"type": "https://developer.vippsmobilepay.com/docs/APIs/epayment-api/errors", "title": "Bad Request",
-               "detail": "Invalid phone number", "status": 400, "traceId": "a1b2c3",
-               "extraDetails": [{"name": "ErrorCode", "reason": "4070"}]}
-    findings = linter.lint_response("POST", EPAYMENT_URL, 400, {"Content-Type": "application/problem+json"}, json.dumps(problem))
+    problem = {
+        "type": "https://developer.vippsmobilepay.com/docs/APIs/epayment-api/errors",
+        "title": "Bad Request",
+        "detail": "Invalid phone number",
+        "status": 400,
+        "traceId": "a1b2c3",
+        "extraDetails": [{"name": "ErrorCode", "reason": "4070"}],
+    }
+    findings = linter.lint_response(
+        "POST", EPAYMENT_URL, 400, {"Content-Type": "application/problem+json"}, json.dumps(problem)
+    )
     assert [f.rule for f in findings] == ["response-client-error"]
     assert "4070" in findings[0].message and "MSISDN" in findings[0].hint
     assert list(linter.lint_response("POST", EPAYMENT_URL, 200, {}, b"{}")) == []
+
+
+def test_a_linter_pickles_as_its_configuration_and_lints_batches():
+    """What a Spark job or a worker pool needs: the linter travels as its settings and is
+    compiled again where it lands; a batch of rows never stops at a bad one."""
+    import pickle
+
+    linter = vipps_lint.Linter({"ignore": ["header"]}, fail_on="warning")
+    copy = pickle.loads(pickle.dumps(linter))
+    assert copy is not linter and copy.fail_on == "warning" and copy.rules == linter.rules
+    rows = [
+        {"method": "POST", "url": EPAYMENT_URL, "headers": GOOD_HEADERS, "body": body("epayment/create-good.json")},
+        {"method": "POST", "url": EPAYMENT_URL, "body": '{"amount": '},
+        {"method": "POST", "url": EPAYMENT_URL, "body": json.dumps(body("epayment/create-bad-phone-and-return.json"))},
+    ]
+    good, broken, bad = copy.lint_batch(rows)
+    assert list(good) == [] and broken.errors and "not valid JSON" in broken.errors[0]
+    assert "epayment-phone-msisdn" in {finding.rule for finding in bad}

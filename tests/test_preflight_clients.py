@@ -17,7 +17,13 @@ import responses
 import respx
 
 import vipps_lint
-from vipps_lint.preflight import AsyncPreflightTransport, Preflight, PreflightAdapter, PreflightTransport, preflight_session
+from vipps_lint.preflight import (
+    AsyncPreflightTransport,
+    Preflight,
+    PreflightAdapter,
+    PreflightTransport,
+    preflight_session,
+)
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 URL = "https://apitest.vipps.no/epayment/v1/payments"
@@ -34,9 +40,14 @@ HEADERS = {
 }
 GOOD = json.loads((FIXTURES / "epayment/create-good.json").read_text())
 BAD = json.loads((FIXTURES / "epayment/create-bad-phone-and-return.json").read_text())
-PROBLEM_4070 = {"type": "https://developer.vippsmobilepay.com/docs/APIs/epayment-api/errors", "title": "Bad Request",
-                "detail": "Invalid phone number", "status": 400, "traceId": "f3b0c442-98fc-1c14",
-                "extraDetails": [{"name": "ErrorCode", "reason": "4070"}]}
+PROBLEM_4070 = {
+    "type": "https://developer.vippsmobilepay.com/docs/APIs/epayment-api/errors",
+    "title": "Bad Request",
+    "detail": "Invalid phone number",
+    "status": 400,
+    "traceId": "f3b0c442-98fc-1c14",
+    "extraDetails": [{"name": "ErrorCode", "reason": "4070"}],
+}
 
 
 def assert_stopped(error: vipps_lint.PreflightError) -> None:
@@ -46,6 +57,7 @@ def assert_stopped(error: vipps_lint.PreflightError) -> None:
 
 
 # --- requests ------------------------------------------------------------------------------
+
 
 @responses.activate
 def test_requests_raise_mode_stops_a_bad_request_before_it_is_sent():
@@ -101,7 +113,9 @@ def test_requests_other_hosts_are_not_linted_unless_configured():
     session = preflight_session()
     assert session.post("https://shop.example.com/epayment/v1/payments", json=BAD).status_code == 200
     with pytest.raises(vipps_lint.PreflightError):
-        preflight_session(hosts=["*.example.com"]).post("https://shop.example.com/epayment/v1/payments", json=BAD, headers=HEADERS)
+        preflight_session(hosts=["*.example.com"]).post(
+            "https://shop.example.com/epayment/v1/payments", json=BAD, headers=HEADERS
+        )
 
 
 @responses.activate
@@ -126,6 +140,7 @@ def test_requests_a_body_that_is_not_json_is_not_sent_in_raise_mode():
 
 
 # --- httpx ---------------------------------------------------------------------------------
+
 
 def test_httpx_client_raise_mode_with_respx():
     with respx.mock(assert_all_called=False) as mock:

@@ -25,6 +25,7 @@ def _modules_loaded_before_pytester():
 
     api.linter_for(None).lint_request("POST", "https://apitest.vipps.no/epayment/v1/payments", {}, {"reference": "x"})
 
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwcmVmbGlnaHQtcGx1Z2luIn0.c2lnbmF0dXJlLXBsdWdpbg"
 
@@ -45,7 +46,9 @@ GOOD = {json.loads((FIXTURES / "epayment/create-good.json").read_text())!r}
 BAD = {json.loads((FIXTURES / "epayment/create-bad-phone-and-return.json").read_text())!r}
 """
 
-RESPONSES_SUITE = COMMON + """
+RESPONSES_SUITE = (
+    COMMON
+    + """
 import requests
 import responses
 
@@ -67,8 +70,11 @@ def test_bad_payment_swallowed():
     except Exception:
         pass
 """
+)
 
-RESPX_SUITE = COMMON + """
+RESPX_SUITE = (
+    COMMON
+    + """
 import asyncio
 import httpx
 import respx
@@ -86,8 +92,11 @@ def test_bad_payment_async():
             return await client.post(URL, json=BAD, headers=HEADERS)
     assert asyncio.run(send()).status_code == 201
 """
+)
 
-PYTEST_HTTPX_SUITE = COMMON + """
+PYTEST_HTTPX_SUITE = (
+    COMMON
+    + """
 import httpx
 
 def test_good_payment(httpx_mock):
@@ -98,6 +107,7 @@ def test_bad_payment(httpx_mock):
     httpx_mock.add_response(method="POST", url=URL, status_code=201, json={"state": "CREATED"})
     assert httpx.Client().post(URL, json=BAD, headers=HEADERS).status_code == 201
 """
+)
 
 
 def run(pytester: pytest.Pytester, suite: str, *args: str) -> pytest.RunResult:
@@ -114,7 +124,9 @@ def test_responses_bad_requests_fail_with_the_text_report(pytester):
     result = run(pytester, RESPONSES_SUITE, "--vipps-preflight")
     result.assert_outcomes(passed=1, failed=2)
     output = result.stdout.str()
-    assert "test_merchant.py::test_bad_payment FAILED" in output or "FAILED test_merchant.py::test_bad_payment" in output
+    assert (
+        "test_merchant.py::test_bad_payment FAILED" in output or "FAILED test_merchant.py::test_bad_payment" in output
+    )
     assert "FAILED test_merchant.py::test_bad_payment_swallowed" in output
     assert "error[epayment-phone-msisdn]" in output and 'hint: Send "phoneNumber": "4791234567"' in output
     assert "POST https://apitest.vipps.no/epayment/v1/payments" in output
@@ -134,7 +146,9 @@ def test_pytest_httpx(pytester):
 
 
 def test_fail_on_warning_and_info(pytester):
-    suite = COMMON + """
+    suite = (
+        COMMON
+        + """
 import requests, responses
 
 @responses.activate
@@ -143,6 +157,7 @@ def test_without_system_headers():
     headers = {k: v for k, v in HEADERS.items() if not k.startswith("Vipps-System")}
     requests.post(URL, json=GOOD, headers=headers)
 """
+    )
     run(pytester, suite, "--vipps-preflight", "--fail-on", "warning").assert_outcomes(passed=1)
     result = run(pytester, suite, "--vipps-preflight", "--fail-on", "info")
     result.assert_outcomes(failed=1)
@@ -150,7 +165,9 @@ def test_without_system_headers():
 
 
 def test_the_fixture_gives_the_findings_and_the_marker_allows_a_bad_request(pytester):
-    suite = COMMON + """
+    suite = (
+        COMMON
+        + """
 import pytest, requests, responses
 
 @responses.activate
@@ -167,13 +184,16 @@ def test_ignored_rules():
     responses.add(responses.POST, URL, json={}, status=201)
     requests.post(URL, json=BAD, headers=HEADERS)
 """
+    )
     run(pytester, suite, "--vipps-preflight").assert_outcomes(passed=2)
     # The fixture records without the option too (and never fails the test).
     run(pytester, suite).assert_outcomes(passed=2)
 
 
 def test_configured_hosts_from_the_command_line_and_ini(pytester):
-    suite = COMMON + """
+    suite = (
+        COMMON
+        + """
 import requests, responses
 
 @responses.activate
@@ -181,6 +201,7 @@ def test_local_double():
     responses.add(responses.POST, "http://localhost:8080/epayment/v1/payments", json={}, status=201)
     requests.post("http://localhost:8080/epayment/v1/payments", json=BAD, headers=HEADERS)
 """
+    )
     run(pytester, suite, "--vipps-preflight").assert_outcomes(passed=1)
     run(pytester, suite, "--vipps-preflight", "--vipps-host", "localhost:8080").assert_outcomes(failed=1)
     pytester.makeini("[pytest]\nvipps_preflight = true\nvipps_preflight_hosts = localhost:*\n")
@@ -202,8 +223,8 @@ def readme_examples() -> list[str]:
     import re
 
     text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    section = text[text.index("### Before it is sent"):]
-    section = section[:section.index("\n### ", 1)]
+    section = text[text.index("### Before it is sent") :]
+    section = section[: section.index("\n### ", 1)]
     return re.findall(r"```python\n(.*?)```", section, re.S)
 
 

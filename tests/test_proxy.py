@@ -40,9 +40,16 @@ HEADERS = {
 GOOD = (FIXTURES / "epayment/create-good.json").read_bytes().replace(b'"NOK"', b'"NOK"   ').rstrip() + "  \n".encode()
 BAD = (FIXTURES / "epayment/create-bad-phone-and-return.json").read_bytes()
 UPSTREAM_BODY = '{"reference":"acme-shop-123-order129","redirectUrl":"https://apitest.vipps.no/x?token=abc","note":"blåbær"}'.encode()
-PROBLEM_4070 = json.dumps({"type": "https://developer.vippsmobilepay.com/docs/APIs/epayment-api/errors", "title": "Bad Request",
-                           "detail": "Invalid phone number", "status": 400, "traceId": "f3b0c442-98fc",
-                           "extraDetails": [{"name": "ErrorCode", "reason": "4070"}]}).encode()
+PROBLEM_4070 = json.dumps(
+    {
+        "type": "https://developer.vippsmobilepay.com/docs/APIs/epayment-api/errors",
+        "title": "Bad Request",
+        "detail": "Invalid phone number",
+        "status": 400,
+        "traceId": "f3b0c442-98fc",
+        "extraDetails": [{"name": "ErrorCode", "reason": "4070"}],
+    }
+).encode()
 TIMEOUT = 30
 
 
@@ -59,7 +66,9 @@ class UpstreamHandler(BaseHTTPRequestHandler):
     def _answer(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        self.server.received.append({"method": self.command, "path": self.path, "headers": dict(self.headers.items()), "body": body})
+        self.server.received.append(
+            {"method": self.command, "path": self.path, "headers": dict(self.headers.items()), "body": body}
+        )
         if "mock=problem" in self.path:
             status, content_type, payload = 400, "application/problem+json", PROBLEM_4070
         else:
@@ -98,12 +107,33 @@ def free_port() -> int:
 class Proxy:
     def __init__(self, directory: Path, upstream_url: str, *args: str):
         self.out, self.err, self.log = directory / "out.txt", directory / "err.txt", directory / "log.ndjson"
-        environment = dict(os.environ, NO_COLOR="1", PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+        environment = dict(
+            os.environ, NO_COLOR="1", PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")
+        )
         with open(self.out, "wb") as out, open(self.err, "wb") as err:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "vipps_lint", "proxy", "--upstream", upstream_url, "--listen", "127.0.0.1:0",
-                 "--isolated", "--log", str(self.log), "--max-seconds", "600", *args],
-                stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=environment, cwd=directory)
+                [
+                    sys.executable,
+                    "-m",
+                    "vipps_lint",
+                    "proxy",
+                    "--upstream",
+                    upstream_url,
+                    "--listen",
+                    "127.0.0.1:0",
+                    "--isolated",
+                    "--log",
+                    str(self.log),
+                    "--max-seconds",
+                    "600",
+                    *args,
+                ],
+                stdout=out,
+                stderr=err,
+                stdin=subprocess.DEVNULL,
+                env=environment,
+                cwd=directory,
+            )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             banner = self.err.read_text()
@@ -172,7 +202,9 @@ def test_a_good_request_passes_through_byte_identical(upstream, passing_proxy):
 
 
 def test_a_bad_request_is_reported_live_and_in_the_log_then_forwarded(upstream, passing_proxy):
-    response = requests.post(passing_proxy.url + "/epayment/v1/payments?test=bad-forwarded", data=BAD, headers=HEADERS, timeout=TIMEOUT)
+    response = requests.post(
+        passing_proxy.url + "/epayment/v1/payments?test=bad-forwarded", data=BAD, headers=HEADERS, timeout=TIMEOUT
+    )
     assert response.status_code == 201 and received_with(upstream, "test=bad-forwarded")[0]["body"] == BAD
     entry = passing_proxy.entry_for("test=bad-forwarded")
     rules = {finding["rule"] for finding in entry["findings"]}
@@ -187,25 +219,39 @@ def test_a_bad_request_is_reported_live_and_in_the_log_then_forwarded(upstream, 
 
 
 def test_blocking_answers_like_the_api_and_does_not_forward(upstream, blocking_proxy):
-    response = requests.post(blocking_proxy.url + "/epayment/v1/payments?test=blocked", data=BAD, headers=HEADERS, timeout=TIMEOUT)
+    response = requests.post(
+        blocking_proxy.url + "/epayment/v1/payments?test=blocked", data=BAD, headers=HEADERS, timeout=TIMEOUT
+    )
     assert response.status_code == 400
     assert response.headers["Content-Type"].startswith("application/problem+json")
     problem = response.json()
-    assert problem["status"] == 400 and problem["title"] == "Bad Request" and problem["instance"] == "/epayment/v1/payments"
+    assert (
+        problem["status"] == 400
+        and problem["title"] == "Bad Request"
+        and problem["instance"] == "/epayment/v1/payments"
+    )
     reasons = " ".join(detail["reason"] for detail in problem["extraDetails"])
     assert "+47 912 34 567" in reasons and "4791234567" in reasons
     assert {"epayment-phone-msisdn", "epayment-return-url"} <= {finding["rule"] for finding in problem["findings"]}
     assert received_with(upstream, "test=blocked") == []
     assert blocking_proxy.entry_for("test=blocked")["outcome"] == "blocked"
     # A good request still goes through a blocking proxy.
-    assert requests.post(blocking_proxy.url + "/epayment/v1/payments?test=unblocked", data=GOOD, headers=HEADERS,
-                         timeout=TIMEOUT).content == UPSTREAM_BODY
+    assert (
+        requests.post(
+            blocking_proxy.url + "/epayment/v1/payments?test=unblocked", data=GOOD, headers=HEADERS, timeout=TIMEOUT
+        ).content
+        == UPSTREAM_BODY
+    )
 
 
 def test_secrets_are_masked_in_the_live_report_the_log_and_the_problem(upstream, blocking_proxy):
     headers = {**HEADERS, "Authorization": f"Bearer {TOKEN} {TOKEN}"}  # a malformed header quotes its value
-    response = requests.post(blocking_proxy.url + f"/epayment/v1/payments?test=masked&access_token={TOKEN}", data=BAD,
-                             headers=headers, timeout=TIMEOUT)
+    response = requests.post(
+        blocking_proxy.url + f"/epayment/v1/payments?test=masked&access_token={TOKEN}",
+        data=BAD,
+        headers=headers,
+        timeout=TIMEOUT,
+    )
     assert response.status_code == 400
     entry = blocking_proxy.entry_for("test=masked")
     assert "header-authorization-bearer" in {finding["rule"] for finding in entry["findings"]}
@@ -215,8 +261,12 @@ def test_secrets_are_masked_in_the_live_report_the_log_and_the_problem(upstream,
 
 
 def test_a_failed_upstream_response_is_explained(upstream, passing_proxy):
-    response = requests.post(passing_proxy.url + "/epayment/v1/payments?test=problem&mock=problem", data=GOOD, headers=HEADERS,
-                             timeout=TIMEOUT)
+    response = requests.post(
+        passing_proxy.url + "/epayment/v1/payments?test=problem&mock=problem",
+        data=GOOD,
+        headers=HEADERS,
+        timeout=TIMEOUT,
+    )
     assert response.status_code == 400 and response.content == PROBLEM_4070
     entry = passing_proxy.entry_for("test=problem")
     [explained] = entry["response_findings"]
@@ -231,10 +281,27 @@ def test_curl_as_a_client_in_another_language(upstream, passing_proxy, blocking_
 
     def curl(proxy, body, marker):
         output = tmp_path / f"{marker}.out"
-        result = subprocess.run(["curl", "-sS", "--max-time", str(TIMEOUT), "-o", str(output), "-w", "%{http_code} %{content_type}",
-                                 "-X", "POST", "--data-binary", f"@{tmp_path / body}", *header_args,
-                                 f"{proxy.url}/epayment/v1/payments?test={marker}"],
-                                capture_output=True, text=True, timeout=TIMEOUT + 10)
+        result = subprocess.run(
+            [
+                "curl",
+                "-sS",
+                "--max-time",
+                str(TIMEOUT),
+                "-o",
+                str(output),
+                "-w",
+                "%{http_code} %{content_type}",
+                "-X",
+                "POST",
+                "--data-binary",
+                f"@{tmp_path / body}",
+                *header_args,
+                f"{proxy.url}/epayment/v1/payments?test={marker}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT + 10,
+        )
         assert result.returncode == 0, result.stderr
         status, content_type = result.stdout.split(" ", 1)
         return int(status), content_type, output.read_bytes()
@@ -251,7 +318,9 @@ def test_concurrent_clients(upstream, passing_proxy):
     def send(number: int):
         marker = f"test=concurrent-{number}-"
         body = GOOD if number % 2 else BAD
-        response = requests.post(f"{passing_proxy.url}/epayment/v1/payments?{marker}", data=body, headers=HEADERS, timeout=TIMEOUT)
+        response = requests.post(
+            f"{passing_proxy.url}/epayment/v1/payments?{marker}", data=body, headers=HEADERS, timeout=TIMEOUT
+        )
         return number, response.status_code, response.content
 
     with ThreadPoolExecutor(max_workers=50) as pool:
@@ -269,8 +338,9 @@ def test_upstream_down_gives_a_clear_502_and_the_proxy_stays_up(tmp_path):
     proxy = Proxy(tmp_path, f"http://127.0.0.1:{port}")
     try:
         for attempt in range(2):
-            response = requests.post(proxy.url + f"/epayment/v1/payments?test=down-{attempt}", data=GOOD, headers=HEADERS,
-                                     timeout=TIMEOUT)
+            response = requests.post(
+                proxy.url + f"/epayment/v1/payments?test=down-{attempt}", data=GOOD, headers=HEADERS, timeout=TIMEOUT
+            )
             assert response.status_code == 502
             assert response.headers["Content-Type"].startswith("application/problem+json")
             assert f"cannot reach the upstream http://127.0.0.1:{port}" in response.json()["detail"]
@@ -286,9 +356,15 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path):
 
     from vipps_lint.cli import main
 
-    result = CliRunner().invoke(main, ["proxy", "--isolated", "--upstream", "ftp://example.com", "--listen", "127.0.0.1:0"])
+    result = CliRunner().invoke(
+        main, ["proxy", "--isolated", "--upstream", "ftp://example.com", "--listen", "127.0.0.1:0"]
+    )
     assert result.exit_code == 2 and "--upstream must be an http:// or https:// URL" in result.output
-    result = CliRunner().invoke(main, ["proxy", "--isolated", "--upstream", "http://127.0.0.1:9", "--listen", "nowhere"])
+    result = CliRunner().invoke(
+        main, ["proxy", "--isolated", "--upstream", "http://127.0.0.1:9", "--listen", "nowhere"]
+    )
     assert result.exit_code == 2 and "--listen must be HOST:PORT" in result.output
-    result = CliRunner().invoke(main, ["proxy", "--isolated", "--upstream", "http://127.0.0.1:9", "--select", "no-such-rule"])
+    result = CliRunner().invoke(
+        main, ["proxy", "--isolated", "--upstream", "http://127.0.0.1:9", "--select", "no-such-rule"]
+    )
     assert result.exit_code == 2 and "matches no rule" in result.output

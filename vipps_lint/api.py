@@ -31,10 +31,20 @@ import os
 import threading
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterable, Mapping, Optional, Sequence, Union
+from typing import Any, Iterable, Iterator, Mapping, Optional, Sequence, Union
 from urllib.parse import urlsplit
 
-from vipps_lint.models import NO_BODY, SEVERITIES, SEVERITY_RANK, Fix, Position, ReaderTraits, RequestMeta, Response, SourceFile
+from vipps_lint.models import (
+    NO_BODY,
+    SEVERITIES,
+    SEVERITY_RANK,
+    Fix,
+    Position,
+    ReaderTraits,
+    RequestMeta,
+    Response,
+    SourceFile,
+)
 from vipps_lint.models import Finding as _InternalFinding
 from vipps_lint.models import Request as _Request
 
@@ -128,8 +138,16 @@ class Findings(list):
     operation: Optional[str]
     linted: bool
 
-    def __init__(self, findings: Iterable[Finding] = (), *, method: Optional[str] = None, url: Optional[str] = None,
-                 operation: Optional[str] = None, linted: bool = True, report=None):
+    def __init__(
+        self,
+        findings: Iterable[Finding] = (),
+        *,
+        method: Optional[str] = None,
+        url: Optional[str] = None,
+        operation: Optional[str] = None,
+        linted: bool = True,
+        report=None,
+    ):
         super().__init__(findings)
         self.method, self.url, self.operation, self.linted = method, url, operation, linted
         self._report = report  # (request, internal findings, masker), rendered on first `text()`
@@ -176,8 +194,11 @@ class PreflightError(Exception):
         if self.errors:
             summary = f"vipps-lint: {what} not sent: " + "; ".join(self.errors)
         else:
-            counts = ", ".join(f"{n} {level}{'s' if n != 1 and level != 'info' else ''}" for level in SEVERITIES
-                               if (n := sum(1 for f in findings if f.severity == level)))
+            counts = ", ".join(
+                f"{n} {level}{'s' if n != 1 and level != 'info' else ''}"
+                for level in SEVERITIES
+                if (n := sum(1 for f in findings if f.severity == level))
+            )
             summary = f"vipps-lint: {what} not sent: {counts} (fail-on {fail_on})"
         super().__init__(summary + ("\n\n" + self.report if self.report else ""))
 
@@ -204,11 +225,36 @@ class Linter:
     `ConfigError` here, not on the first request.
     """
 
-    def __init__(self, config: Union[str, os.PathLike, Mapping[str, Any], bool, None] = None, *,
-                 select: Optional[Iterable[str]] = None, ignore: Optional[Iterable[str]] = None,
-                 extend_select: Optional[Iterable[str]] = None, severity: Optional[Mapping[str, str]] = None,
-                 rules: Optional[Iterable[str]] = None, fail_on: Optional[str] = None,
-                 as_of: Optional[date] = None, specs: Iterable[str] = (), endpoint: Optional[str] = None):
+    def __init__(
+        self,
+        config: Union[str, os.PathLike, Mapping[str, Any], bool, None] = None,
+        *,
+        select: Optional[Iterable[str]] = None,
+        ignore: Optional[Iterable[str]] = None,
+        extend_select: Optional[Iterable[str]] = None,
+        severity: Optional[Mapping[str, str]] = None,
+        rules: Optional[Iterable[str]] = None,
+        fail_on: Optional[str] = None,
+        as_of: Optional[date] = None,
+        specs: Iterable[str] = (),
+        endpoint: Optional[str] = None,
+    ):
+        # What it was made from: a pickled Linter (a Spark broadcast, a worker process) is made
+        # again from these where it is unpickled, not shipped compiled.
+        self._arguments = (
+            (config,),
+            {
+                "select": select,
+                "ignore": ignore,
+                "extend_select": extend_select,
+                "severity": severity,
+                "rules": rules,
+                "fail_on": fail_on,
+                "as_of": as_of,
+                "specs": tuple(specs),
+                "endpoint": endpoint,
+            },
+        )
         from vipps_lint.config import Config, effective, find_config, load_config  # noqa: PLC0415
         from vipps_lint.pipeline import Linter as Engine  # noqa: PLC0415
         from vipps_lint.pipeline import Settings  # noqa: PLC0415
@@ -239,9 +285,17 @@ class Linter:
             raise ConfigError([f'endpoint {endpoint!r} is not "METHOD /path" or "METHOD https://host/path"'])
         values = {key: item[0] for key, item in effective(loaded, given).items()}
         self.fail_on: str = values["fail-on"]
-        settings = Settings(endpoint=endpoint, select=values["select"], ignore=values["ignore"],
-                            extend_select=values["extend-select"], severities=values["severity"],
-                            rule_dirs=values["rules"], fail_on=self.fail_on, as_of=values["as-of"], specs=list(specs))
+        settings = Settings(
+            endpoint=endpoint,
+            select=values["select"],
+            ignore=values["ignore"],
+            extend_select=values["extend-select"],
+            severities=values["severity"],
+            rule_dirs=values["rules"],
+            fail_on=self.fail_on,
+            as_of=values["as-of"],
+            specs=list(specs),
+        )
         self._engine = Engine(settings)
         problems = [str(error) for error in self._engine.setup_errors]
         for key in ("select", "ignore", "extend-select", "severity"):
@@ -250,13 +304,42 @@ class Linter:
         if problems:
             raise ConfigError(problems)
 
+    def __reduce__(self):
+        args, kwargs = self._arguments
+        return _make_linter, (args, kwargs)
+
+    def lint_batch(self, requests: Iterable[Mapping[str, Any]]) -> Iterator[Findings]:
+        """`lint_request` for each of many requests given as mappings with the keys `method`,
+        `url`, and optionally `headers`, `body`, `endpoint` (a log's rows, say). A body that
+        cannot be linted gives empty `Findings` whose `errors` say why; it never stops the batch."""
+        for row in requests:
+            try:
+                yield self.lint_request(
+                    row.get("method") or "GET",
+                    row.get("url"),
+                    row.get("headers"),
+                    row.get("body"),
+                    endpoint=row.get("endpoint"),
+                )
+            except BodyError as error:
+                findings = Findings(method=str(row.get("method") or "GET").upper(), url=_mask_url(row.get("url")))
+                findings.errors = [str(error)]
+                yield findings
+
     @property
     def rules(self) -> list[str]:
         """The ids of the rules this linter runs."""
         return sorted(self._engine.rules.enabled)
 
-    def lint_request(self, method: str, url: Any, headers: HeadersLike = None, body: BodyLike = None, *,
-                     endpoint: Optional[str] = None) -> Findings:
+    def lint_request(
+        self,
+        method: str,
+        url: Any,
+        headers: HeadersLike = None,
+        body: BodyLike = None,
+        *,
+        endpoint: Optional[str] = None,
+    ) -> Findings:
         """The findings of one request.
 
         `headers`: a mapping, a list of (name, value) pairs, or a client's headers object;
@@ -269,8 +352,17 @@ class Linter:
         request = _to_request(method, url, headers, body)
         return self._run(request, endpoint)
 
-    def lint_response(self, method: str, url: Any, status: int, headers: HeadersLike = None, body: BodyLike = None, *,
-                      request_headers: HeadersLike = None, endpoint: Optional[str] = None) -> Findings:
+    def lint_response(
+        self,
+        method: str,
+        url: Any,
+        status: int,
+        headers: HeadersLike = None,
+        body: BodyLike = None,
+        *,
+        request_headers: HeadersLike = None,
+        endpoint: Optional[str] = None,
+    ) -> Findings:
         """What a failed response (status 400 or more) says, explained as in dumps: an RFC 7807
         problem with a Vipps MobilePay error code gets that code's meaning and what to do.
         Only the response rules run (the request was linted before it was sent)."""
@@ -293,8 +385,11 @@ class Linter:
             if lint:
                 from vipps_lint.checks.responses import ResponseCheck  # noqa: PLC0415
 
-                found = [finding for problem in ResponseCheck().check(request)
-                         if (finding := engine.rules.finding(problem, request)) is not None]
+                found = [
+                    finding
+                    for problem in ResponseCheck().check(request)
+                    if (finding := engine.rules.finding(problem, request)) is not None
+                ]
         elif endpoint and request.url and _routes_by_url(engine, request) is False:
             # The URL is not a Vipps MobilePay path (a merchant's own gateway, say): `endpoint` says
             # which call it is, as it does for a bare body.
@@ -306,6 +401,18 @@ class Linter:
         else:
             found = engine.lint_request(request, endpoint)
         return _public(request, found)
+
+
+def _make_linter(args: tuple, kwargs: dict) -> "Linter":
+    return Linter(*args, **kwargs)
+
+
+def _mask_url(url: Any) -> Optional[str]:
+    if url is None:
+        return None
+    from vipps_lint.secrets import Masker  # noqa: PLC0415
+
+    return Masker().mask_text(str(url))
 
 
 def _routes_by_url(engine, request: _Request) -> bool:
@@ -423,8 +530,15 @@ def _to_request(method: str, url: Any, headers: HeadersLike, body: BodyLike) -> 
     source = SourceFile(DISPLAY, None, text)
     meta = RequestMeta(_LIVE, headers_recorded=pairs is not None)
     meta.body_text = text
-    request = _Request(source=source, index=0, method=(method or "GET").upper(), url=None if url is None else str(url),
-                       headers=pairs or [], body=parsed, meta=meta)
+    request = _Request(
+        source=source,
+        index=0,
+        method=(method or "GET").upper(),
+        url=None if url is None else str(url),
+        headers=pairs or [],
+        body=parsed,
+        meta=meta,
+    )
     if parsed is not NO_BODY:
         request.locator = _LazyBodyLocator(source, parsed, text)
     return request
@@ -442,10 +556,18 @@ def _public(request: _Request, found: Optional[list[_InternalFinding]]) -> Findi
     if found is None:
         return Findings(method=request.method, url=url, operation=operation, linted=False)
     findings = [
-        Finding(rule=item.rule, severity=item.severity, message=masker.mask_text(item.message),
-                hint=masker.mask_text(item.hint) if item.hint else item.hint, part=item.part, pointer=item.pointer,
-                header=item.header, fix=item.fix, line=item.position.line if item.position else None,
-                column=item.position.column if item.position else None)
+        Finding(
+            rule=item.rule,
+            severity=item.severity,
+            message=masker.mask_text(item.message),
+            hint=masker.mask_text(item.hint) if item.hint else item.hint,
+            part=item.part,
+            pointer=item.pointer,
+            header=item.header,
+            fix=item.fix,
+            line=item.position.line if item.position else None,
+            column=item.position.column if item.position else None,
+        )
         for item in found
     ]
     return Findings(findings, method=request.method, url=url, operation=operation, report=(request, found, masker))
@@ -513,8 +635,15 @@ def linter_for(config: Any = None) -> Linter:
     return linter
 
 
-def lint_request(method: str, url: Any, headers: HeadersLike = None, body: BodyLike = None, *,
-                 endpoint: Optional[str] = None, config: Any = None) -> Findings:
+def lint_request(
+    method: str,
+    url: Any,
+    headers: HeadersLike = None,
+    body: BodyLike = None,
+    *,
+    endpoint: Optional[str] = None,
+    config: Any = None,
+) -> Findings:
     """The findings of one request (see `Linter.lint_request`).
 
     `config`: None for the shipped rules with their default settings, True to use the

@@ -227,17 +227,23 @@ def schemas_build(specs, out_dir, remote_refs, from_site, overlay_file, coverage
 
 
 @main.command()
-@click.option("--upstream", required=True, metavar="URL", help="Where requests go on to, e.g. https://apitest.vipps.no (or a mock).")
-@click.option("--listen", default="127.0.0.1:8080", show_default=True, metavar="HOST:PORT", help="Address to serve on (port 0: any free port).")
-@click.option("--block", is_flag=True, help="Do not forward a request with findings at or above --fail-on: answer HTTP 400 application/problem+json.")
-@click.option("--log", "log_file", type=click.Path(dir_okay=False, writable=True), metavar="FILE", help="Append one JSON line a request (findings, outcome, status; secrets masked).")
+@click.option("--upstream", required=True, metavar="URL",
+              help="Where requests go on to, e.g. https://apitest.vipps.no (or a mock).")
+@click.option("--listen", default="127.0.0.1:8080", show_default=True, metavar="HOST:PORT",
+              help="Address to serve on (port 0: any free port).")
+@click.option("--block", is_flag=True,
+              help="Do not forward a request with findings at or above --fail-on: "
+                   "answer HTTP 400 application/problem+json.")
+@click.option("--log", "log_file", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+              help="Append one JSON line a request (findings, outcome, status; secrets masked).")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default=None, help="What --block blocks (default: error).")
 @click.option("--select", multiple=True, metavar="RULE", help="As for check.")
 @click.option("--ignore", multiple=True, metavar="RULE", help="As for check.")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False), metavar="DIR", help="As for check.")
 @_configuration_options
 @click.option("--max-seconds", type=click.FloatRange(min=0), hidden=True, help="Stop after this many seconds (for tests).")
-def proxy(upstream, listen, block, log_file, fail_on, select, ignore, rule_dirs, config_file, isolated, extend_select, as_of, max_seconds):
+def proxy(upstream, listen, block, log_file, fail_on, select, ignore, rule_dirs, config_file, isolated, extend_select,
+          as_of, max_seconds):
     """A linting reverse proxy: point a test environment's Vipps base URL at it.
 
     Every request is linted and forwarded to --upstream unchanged; findings are printed as
@@ -253,8 +259,9 @@ def proxy(upstream, listen, block, log_file, fail_on, select, ignore, rule_dirs,
 
     try:
         linter = Linter(config_file or (None if isolated else True), select=_split_selectors(select) or None,
-                        ignore=_split_selectors(ignore) or None, extend_select=_split_selectors(extend_select) or None,
-                        rules=list(rule_dirs) or None, fail_on=fail_on, as_of=as_of.date() if as_of else None)
+                        ignore=_split_selectors(ignore) or None,
+                        extend_select=_split_selectors(extend_select) or None, rules=list(rule_dirs) or None,
+                        fail_on=fail_on, as_of=as_of.date() if as_of else None)
     except ConfigError as error:
         for problem in error.problems:
             click.echo(problem, err=True)

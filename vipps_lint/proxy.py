@@ -29,12 +29,23 @@ from datetime import datetime, timezone
 from typing import IO, Any, Optional
 from urllib.parse import urlsplit
 
-from vipps_lint.api import BodyError, Findings, Linter
+from vipps_lint.api import BodyError, Findings, Linter, _mask_url
 
 # Headers that belong to one connection, never forwarded (RFC 9110, 7.6.1), and those the
 # proxy sets itself.
-HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te",
-                        "trailer", "transfer-encoding", "upgrade"})
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
 SET_BY_PROXY = frozenset({"host", "content-length"})
 # What aiohttp's client would add on its own; sent only when the client sent them.
 AUTO_HEADERS = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
@@ -51,7 +62,9 @@ class UsageError(ValueError):
 def parse_upstream(upstream: str) -> str:
     split = urlsplit(upstream.strip())
     if split.scheme not in ("http", "https") or not split.hostname:
-        raise UsageError(f"--upstream must be an http:// or https:// URL such as https://apitest.vipps.no, got {upstream!r}")
+        raise UsageError(
+            f"--upstream must be an http:// or https:// URL such as https://apitest.vipps.no, got {upstream!r}"
+        )
     if split.query or split.fragment:
         raise UsageError(f"--upstream takes no query or fragment, got {upstream!r}")
     return upstream.strip().rstrip("/")
@@ -67,8 +80,17 @@ def parse_listen(listen: str) -> tuple[str, int]:
 class LintingProxy:
     """The request handler: lint, then forward or block; print and log what it found."""
 
-    def __init__(self, upstream: str, linter: Linter, *, block: bool = False, fail_on: Optional[str] = None,
-                 log: Optional[IO[str]] = None, out: Optional[IO[str]] = None, timeout: float = 60.0):
+    def __init__(
+        self,
+        upstream: str,
+        linter: Linter,
+        *,
+        block: bool = False,
+        fail_on: Optional[str] = None,
+        log: Optional[IO[str]] = None,
+        out: Optional[IO[str]] = None,
+        timeout: float = 60.0,
+    ):
         self.upstream = parse_upstream(upstream)
         self.upstream_host = urlsplit(self.upstream).netloc.rsplit("@", 1)[-1]
         self.linter = linter
@@ -100,14 +122,16 @@ class LintingProxy:
         try:
             body = await request.read()
         except web.HTTPRequestEntityTooLarge:
-            return self._problem(413, "Payload Too Large", f"the body is larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB")
+            return self._problem(
+                413, "Payload Too Large", f"the body is larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB"
+            )
         url = self.upstream + request.raw_path
         headers = list(request.headers.items())
         errors: list[str] = []
         try:
             findings = self.linter.lint_request(request.method, url, headers, body or None)
         except BodyError as error:
-            findings = Findings(method=request.method, url=_mask(url), linted=True)
+            findings = Findings(method=request.method, url=_mask_url(url), linted=True)
             errors.append(str(error))
         lint_ms = (time.perf_counter() - started) * 1000
         trace_id = str(uuid.uuid4())
@@ -119,8 +143,9 @@ class LintingProxy:
         else:
             response, outcome = await self._forward(request, url, headers, body)
             if response.status >= 400 and outcome == "forwarded":
-                response_findings = self.linter.lint_response(request.method, url, response.status, response.headers,
-                                                              response.body, request_headers=headers)
+                response_findings = self.linter.lint_response(
+                    request.method, url, response.status, response.headers, response.body, request_headers=headers
+                )
         self._report(findings, errors, response.status, outcome, response_findings)
         self._write_log(findings, errors, response.status, outcome, response_findings, trace_id, lint_ms, started)
         return response
@@ -131,18 +156,29 @@ class LintingProxy:
         from multidict import CIMultiDict  # noqa: PLC0415
         from yarl import URL  # noqa: PLC0415
 
-        forwarded = CIMultiDict((name, value) for name, value in headers
-                                if name.lower() not in HOP_BY_HOP and name.lower() not in SET_BY_PROXY)
+        forwarded = CIMultiDict(
+            (name, value)
+            for name, value in headers
+            if name.lower() not in HOP_BY_HOP and name.lower() not in SET_BY_PROXY
+        )
         forwarded["Host"] = self.upstream_host
         present = {name.lower() for name, _ in headers}
         skip = [name for name in AUTO_HEADERS if name.lower() not in present]
         try:
             # encoded=True: the path and query go on exactly as the client wrote them (%2F stays %2F).
-            async with self._session.request(request.method, URL(url, encoded=True), headers=forwarded, data=body if body else None,
-                                             allow_redirects=False, skip_auto_headers=skip) as upstream:
+            async with self._session.request(
+                request.method,
+                URL(url, encoded=True),
+                headers=forwarded,
+                data=body if body else None,
+                allow_redirects=False,
+                skip_auto_headers=skip,
+            ) as upstream:
                 length = upstream.headers.get("Content-Length")
                 if length and length.isdigit() and int(length) > MAX_RESPONSE_BYTES:
-                    return self._problem(502, "Bad Gateway", "the upstream's response is too large to pass through"), "upstream-error"
+                    return self._problem(
+                        502, "Bad Gateway", "the upstream's response is too large to pass through"
+                    ), "upstream-error"
                 data = await upstream.read()
                 response = web.Response(status=upstream.status, reason=upstream.reason, body=data)
                 for name, value in upstream.headers.items():
@@ -150,56 +186,97 @@ class LintingProxy:
                         response.headers.add(name, value)
                 return response, "forwarded"
         except asyncio.TimeoutError:
-            return self._problem(504, "Gateway Timeout", f"the upstream {self.upstream} did not answer within {self.timeout:g} s"), "upstream-error"
+            return self._problem(
+                504, "Gateway Timeout", f"the upstream {self.upstream} did not answer within {self.timeout:g} s"
+            ), "upstream-error"
         except aiohttp.ClientError as error:
-            reason = getattr(error, "strerror", None) or getattr(getattr(error, "os_error", None), "strerror", None) or str(error)
-            return self._problem(502, "Bad Gateway", f"vipps-lint proxy cannot reach the upstream {self.upstream}: {reason}"), "upstream-error"
+            reason = (
+                getattr(error, "strerror", None)
+                or getattr(getattr(error, "os_error", None), "strerror", None)
+                or str(error)
+            )
+            return self._problem(
+                502, "Bad Gateway", f"vipps-lint proxy cannot reach the upstream {self.upstream}: {reason}"
+            ), "upstream-error"
 
     def _problem(self, status: int, title: str, detail: str, **extra: Any):
         from aiohttp import web  # noqa: PLC0415
 
         document = {"type": PROBLEM_TYPE, "title": title, "status": status, "detail": detail, **extra}
-        return web.Response(status=status, body=json.dumps(document, ensure_ascii=False, indent=2).encode(),
-                            content_type="application/problem+json")
+        return web.Response(
+            status=status,
+            body=json.dumps(document, ensure_ascii=False, indent=2).encode(),
+            content_type="application/problem+json",
+        )
 
     def _blocked(self, path: str, findings: Findings, errors: list[str], trace_id: str):
         shown = findings.at_or_above(self.fail_on)
         counts = _counts(shown) if shown else "a body that is not valid JSON"
         detail = f"vipps-lint: this request was not forwarded: {counts} at or above {self.fail_on} (see extraDetails)"
         extra_details = [{"name": error.split(": ", 1)[0], "reason": error.split(": ", 1)[-1]} for error in errors]
-        extra_details += [{"name": finding.pointer or finding.header or finding.part,
-                           "reason": f"{finding.message}" + (f" (hint: {finding.hint})" if finding.hint else "")}
-                          for finding in shown]
-        return self._problem(400, "Bad Request", detail, instance=path, traceId=trace_id, extraDetails=extra_details,
-                             findings=[finding.to_dict() for finding in findings])
+        extra_details += [
+            {
+                "name": finding.pointer or finding.header or finding.part,
+                "reason": f"{finding.message}" + (f" (hint: {finding.hint})" if finding.hint else ""),
+            }
+            for finding in shown
+        ]
+        return self._problem(
+            400,
+            "Bad Request",
+            detail,
+            instance=path,
+            traceId=trace_id,
+            extraDetails=extra_details,
+            findings=[finding.to_dict() for finding in findings],
+        )
 
-    def _report(self, findings: Findings, errors: list[str], status: int, outcome: str,
-                response_findings: Optional[Findings]) -> None:
+    def _report(
+        self, findings: Findings, errors: list[str], status: int, outcome: str, response_findings: Optional[Findings]
+    ) -> None:
         """The live view: one line a request, then each finding with where it is and the hint.
 
         Plain lines (the text report's without its code frames, which would need rich and a
         millisecond a request): the body is in the NDJSON log's pointers, not in a file.
         """
-        what = {"forwarded": str(status), "blocked": "blocked (400)", "upstream-error": f"{status} (upstream error)"}[outcome]
+        what = {"forwarded": str(status), "blocked": "blocked (400)", "upstream-error": f"{status} (upstream error)"}[
+            outcome
+        ]
         summary = _counts(findings) if findings else ("could not be linted" if errors else "no findings")
         lines = [f"{findings.method} {findings.url} → {what}: {summary}"]
         lines += [f"  {error}" for error in errors]
         for finding in findings:
-            where = f"header {finding.header}" if finding.part == "header" and finding.header else \
-                f"at {finding.pointer or '(whole body)'}" if finding.pointer is not None else finding.part
+            where = (
+                f"header {finding.header}"
+                if finding.part == "header" and finding.header
+                else f"at {finding.pointer or '(whole body)'}"
+                if finding.pointer is not None
+                else finding.part
+            )
             lines.append(f"  {finding.severity}[{finding.rule}] {finding.message}")
             lines.append(f"    = {where}" + (f"; hint: {finding.hint}" if finding.hint else ""))
         if response_findings:
-            lines += [f"  response: {finding.message}" + (f"\n  hint: {finding.hint}" if finding.hint else "")
-                      for finding in response_findings]
+            lines += [
+                f"  response: {finding.message}" + (f"\n  hint: {finding.hint}" if finding.hint else "")
+                for finding in response_findings
+            ]
         try:
             self.out.write("\n".join(lines) + "\n" + ("\n" if findings else ""))
             self.out.flush()
         except (OSError, ValueError):
             pass  # a closed terminal must not stop the proxy
 
-    def _write_log(self, findings: Findings, errors: list[str], status: int, outcome: str,
-                   response_findings: Optional[Findings], trace_id: str, lint_ms: float, started: float) -> None:
+    def _write_log(
+        self,
+        findings: Findings,
+        errors: list[str],
+        status: int,
+        outcome: str,
+        response_findings: Optional[Findings],
+        trace_id: str,
+        lint_ms: float,
+        started: float,
+    ) -> None:
         if self.log is None:
             return
         entry = {
@@ -220,12 +297,6 @@ class LintingProxy:
         self.log.flush()
 
 
-def _mask(url: str) -> str:
-    from vipps_lint.secrets import Masker  # noqa: PLC0415
-
-    return Masker().mask_text(url)
-
-
 def _counts(findings) -> str:
     parts = []
     for level in ("error", "warning", "info"):
@@ -235,8 +306,9 @@ def _counts(findings) -> str:
     return ", ".join(parts)
 
 
-async def serve(proxy: LintingProxy, host: str, port: int, *, banner: Optional[IO[str]] = None,
-                max_seconds: Optional[float] = None) -> None:
+async def serve(
+    proxy: LintingProxy, host: str, port: int, *, banner: Optional[IO[str]] = None, max_seconds: Optional[float] = None
+) -> None:
     """Serve until SIGINT/SIGTERM (or `max_seconds`)."""
     from aiohttp import web  # noqa: PLC0415
 
@@ -250,7 +322,11 @@ async def serve(proxy: LintingProxy, host: str, port: int, *, banner: Optional[I
         await site.start()
         bound = site._server.sockets[0].getsockname()  # the real port when asked for port 0
         if banner is not None:
-            mode = "blocking requests with findings at or above " + proxy.fail_on if proxy.block else "forwarding every request"
+            mode = (
+                "blocking requests with findings at or above " + proxy.fail_on
+                if proxy.block
+                else "forwarding every request"
+            )
             banner.write(f"vipps-lint proxy: listening on http://{bound[0]}:{bound[1]} → {proxy.upstream} ({mode})\n")
             banner.flush()
         stop = asyncio.Event()
@@ -269,8 +345,15 @@ async def serve(proxy: LintingProxy, host: str, port: int, *, banner: Optional[I
         await runner.cleanup()
 
 
-def command(upstream: str, listen: str, block: bool, log_file: Optional[str], linter: Linter,
-            fail_on: Optional[str], max_seconds: Optional[float] = None) -> int:
+def command(
+    upstream: str,
+    listen: str,
+    block: bool,
+    log_file: Optional[str],
+    linter: Linter,
+    fail_on: Optional[str],
+    max_seconds: Optional[float] = None,
+) -> int:
     """Run the proxy for the command line; the exit status."""
     try:
         import aiohttp  # noqa: F401, PLC0415

@@ -18,10 +18,16 @@ import fnmatch
 import logging
 from typing import Any, Callable, Iterable, Optional, Union
 
-from vipps_lint.api import BodyError, Findings, Linter, PreflightError, host_of, linter_for
+from vipps_lint.api import BodyError, Findings, Linter, PreflightError, _mask_url, host_of, linter_for
 
-__all__ = ["AsyncPreflightTransport", "DEFAULT_HOSTS", "Preflight", "PreflightAdapter", "PreflightTransport",
-           "preflight_session"]
+__all__ = [
+    "AsyncPreflightTransport",
+    "DEFAULT_HOSTS",
+    "Preflight",
+    "PreflightAdapter",
+    "PreflightTransport",
+    "preflight_session",
+]
 
 LOGGER = logging.getLogger("vipps_lint.preflight")
 
@@ -52,9 +58,16 @@ class Preflight:
     failed response ("response"), for the pytest plugin.
     """
 
-    def __init__(self, mode: str = "raise", *, fail_on: Optional[str] = None, hosts: Iterable[str] = (),
-                 config: Any = None, logger: Optional[logging.Logger] = None,
-                 on_result: Optional[Callable[[str, Findings], None]] = None):
+    def __init__(
+        self,
+        mode: str = "raise",
+        *,
+        fail_on: Optional[str] = None,
+        hosts: Iterable[str] = (),
+        config: Any = None,
+        logger: Optional[logging.Logger] = None,
+        on_result: Optional[Callable[[str, Findings], None]] = None,
+    ):
         if mode not in MODES:
             raise ValueError(f"mode must be 'raise' or 'warn', got {mode!r}")
         self.mode = mode
@@ -78,7 +91,7 @@ class Preflight:
         try:
             findings = self.linter.lint_request(method, url, headers, body)
         except BodyError as error:
-            findings = Findings(method=str(method).upper(), url=_masked_url(url), linted=True)
+            findings = Findings(method=str(method).upper(), url=_mask_url(url), linted=True)
             findings.errors = [str(error)]
             self._record("request", findings)
             if self.mode == "raise":
@@ -93,31 +106,37 @@ class Preflight:
             raise PreflightError(findings, self.fail_on)
         level = logging.WARNING if failing else logging.INFO
         if self.logger.isEnabledFor(level):
-            self.logger.log(level, "vipps-lint: %s %s: %s\n%s", findings.method, findings.url, _counts(findings),
-                            findings.text().rstrip("\n"))
+            self.logger.log(
+                level,
+                "vipps-lint: %s %s: %s\n%s",
+                findings.method,
+                findings.url,
+                _counts(findings),
+                findings.text().rstrip("\n"),
+            )
         return findings
 
-    def after_response(self, method: str, url: Any, status: int, headers: Any, body: Any,
-                       request_headers: Any = None) -> Optional[Findings]:
+    def after_response(
+        self, method: str, url: Any, status: int, headers: Any, body: Any, request_headers: Any = None
+    ) -> Optional[Findings]:
         """Explain a failed response (status 400 or more) in the log; never raises."""
         if status is None or status < 400 or not self.applies_to(url):
             return None
         findings = self.linter.lint_response(method, url, status, headers, body, request_headers=request_headers)
         self._record("response", findings)
         for finding in findings:
-            self.logger.warning("vipps-lint: %s %s: %s%s", findings.method, findings.url, finding.message,
-                                f" (hint: {finding.hint})" if finding.hint else "")
+            self.logger.warning(
+                "vipps-lint: %s %s: %s%s",
+                findings.method,
+                findings.url,
+                finding.message,
+                f" (hint: {finding.hint})" if finding.hint else "",
+            )
         return findings
 
     def _record(self, kind: str, findings: Findings) -> None:
         if self.on_result is not None:
             self.on_result(kind, findings)
-
-
-def _masked_url(url: Any) -> str:
-    from vipps_lint.secrets import Masker  # noqa: PLC0415
-
-    return Masker().mask_text(str(url))
 
 
 def _counts(findings: Findings) -> str:

@@ -31,8 +31,14 @@ class PreflightTransport(httpx.BaseTransport):
     """A transport for `httpx.Client` that lints each request before the transport it wraps
     sends it (`mode`, `fail_on`, `hosts`, `config`, `logger`: see `Preflight`)."""
 
-    def __init__(self, transport: Optional[httpx.BaseTransport] = None, mode: str = "raise", *,
-                 preflight: Optional[Preflight] = None, **options: Any):
+    def __init__(
+        self,
+        transport: Optional[httpx.BaseTransport] = None,
+        mode: str = "raise",
+        *,
+        preflight: Optional[Preflight] = None,
+        **options: Any,
+    ):
         self.transport = transport if transport is not None else httpx.HTTPTransport()
         self.preflight = _policy(preflight, mode, options)
 
@@ -43,8 +49,14 @@ class PreflightTransport(httpx.BaseTransport):
             preflight.before_send(request.method, request.url, request.headers, request.read())
         response = self.transport.handle_request(request)
         if applies and response.status_code >= 400 and _small(response):
-            preflight.after_response(request.method, request.url, response.status_code, response.headers,
-                                     response.read(), request_headers=request.headers)
+            preflight.after_response(
+                request.method,
+                request.url,
+                response.status_code,
+                response.headers,
+                response.read(),
+                request_headers=request.headers,
+            )
         return response
 
     def close(self) -> None:
@@ -54,8 +66,14 @@ class PreflightTransport(httpx.BaseTransport):
 class AsyncPreflightTransport(httpx.AsyncBaseTransport):
     """The same for `httpx.AsyncClient` (linting takes microseconds: it runs in the event loop)."""
 
-    def __init__(self, transport: Optional[httpx.AsyncBaseTransport] = None, mode: str = "raise", *,
-                 preflight: Optional[Preflight] = None, **options: Any):
+    def __init__(
+        self,
+        transport: Optional[httpx.AsyncBaseTransport] = None,
+        mode: str = "raise",
+        *,
+        preflight: Optional[Preflight] = None,
+        **options: Any,
+    ):
         self.transport = transport if transport is not None else httpx.AsyncHTTPTransport()
         self.preflight = _policy(preflight, mode, options)
 
@@ -66,8 +84,14 @@ class AsyncPreflightTransport(httpx.AsyncBaseTransport):
             preflight.before_send(request.method, request.url, request.headers, await request.aread())
         response = await self.transport.handle_async_request(request)
         if applies and response.status_code >= 400 and _small(response):
-            preflight.after_response(request.method, request.url, response.status_code, response.headers,
-                                     await response.aread(), request_headers=request.headers)
+            preflight.after_response(
+                request.method,
+                request.url,
+                response.status_code,
+                response.headers,
+                await response.aread(),
+                request_headers=request.headers,
+            )
         return response
 
     async def aclose(self) -> None:

@@ -27,6 +27,7 @@ import pytest
 
 from vipps_lint.api import Finding, Findings
 
+
 @dataclass
 class PreflightRecord:
     """What the requests of one test got (the `vipps_preflight` fixture)."""
@@ -45,8 +46,11 @@ class PreflightRecord:
 
     def failing(self, fail_on: str = "error", ignore: tuple[str, ...] = ()) -> list[Findings]:
         """The requests with findings at or above `fail_on` (rules in `ignore` aside), or that could not be linted."""
-        return [findings for findings in self.requests
-                if findings.errors or [f for f in findings.at_or_above(fail_on) if f.rule not in ignore]]
+        return [
+            findings
+            for findings in self.requests
+            if findings.errors or [f for f in findings.at_or_above(fail_on) if f.rule not in ignore]
+        ]
 
     def clear(self) -> None:
         self.requests.clear()
@@ -90,8 +94,14 @@ def _patch_requests() -> None:
         preflight.before_send(request.method or "GET", request.url, request.headers, request_body(request))
         response = original(self, request, **kwargs)
         if response.status_code >= 400 and preflight.applies_to(request.url):
-            preflight.after_response(request.method or "GET", request.url, response.status_code, response.headers,
-                                     response_body(response), request_headers=request.headers)
+            preflight.after_response(
+                request.method or "GET",
+                request.url,
+                response.status_code,
+                response.headers,
+                response_body(response),
+                request_headers=request.headers,
+            )
         return response
 
     requests.Session.send = send
@@ -116,8 +126,14 @@ def _patch_httpx() -> None:
         preflight.before_send(request.method, request.url, request.headers, request.read())
         response = sync_original(self, request)
         if response.status_code >= 400:
-            preflight.after_response(request.method, request.url, response.status_code, response.headers,
-                                     response.read(), request_headers=request.headers)
+            preflight.after_response(
+                request.method,
+                request.url,
+                response.status_code,
+                response.headers,
+                response.read(),
+                request_headers=request.headers,
+            )
         return response
 
     @functools.wraps(async_original)
@@ -128,8 +144,14 @@ def _patch_httpx() -> None:
         preflight.before_send(request.method, request.url, request.headers, await request.aread())
         response = await async_original(self, request)
         if response.status_code >= 400:
-            preflight.after_response(request.method, request.url, response.status_code, response.headers,
-                                     await response.aread(), request_headers=request.headers)
+            preflight.after_response(
+                request.method,
+                request.url,
+                response.status_code,
+                response.headers,
+                await response.aread(),
+                request_headers=request.headers,
+            )
         return response
 
     httpx.Client._send_single_request = send_single
@@ -171,21 +193,48 @@ _ENABLED = pytest.StashKey[bool]()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("vipps-preflight", "vipps-lint pre-flight of requests to Vipps MobilePay")
-    group.addoption("--vipps-preflight", action="store_true", default=None,
-                    help="Lint every request the tests send to Vipps MobilePay; fail the tests whose requests have findings.")
-    group.addoption("--fail-on", "--vipps-fail-on", dest="vipps_fail_on", choices=("error", "warning", "info"), default=None,
-                    help="With --vipps-preflight: fail a test on findings at least this severe (default: error, or the configuration's).")
-    group.addoption("--vipps-host", dest="vipps_hosts", action="append", default=[], metavar="HOST",
-                    help="Also lint requests to HOST (a glob on host or host:port, e.g. localhost:8080); repeatable.")
-    group.addoption("--vipps-config", dest="vipps_config", default=None, metavar="FILE",
-                    help="The vipps-lint configuration file (default: the one `vipps-lint check` finds).")
-    parser.addini("vipps_preflight", "Lint every request to Vipps MobilePay (as --vipps-preflight)", type="bool", default=False)
+    group.addoption(
+        "--vipps-preflight",
+        action="store_true",
+        default=None,
+        help="Lint every request the tests send to Vipps MobilePay; fail the tests whose requests have findings.",
+    )
+    group.addoption(
+        "--fail-on",
+        "--vipps-fail-on",
+        dest="vipps_fail_on",
+        choices=("error", "warning", "info"),
+        default=None,
+        help="With --vipps-preflight: fail a test on findings at least this severe "
+        "(default: error, or the configuration's).",
+    )
+    group.addoption(
+        "--vipps-host",
+        dest="vipps_hosts",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="Also lint requests to HOST (a glob on host or host:port, e.g. localhost:8080); repeatable.",
+    )
+    group.addoption(
+        "--vipps-config",
+        dest="vipps_config",
+        default=None,
+        metavar="FILE",
+        help="The vipps-lint configuration file (default: the one `vipps-lint check` finds).",
+    )
+    parser.addini(
+        "vipps_preflight", "Lint every request to Vipps MobilePay (as --vipps-preflight)", type="bool", default=False
+    )
     parser.addini("vipps_preflight_hosts", "More hosts to lint (as --vipps-host)", type="linelist", default=[])
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "vipps_preflight(fail=True, ignore=()): how vipps-lint's pre-flight judges this test's "
-                                       "requests (fail=False: record only; ignore: rule ids that do not fail it)")
+    config.addinivalue_line(
+        "markers",
+        "vipps_preflight(fail=True, ignore=()): how vipps-lint's pre-flight judges this test's "
+        "requests (fail=False: record only; ignore: rule ids that do not fail it)",
+    )
     enabled = config.getoption("vipps_preflight")
     config.stash[_ENABLED] = bool(enabled if enabled is not None else config.getini("vipps_preflight"))
     if not config.stash[_ENABLED]:
@@ -213,8 +262,9 @@ def _make_preflight(config: pytest.Config, on_result=None):
 
     # "warn" records and sends: the code under test runs as it would without the plugin; the
     # test fails afterwards (a "raise" could be swallowed by the code's own error handling).
-    return Preflight("warn", fail_on=config.getoption("vipps_fail_on"), hosts=hosts, config=settings,
-                     on_result=on_result or record)
+    return Preflight(
+        "warn", fail_on=config.getoption("vipps_fail_on"), hosts=hosts, config=settings, on_result=on_result or record
+    )
 
 
 class _Active:
@@ -254,8 +304,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 
 def _failure_text(failing: list[Findings], fail_on: str) -> str:
-    lines = [f"vipps-lint: {len(failing)} request{'s' if len(failing) != 1 else ''} to Vipps MobilePay "
-             f"with findings at or above {fail_on} (--fail-on):", ""]
+    lines = [
+        f"vipps-lint: {len(failing)} request{'s' if len(failing) != 1 else ''} to Vipps MobilePay "
+        f"with findings at or above {fail_on} (--fail-on):",
+        "",
+    ]
     for findings in failing:
         lines.append(f"{findings.method} {findings.url}")
         lines.extend(f"  {error}" for error in findings.errors)

@@ -48,8 +48,14 @@ class PreflightAdapter(BaseAdapter):
     `mode`, `fail_on`, `hosts`, `config`, `logger`: see `vipps_lint.preflight.Preflight`.
     """
 
-    def __init__(self, adapter: Optional[BaseAdapter] = None, mode: str = "raise", *,
-                 preflight: Optional[Preflight] = None, **options: Any):
+    def __init__(
+        self,
+        adapter: Optional[BaseAdapter] = None,
+        mode: str = "raise",
+        *,
+        preflight: Optional[Preflight] = None,
+        **options: Any,
+    ):
         super().__init__()
         self.adapter = adapter if adapter is not None else HTTPAdapter()
         self.preflight = _policy(preflight, mode, options)
@@ -59,8 +65,14 @@ class PreflightAdapter(BaseAdapter):
         preflight.before_send(request.method or "GET", request.url, request.headers, request_body(request))
         response = self.adapter.send(request, *args, **kwargs)
         if response.status_code >= 400 and preflight.applies_to(request.url):
-            preflight.after_response(request.method or "GET", request.url, response.status_code, response.headers,
-                                     response_body(response), request_headers=request.headers)
+            preflight.after_response(
+                request.method or "GET",
+                request.url,
+                response.status_code,
+                response.headers,
+                response_body(response),
+                request_headers=request.headers,
+            )
         return response
 
     def close(self) -> None:
@@ -73,8 +85,9 @@ class PreflightAdapter(BaseAdapter):
         return getattr(self.adapter, name)
 
 
-def install(session: requests.Session, mode: str = "raise", *, preflight: Optional[Preflight] = None,
-            **options: Any) -> requests.Session:
+def install(
+    session: requests.Session, mode: str = "raise", *, preflight: Optional[Preflight] = None, **options: Any
+) -> requests.Session:
     """Wrap every transport adapter mounted on `session` (in place); returns the session."""
     policy = _policy(preflight, mode, options)
     for prefix, adapter in list(session.adapters.items()):
@@ -83,6 +96,8 @@ def install(session: requests.Session, mode: str = "raise", *, preflight: Option
     return session
 
 
-def preflight_session(mode: str = "raise", *, session: Optional[requests.Session] = None, **options: Any) -> requests.Session:
+def preflight_session(
+    mode: str = "raise", *, session: Optional[requests.Session] = None, **options: Any
+) -> requests.Session:
     """A `requests.Session` (a new one, or `session`) whose requests to Vipps MobilePay are linted."""
     return install(session if session is not None else requests.Session(), mode, **options)
