@@ -368,3 +368,21 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path):
         main, ["proxy", "--isolated", "--upstream", "http://127.0.0.1:9", "--select", "no-such-rule"]
     )
     assert result.exit_code == 2 and "matches no rule" in result.output
+
+
+def test_control_characters_a_client_sends_are_shown_not_obeyed(upstream, passing_proxy):
+    body = json.loads(BAD)
+    body["returnUrl"] = "http://shop.example.com/\u001b[2J\u001b]0;owned\u0007/return"
+    response = requests.post(
+        passing_proxy.url + "/epayment/v1/payments?test=controls",
+        data=json.dumps(body).encode(),
+        headers=HEADERS,
+        timeout=TIMEOUT,
+    )
+    assert response.status_code == 201
+    assert passing_proxy.entry_for("test=controls")["findings"]
+    deadline = time.monotonic() + TIMEOUT
+    while "test=controls" not in passing_proxy.out.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    live = passing_proxy.out.read_text()
+    assert "test=controls" in live and "\x1b" not in live and "\x07" not in live

@@ -30,6 +30,7 @@ from typing import IO, Any, Optional
 from urllib.parse import urlsplit
 
 from vipps_lint.api import BodyError, Findings, Linter, _mask_url
+from vipps_lint.escape import escape_controls
 
 # Headers that belong to one connection, never forwarded (RFC 9110, 7.6.1), and those the
 # proxy sets itself.
@@ -179,7 +180,16 @@ class LintingProxy:
                     return self._problem(
                         502, "Bad Gateway", "the upstream's response is too large to pass through"
                     ), "upstream-error"
-                data = await upstream.read()
+                # Without a Content-Length (chunked), the size is known only as it is read.
+                chunks, size = [], 0
+                async for chunk in upstream.content.iter_chunked(64 * 1024):
+                    size += len(chunk)
+                    if size > MAX_RESPONSE_BYTES:
+                        return self._problem(
+                            502, "Bad Gateway", "the upstream's response is too large to pass through"
+                        ), "upstream-error"
+                    chunks.append(chunk)
+                data = b"".join(chunks)
                 response = web.Response(status=upstream.status, reason=upstream.reason, body=data)
                 for name, value in upstream.headers.items():
                     if name.lower() not in HOP_BY_HOP and name.lower() != "content-length":
@@ -255,11 +265,12 @@ class LintingProxy:
             )
             lines.append(f"  {finding.severity}[{finding.rule}] {finding.message}")
             lines.append(f"    = {where}" + (f"; hint: {finding.hint}" if finding.hint else ""))
-        if response_findings:
-            lines += [
-                f"  response: {finding.message}" + (f"\n  hint: {finding.hint}" if finding.hint else "")
-                for finding in response_findings
-            ]
+        for finding in response_findings or ():
+            lines.append(f"  response: {finding.message}")
+            if finding.hint:
+                lines.append(f"    hint: {finding.hint}")
+        # What a client sent is echoed: its control characters are shown, never obeyed by the terminal.
+        lines = [escape_controls(line) for line in lines]
         try:
             self.out.write("\n".join(lines) + "\n" + ("\n" if findings else ""))
             self.out.flush()
