@@ -286,3 +286,20 @@ def test_no_secret_of_a_log_is_in_the_page(tmp_path, dump):
     assert any(detail["headers"] for detail in data["details"])  # requests with their (masked) headers are shown
     for secret in secrets:
         assert secret not in page and secret[8:] not in page, secret[:4]
+
+
+def test_a_huge_or_deep_body_is_shown_in_bounded_time_and_size():
+    wide = {"items": [{"name": f"item {number}", "price": number} for number in range(200_000)], "returnUrl": "http://x"}
+    report = _report_with({"epayment-return-url": 1})
+    finding = report.findings[0]
+    finding.request.body, finding.pointer = wide, "/returnUrl"
+    before, marked, after = html_report.request_detail(finding, lambda text: text)["body"]
+    assert marked == '"http://x"' and len(before) + len(after) < 5000
+    deep: dict = {}
+    inner = deep
+    for _ in range(500):
+        inner["a"] = {}
+        inner = inner["a"]
+    pretty = html_report._Pretty(lambda text: text, ["a"])
+    pretty.value(deep, [], 0)
+    assert "{…}" in "".join(pretty.parts) and pretty.size < 10_000  # cut at MAX_DEPTH levels

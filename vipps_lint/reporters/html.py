@@ -137,6 +137,9 @@ class _Pretty:
     where the value at `target` starts and ends."""
 
     MAX_DEPTH = 40
+    # Past this many characters only the way to the marked value is written out: the window
+    # shows some 30 lines of it, and a body may be megabytes.
+    MAX_CHARS = 64 * 1024
 
     def __init__(self, mask, target: Optional[list[str]]):
         self.mask = mask
@@ -160,8 +163,10 @@ class _Pretty:
     def value(self, value: Any, path: list[str], indent: int) -> None:
         marked = self.target is not None and path == self.target
         start = self.size
-        if len(path) > self.MAX_DEPTH:
-            self.emit(self.leaf(json.dumps(value, ensure_ascii=False)[:LEAF_CHARS]))
+        on_the_way = self.target is not None and self.target[: len(path)] == path
+        elided = self.size > self.MAX_CHARS and not on_the_way and isinstance(value, (dict, list))
+        if len(path) > self.MAX_DEPTH or elided:
+            self.emit("{…}" if isinstance(value, dict) else "[…]" if isinstance(value, list) else self.leaf(value))
         elif isinstance(value, dict) and value:
             self.emit("{\n")
             for number, (key, item) in enumerate(value.items()):
