@@ -243,3 +243,12 @@ def test_the_readme_examples_run_as_they_are(pytester):
     result = pytester.runpytest("-p", "no:cacheprovider", "--vipps-preflight")
     result.assert_outcomes(passed=1, failed=1)
     assert "FAILED test_checkout.py::test_create_payment" in result.stdout.str()
+
+
+def test_a_broken_configuration_is_a_usage_error_not_a_traceback(pytester):
+    pytester.makefile(".yaml", **{".vipps-lint": "fail-on: sometimes\n"})
+    pytester.makepyfile(test_nothing="def test_nothing():\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider", "--vipps-preflight")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "--vipps-preflight:" in result.stderr.str() and "fail-on" in result.stderr.str()
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()

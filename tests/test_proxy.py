@@ -386,3 +386,21 @@ def test_control_characters_a_client_sends_are_shown_not_obeyed(upstream, passin
         time.sleep(0.05)
     live = passing_proxy.out.read_text()
     assert "test=controls" in live and "\x1b" not in live and "\x07" not in live
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="needs the curl binary")
+def test_curl_expect_100_continue_with_a_large_body(upstream, passing_proxy, tmp_path):
+    """curl asks `Expect: 100-continue` before a large body; the proxy answers it and sends the body on whole."""
+    payload = json.loads(GOOD)
+    payload["paymentDescription"] = "x" * 100 + " " + "socks " * 300
+    data = json.dumps(payload).encode()
+    (tmp_path / "large.json").write_bytes(data)
+    result = subprocess.run(
+        ["curl", "-sS", "--max-time", str(TIMEOUT), "-o", str(tmp_path / "out"), "-w", "%{http_code}",
+         "-H", "Expect: 100-continue", "-H", "Content-Type: application/json",
+         "--data-binary", f"@{tmp_path / 'large.json'}", f"{passing_proxy.url}/epayment/v1/payments?test=expect"],
+        capture_output=True, text=True, timeout=TIMEOUT + 10,
+    )
+    assert result.returncode == 0 and result.stdout == "201", result.stderr
+    [seen] = received_with(upstream, "test=expect")
+    assert seen["body"] == data and "Expect" not in seen["headers"]

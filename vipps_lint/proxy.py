@@ -47,7 +47,8 @@ HOP_BY_HOP = frozenset(
         "upgrade",
     }
 )
-SET_BY_PROXY = frozenset({"host", "content-length"})
+# (`Expect: 100-continue` is answered by the proxy's own server; the body is sent on whole.)
+SET_BY_PROXY = frozenset({"host", "content-length", "expect"})
 # What aiohttp's client would add on its own; sent only when the client sent them.
 AUTO_HEADERS = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
 

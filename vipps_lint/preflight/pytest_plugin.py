@@ -239,7 +239,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_ENABLED] = bool(enabled if enabled is not None else config.getini("vipps_preflight"))
     if not config.stash[_ENABLED]:
         return
-    _Shared.preflight = _make_preflight(config)
+    from vipps_lint.api import ConfigError  # noqa: PLC0415
+
+    try:
+        _Shared.preflight = _make_preflight(config)
+    except ConfigError as error:  # one clear line, not an INTERNALERROR traceback
+        raise pytest.UsageError("--vipps-preflight: " + "; ".join(error.problems)) from None
     patch_clients()
     config.add_cleanup(_stop_session)
 
