@@ -303,3 +303,21 @@ def test_a_huge_or_deep_body_is_shown_in_bounded_time_and_size():
     pretty = html_report._Pretty(lambda text: text, ["a"])
     pretty.value(deep, [], 0)
     assert "{…}" in "".join(pretty.parts) and pretty.size < 10_000  # cut at MAX_DEPTH levels
+
+
+def test_control_characters_bidi_overrides_and_lone_surrogates_are_shown_as_escapes(tmp_path):
+    # Written as JSON escapes in the log, so the line itself is plain ASCII.
+    line = (
+        '{"ts": "2024-06-14T08:00:00Z", "method": "POST", "url": "https://apitest.vipps.no/epayment/v1/payments/\\u202eevil",'
+        ' "status": 404, "body": {"reference": "a\\u001b[2Jb\\ud800c\\u202ed"}}'
+    )
+    log = tmp_path / "controls.ndjson"
+    log.write_text(line + "\n", encoding="utf-8")
+    page, report = _html_and_json(tmp_path, str(log))  # a lone surrogate would not even encode
+    assert report["summary"]["findings"] >= 1
+    for raw in ("\u202e", "\x1b", "\ud800"):
+        assert raw not in page
+    assert "\\u202eevil" in page  # the endpoint, escaped
+    data = _data(page)
+    body = "".join("".join(detail.get("body", [])) for detail in data["details"])
+    assert "\\u001b[2J" in body and "\\ud800" in body and "\\u202ed" in body

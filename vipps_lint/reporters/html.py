@@ -70,7 +70,13 @@ class _Page:
 
     def __init__(self, report: Report, options):
         self.report = report
-        self.mask: Callable[[str], str] = options.mask or (lambda text: text)
+        from vipps_lint.escape import escape_controls_in_lines  # noqa: PLC0415
+
+        # Masked first (the masker must see a secret as it was), then every control character,
+        # bidirectional override and lone surrogate written as a visible escape (`\u202e`):
+        # a value can neither reorder what the page shows nor stop it from being written.
+        self.raw_mask: Callable[[str], str] = options.mask or (lambda text: text)
+        self.mask: Callable[[str], str] = lambda text: escape_controls_in_lines(self.raw_mask(text))
         self.rules = getattr(report, "rules", None) or options.rules or {}
 
     def text(self, value: Any) -> str:
@@ -208,7 +214,7 @@ def _window(text: str, span: Optional[tuple[int, int]]) -> list[str]:
     return [before, marked, after]
 
 
-def request_detail(finding: Finding, mask) -> dict:
+def request_detail(finding: Finding, mask, raw_mask=None) -> dict:
     """The request of a finding, masked: its first line, its headers, and the body (or the
     response body, for a response finding) as [before, marked, after]."""
     request = finding.request
@@ -233,7 +239,7 @@ def request_detail(finding: Finding, mask) -> dict:
         body = request.body
     if body is not NO_BODY:
         target = _pointer_tokens(finding.pointer) if finding.part in ("body", "response") else None
-        pretty = _Pretty(mask, target)
+        pretty = _Pretty(raw_mask or mask, target)  # its JSON escapes come first, `mask` escapes the rest
         pretty.value(body, [], 0)
         detail["body"] = [mask(piece) for piece in _window("".join(pretty.parts), pretty.span)]
     return detail
@@ -603,7 +609,7 @@ def table_data(page: _Page) -> dict:
         detail = -1
         if number * DETAIL_CAP // len(listed) != (number - 1) * DETAIL_CAP // len(listed) or number == 0:
             detail = len(details)
-            details.append(request_detail(finding, page.mask))
+            details.append(request_detail(finding, page.mask, page.raw_mask))
         where = finding.header if finding.part == "header" else finding.pointer
         rows.append(
             [
