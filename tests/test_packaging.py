@@ -30,7 +30,8 @@ def test_wheel_contains_the_rules_and_schemas(tmp_path):
     assert "vipps_lint/_data/schemas/ecom-v2/initiatePaymentV3UsingPOST.json" in names
     assert not any(name.startswith(("tests/", "fixtures/")) for name in names)
     # The typed Python API, its hooks, and the pytest plugin's entry point.
-    shipped = {"vipps_lint/py.typed", "vipps_lint/api.py", "vipps_lint/proxy.py", "vipps_lint/preflight/pytest_plugin.py"}
+    shipped = {"vipps_lint/py.typed", "vipps_lint/api.py", "vipps_lint/proxy.py",
+               "vipps_lint/preflight/pytest_plugin.py"}
     assert shipped <= names
     entry_points = next(name for name in names if name.endswith(".dist-info/entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
