@@ -144,7 +144,8 @@ class Router:
     def __init__(self, operations: list[Operation], api_prefixes: Optional[list[str]] = None):
         self.operations = operations
         self._compiled = [
-            (operation, re.compile("^" + _TEMPLATE_PARAMETER.sub("[^/]+", re.escape(operation.path)) + "/?$",
+            # A trailing slash is optional both ways (Userinfo's spec has /userinfo/, callers send /userinfo).
+            (operation, re.compile("^" + _TEMPLATE_PARAMETER.sub("[^/]+", re.escape(operation.path.rstrip("/") or "/")) + "/?$",
                                    re.IGNORECASE if operation.path in CASE_INSENSITIVE_PATHS else 0))
             for operation in operations
         ]

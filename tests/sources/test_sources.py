@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import pytest
 
@@ -236,23 +237,36 @@ def test_official_postman_collections_are_read_and_every_request_routed(shared_d
     from vipps_lint.pipeline import Linter, Settings
     from vipps_lint.routing import route
 
-    postman = shared_dir / "postman"
+    postman = shared_dir / "vipps-specs-2026" / "postman"
     linter = Linter(Settings())
-    options = ReadOptions(postman_env=str(postman / "ecom-v2.postman_environment.json") if with_environment else None)
+    options = ReadOptions(postman_env=str(postman / "global.postman_environment.json") if with_environment else None)
     counts = {}
     for path in sorted(postman.glob("*.postman_collection.json")):
         items = list(read_source(SourceFile(str(path), str(path)), options))
         assert all(isinstance(item, Request) for item in items), [str(i) for i in items if isinstance(i, InputError)]
+        routed = 0
         for request in items:
             outcome = route(request, linter.router)
+            if re.fullmatch(r"\{\{[^{}]+\}\}", request.url):
+                continue  # the Login collection's whole URL is a variable its requests set ({{token_endpoint}})
+            if "/point-of-sale/" in request.url:
+                continue  # Check-in: its repository is archived, its spec not built (docs/api-coverage.md)
             assert outcome.kind == "routed" and request.operation is not None, (path.name, request.name, request.method, request.url, outcome)
-        counts[path.name] = len(items)
-    assert counts == {"checkout-v3.postman_collection.json": 2, "ecom-v2.postman_collection.json": 11,
-                      "recurring-v3.postman_collection.json": 31, "webhooks-v1.postman_collection.json": 5}
+            routed += 1
+        counts[path.name] = routed
+    # Every request of every official collection with a path goes to an operation of the newest specs.
+    assert counts == {"check-in-v1.postman_collection.json": 1, "checkout-v3.postman_collection.json": 2,
+                      "ecom-v2.postman_collection.json": 11, "epayment-v1.postman_collection.json": 14,
+                      "login-v1.postman_collection.json": 3 if with_environment else 2, "management-v1.postman_collection.json": 3,
+                      "order-management-v2.postman_collection.json": 6, "partner-v2.postman_collection.json": 4,
+                      "psp-v3.postman_collection.json": 8, "qr-v1.postman_collection.json": 8,
+                      "recurring-v2.postman_collection.json": 17, "recurring-v3.postman_collection.json": 31,
+                      "report-v2.postman_collection.json": 3, "userinfo.postman_collection.json": 15,
+                      "webhooks-v1.postman_collection.json": 5}
 
 
 def test_official_ecom_collection_through_the_cli(shared_dir):
-    postman = shared_dir / "postman"
+    postman = shared_dir / "vipps-specs-2026" / "postman"
     status, report = run_json("--postman-env", str(postman / "ecom-v2.postman_environment.json"), str(postman / "ecom-v2.postman_collection.json"))
     assert report["errors"] == [] and report["summary"]["requests"] == 11
     found = sorted((f["rule"], f["request"]["name"], f["message"].split(":")[0]) for f in report["findings"])
@@ -261,8 +275,8 @@ def test_official_ecom_collection_through_the_cli(shared_dir):
     # The environment's instructions (`<Go To Vipps Portal->…>`, `<Input the mobile number…>`)
     # are said once per variable, where it is first used, and judged by no other rule; the
     # ones the collection's scripts overwrite (access_token, orderId) not at all. What is left
-    # is in the collection itself: {{sub}} is defined nowhere, Get Userinfo sends no
-    # subscription key. Postman sends Content-Type: application/json for the QR request's
+    # is in the collection itself: {{sub}} is defined nowhere. (Get Userinfo sends no
+    # subscription key, and must not: Userinfo rejects it.) Postman sends Content-Type: application/json for the QR request's
     # JSON body by itself.
     assert found == sorted([
         ("unresolved-variable", "QR / Generate QR Code PNG", f'variable "Ocp-Apim-Subscription-Key" {portal}'),
@@ -271,9 +285,8 @@ def test_official_ecom_collection_through_the_cli(shared_dir):
         ("unresolved-variable", "Get Access Token", f'variable "client_secret" {portal}'),
         ("unresolved-variable", "Initiate Payment", 'variable "mobileNumber" ' + placeholder.format("Input the mobile number for the test app profile you have")),
         ("unresolved-variable", "Get Userinfo", 'variable "sub" in the URL is not defined, so the request would be sent with its placeholder as literal text'),
-        ("header-subscription-key", "Get Userinfo", "Ocp-Apim-Subscription-Key header missing"),
     ]), found
-    assert status == 1  # the missing subscription key
+    assert status == 0  # unresolved-variable is a warning: no error left
 
 
 # ---- .http -------------------------------------------------------------------------------
