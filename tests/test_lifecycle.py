@@ -136,3 +136,16 @@ def test_lifecycle_through_the_cli(tmp_path):
     assert [(f["rule"], f["severity"]) for f in report["findings"]] == [("api-lifecycle-announced", "info"),
                                                                          ("api-lifecycle-announced", "info")]
     assert status == 0
+
+
+def test_a_saved_response_body_is_not_taken_for_a_create_request():
+    get_payment = {"aggregate": {"authorizedAmount": {"currency": "NOK", "value": 1000}}, "amount": {"currency": "NOK", "value": 1000},
+                   "state": "AUTHORIZED", "paymentMethod": {"type": "WALLET"}, "profile": {}, "pspReference": "6a1e2c3d",
+                   "reference": "acme-shop-123-order123abc"}
+    [(rule, severity, message)] = _findings(None, None, get_payment)
+    assert (rule, severity) == ("route-unknown-body", "info")
+    assert "fields only the API's responses have (state, aggregate, pspReference)" in message
+    # The same fields without the response-only ones: a create request, routed by its shape.
+    request = {key: get_payment[key] for key in ("amount", "paymentMethod", "reference")}
+    assert not [rule for rule, _, _ in _findings(None, None, {**request, "userFlow": "WEB_REDIRECT",
+                                                              "returnUrl": "https://example.com/r"}) if rule.startswith("route-")]

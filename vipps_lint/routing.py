@@ -64,6 +64,17 @@ BODY_SHAPES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("POST /order-management/v2/{paymentType}/receipts/{orderId}", ("/orderLines", "/bottomLine")),
 )
 
+# Fields only the API's responses have: a body with one of them is a response someone saved
+# (GET /epayment/v1/payments/{reference} has amount, paymentMethod and reference too), not a
+# request, so its shape must not route it.
+RESPONSE_ONLY_FIELDS: dict[str, tuple[str, ...]] = {
+    "POST /epayment/v1/payments": ("state", "aggregate", "pspReference"),
+    "POST /ecomm/v2/payments": ("transactionLogHistory", "transactionSummary", "transactionInfo"),
+    "POST /recurring/v3/agreements": ("id", "status", "start", "uuid"),
+    "POST /recurring/v2/agreements": ("id", "status", "start"),
+    "POST /checkout/v3/session": ("sessionState", "paymentDetails", "sessionId"),
+}
+
 _TEMPLATE_PARAMETER = re.compile(r"\\\{[^}]*\\\}")
 
 
@@ -265,7 +276,7 @@ class Router:
 class RouteOutcome:
     """What routing made of one request; the pipeline turns problems into info findings."""
 
-    kind: str  # 'routed', 'inferred', 'unknown-path', 'ambiguous-body', 'unrouted-body', 'unrelated'
+    kind: str  # 'routed', 'inferred', 'unknown-path', 'ambiguous-body', 'unrouted-body', 'response-body', 'unrelated'
     detail: Optional[str] = None
 
 
@@ -289,6 +300,9 @@ def route(request: Request, router: Router, default_endpoint: Optional[str] = No
     if request.body is NO_BODY:
         return RouteOutcome("unrouted-body")
     operation, fitting = router.infer_from_body(request.body)
+    response_fields = [name for endpoint in fitting for name in RESPONSE_ONLY_FIELDS.get(endpoint, ()) if name in request.body]
+    if response_fields:
+        return RouteOutcome("response-body", ", ".join(response_fields))
     if operation is not None:
         request.operation = operation
         request.routing_note = "inferred from the body's shape; --endpoint makes it explicit"
@@ -325,6 +339,11 @@ def routing_problems(request: Request, router: Router, endpoint: Optional[str] =
         message = f"this body could be for {outcome.detail}; only checks that need no endpoint ran"
         return True, [Problem("route-unknown-body", message, pointer="",
                               hint='Pass --endpoint "METHOD /path" to say which call it is for')]
+    if outcome.kind == "response-body":
+        message = (f"this body has fields only the API's responses have ({outcome.detail}): it looks like a saved "
+                   "response, not a request, so which call it is for cannot be told")
+        return True, [Problem("route-unknown-body", message, pointer="",
+                              hint='Lint the request that was sent, or pass --endpoint "METHOD /path" if this is one')]
     if outcome.kind == "unrouted-body":
         message = "could not tell which API call this body is for, so no API rules ran"
         return True, [Problem("route-unknown-body", message, pointer="",
