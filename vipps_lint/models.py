@@ -206,6 +206,9 @@ class RequestMeta:
     # An OpenAPI example: its own operation's request schema and the operation as written.
     document_schema: Optional[dict] = None
     document_operation: Optional["Operation"] = None
+    # An OpenAPI body assembled from its properties' own `example:` values: fields without
+    # one are absent, so no check says they are missing.
+    assembled_example: bool = False
     _body: Any = field(default=None, repr=False)  # a BodyText, a function that returns one, or None
 
     def defer_body(self, compute: Callable[[], Optional[BodyText]]) -> None:

@@ -2,7 +2,10 @@
 
 `vipps-lint check openapi.yaml` reads an OpenAPI 3.0/3.1 document (YAML or JSON) and
 yields one request per example of a JSON request body — a media type's `example`, and each
-entry of its `examples` (inline `value`s and `$ref`s to `components/examples`). Each request
+entry of its `examples` (inline `value`s and `$ref`s to `components/examples`), each of the request schema's `x-examples` (their `$ref`s
+inlined), and, for an operation with none of these, the body its schema's properties'
+own `example:` values make (`meta.assembled_example`: a field without an example is
+absent, so no "required" finding is made for it). Each request
 is for `METHOD path` (the server's path prefix joined in, as routing expects), so the YAML
 rules of the Vipps operation it routes to apply, and findings point at lines of the YAML file.
 
@@ -93,6 +96,7 @@ def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, In
         return
     schemas = DocumentSchemas(documents)
     reported: set[str] = set()  # a broken schema shared by several operations is reported once
+    linted: set[tuple[str, str]] = set()  # a schema's x-example shared by several operations is linted once
     index = 0
     for entry, operation_uri, operation_pointer, operation in found_operations:
         endpoint = f"{entry['method']} {entry['path']}"
@@ -114,11 +118,15 @@ def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, In
             # The examples are still linted by the rules; not by a schema, since the document's is broken.
             own = OperationSchema(f"{source.display} {endpoint}", None)
         for name, body, example_uri, pointer, here in found:
+            if example_uri != "assembled":
+                if (example_uri, pointer) in linted:
+                    continue
+                linted.add((example_uri, pointer))
             if example_uri == uri:
                 positioned, position = documents.loaded[uri], documents.position(uri, pointer)
             else:
                 positioned, position = None, documents.position(uri, here)
-            meta = RequestMeta(TRAITS, document_operation=described)
+            meta = RequestMeta(TRAITS, document_operation=described, assembled_example=example_uri == "assembled")
             if own is not None:
                 meta.document_schema = own
             yield Request(
@@ -175,12 +183,97 @@ def _examples(documents, uri: str, entry: dict, operation_uri: str, pointer: str
                 continue
             if isinstance(example, dict) and "value" in example:
                 candidates.append((f"{entry['operationId']} example {name!r}", example_uri, example_pointer + "/value", example["value"]))
+        schema = media.get("schema")
+        schema_uri, schema_pointer = body_uri, media_pointer + "/schema"
+        try:
+            hops = 0
+            while isinstance(schema, dict) and "$ref" in schema and hops < 16:
+                schema_uri, schema_pointer, schema = documents.resolve(schema_uri, schema_pointer, schema["$ref"])
+                hops += 1
+        except SpecError as error:
+            yield error
+            schema = None
+        # Vendor examples on the request schema (ePayment's `x-examples`), with their `$ref`s inlined.
+        x_examples = schema.get("x-examples") if isinstance(schema, dict) else None
+        for name, example in (x_examples.items() if isinstance(x_examples, dict) else ()):
+            example_pointer = schema_pointer + pointer_from_parts(["x-examples", name])
+            if isinstance(example, dict) and "value" in example and set(example) <= {"value", "summary", "description"}:
+                example, example_pointer = example["value"], example_pointer + "/value"  # Stoplight's wrapper
+            try:
+                value = _inline_refs(documents, schema_uri, example_pointer, example)
+            except SpecError as error:
+                yield error
+                continue
+            candidates.append((f"{entry['operationId']} x-example {name!r}", schema_uri, example_pointer, value))
+        if not candidates and isinstance(schema, dict):
+            # No example of the whole body: the one the properties' own `example:` values make.
+            try:
+                assembled = _assemble(documents, schema_uri, schema_pointer, schema, 0)
+            except SpecError:
+                assembled = None
+            if isinstance(assembled, dict) and assembled:
+                candidates.append((f"{entry['operationId']} example assembled from its properties' examples",
+                                   "assembled", media_pointer, assembled))
         for name, example_uri, example_pointer, value in candidates:
             value = json_safe(value)
             if value in seen:
                 continue
             seen.append(value)
             yield name, value, example_uri, example_pointer, here
+
+
+_MAX_DEPTH = 12
+
+
+def _inline_refs(documents, uri: str, pointer: str, value: Any, depth: int = 0) -> Any:
+    """An example value with `{$ref: …}` entries replaced by what they point to (bounded)."""
+    if depth > _MAX_DEPTH:
+        return value
+    if isinstance(value, dict):
+        if set(value) == {"$ref"} and isinstance(value["$ref"], str):
+            target_uri, target_pointer, target = documents.resolve(uri, pointer, value["$ref"])
+            return _inline_refs(documents, target_uri, target_pointer, target, depth + 1)
+        return {key: _inline_refs(documents, uri, f"{pointer}/{key}", item, depth + 1) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_inline_refs(documents, uri, f"{pointer}/{index}", item, depth + 1) for index, item in enumerate(value)]
+    return value
+
+
+def _assemble(documents, uri: str, pointer: str, schema: Any, depth: int) -> Any:
+    """The value a schema's own `example:` values describe: an object of its properties'
+    examples (recursively), an array of one item's; None where the spec gives none."""
+    hops = 0
+    while isinstance(schema, dict) and "$ref" in schema and hops < 16:
+        uri, pointer, schema = documents.resolve(uri, pointer, schema["$ref"])
+        hops += 1
+    if not isinstance(schema, dict) or depth > _MAX_DEPTH or schema.get("readOnly") is True:
+        return None
+    if "example" in schema:
+        return _inline_refs(documents, uri, pointer + "/example", schema["example"])
+    for key in ("allOf", "oneOf", "anyOf"):
+        members = schema.get(key)
+        if isinstance(members, list) and members:
+            if key == "allOf":
+                merged: dict = {}
+                for number, member in enumerate(members):
+                    part = _assemble(documents, uri, f"{pointer}/{key}/{number}", member, depth + 1)
+                    if isinstance(part, dict):
+                        merged.update(part)
+                if merged:
+                    return merged
+            else:  # the first alternative stands for the value
+                return _assemble(documents, uri, f"{pointer}/{key}/0", members[0], depth + 1)
+    if isinstance(schema.get("properties"), dict):
+        assembled = {}
+        for name, child in schema["properties"].items():
+            value = _assemble(documents, uri, f"{pointer}/properties/{name}", child, depth + 1)
+            if value is not None:
+                assembled[name] = value
+        return assembled or None
+    if isinstance(schema.get("items"), (dict, bool)):
+        item = _assemble(documents, uri, f"{pointer}/items", schema["items"], depth + 1)
+        return [item] if item is not None else None
+    return None
 
 
 def operation_pointer_in(uri: str, operation_uri: str, operation_pointer: str, body_uri: str, media_pointer: str) -> str:
