@@ -149,3 +149,15 @@ def test_a_saved_response_body_is_not_taken_for_a_create_request():
     request = {key: get_payment[key] for key in ("amount", "paymentMethod", "reference")}
     assert not [rule for rule, _, _ in _findings(None, None, {**request, "userFlow": "WEB_REDIRECT",
                                                               "returnUrl": "https://example.com/r"}) if rule.startswith("route-")]
+
+
+def test_rule_scopes_match_path_parameters_whatever_the_spec_names_them():
+    import dataclasses
+
+    from vipps_lint.checks.rules import load_rules
+
+    rules, _ = load_rules()
+    rule = dataclasses.replace(rules["epayment-phone-msisdn"], scope={"endpoints": ["POST /epayment/v1/payments/{reference}/capture"]})
+    # ePayment 1.8.1 calls the parameter {Reference}; the 2024 spec {reference}.
+    assert rule.applies_to_endpoint("POST /epayment/v1/payments/{Reference}/capture", "epayment-v1:capturePayment", "epayment-v1")
+    assert not rule.applies_to_endpoint("POST /epayment/v1/payments/{Reference}/refund", "epayment-v1:refundPayment", "epayment-v1")

@@ -8,6 +8,7 @@ instead of a traceback, and the other rules still run.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -55,6 +56,16 @@ class TemplateSet:
         return None
 
 
+# Path parameters are matched whatever the spec calls them: a rule written for
+# "POST /epayment/v1/payments/{reference}/capture" applies to ePayment 1.8.1's {Reference}.
+_ANY_PARAMETER = re.compile(r"\{[^}/]*\}")
+
+
+@functools.lru_cache(maxsize=256)
+def _endpoint_shapes(endpoints: tuple) -> frozenset:
+    return frozenset(_ANY_PARAMETER.sub("{}", endpoint) for endpoint in endpoints)
+
+
 @dataclass
 class CompiledThen:
     field: Optional[str]
@@ -90,7 +101,8 @@ class Rule:
             return True
         if "operations" in scope and operation_id in scope["operations"]:
             return True
-        if "endpoints" in scope and endpoint in scope["endpoints"]:
+        if "endpoints" in scope and (endpoint in scope["endpoints"]
+                                     or _ANY_PARAMETER.sub("{}", endpoint) in _endpoint_shapes(tuple(scope["endpoints"]))):
             return True
         if "apis" in scope and api in scope["apis"]:
             return True
