@@ -15,8 +15,8 @@ from xml.dom import minidom
 
 import pytest
 from click.testing import CliRunner
+from conftest import FIXTURES, REPO
 
-from conftest import FIXTURES, REPO, run_cli
 from vipps_lint.cli import main
 
 GOOD = FIXTURES / "ecom" / "initiate-http-urls.json"
@@ -31,13 +31,17 @@ def invoke(*args, input=None):
     return result
 
 
-@pytest.mark.parametrize("body, expected", [
-    ('{"transaction": {"amount": NaN}}', "1:28: invalid JSON: NaN is not a JSON number"),
-    ('{"transaction": {"amount": Infinity}}', "1:28: invalid JSON: Infinity is not a JSON number"),
-    ('{"transaction": {"amount": -Infinity}}', "invalid JSON: -Infinity is not a JSON number"),
-    ('{"transaction": {"amount": 1e400}}', "1:28: invalid JSON: the number 1e400 is too large"),
-    ('{"transaction": {"amount": ' + "9" * 5000 + "}}", "1:28: invalid JSON: a number of 4300 digits or more"),
-], ids=["nan", "infinity", "minus-infinity", "1e400", "huge-int"])
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ('{"transaction": {"amount": NaN}}', "1:28: invalid JSON: NaN is not a JSON number"),
+        ('{"transaction": {"amount": Infinity}}', "1:28: invalid JSON: Infinity is not a JSON number"),
+        ('{"transaction": {"amount": -Infinity}}', "invalid JSON: -Infinity is not a JSON number"),
+        ('{"transaction": {"amount": 1e400}}', "1:28: invalid JSON: the number 1e400 is too large"),
+        ('{"transaction": {"amount": ' + "9" * 5000 + "}}", "1:28: invalid JSON: a number of 4300 digits or more"),
+    ],
+    ids=["nan", "infinity", "minus-infinity", "1e400", "huge-int"],
+)
 @pytest.mark.parametrize("wrap", ["json", "ndjson", "har", "curl", "http"])
 def test_numbers_python_reads_but_json_does_not_are_input_errors(tmp_path, body, expected, wrap):
     url = "https://apitest.vipps.no/ecomm/v2/payments"
@@ -46,7 +50,9 @@ def test_numbers_python_reads_but_json_does_not_are_input_errors(tmp_path, body,
     elif wrap == "ndjson":
         path, text = tmp_path / "log.ndjson", '{"method": "POST", "url": "%s", "body": %s}\n' % (url, body)
     elif wrap == "har":
-        request = '{"method": "POST", "url": "%s", "headers": [], "postData": {"mimeType": "application/json", "text": %s}}'
+        request = (
+            '{"method": "POST", "url": "%s", "headers": [], "postData": {"mimeType": "application/json", "text": %s}}'
+        )
         path = tmp_path / "s.har"
         text = '{"log": {"entries": [{"request": %s}]}}' % (request % (url, json.dumps(body)))
     elif wrap == "curl":
@@ -88,7 +94,9 @@ def test_lone_surrogates_in_a_baseline(tmp_path):
 def test_a_string_body_nested_thousands_of_levels_deep(tmp_path):
     log = tmp_path / "deep.ndjson"
     body = "[" * 5000 + "]" * 5000
-    log.write_text(json.dumps({"method": "POST", "url": "https://apitest.vipps.no/epayment/v1/payments", "body": body}) + "\n")
+    log.write_text(
+        json.dumps({"method": "POST", "url": "https://apitest.vipps.no/epayment/v1/payments", "body": body}) + "\n"
+    )
     result = invoke("check", log, GOOD)
     assert result.exit_code == 2
     assert "nested too deeply" in result.stderr
@@ -109,16 +117,31 @@ def test_a_broken_ipv6_endpoint_option_is_a_usage_error_or_linted(tmp_path):
     assert "internal error" not in result.stderr
 
 
-@pytest.mark.parametrize("name, change, expected", [
-    ("type-typo", ("type: object", "type: strng"), "'strng' is not valid under any of the given schemas"),
-    ("string-length", ("      required: [amount", '      minLength: "5"\n      required: [amount'), "'5' is not of type 'integer'"),
-    ("bad-pattern", ("      type: object\n", "      type: object\n      pattern: '(a+'\n"), None),
-    ("servers", ("servers:\n  - url: https://api.vipps.no", "servers: 5"), None),
-    ("path-item", ("  /epayment/v1/payments:\n    post:", "  /epayment/v1/payments: 5\n  /x:\n    post:"), None),
-    ("operation", ("    post:\n      operationId: createPayment", "    post: 5\n    put:\n      operationId: createPayment"), None),
-    ("ref-fragment", ("'#/components/schemas/CreatePaymentRequest'", "'#components'"), "points to nothing"),
-    ("ref-escape", ("'#/components/schemas/CreatePaymentRequest'", "'#/components/schemas/~2x'"), "points to nothing"),
-])
+@pytest.mark.parametrize(
+    "name, change, expected",
+    [
+        ("type-typo", ("type: object", "type: strng"), "'strng' is not valid under any of the given schemas"),
+        (
+            "string-length",
+            ("      required: [amount", '      minLength: "5"\n      required: [amount'),
+            "'5' is not of type 'integer'",
+        ),
+        ("bad-pattern", ("      type: object\n", "      type: object\n      pattern: '(a+'\n"), None),
+        ("servers", ("servers:\n  - url: https://api.vipps.no", "servers: 5"), None),
+        ("path-item", ("  /epayment/v1/payments:\n    post:", "  /epayment/v1/payments: 5\n  /x:\n    post:"), None),
+        (
+            "operation",
+            ("    post:\n      operationId: createPayment", "    post: 5\n    put:\n      operationId: createPayment"),
+            None,
+        ),
+        ("ref-fragment", ("'#/components/schemas/CreatePaymentRequest'", "'#components'"), "points to nothing"),
+        (
+            "ref-escape",
+            ("'#/components/schemas/CreatePaymentRequest'", "'#/components/schemas/~2x'"),
+            "points to nothing",
+        ),
+    ],
+)
 @pytest.mark.parametrize("how", ["document", "--spec"])
 def test_openapi_typos_are_one_line(tmp_path, name, change, expected, how):
     assert change[0] in SPEC
@@ -144,8 +167,14 @@ def test_redact_to_a_missing_directory_is_one_line(tmp_path):
 
 
 def test_closed_standard_output_is_exit_2():
-    result = subprocess.run([sys.executable, "-m", "vipps_lint", "check", str(GOOD)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, cwd=REPO, preexec_fn=lambda: os.close(1), timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "vipps_lint", "check", str(GOOD)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+        preexec_fn=lambda: os.close(1),
+        timeout=120,
+    )
     assert result.returncode == 2
     assert result.stderr.decode().strip() == "vipps-lint: cannot write the report: standard output is closed"
 
@@ -154,8 +183,13 @@ def test_a_full_disk_is_exit_2():
     if not Path("/dev/full").exists():
         pytest.skip("no /dev/full here")
     with open("/dev/full", "w") as full:
-        result = subprocess.run([sys.executable, "-m", "vipps_lint", "check", str(FIXTURES)], stdout=full,
-                                stderr=subprocess.PIPE, cwd=REPO, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-m", "vipps_lint", "check", str(FIXTURES)],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            cwd=REPO,
+            timeout=120,
+        )
     assert result.returncode == 2
     assert "cannot write the report: No space left on device" in result.stderr.decode()
     assert "Traceback" not in result.stderr.decode()
@@ -163,10 +197,16 @@ def test_a_full_disk_is_exit_2():
 
 def test_a_reader_that_goes_away_is_exit_2(tmp_path):
     log = tmp_path / "log.ndjson"
-    line = json.dumps({"method": "POST", "url": "https://apitest.vipps.no/ecomm/v2/payments", "body": json.loads(GOOD.read_text())})
+    line = json.dumps(
+        {"method": "POST", "url": "https://apitest.vipps.no/ecomm/v2/payments", "body": json.loads(GOOD.read_text())}
+    )
     log.write_text((line + "\n") * 3000)  # a report far larger than a pipe's buffer
-    process = subprocess.Popen([sys.executable, "-m", "vipps_lint", "check", str(log)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "vipps_lint", "check", str(log)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+    )
     process.stdout.read(10)
     process.stdout.close()
     stderr = process.stderr.read().decode()
@@ -185,7 +225,7 @@ def test_an_unexpected_exception_is_one_line_exit_2_with_the_version(monkeypatch
     assert result.exit_code == 2
     line = result.stderr.strip()
     assert "\n" not in line and "\x1b" not in line
-    assert line.startswith("vipps-lint: internal error: RuntimeError: boom \\x1b[2J\\n::error")
+    assert line.startswith("vipps-lint: internal error: RuntimeError: boom \\u001b[2J\\n::error")
     assert f"vipps-lint {__version__}" in line and "please report" in line
 
 

@@ -22,10 +22,13 @@ from vipps_lint.cli import main
 
 GOOD = FIXTURES / "ecom" / "initiate-http-urls.json"
 
-BILLION_LAUGHS = "\n".join(
-    ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
-    + [f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]" for n in range(1, 9)]
-) + "\n"
+BILLION_LAUGHS = (
+    "\n".join(
+        ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+        + [f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]" for n in range(1, 9)]
+    )
+    + "\n"
+)
 
 
 def invoke(*args, input=None):
@@ -194,8 +197,10 @@ def test_curl_data_file_outside_the_scripts_folder_is_refused_unless_allowed(tmp
     project.mkdir()
     (project / "body.json").write_text(GOOD.read_text())
     script = project / "call.curl"
-    script.write_text("curl https://apitest.vipps.no/ecomm/v2/payments -d @../secret.json\n"
-                      "curl https://apitest.vipps.no/ecomm/v2/payments -d @body.json\n")
+    script.write_text(
+        "curl https://apitest.vipps.no/ecomm/v2/payments -d @../secret.json\n"
+        "curl https://apitest.vipps.no/ecomm/v2/payments -d @body.json\n"
+    )
     refused = invoke("check", str(script))
     assert refused.exit_code == 2
     assert "the body file ../secret.json is not read: outside the input's folder" in refused.stderr
@@ -232,10 +237,13 @@ def test_baseline_counts_must_be_positive_integers(tmp_path, count):
     assert "count of at least 1" in result.stderr
 
 
-@pytest.mark.parametrize("name, content, expected", [
-    ("deep.toml", "[tool.vipps-lint]\nselect = " + "[" * 20000 + "]" * 20000 + "\n", "nested too deeply"),
-    ("baseline.json", "[" * 100000 + "]" * 100000, "nested too deeply"),
-])
+@pytest.mark.parametrize(
+    "name, content, expected",
+    [
+        ("deep.toml", "[tool.vipps-lint]\nselect = " + "[" * 20000 + "]" * 20000 + "\n", "nested too deeply"),
+        ("baseline.json", "[" * 100000 + "]" * 100000, "nested too deeply"),
+    ],
+)
 def test_deeply_nested_settings_are_one_line(tmp_path, name, content, expected):
     path = tmp_path / name
     path.write_text(content)
@@ -275,8 +283,10 @@ def test_the_linear_curl_tokenizer_reads_as_shlex_does(command):
 
 def test_a_curl_body_of_megabytes_over_many_lines_is_read(tmp_path):
     # shlex took minutes on this (it grows each word one character at a time); now linear.
-    body = json.dumps({"merchantInfo": {"callbackPrefix": "http://x.example/" + "a" * 40,
-                                        "notes": ["n" * 60 for _ in range(20000)]}}, indent=1)
+    body = json.dumps(
+        {"merchantInfo": {"callbackPrefix": "http://x.example/" + "a" * 40, "notes": ["n" * 60 for _ in range(20000)]}},
+        indent=1,
+    )
     script = tmp_path / "big.curl"
     script.write_text(f"curl https://apitest.vipps.no/ecomm/v2/payments -d '{body}'\n")
     result = invoke("check", "--format", "json", "--select", "ecom-callback-https", str(script))

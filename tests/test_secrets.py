@@ -254,7 +254,8 @@ def test_every_masking_pattern_has_its_prefilter_words_in_what_it_matches():
                "--oauth2-bearer Sup3rS3cretTok", 'Ocp-Apim-Subscription-Key: 0123456789abcdef0123456789abcdef',
                '{"name": "Authorization", "value": "Bearer Sup3rS3cretTok"}', '"client_secret": "Sup3rS3cretPw"',
                "https://h/x?access_token=Sup3rS3cretTok", "Basic aWQ6U3VwM3JTM2NyZXRQdw==",
-               "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl"]
+               "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl",
+               '{"key": "password", "value": "Sup3rS3cretPw"}', 'not a header: "X-Api-Key 0123456789abcdef0123"']
     for pattern, words in zip(secrets._PATTERNS, secrets._PATTERN_WORDS):
         # (one character past the match: a lookahead such as `(?=@)` is part of what matched)
         matched = [sample[match.start():match.end() + 1] for sample in samples for match in pattern.finditer(sample)]

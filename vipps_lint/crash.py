@@ -36,8 +36,10 @@ def crash_line(error: BaseException) -> str:
         if "vipps_lint/" in filename:
             where = f" in {filename.rsplit('vipps_lint/', 1)[-1]}:{traceback.tb_lineno}"
         traceback = traceback.tb_next
-    return (f"vipps-lint: internal error: {_safe(what)[:500]}{where}; please report this line to the vipps-lint "
-            f"maintainers (vipps-lint {__version__}, Python {sys.version.split()[0]})")
+    return (
+        f"vipps-lint: internal error: {_safe(what)[:500]}{where}; please report this line to the vipps-lint "
+        f"maintainers (vipps-lint {__version__}, Python {sys.version.split()[0]})"
+    )
 
 
 def internal_error(file: str, error: BaseException):
@@ -67,8 +69,14 @@ def last_resort():
 
     try:
         yield
-    except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit,
-            KeyboardInterrupt, GeneratorExit):
+    except (
+        click.exceptions.ClickException,
+        click.exceptions.Exit,
+        click.exceptions.Abort,
+        SystemExit,
+        KeyboardInterrupt,
+        GeneratorExit,
+    ):
         raise
     except OSError as error:
         if _closed_output(error):

@@ -4,7 +4,7 @@ A HAR page title, a JSON key, a Postman name or a URL path is printed in message
 frames, JUnit and GitHub annotations. A raw newline there could start a line
 `::error file=…` that GitHub shows as an annotation, ESC sequences could clear the
 terminal, a lone surrogate cannot be encoded at all. `escape_controls` writes each such
-character as a visible escape (`\\n`, `\\x1b`, `\\u202e`), the way JSON would.
+character as a visible escape (`\\n`, `\\u001b`, `\\u202e`), the way JSON would.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ import re
 # reorder what a terminal shows ("Trojan Source").
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
 # The same, less newline and tab: for text made of lines (a report, a code frame's line).
-_CONTROLS_IN_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+_CONTROLS_IN_LINES = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]"
+)
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -25,8 +27,7 @@ def _escape(match: re.Match) -> str:
     named = _NAMED.get(char)
     if named:
         return named
-    code = ord(char)
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+    return f"\\u{ord(char):04x}"  # the JSON escape: valid inside a JSON string, readable anywhere else
 
 
 def escape_controls(text: str) -> str:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol
 
+from vipps_lint.escape import escape_controls, escape_controls_in_lines, has_controls
+
 if TYPE_CHECKING:
     from vipps_lint.routing import Operation
 
@@ -63,7 +65,7 @@ class SourceFile:
     """
 
     def __init__(self, display: str, path: Optional[str], text: Optional[str] = None):
-        self.display = display
+        self.display = escape_controls(display)  # a file name may hold a newline or ESC
         self.path = path
         self.text = text
         self._lines: Optional[list[str]] = None
@@ -95,7 +97,7 @@ class SourceFile:
                     text = ""
             self._lines = (text or "").splitlines()
         if 1 <= line <= len(self._lines):
-            return self._lines[line - 1]
+            return escape_controls_in_lines(self._lines[line - 1])  # a code frame never obeys an ESC
         return None
 
 
@@ -124,7 +126,7 @@ class SourceFile:
             return None
         if line == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
-        return raw.decode("utf-8", errors="replace").rstrip("\r\n")
+        return escape_controls_in_lines(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
 
 
 @dataclass
@@ -273,6 +275,13 @@ class Request:
     routing_note: Optional[str] = None
     meta: RequestMeta = field(default_factory=RequestMeta)
 
+    def __post_init__(self) -> None:
+        # Shown in every report: a name or URL with a newline could forge a line of output.
+        if self.name is not None and has_controls(self.name):
+            self.name = escape_controls(self.name)
+        if self.url is not None and has_controls(self.url):
+            self.url = escape_controls(self.url)
+
     @property
     def file(self) -> str:
         return self.source.display
@@ -347,6 +356,16 @@ class Finding:
     # The fix as an edit of the file, when the fix stage computed it (for SARIF).
     replacement: Optional[Replacement] = None
 
+    def __post_init__(self) -> None:
+        # Messages quote input (values, keys, response titles): escaped once, here, for every format.
+        self.message = escape_controls(self.message)
+        if self.hint is not None:
+            self.hint = escape_controls(self.hint)
+        if self.header is not None:
+            self.header = escape_controls(self.header)
+        if self.pointer is not None and has_controls(self.pointer):
+            self.pointer = escape_controls(self.pointer)
+
     @property
     def file(self) -> str:
         return self.request.file
@@ -367,7 +386,7 @@ class InputError:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        return f"{where}: {self.message}"
+        return escape_controls(f"{where}: {self.message}")
 
 
 @dataclass

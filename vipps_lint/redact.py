@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from vipps_lint.models import InputError, Request
-from vipps_lint.secrets import REDACTED, Masker, collect_secrets
+from vipps_lint.secrets import REDACTED, Masker, collect_secrets, encodings
 from vipps_lint.sources import ReadOptions, expand_paths, read_all_text, read_source
 
 
@@ -45,9 +45,17 @@ def redact_source(path: str, options: ReadOptions) -> Redacted:
     if isinstance(text, InputError):
         return Redacted(None, errors=[text])
     redacted, masked = redact_text(text, secrets)
-    leaked = [secret for secret in secrets if secret in redacted]
-    if leaked:  # never hand out a copy that still holds a secret (e.g. in an escaped form)
-        return Redacted(None, errors=[*errors, InputError(path, f"{len(leaked)} secret value(s) could not be masked in place; not writing a copy")])
+    # Never hand out a copy that still holds a secret, in any encoding, or one whose reading
+    # failed somewhere (a line that did not parse may hold a secret no reader learned).
+    leaked = [secret for secret in secrets if any(form in redacted for form in encodings(secret))]
+    masker = Masker(secrets)
+    errors = [InputError(error.file, masker.mask_text(error.message), error.line, error.column) for error in errors]
+    if leaked:
+        return Redacted(None, errors=[*errors, InputError(path, f"{len(leaked)} secret value(s) could not be masked in "
+                                                                "place; not writing a copy")])
+    if errors:
+        return Redacted(None, errors=[*errors, InputError(path, "parts of the file could not be read, so not every "
+                                                                "secret in it is known; not writing a copy")])
     return Redacted(redacted, masked, errors)
 
 
@@ -66,7 +74,7 @@ def redact_files(paths: list[str], output: Optional[str], options: ReadOptions) 
     status = EXIT_CLEAN
     for path in paths:
         result = redact_source(path, options)
-        for error in result.errors:
+        for error in result.errors:  # masked by redact_source; str() escapes control characters
             click.echo(str(error), err=True)
         if result.text is None or result.errors:
             status = EXIT_INCOMPLETE

@@ -31,11 +31,15 @@ import re
 from typing import Iterable, Optional
 from urllib.parse import parse_qsl, unquote
 
-from vipps_lint.escape import escape_surrogates
+from vipps_lint.escape import escape_controls_in_lines, escape_surrogates
 from vipps_lint.urls import split_url
 
-SECRET_HEADERS = ("authorization", "ocp-apim-subscription-key", "client_id", "client_secret", "x-vipps-webhook-secret")
-SECRET_BODY_KEYS = ("access_token", "client_secret", "secret", "refresh_token", "id_token")
+SECRET_HEADERS = ("authorization", "ocp-apim-subscription-key", "client_id", "client_secret", "x-vipps-webhook-secret",
+                  "proxy-authorization", "x-api-key", "api-key", "apikey", "x-auth-token", "x-access-token")
+# Cookie and Set-Cookie: each cookie's value is a secret (a session is as good as a password).
+COOKIE_HEADERS = ("cookie", "set-cookie")
+SECRET_BODY_KEYS = ("access_token", "client_secret", "secret", "refresh_token", "id_token", "password", "passwd",
+                    "api_key", "apikey", "private_key", "subscription_key")
 SECRET_QUERY_PARAMETERS = ("client_secret", "access_token", "api_key", "apikey", "subscription-key", "subscription_key", "token", "id_token", "refresh_token", "password", "secret", "code")
 
 _SECRET_BODY_KEY_SET = frozenset(SECRET_BODY_KEYS)
@@ -44,12 +48,25 @@ PREFIX = 4
 MIN_SECRET_LENGTH = 8  # shorter values are test data; masking them would mangle ordinary text
 REDACTED = "…REDACTED"
 
+# A placeholder is recognised by its whole shape, never by a substring: 3.5% of real JWTs
+# contain "xxx", and a token that happens to contain "example" is still a token.
 _PLACEHOLDER = re.compile(
-    r"^\{\{.*\}\}$|^<.*>$|^\$\{.*\}$|^\$[A-Z_]+$|x{3,}|\*{3,}|…|redacted|placeholder|your[-_ ]|example|dummy|changeme|^(.)\1+$",
+    r"^(?:\{\{.*\}\}|<[^<>]*>|\[[^\[\]]*\]|\$\{.*\}|\$[A-Za-z_][A-Za-z0-9_]*|%[A-Za-z_][A-Za-z0-9_]*%"
+    r"|[xX*•#._-]+"  # xxxxxxxx, ********, xxxx-xxxx-xxxx
+    r"|(.)\1+"  # one character repeated
+    # words only (no digits in a word before the placeholder word): your-client-secret-here,
+    # YOUR_API_KEY, example-token, changeme, dummy_password
+    r"|(?:[A-Za-z]+[-_ .])*(?:your|example|sample|dummy|changeme|placeholder|redacted|insert|enter|replace)"
+    r"(?:[-_ .][A-Za-z0-9]+)*"
+    r"|(?:[A-Za-z]+[-_ .])*(?:here|goes[-_ ]here|redacted|placeholder)"
+    r")$"
+    r"|…",  # masked already (vipps-lint's own mask, which no token alphabet holds)
     re.IGNORECASE,
 )
+# Header names like X-Api-Key, X-Auth-Token, X-Client-Secret, Api-Token: secrets by their name.
+_SECRET_HEADER_NAME = re.compile(r"(?i)^(?:x-)?(?:[a-z0-9]+-)*(?:api-?key|auth-token|access-token|client-secret|secret|token|password)$")
 _SCHEME = re.compile(r"^(bearer|basic)\s+(\S+)$", re.IGNORECASE)
-_HEADER_NAMES = "|".join(re.escape(name) for name in SECRET_HEADERS)
+_HEADER_NAMES = "|".join(re.escape(name) for name in SECRET_HEADERS + COOKIE_HEADERS) + r"|x-[a-z0-9-]*(?:key|token|secret)"
 _BODY_KEYS = "|".join(re.escape(name) for name in SECRET_BODY_KEYS)
 _QUERY_NAMES = "|".join(re.escape(name) for name in SECRET_QUERY_PARAMETERS)
 # (?a): case-insensitive for ASCII only, so that a match always holds one of _PATTERN_WORDS
@@ -65,6 +82,10 @@ _PATTERNS = (
     # HAR and Postman header objects: {"name": "client_secret", "value": "…"} ("key" in Postman)
     re.compile(rf'(?ai)("(?:name|key)"\s*:\s*"(?:{_HEADER_NAMES})"\s*,\s*"value"\s*:\s*"(?:(?:bearer|basic)\s+)?)([^"\\]{{{MIN_SECRET_LENGTH},}})'),
     re.compile(rf'(?ai)("(?:{_BODY_KEYS})\\?"\s*:\s*\\?")([^"\\]{{{MIN_SECRET_LENGTH},}})'),
+    # Postman's auth settings and form fields: {"key": "password", "value": "…"}
+    re.compile(rf'(?ai)("key"\s*:\s*"(?:{_BODY_KEYS}|token|apikey|value)"\s*,\s*"value"\s*:\s*")([^"\\]{{{MIN_SECRET_LENGTH},}})'),
+    # A header name, a space and a token (a malformed header line echoed in an error message)
+    re.compile(rf'(?ai)(\b(?:{_HEADER_NAMES})[ \t]+)((?=[A-Za-z0-9._~+/=-]*\d)[A-Za-z0-9._~+/=-]{{16,}})'),
     re.compile(rf"(?ai)([?&](?:{_QUERY_NAMES})=)([^&#\s\"'\\]{{{MIN_SECRET_LENGTH},}})"),
     re.compile(r"(?ai)(\b(?:bearer|basic)\s+)([A-Za-z0-9._~+/=-]{8,})"),
     re.compile(r"()(\beyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.?[A-Za-z0-9_-]*)"),
@@ -75,9 +96,11 @@ _PATTERN_WORDS: tuple[Optional[tuple[str, ...]], ...] = (
     None,
     ("@",),
     ("--oauth2-bearer",),
-    SECRET_HEADERS,
-    SECRET_HEADERS,
+    SECRET_HEADERS + COOKIE_HEADERS + ("x-",),
+    SECRET_HEADERS + COOKIE_HEADERS + ("x-",),
     SECRET_BODY_KEYS,
+    ('"key"',),
+    SECRET_HEADERS + COOKIE_HEADERS + ("x-",),
     SECRET_QUERY_PARAMETERS,
     ("bearer", "basic"),
     ("eyj",),
@@ -85,8 +108,40 @@ _PATTERN_WORDS: tuple[Optional[tuple[str, ...]], ...] = (
 
 
 def is_placeholder(value: str) -> bool:
-    """`{{access_token}}`, `<token>`, `xxx`, `your-key-here`: not a credential."""
+    """`{{access_token}}`, `<token>`, `xxxxxxxx`, `your-key-here`: not a credential (the whole value)."""
     return bool(_PLACEHOLDER.search(value.strip()))
+
+
+def is_secret_header(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in SECRET_HEADERS or bool(_SECRET_HEADER_NAME.match(lowered))
+
+
+def _cookie_values(value: str):
+    """The value of each cookie in a Cookie or Set-Cookie header (not Set-Cookie's attributes)."""
+    for index, part in enumerate(value.split(";")):
+        name, separator, cookie = part.partition("=")
+        if separator and (index == 0 or name.strip().lower() not in _COOKIE_ATTRIBUTES):
+            yield cookie.strip().strip('"')
+
+
+_COOKIE_ATTRIBUTES = {"path", "domain", "expires", "max-age", "samesite", "priority", "partitioned"}
+
+
+def encodings(secret: str) -> set[str]:
+    """The ways a secret value can be written in a dump or a report: as it is, JSON-escaped
+    (`\\u00e9`, or unescaped non-ASCII), with PHP's `\\/`, URL-encoded, and each of those
+    escaped once more inside a JSON string (a HAR's postData.text, an NDJSON string body)."""
+    import json  # noqa: PLC0415
+    from urllib.parse import quote  # noqa: PLC0415
+
+    first = {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1], quote(secret, safe="")}
+    first |= {form.replace("/", "\\/") for form in first}
+    found = set(first)
+    for form in first:
+        found.add(json.dumps(form)[1:-1])
+        found.add(json.dumps(form, ensure_ascii=False)[1:-1])
+    return {form for form in found if len(form) >= MIN_SECRET_LENGTH}
 
 
 def mask(value: str, suffix: str = "…") -> str:
@@ -155,7 +210,9 @@ def collect_secrets(request) -> set[str]:
     """The secret values one request (and its response) carries."""
     found: set[str] = set()
     for name, value in request.headers:
-        if name.lower() in SECRET_HEADERS:
+        if name.lower() in COOKIE_HEADERS:
+            found.update(filter(None, map(_secret_part, _cookie_values(value))))
+        elif is_secret_header(name):
             secret = _secret_part(value)
             if secret:
                 found.add(secret)
@@ -182,8 +239,10 @@ class Masker:
 
     def __init__(self, secrets: Iterable[str] = (), suffix: str = "…"):
         self.suffix = suffix
-        # Longest first, so a token is masked whole before any shorter secret inside it.
-        self.secrets = sorted({secret for secret in secrets if len(secret) >= MIN_SECRET_LENGTH}, key=len, reverse=True)
+        # Every encoding of every secret (see `encodings`), longest first, so a token is masked
+        # whole before any shorter secret inside it.
+        forms = {form for secret in secrets if len(secret) >= MIN_SECRET_LENGTH for form in encodings(secret)}
+        self.secrets = sorted(forms, key=len, reverse=True)
         self._known = re.compile("|".join(re.escape(secret) for secret in self.secrets)) if self.secrets else None
 
     def _mask_match(self, match: re.Match) -> str:
@@ -213,9 +272,11 @@ class MaskingStream:
 
     BLOCK = 64 * 1024
 
-    def __init__(self, stream, masker: Masker):
+    def __init__(self, stream, masker: Masker, escape: bool = False):
         self.stream = stream
         self.masker = masker
+        # escape: control characters other than newline and tab as \\uXXXX (see vipps_lint/escape.py).
+        self._clean = escape_controls_in_lines if escape else escape_surrogates
         self._pending: list[str] = []
         self._size = 0
 
@@ -224,7 +285,7 @@ class MaskingStream:
         self._size += len(text)
         if self._size >= self.BLOCK and "\n" in text:
             complete, rest = "".join(self._pending).rsplit("\n", 1)
-            self.stream.write(escape_surrogates(self.masker.mask_text(complete + "\n")))
+            self.stream.write(self._clean(self.masker.mask_text(complete + "\n")))
             self._pending, self._size = [rest], len(rest)
         return len(text)
 
@@ -236,7 +297,7 @@ class MaskingStream:
         """Pass on what is pending (call once, when the report is written)."""
         pending = "".join(self._pending)
         if pending:
-            self.stream.write(escape_surrogates(self.masker.mask_text(pending)))
+            self.stream.write(self._clean(self.masker.mask_text(pending)))
         self._pending, self._size = [], 0
         self.stream.flush()
 

@@ -58,7 +58,9 @@ class StrictDecoder(json.JSONDecoder):
             match = _LONG_INTEGER.search(text, index)
             where = match.start() if match else index
             digits = _LONG_INTEGER.pattern.split(",")[0].rsplit("{", 1)[1]
-            raise json.JSONDecodeError(f"a number of {digits} digits or more is too long to read", text, where) from None
+            raise json.JSONDecodeError(
+                f"a number of {digits} digits or more is too long to read", text, where
+            ) from None
 
     def decode(self, text: str, _w=None):
         value, end = self.raw_decode(text, json.decoder.WHITESPACE.match(text, 0).end())

@@ -58,7 +58,10 @@ def write_report(report, output_format: str, stream, options: ReportOptions) -> 
     needs = module.needs(options) if hasattr(module, "needs") else ()
     annotate(report, [need for need in needs if not _annotated(report, need)])
     masker = Masker(report.secrets)
-    masked = MaskingStream(stream, masker)
+    # Control characters are escaped in the whole report too (values are escaped already; this
+    # is the second line of defence), except where colour needs ESC sequences.
+    colored = options.color or (options.color is None and hasattr(stream, "isatty") and stream.isatty())
+    masked = MaskingStream(stream, masker, escape=not colored)
     module.render(report, masked, dataclasses.replace(options, mask=masker.mask_text))
     masked.finish()
 

@@ -61,7 +61,20 @@ def junit_tree(report: Report, fail_on: str):
             totals[key] += value
     for key, value in totals.items():
         root.set(key, str(value))
+    _well_formed(root)
     return ElementTree.ElementTree(root)
+
+
+def _well_formed(root) -> None:
+    """XML 1.0 cannot hold most control characters, not even as &#1;: every text and attribute
+    is escaped (`\\x01`), so the report always parses."""
+    from vipps_lint.escape import escape_controls, escape_controls_in_lines  # noqa: PLC0415
+
+    for element in root.iter():
+        if element.text:
+            element.text = escape_controls_in_lines(element.text)
+        for key, value in element.attrib.items():
+            element.set(key, escape_controls(value))
 
 
 def render(report: Report, stream, options) -> None:

@@ -1,0 +1,229 @@
+"""Planted secrets: every input format holds known secrets; no output channel may print one.
+
+Channels: every report format on standard output, `-o`, every `--output-FORMAT`, `--diff`,
+`--fix` (its messages and the files it writes are the user's own, but its stderr is shown
+in CI), standard error, `redact`, and baselines. A secret counts as leaked in any of the
+encodings it can take in text (JSON escapes `\\/` and `\\u00e9`, URL-encoding).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from vipps_lint.cli import main
+from vipps_lint.reporters import FORMATS
+from vipps_lint.secrets import encodings, is_placeholder
+
+# A JWT holding "xxx" (the old placeholder test printed such tokens in full).
+TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhYmMifQ.Qm9xxxZ2V0LXNpZ25hdHVyZS0xMjM0NTY3ODkw"
+KEY = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+CLIENT_SECRET = "cs/Ab9é~Zq4Tt8vWn2Lp6rX"  # written \/ and \u00e9 in JSON dumps
+PASSWORD = "Hunter2-Pa55w0rd-9a8b"
+COOKIE = "sess-7f3a9c2e81d04b6fa2"
+API_KEY = "ak-51b2c3d4e5f60718293a"
+BODY_PASSWORD = "bodyPw/é-4471-secret"
+SECRETS = {
+    "token": TOKEN,
+    "key": KEY,
+    "client secret": CLIENT_SECRET,
+    "password": PASSWORD,
+    "cookie": COOKIE,
+    "api key": API_KEY,
+    "body password": BODY_PASSWORD,
+}
+URL = "https://apitest.vipps.no/ecomm/v2/payments"
+BODY = {
+    "merchantInfo": {
+        "callbackPrefix": "http://example.com/cb",
+        "fallBack": "https://example.com/fb",
+        "merchantSerialNumber": "123456",
+    },
+    "customerInfo": {"mobileNumber": "+47 91 23 45 67"},
+    "transaction": {"amount": 1000, "orderId": "order-1", "transactionText": "Bløtkake"},
+}
+
+
+def _php_json(value) -> str:
+    """JSON as PHP writes it: `\\/` for every slash, `\\u00e9` for non-ASCII."""
+    return json.dumps(value).replace("/", "\\/")
+
+
+def _inputs(folder):
+    folder.mkdir()
+    headers = {
+        "Authorization": f"Bearer {TOKEN}",
+        "Ocp-Apim-Subscription-Key": KEY,
+        "client_secret": CLIENT_SECRET,
+        "Cookie": f"session={COOKIE}",
+        "X-Api-Key": API_KEY,
+        "Content-Type": "application/json",
+        "Merchant-Serial-Number": "123456",
+    }
+    body = {**BODY, "password": BODY_PASSWORD}
+    (folder / "body.json").write_text(_php_json(body))
+    (folder / "log.ndjson").write_text(
+        _php_json(
+            {
+                "method": "POST",
+                "url": URL,
+                "headers": headers,
+                "body": body,
+                "status": 400,
+                "responseHeaders": {"Set-Cookie": f"session={COOKIE}; Path=/; HttpOnly"},
+                "responseBody": {"detail": f"bad client_secret {CLIENT_SECRET}"},
+            }
+        )
+        + "\n"
+        + "{broken line with client_secret "
+        + CLIENT_SECRET
+        + " and Bearer "
+        + TOKEN
+        + "\n"
+    )
+    har_headers = [{"name": name, "value": value} for name, value in headers.items()]
+    har = {
+        "log": {
+            "version": "1.2",
+            "pages": [{"id": "p", "title": f"page {TOKEN}"}],
+            "entries": [
+                {
+                    "pageref": "p",
+                    "request": {
+                        "method": "POST",
+                        "url": URL,
+                        "headers": har_headers,
+                        "cookies": [{"name": "session", "value": COOKIE}],
+                        "postData": {"mimeType": "application/json", "text": _php_json(body)},
+                    },
+                    "response": {
+                        "status": 400,
+                        "headers": [{"name": "Set-Cookie", "value": f"session={COOKIE}; Secure"}],
+                        "content": {"mimeType": "application/json", "text": json.dumps({"title": f"token {TOKEN}"})},
+                    },
+                }
+            ],
+        }
+    }
+    (folder / "session.har").write_text(_php_json(har))
+    postman = {
+        "info": {"name": "shop", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+        "item": [
+            {
+                "name": "Initiate",
+                "request": {
+                    "method": "POST",
+                    "url": URL,
+                    "auth": {
+                        "type": "basic",
+                        "basic": [
+                            {"key": "username", "value": "shop-user", "type": "string"},
+                            {"key": "password", "value": PASSWORD, "type": "string"},
+                        ],
+                    },
+                    "header": [
+                        {"key": "Ocp-Apim-Subscription-Key", "value": KEY},
+                        {"key": "X-Api-Key", "value": API_KEY},
+                    ],
+                    "body": {"mode": "raw", "raw": json.dumps(body)},
+                },
+            }
+        ],
+    }
+    (folder / "shop.postman_collection.json").write_text(json.dumps(postman))
+    (folder / "calls.http").write_text(
+        f"POST {URL}\nAuthorization: Bearer {TOKEN}\nOcp-Apim-Subscription-Key {KEY}\nContent-Type: application/json\n\n"
+        + json.dumps(BODY)
+        + "\n"
+    )
+    (folder / "calls.curl").write_text(
+        f"curl {URL} -u shop:{PASSWORD} -H 'X-Api-Key: {API_KEY}' -H 'Cookie: session={COOKIE}' "
+        f"-H 'Authorization: Bearer {TOKEN}' -H 'Content-Type: application/json' -d '{json.dumps(body)}'\n"
+    )
+    return folder
+
+
+def _leaks(text: str) -> list[str]:
+    return [name for name, secret in SECRETS.items() for form in encodings(secret) if form in text]
+
+
+def _invoke(*args):
+    result = CliRunner().invoke(main, [str(arg) for arg in args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    return result
+
+
+def test_the_planted_secrets_are_not_placeholders():
+    assert not any(is_placeholder(secret) for secret in SECRETS.values())
+
+
+@pytest.mark.parametrize("output_format", sorted(FORMATS))
+def test_no_report_format_prints_a_planted_secret(tmp_path, output_format):
+    inputs = _inputs(tmp_path / "in")
+    result = _invoke("check", "--format", output_format, inputs)
+    assert result.exit_code == 2  # the broken NDJSON line and the malformed .http header
+    assert "Traceback" not in result.stderr
+    assert _leaks(result.stdout) == [], output_format
+    assert _leaks(result.stderr) == []
+
+
+def test_no_file_output_prints_a_planted_secret(tmp_path):
+    inputs = _inputs(tmp_path / "in")
+    out = tmp_path / "out"
+    out.mkdir()
+    options = [f"--output-{name}" for name in FORMATS]
+    args = [item for option in options for item in (option, out / option.removeprefix("--output-"))]
+    result = _invoke("check", "-o", out / "main.txt", "--write-baseline", out / "baseline.json", *args, inputs)
+    assert "Traceback" not in result.stderr
+    written = sorted(out.iterdir())
+    assert len(written) == len(FORMATS) + 2
+    for path in written:
+        assert _leaks(path.read_text()) == [], path.name
+    assert _leaks(result.stdout + result.stderr) == []
+
+
+def test_diff_and_fix_print_no_planted_secret(tmp_path):
+    inputs = _inputs(tmp_path / "in")
+    diff = _invoke("check", "--diff", inputs)
+    assert "---" in diff.stdout  # there is something to fix
+    assert _leaks(diff.stdout) == [] and _leaks(diff.stderr) == []
+    fixed = tmp_path / "fixed"
+    shutil.copytree(inputs, fixed)
+    fix = _invoke("check", "--fix", fixed)
+    assert "Fixed" in fix.stderr
+    assert _leaks(fix.stdout) == [] and _leaks(fix.stderr) == []
+
+
+@pytest.mark.parametrize(
+    "name", ["body.json", "log.ndjson", "session.har", "shop.postman_collection.json", "calls.http", "calls.curl"]
+)
+def test_redact_never_writes_a_planted_secret(tmp_path, name):
+    inputs = _inputs(tmp_path / "in")
+    copy = tmp_path / "copy"
+    result = _invoke("redact", "-o", copy, inputs / name)
+    assert "Traceback" not in result.stderr
+    assert _leaks(result.stderr) == []
+    if copy.exists():
+        assert _leaks(copy.read_text()) == [], name
+    else:
+        assert result.exit_code == 2  # refused: the file had a part that could not be read
+
+
+def test_redact_refuses_a_file_with_a_line_it_could_not_read(tmp_path):
+    inputs = _inputs(tmp_path / "in")
+    result = _invoke("redact", inputs / "calls.http")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "not writing a copy" in result.stderr
+
+
+def test_basic_auth_in_a_postman_collection_masks_the_password(tmp_path):
+    inputs = _inputs(tmp_path / "in")
+    result = _invoke("check", "--format", "json", inputs / "shop.postman_collection.json")
+    assert PASSWORD not in result.stdout
+    encoded = base64.b64encode(f"shop-user:{PASSWORD}".encode()).decode()
+    assert encoded not in result.stdout
