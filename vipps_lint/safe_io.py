@@ -7,7 +7,7 @@ path is opened without blocking (`O_NONBLOCK`: opening a FIFO with no writer ret
 once) and refused unless `fstat` says it is a regular file; then at most `limit + 1` bytes
 are read, so a file over the limit costs one read of the limit, never the whole file.
 
-docs/security.md lists the limits; tests/test_hardening_files.py tests them.
+docs/security.md lists the limits; tests/hardening/test_files.py tests them.
 """
 
 from __future__ import annotations
