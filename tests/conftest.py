@@ -1,4 +1,12 @@
-"""Shared test helpers: run the real CLI in a subprocess, find ../shared."""
+"""Shared test helpers: run the CLI (in process, or as a real process), find ../shared.
+
+`run_cli` runs the command line in this process through click's `CliRunner` (fast: no
+interpreter start-up, no re-import): what a test of options, output and exit status needs.
+`run_cli_process` starts `python -m vipps_lint` as a user would: for what only a real
+process shows (start-up, the entry point, signals, stdin as a pipe, forked --jobs workers).
+Both return a `subprocess.CompletedProcess` (returncode, stdout and stderr as bytes).
+An exception that escapes the command is written to stderr as a traceback, as a process
+would, so tests that look for "Traceback" still see it."""
 
 from __future__ import annotations
 
@@ -16,6 +24,28 @@ FIXTURES = REPO / "fixtures"
 
 
 def run_cli(*args: str, input: str | bytes | None = None, cwd: str | os.PathLike | None = None, env: dict | None = None):
+    """Run `vipps-lint ARGS` in this process (click's CliRunner), without colour."""
+    import traceback
+
+    from click.testing import CliRunner
+
+    from vipps_lint.cli import main
+
+    environment = {"NO_COLOR": "1", "FORCE_COLOR": None, **(env or {})}
+    previous = os.getcwd()
+    os.chdir(cwd or REPO)
+    try:
+        result = CliRunner(env=environment).invoke(main, list(args), input=input, prog_name="python -m vipps_lint")
+    finally:
+        os.chdir(previous)
+    stderr = result.stderr_bytes or b""
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        trace = "".join(traceback.format_exception(type(result.exception), result.exception, result.exception.__traceback__))
+        stderr += trace.encode()
+    return subprocess.CompletedProcess(["vipps-lint", *args], result.exit_code, result.stdout_bytes, stderr)
+
+
+def run_cli_process(*args: str, input: str | bytes | None = None, cwd: str | os.PathLike | None = None, env: dict | None = None):
     """Run `python -m vipps_lint ARGS` as a user would, without colour."""
     environment = dict(os.environ)
     environment["NO_COLOR"] = "1"

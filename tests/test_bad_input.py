@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import FIXTURES, run_cli
+from conftest import FIXTURES, run_cli, run_cli_process
 
 GOOD = (FIXTURES / "ecom" / "initiate-http-urls.json").read_bytes()
 
@@ -63,7 +63,7 @@ def test_huge_body_is_refused_with_its_size(tmp_path):
 def test_missing_file_is_reported_and_others_linted(tmp_path):
     good = tmp_path / "good.json"
     good.write_bytes(GOOD)
-    result = run_cli("check", str(tmp_path / "nope.json"), str(good))
+    result = run_cli_process("check", str(tmp_path / "nope.json"), str(good))
     assert result.returncode == 2
     assert "nope.json: no such file or directory" in result.stderr.decode()
     assert "Found 3 errors" in result.stdout.decode()

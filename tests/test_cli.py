@@ -7,7 +7,7 @@ import json
 import jsonschema
 import pytest
 
-from conftest import FIXTURES, SHARED, fixture_files, run_cli, run_json
+from conftest import FIXTURES, SHARED, fixture_files, run_cli, run_cli_process, run_json
 
 BAD_ECOM = FIXTURES / "ecom" / "initiate-http-urls.json"
 GOOD_ECOM = FIXTURES / "ecom" / "initiate-good.json"
@@ -23,16 +23,16 @@ def err(result) -> str:
 
 
 def test_version_and_help():
-    result = run_cli("--version")
+    result = run_cli_process("--version")
     assert result.returncode == 0 and "vipps-lint" in out(result)
-    result = run_cli("check", "--help")
+    result = run_cli_process("check", "--help")
     assert result.returncode == 0
     for flag in ("--endpoint", "--format", "--output", "--select", "--ignore", "--fail-on", "--quiet", "--rules"):
         assert flag in out(result)
 
 
 def test_clean_file_exits_0_with_a_summary():
-    result = run_cli("check", str(GOOD_ECOM))
+    result = run_cli_process("check", str(GOOD_ECOM))
     assert result.returncode == 0, out(result) + err(result)
     assert "No problems found (1 request in 1 file)" in out(result)
 
@@ -51,9 +51,9 @@ def test_text_report_has_location_frame_pointer_and_hint():
 
 
 def test_colour_only_when_asked_and_never_with_no_color():
-    forced = run_cli("check", "--color", str(BAD_ECOM), env={"NO_COLOR": ""})
+    forced = run_cli_process("check", "--color", str(BAD_ECOM), env={"NO_COLOR": ""})
     assert "\x1b[" in out(forced)
-    plain = run_cli("check", str(BAD_ECOM))
+    plain = run_cli_process("check", str(BAD_ECOM))
     assert "\x1b[" not in out(plain)
 
 
@@ -74,10 +74,10 @@ def test_json_report_matches_the_contract():
 
 
 def test_fail_on_controls_exit_status():
-    assert run_cli("check", str(PHONE_ECOM)).returncode == 0  # only a warning
-    assert run_cli("check", "--fail-on", "warning", str(PHONE_ECOM)).returncode == 1
-    assert run_cli("check", "--fail-on", "info", "fixtures/other").returncode == 1
-    assert run_cli("check", "fixtures/other").returncode == 0
+    assert run_cli_process("check", str(PHONE_ECOM)).returncode == 0  # only a warning
+    assert run_cli_process("check", "--fail-on", "warning", str(PHONE_ECOM)).returncode == 1
+    assert run_cli_process("check", "--fail-on", "info", "fixtures/other").returncode == 1
+    assert run_cli_process("check", "fixtures/other").returncode == 0
 
 
 def test_select_and_ignore_by_id_prefix_and_glob():
@@ -114,7 +114,7 @@ def test_output_file(tmp_path):
 
 def test_stdin_with_an_explicit_endpoint():
     body = json.dumps({"customerInfo": {"mobileNumber": "004791234567"}})
-    result = run_cli("check", "--format", "json", "--endpoint", "POST /ecomm/v2/payments", "-", input=body)
+    result = run_cli_process("check", "--format", "json", "--endpoint", "POST /ecomm/v2/payments", "-", input=body)
     report = json.loads(result.stdout)
     finding = next(f for f in report["findings"] if f["rule"] == "ecom-mobile-number")
     assert finding["file"] == "-" and finding["line"] == 1 and finding["hint"] == 'Send "mobileNumber": "91234567"'
@@ -146,7 +146,7 @@ def test_unknown_path_gets_did_you_mean():
 
 
 def test_bad_endpoint_option():
-    result = run_cli("check", "--endpoint", "payments please", str(GOOD_ECOM))
+    result = run_cli_process("check", "--endpoint", "payments please", str(GOOD_ECOM))
     assert result.returncode == 2 and "--endpoint" in err(result)
 
 

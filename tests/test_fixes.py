@@ -238,6 +238,7 @@ def test_fix_through_a_symbolic_link_fixes_the_file_it_points_to(tmp_path):
     assert sorted(os.listdir(tmp_path / "real")) == ["body.json"]
 
 
+@pytest.mark.slow  # real --jobs runs over 500 files
 def test_http_bodies_with_variables_are_fixed_after_a_run_in_worker_processes(tmp_path):
     from vipps_lint.workers import PARALLEL_MIN_FILES
 

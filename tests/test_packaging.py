@@ -12,6 +12,8 @@ import pytest
 
 from conftest import FIXTURES, REPO
 
+pytestmark = pytest.mark.slow  # real processes or tools: seconds a test
+
 
 def test_wheel_contains_the_rules_and_schemas(tmp_path):
     result = subprocess.run(

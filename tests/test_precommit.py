@@ -14,6 +14,8 @@ import yaml
 
 from conftest import FIXTURES, REPO
 
+pytestmark = pytest.mark.slow  # real processes or tools: seconds a test
+
 
 def _pre_commit() -> list[str]:
     executable = shutil.which("pre-commit") or str(Path(sys.executable).with_name("pre-commit"))

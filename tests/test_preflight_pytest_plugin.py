@@ -208,6 +208,7 @@ def test_local_double():
     run(pytester, suite).assert_outcomes(failed=1)
 
 
+@pytest.mark.slow  # installs and runs pytest in a new process
 def test_the_plugin_is_registered_as_an_entry_point(pytester):
     """A fresh pytest process finds the plugin by its `pytest11` entry point."""
     pytester.makepyfile(test_merchant=RESPONSES_SUITE)

@@ -22,6 +22,8 @@ from conftest import FIXTURES, REPO
 
 from vipps_lint.cli import main
 
+pytestmark = pytest.mark.slow  # real processes or tools: seconds a test
+
 HOSTILE = "</script><script>alert(1)</script><img src=x onerror=alert(2)>"
 
 

@@ -360,6 +360,7 @@ def test_a_broken_example_ref_is_reported_and_the_other_examples_are_still_linte
     assert status == 2
 
 
+@pytest.mark.slow  # real --jobs runs over 500 files
 def test_openapi_documents_come_through_jobs_workers(tmp_path):
     from vipps_lint.workers import PARALLEL_MIN_FILES
 
