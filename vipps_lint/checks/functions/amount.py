@@ -18,8 +18,12 @@ from __future__ import annotations
 from vipps_lint.checks.functions import Violation
 from vipps_lint.positions import pointer_tokens
 
-_LIMITS = {"type": "object", "minProperties": 1, "additionalProperties": {"type": "integer", "minimum": 0},
-           "propertyNames": {"pattern": "^[A-Z]{3}$"}}
+_LIMITS = {
+    "type": "object",
+    "minProperties": 1,
+    "additionalProperties": {"type": "integer", "minimum": 0},
+    "propertyNames": {"pattern": "^[A-Z]{3}$"},
+}
 
 OPTIONS = {
     "type": "object",
@@ -64,8 +68,12 @@ def compile(options):
             return
         low, high = minimum.get(currency), maximum.get(currency)
         if low is not None and value < low:
-            yield Violation("below-minimum", f"below the {currency} minimum of {low}", low, detail=major_units(currency, low))
+            yield Violation(
+                "below-minimum", f"below the {currency} minimum of {low}", low, detail=major_units(currency, low)
+            )
         elif high is not None and value > high:
-            yield Violation("above-maximum", f"above the {currency} maximum of {high}", high, detail=major_units(currency, high))
+            yield Violation(
+                "above-maximum", f"above the {currency} maximum of {high}", high, detail=major_units(currency, high)
+            )
 
     return check

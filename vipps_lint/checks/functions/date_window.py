@@ -62,12 +62,22 @@ def compile(options):
         today = context.today
         earliest = today + timedelta(days=min_days) if min_days is not None else None
         latest = today + timedelta(days=max_days) if max_days is not None else None
-        window = " and ".join(part for part in (earliest and f"on or after {earliest.isoformat()}",
-                                                latest and f"on or before {latest.isoformat()}") if part)
+        window = " and ".join(
+            part
+            for part in (
+                earliest and f"on or after {earliest.isoformat()}",
+                latest and f"on or before {latest.isoformat()}",
+            )
+            if part
+        )
         if earliest is not None and day < earliest:
-            yield Violation("too-soon", f"is {_relative(day, today)}; it must be {window}", detail=f"as of {today.isoformat()}")
+            yield Violation(
+                "too-soon", f"is {_relative(day, today)}; it must be {window}", detail=f"as of {today.isoformat()}"
+            )
         elif latest is not None and day > latest:
-            yield Violation("too-late", f"is {_relative(day, today)}; it must be {window}", detail=f"as of {today.isoformat()}")
+            yield Violation(
+                "too-late", f"is {_relative(day, today)}; it must be {window}", detail=f"as of {today.isoformat()}"
+            )
 
     return check
 

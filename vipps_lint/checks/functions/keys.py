@@ -35,13 +35,19 @@ def compile(options):
         if one_of:
             present = [key for key in one_of if key in value]
             if len(present) > 1:
-                yield Violation("several", f"has both {' and '.join(present)}; send only one of them", detail=", ".join(present))
+                yield Violation(
+                    "several", f"has both {' and '.join(present)}; send only one of them", detail=", ".join(present)
+                )
             elif not present:
                 yield Violation("none", f"has none of {', '.join(one_of)}; send one of them", detail=", ".join(one_of))
         extra = [key for key in value if key not in only] if only else []
         if extra:
             shown = ", ".join(extra[:10]) + (f" and {len(extra) - 10} more" if len(extra) > 10 else "")
-            yield Violation("extra", f"may carry only {', '.join(only)}, but also has {shown}",
-                            {key: value[key] for key in value if key in only}, detail=", ".join(extra))
+            yield Violation(
+                "extra",
+                f"may carry only {', '.join(only)}, but also has {shown}",
+                {key: value[key] for key in value if key in only},
+                detail=", ".join(extra),
+            )
 
     return check

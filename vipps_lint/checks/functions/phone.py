@@ -44,7 +44,11 @@ OPTIONS = {
     "properties": {
         "format": {"enum": ["national-no", "msisdn"]},
         "countries": {"type": "array", "items": {"type": "string", "pattern": "^[A-Z]{2}$"}, "minItems": 1},
-        "defaultRegion": {"type": "string", "pattern": "^[A-Z]{2}$", "description": "kept for rule packs; no longer used"},
+        "defaultRegion": {
+            "type": "string",
+            "pattern": "^[A-Z]{2}$",
+            "description": "kept for rule packs; no longer used",
+        },
         "currencyAt": {"type": "array", "items": {"type": "string", "pattern": "^(/[^/]*)+$"}, "minItems": 1},
         "check": {"enum": ["format", "mobile-range"]},
     },
@@ -152,9 +156,11 @@ def compile(options, trust_exact_format: bool = True):
         return readings
 
     def listing(readings):
-        parts = [f"{_REGION_NAMES.get(region, region)}{' mobile' if _mobile(number) else ''} \"{_e164_digits(number)}\""
-                 for region, number in readings]
-        return (" or ".join(parts) if len(parts) < 3 else ", ".join(parts[:-1]) + " or " + parts[-1])
+        parts = [
+            f'{_REGION_NAMES.get(region, region)}{" mobile" if _mobile(number) else ""} "{_e164_digits(number)}"'
+            for region, number in readings
+        ]
+        return " or ".join(parts) if len(parts) < 3 else ", ".join(parts[:-1]) + " or " + parts[-1]
 
     def not_mobile(number):
         name = _region_name(number)
@@ -162,7 +168,9 @@ def compile(options, trust_exact_format: bool = True):
             reason = f"+{number.country_code} {number.national_number} is in no {name} number range"
         else:
             reason = f"+{number.country_code} {number.national_number} is a {name} number outside the mobile ranges"
-        return Violation("not-mobile", f"has the right format, but {reason}, so it is unlikely to reach a Vipps MobilePay user")
+        return Violation(
+            "not-mobile", f"has the right format, but {reason}, so it is unlikely to reach a Vipps MobilePay user"
+        )
 
     def check_national(text):
         number = _parse(text, "NO")
@@ -184,7 +192,9 @@ def compile(options, trust_exact_format: bool = True):
                     yield Violation("invalid", "is not a possible phone number")
             elif number.country_code not in allowed_codes:
                 if mode == "format":
-                    yield Violation("foreign", f"is a +{number.country_code} number; this API takes {region_names} numbers")
+                    yield Violation(
+                        "foreign", f"is a +{number.country_code} number; this API takes {region_names} numbers"
+                    )
             elif mode == "format":
                 yield Violation("format", "must be country code and number, digits only", _e164_digits(number))
             elif not (phonenumbers.is_valid_number(number) and _mobile(number)):
@@ -212,10 +222,21 @@ def compile(options, trust_exact_format: bool = True):
         elif as_msisdn is not None:
             readings = [reading for reading in readings if _e164_digits(reading[1]) != _e164_digits(as_msisdn)]
             readings.insert(0, (phonenumbers.region_code_for_country_code(as_msisdn.country_code), as_msisdn))
-            yield Violation("format-ambiguous", "must be country code and number, digits only, and these digits read more than one way",
-                            _e164_digits(as_msisdn), detail=listing(readings), safe=False)
+            yield Violation(
+                "format-ambiguous",
+                "must be country code and number, digits only, and these digits read more than one way",
+                _e164_digits(as_msisdn),
+                detail=listing(readings),
+                safe=False,
+            )
         elif readings:
-            yield Violation("missing-country-code", "has no country code", _e164_digits(readings[0][1]), detail=listing(readings), safe=False)
+            yield Violation(
+                "missing-country-code",
+                "has no country code",
+                _e164_digits(readings[0][1]),
+                detail=listing(readings),
+                safe=False,
+            )
         else:
             number = _parse("+" + cleaned, None)
             if _possible(number) and not cleaned.startswith("0"):

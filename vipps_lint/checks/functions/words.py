@@ -2,8 +2,8 @@
 
 Problem codes: `unknown` (a word not in `allowed`; `{{detail}}` says "did you mean …" when
 one is close), `missing` (a word of `required` is not there), `extra` (with `exact: true`,
-a word beyond `required`). The "did you mean" is in `{{error}}` too. The fix is the value with the unknown words corrected, when every
-one of them has a close match.
+a word beyond `required`). The "did you mean" is in `{{error}}` too. The fix is the value
+with the unknown words corrected, when every one of them has a close match.
 
     functionOptions:
       allowed: [address, birthDate, email, name, phoneNumber]
@@ -53,19 +53,30 @@ def compile(options):
                 meant = f"did you mean {found[0][1]!r}?"
             else:
                 meant = "; ".join(f"did you mean {guess!r} for {word!r}?" for word, guess in found)
-            violation = Violation("unknown", f"has {shown}, which {'is' if len(unknown) == 1 else 'are'} not "
-                                  f"{'a known word' if len(unknown) == 1 else 'known words'} ({', '.join(allowed)})"
-                                  + (f" — {meant}" if meant else ""), detail=meant)
+            violation = Violation(
+                "unknown",
+                f"has {shown}, which {'is' if len(unknown) == 1 else 'are'} not "
+                f"{'a known word' if len(unknown) == 1 else 'known words'} ({', '.join(allowed)})"
+                + (f" — {meant}" if meant else ""),
+                detail=meant,
+            )
             if all(guesses.values()):
                 violation.fix = " ".join(guesses.get(word) or word for word in words)
             yield violation
             return
         missing = [word for word in required if word not in words]
         if missing:
-            yield Violation("missing", f"lacks {', '.join(missing)}", " ".join(words + missing), detail=" ".join(required))
+            yield Violation(
+                "missing", f"lacks {', '.join(missing)}", " ".join(words + missing), detail=" ".join(required)
+            )
         elif exact:
             extra = [word for word in words if word not in required]
             if extra:
-                yield Violation("extra", f"has {', '.join(extra)} beyond {' '.join(required)}", " ".join(required), detail=" ".join(required))
+                yield Violation(
+                    "extra",
+                    f"has {', '.join(extra)} beyond {' '.join(required)}",
+                    " ".join(required),
+                    detail=" ".join(required),
+                )
 
     return check
