@@ -251,3 +251,79 @@ def test_the_build_writes_the_coverage_doc(shared_dir, tmp_path):
     result = run_cli(*build_args(shared_dir / "vipps-specs-2026", tmp_path / "schemas"), "--coverage", str(tmp_path / "coverage.md"))
     assert result.returncode == 0, result.stderr.decode()
     assert (tmp_path / "coverage.md").read_bytes() == (REPO / "docs" / "api-coverage.md").read_bytes()
+
+
+def test_bundle_urls_are_fetched_https_only_and_recorded_as_read(shared_dir, tmp_path, monkeypatch):
+    """`schemas build URL` and `--from-site` fetch the developer site's bundles (offline here:
+    urlopen answers from the shared copies). The index records the manifest's provenance only
+    when the bytes are the ones it names; otherwise the URL and the sha256 of what was read."""
+    import hashlib
+    import io
+    import urllib.request
+
+    import yaml
+
+    from vipps_lint.data import specs_dir
+    from vipps_lint.openapi.build import build
+    from vipps_lint.openapi.documents import SpecError
+    from vipps_lint.openapi.sources import Manifest, resolve_inputs
+
+    manifest = Manifest.load()
+    bundles = {entry["bundle"]: shared_dir / "vipps-specs-2026" / entry["file"] for entry in manifest.specs if entry.get("bundle")}
+    assert len(bundles) == 6  # ePayment, Recurring, Checkout, Webhooks, Access token, Login
+    newer = b"openapi: 3.0.0\ninfo: {title: ePayment API, version: 1.9.0}\nservers: [{url: https://api.vipps.no/epayment}]\npaths: {}\n"
+    served = {url: path.read_bytes() for url, path in bundles.items()}
+    epayment_url = "https://developer.vippsmobilepay.com/redocusaurus/epayment-swagger-id.yaml"
+    fetched = []
+
+    class Response(io.BytesIO):
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *args):
+            return False
+
+    def urlopen(url, timeout):
+        fetched.append(url)
+        return Response(served[url])
+
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
+    inputs = resolve_inputs([str(shared_dir / "vipps-specs-2026")], from_site=True, download_dir=tmp_path)
+    assert sorted(fetched) == sorted(bundles)
+    result = build(inputs)
+    assert result.apis["epayment-v1"]["source"].startswith("vipps-friends/vipps-js")  # same bytes: the manifest's provenance
+    assert result.apis["ecom-v2"]["spec"] == "ecom-v2-2.0.3.yaml"  # no bundle URL known: the local copy
+    served[epayment_url] = newer
+    [item] = resolve_inputs([epayment_url], from_site=False, download_dir=tmp_path)
+    provenance = item.provenance()
+    assert provenance == {"source": epayment_url, "date": None, "sha256": hashlib.sha256(newer).hexdigest()}
+    with pytest.raises(SpecError, match="only https:// URLs are fetched"):
+        resolve_inputs(["http://developer.vippsmobilepay.com/redocusaurus/epayment-swagger-id.yaml"], False, tmp_path)
+    assert yaml.safe_load((specs_dir() / "sources.yaml").read_text(encoding="utf-8"))["specs"]
+
+
+def test_a_directory_not_laid_out_like_the_collection_is_one_clear_error(tmp_path):
+    result = run_cli("schemas", "build", str(tmp_path), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert "is not laid out like the collection specs/sources.yaml describes" in result.stderr.decode()
+
+
+def test_the_overlay_fails_once_a_spec_has_what_it_adds(tmp_path):
+    spec = _spec(tmp_path, "{type: object, properties: {name: {type: string}}}")
+    overlay = tmp_path / "overlay.yaml"
+    entry = ("schemas:\n  - {api: test-v1, operation: createThing, op: add, path: /properties/%s, value: {type: integer},"
+             " source: 'changelog, May 2026'}\n")
+    overlay.write_text(entry % "count", encoding="utf-8")
+    result = run_cli("schemas", "build", str(spec), "--out", str(tmp_path / "out"), "--overlay", str(overlay))
+    assert result.returncode == 0, result.stderr.decode()
+    built = json.loads((tmp_path / "out" / "test-v1" / "createThing.json").read_text())
+    assert built["properties"]["count"] == {"type": "integer"}
+    index = json.loads((tmp_path / "out" / "index.json").read_text())
+    assert index["apis"]["test-v1"]["overlay"] == ["changelog, May 2026"]
+    overlay.write_text(entry % "name", encoding="utf-8")  # the spec has `name` now
+    result = run_cli("schemas", "build", str(spec), "--out", str(tmp_path / "out2"), "--overlay", str(overlay))
+    assert result.returncode == 2
+    assert "the spec has it now; remove this overlay entry" in result.stderr.decode()
+    overlay.write_text("schemas:\n  - {api: test-v1, operation: createThing, op: add, path: /properties/x, value: {}}\n", encoding="utf-8")
+    result = run_cli("schemas", "build", str(spec), "--out", str(tmp_path / "out3"), "--overlay", str(overlay))
+    assert result.returncode == 2 and "every entry needs `api` and `source`" in result.stderr.decode()

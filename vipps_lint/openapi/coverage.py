@@ -49,7 +49,8 @@ def render(index: dict, rules: dict, statuses) -> str:
         if status is None:
             lifecycle = "current"
         else:
-            lifecycle = status.status + (f" since {status.date_text}" if status.date_text else "") + f" → {status.successor}"
+            since = f" since {status.date_text}" if status.date_text else ""
+            lifecycle = f"{status.status}{since} → {status.successor}"
         source = (facts.get("source") or "announced in specs/overlay.yaml").split(" @ ")[0]
         rows.append(f"| {_cell(api)} | {_cell(facts.get('version') or '')} | {_cell(facts.get('date') or '—')} | "
                     f"{_cell(source)} | {_cell(lifecycle)} | {with_schema} of {len(mine)} | {count} |")

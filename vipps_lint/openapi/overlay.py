@@ -90,7 +90,8 @@ class Overlay:
         target = schema
         for token in parents:
             if not isinstance(target, dict) or token not in target:
-                raise SpecError(self.location, f"{what}: {token!r} is not in the derived schema (has the spec changed?)")
+                raise SpecError(self.location,
+                                f"{what}: {token!r} is not in the derived schema (has the spec changed?)")
             target = target[token]
         if not isinstance(target, dict):
             raise SpecError(self.location, f"{what}: the parent is not an object")
@@ -114,10 +115,11 @@ class Overlay:
 
     def _add_operation(self, result, entry: dict[str, Any]) -> None:
         identifier = f"{entry['api']}:{entry['operationId']}"
-        if any(existing["id"] == identifier or (existing["method"], existing["path"]) == (entry["method"], entry["path"])
+        endpoint = (entry["method"], entry["path"])
+        if any(existing["id"] == identifier or (existing["method"], existing["path"]) == endpoint
                for existing in result.entries):
-            raise SpecError(self.location, f"operation {identifier} ({entry['method']} {entry['path']}) is in a spec now; "
-                            "remove this overlay entry")
+            raise SpecError(self.location, f"operation {identifier} ({entry['method']} {entry['path']}) "
+                            "is in a spec now; remove this overlay entry")
         result.entries.append({
             "id": identifier, "api": entry["api"], "apiVersion": str(entry.get("apiVersion") or ""),
             "method": entry["method"], "path": entry["path"], "operationId": entry["operationId"],
