@@ -69,22 +69,21 @@ _PATTERNS: dict[str, Optional[Callable]] = {}
 
 
 def compile_pattern(pattern: str) -> Optional[Callable]:
-    """`search` for a spec's regular expression, or None when it cannot be compiled here.
+    """`search` for a schema's regular expression, or None when it cannot be evaluated safely.
 
-    Specs are written for ECMA-262 regexes; Python's `re` lacks `\\p{L}` and friends (used by
-    the Partner API), which the optional `regex` module understands. A pattern neither can
-    compile is not checked rather than failing every value.
+    Every schema pattern runs on RE2 (vipps_lint/safe_regex.py): a spec's or an OpenAPI
+    document's pattern comes from input, and RE2 takes linear time for any pattern. It reads
+    ECMA-262's `\\p{L}` (the Partner API uses it), and its `$` is the end of the text, as in
+    ECMA-262. A pattern RE2 cannot run (lookaround, backreferences) was reported when the
+    schema was derived, and is not checked.
     """
     if pattern not in _PATTERNS:
-        try:
-            _PATTERNS[pattern] = re.compile(pattern).search
-        except re.error:
-            try:
-                import regex  # noqa: PLC0415 - optional
+        from vipps_lint.safe_regex import UnsafePattern, compile_bounded  # noqa: PLC0415
 
-                _PATTERNS[pattern] = regex.compile(pattern).search
-            except Exception:  # ImportError, or regex's own error type
-                _PATTERNS[pattern] = None
+        try:
+            _PATTERNS[pattern] = compile_bounded(pattern)
+        except UnsafePattern:
+            _PATTERNS[pattern] = None
     return _PATTERNS[pattern]
 
 

@@ -15,10 +15,10 @@ the object (`/userFlow` while checking `customer`); `in`/`notIn` compare with a 
 
 from __future__ import annotations
 
-import re
 from typing import Any, Callable
 
 from vipps_lint.positions import pointer_tokens
+from vipps_lint.safe_regex import compile_rule_pattern
 
 Predicate = Callable[..., bool]  # (obj, root=None) -> bool
 
@@ -69,7 +69,7 @@ def _compile_one(condition: dict) -> Predicate:
         excluded = condition["notIn"]
         checks.append(lambda value: not any(value == choice and type(value) is type(choice) for choice in excluded))
     if "pattern" in condition:
-        regex = re.compile(condition["pattern"])
+        regex = compile_rule_pattern(condition["pattern"])  # RE2 for a user's rule pack
         checks.append(lambda value: isinstance(value, str) and regex.search(value) is not None)
 
     tokens = pointer_tokens(name) if name.startswith("/") else None

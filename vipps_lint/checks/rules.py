@@ -21,6 +21,7 @@ from vipps_lint.checks.jsonpath import compile_query
 from vipps_lint.data import rules_dir, schemas_dir
 from vipps_lint.models import InputError, Position
 from vipps_lint.safe_io import MAX_SETTINGS_BYTES, read_limited_text
+from vipps_lint.safe_regex import UnsafePattern
 
 _TEMPLATE_VARIABLE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 TEMPLATE_VARIABLES = {"value", "property", "path", "pointer", "error", "fix", "since", "detail"}
@@ -165,6 +166,14 @@ class RuleLoader:
         self.errors.append(InputError(file, message, position.line if position else None, position.column if position else None))
 
     def load_file(self, path: Path) -> list[Rule]:
+        if self.shipped:
+            return self._load_file(path)
+        from vipps_lint.safe_regex import untrusted  # noqa: PLC0415
+
+        with untrusted():  # a user's rule pack: its patterns run on RE2, without backtracking
+            return self._load_file(path)
+
+    def _load_file(self, path: Path) -> list[Rule]:
         file = str(path)
         try:
             if self.shipped:
@@ -249,7 +258,7 @@ class RuleLoader:
                 self._error(file, loaded, where, f"rule {rule.id}: invalid JSONPath {expression!r}: {error}")
         try:
             rule.when = compile_conditions(spec.get("when") or [])
-        except re.error as error:
+        except (re.error, UnsafePattern) as error:
             self._error(file, loaded, f"{pointer}/when", f"rule {rule.id}: invalid regular expression in 'when': {error}")
         thens = spec["then"] if isinstance(spec["then"], list) else [spec["then"]]
         for index, then in enumerate(thens):

@@ -90,7 +90,26 @@ class SchemaDeriver:
         except RecursionError:
             raise SpecError(self.documents.display(uri), "the schema is nested too deeply to check",
                             self.documents.position(uri, pointer)) from None
+        self._check_patterns(derived, uri, pointer)
         return derived
+
+    def _check_patterns(self, schema: Any, uri: str, pointer: str) -> None:
+        """Every `pattern` must run on RE2 (vipps_lint/safe_regex.py): one that cannot (lookaround,
+        backreferences) is a SpecError naming it, not a regex that could hang the run."""
+        from vipps_lint.safe_regex import UnsafePattern, compile_bounded  # noqa: PLC0415
+
+        stack = [schema]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict):
+                if isinstance(node.get("pattern"), str):
+                    try:
+                        compile_bounded(node["pattern"])
+                    except UnsafePattern as error:
+                        raise SpecError(self.documents.display(uri), str(error), self.documents.position(uri, pointer)) from None
+                stack.extend(node.values())
+            elif isinstance(node, list):
+                stack.extend(node)
 
     def _derive(self, uri: str, pointer: str, schema: Any) -> dict:
         self._defs: dict[str, Any] = {}

@@ -8,9 +8,8 @@ are left to the schema's type check.
       notMatch: "^0"
 """
 
-import re
-
 from vipps_lint.checks.functions import Violation
+from vipps_lint.safe_regex import compile_rule_pattern
 
 OPTIONS = {
     "type": "object",
@@ -21,8 +20,9 @@ OPTIONS = {
 
 
 def compile(options):
-    match = re.compile(options["match"]) if "match" in options else None
-    not_match = re.compile(options["notMatch"]) if "notMatch" in options else None
+    # A user's rule pack runs on RE2, without backtracking (vipps_lint/safe_regex.py).
+    match = compile_rule_pattern(options["match"]) if "match" in options else None
+    not_match = compile_rule_pattern(options["notMatch"]) if "notMatch" in options else None
 
     def check(value, context):
         if not isinstance(value, str):
