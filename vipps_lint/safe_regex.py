@@ -43,7 +43,8 @@ def compile_bounded(pattern: str) -> Callable[[str], Optional[object]]:
     if search is not None:
         return search
     if len(pattern) > MAX_PATTERN_LENGTH:
-        raise UnsafePattern(f"the pattern is {len(pattern):,} characters long; at most {MAX_PATTERN_LENGTH:,} are read")
+        raise UnsafePattern(f"the pattern is {len(pattern):,} characters long; "
+                            f"at most {MAX_PATTERN_LENGTH:,} are read")
     import re2  # noqa: PLC0415
 
     try:

@@ -11,8 +11,8 @@ import textwrap
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import FIXTURES
+
 from vipps_lint.cli import main
 from vipps_lint.safe_regex import UnsafePattern, compile_bounded
 
