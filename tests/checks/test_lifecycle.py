@@ -48,13 +48,13 @@ def test_lifecycle_findings_take_effect_on_their_date(method, url, day_before, d
 def test_messages_name_the_date_and_what_to_call_instead():
     [(rule, severity, message)] = [f for f in _findings("POST", "https://api.vipps.no/recurring/v2/agreements", RECURRING_V2,
                                                          as_of=date(2026, 11, 29)) if f[0].startswith("api-")]
-    assert message == "Recurring API v2 was retired since 2023-11-01: calls to it fail; use Recurring API v3"
+    assert message == "Recurring API v2 has been retired since 2023-11-01: calls to it fail; use Recurring API v3"
     linter = Linter(Settings(as_of=date(2026, 11, 29)))
     request = Request(SourceFile("t", None), 0, "GET", "https://api.vipps.no/partner-api/v0/merchants/987654321")
     [finding] = [f for f in linter.lint_request(request) if f.rule == "api-deprecated"]
     assert "since October 2023" in finding.message and "/management/v1/" in finding.hint
     announced = _findings("GET", "https://api.vipps.no/checkout/v3/session/acme-order-1234", as_of=date(2026, 1, 15))
-    assert ("api-lifecycle-announced", "info", "Checkout API v3 will be deprecated on June 2026 (checking as of 2026-01-15); "
+    assert ("api-lifecycle-announced", "info", "Checkout API v3 will be deprecated in June 2026 (checking as of 2026-01-15); "
             "its successor is Kustom Checkout, or the ePayment API") in announced
 
 

@@ -25,7 +25,7 @@ from vipps_lint.urls import split_url
 
 RULES = ("api-retired", "api-deprecated", "api-lifecycle-announced")
 _RULE_BY_STATUS = {"retired": "api-retired", "deprecated": "api-deprecated"}
-_VERB = {"retired": "was retired", "deprecated": "is deprecated", "legacy": "is legacy"}
+_VERB = {"retired": "has been retired", "deprecated": "has been deprecated", "legacy": "is legacy"}
 _FUTURE_VERB = {"retired": "will be retired", "deprecated": "will be deprecated", "legacy": "becomes legacy"}
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")
@@ -87,7 +87,8 @@ def status_of_host(host: str, path: str) -> Optional[Status]:
 def problem(status: Status, as_of: date) -> Problem:
     if status.date is not None and status.date > as_of:
         return Problem("api-lifecycle-announced",
-                       f"{status.name} {_FUTURE_VERB[status.status]} on {status.date_text} (checking as of "
+                       f"{status.name} {_FUTURE_VERB[status.status]} {'in' if ' ' in status.date_text else 'on'} "
+                       f"{status.date_text} (checking as of "
                        f"{as_of.isoformat()}); its successor is {status.successor}",
                        part="url", hint=f"{status.instead} ({status.docs})")
     since = f" since {status.date_text}" if status.date_text else ""
