@@ -336,27 +336,50 @@ def unified_diff(plan: FilePlan) -> str:
     return text
 
 
-def write_atomically(path: str, text: str) -> None:
-    """Replace the file's text, keeping its BOM and permissions; never half-written.
+def write_atomically(path: str, text: str, expected: Optional[str] = None) -> None:
+    """Replace the file's text, keeping its BOM, mode and owner; never half-written.
+
+    Refused (an OSError saying why, the file untouched): a read-only file (no write bit, also
+    for root), a file with other hard links (a new file would leave them pointing at the old
+    text), an owner that cannot be kept, and a file whose text is no longer `expected` (it
+    was edited while vipps-lint ran: that edit must not be overwritten). The temporary file
+    is removed when writing fails or is interrupted.
 
     A symbolic link stays a link: the file it points to is replaced (in its own directory)."""
+    import stat  # noqa: PLC0415
     import tempfile  # noqa: PLC0415
 
+    from vipps_lint.safe_io import UnsafeFile, read_limited  # noqa: PLC0415
+
     path = os.path.realpath(path)
-    with open(path, "rb") as handle:
-        has_bom = handle.read(3) == b"\xef\xbb\xbf"
+    status = os.stat(path)
+    if not status.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        raise UnsafeFile("the file is read-only; not rewritten (make it writable to fix it)")
+    if status.st_nlink > 1:
+        raise UnsafeFile(f"the file has {status.st_nlink} hard links; rewriting it would break them, so it is not "
+                         "rewritten (see --diff for the fixes)")
+    current = read_limited(path)
+    has_bom = current.startswith(b"\xef\xbb\xbf")
+    if expected is not None and current.decode("utf-8", "replace").removeprefix("\ufeff") != expected:
+        raise UnsafeFile("the file changed since it was read; not rewritten (run again)")
     data = (b"\xef\xbb\xbf" if has_bom else b"") + text.encode("utf-8")
     directory = os.path.dirname(os.path.abspath(path))
-    mode = os.stat(path).st_mode
     handle, temporary = tempfile.mkstemp(prefix=".vipps-lint-fix-", dir=directory)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temporary, mode & 0o7777)
+        os.chmod(temporary, status.st_mode & 0o7777)
+        if hasattr(os, "chown"):
+            created = os.stat(temporary)
+            if (created.st_uid, created.st_gid) != (status.st_uid, status.st_gid):
+                try:
+                    os.chown(temporary, status.st_uid, status.st_gid)
+                except OSError:
+                    raise UnsafeFile("its owner or group could not be kept; not rewritten") from None
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException:  # also KeyboardInterrupt: no temporary file is left behind
         if os.path.exists(temporary):
             os.unlink(temporary)
         raise
@@ -441,7 +464,7 @@ def write_plans(plans: list[FilePlan]) -> tuple[list[FilePlan], list[str]]:
     written, failed = [], []
     for plan in plans:
         try:
-            write_atomically(plan.source.path, plan.fixed)
+            write_atomically(plan.source.path, plan.fixed, expected=plan.original)
         except OSError as error:
             failed.append(f"{plan.source.display}: cannot write the fixed file: {error.strerror or error}")
             continue
