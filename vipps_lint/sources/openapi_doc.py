@@ -72,6 +72,29 @@ class YamlLocator:
         return self.positioned.position(self.base_pointer + key)
 
 
+class AssembledLocator:
+    """Body pointers of an assembled example → the `example:` each value came from."""
+
+    def __init__(self, documents, origins: dict[str, tuple[str, str]], fallback: Optional[Position]):
+        self.documents = documents
+        self.origins = origins
+        self.fallback = fallback
+
+    def locate(self, part: str, key: Optional[str]) -> Optional[Position]:
+        if part != "body" or key is None:
+            return None
+        at = key
+        while True:
+            if at in self.origins:
+                uri, pointer = self.origins[at]
+                position = (self.documents.position(uri, pointer + key[len(at):])
+                            or self.documents.position(uri, pointer))
+                return position or self.fallback
+            if not at:
+                return self.fallback
+            at = at.rpartition("/")[0]
+
+
 def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, InputError]]:
     from pathlib import Path  # noqa: PLC0415
 
@@ -137,7 +160,8 @@ def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, In
                 name=name,
                 endpoint_hint=endpoint,
                 position=position,
-                locator=YamlLocator(positioned, pointer, position),
+                locator=(AssembledLocator(documents, pointer[1], position) if isinstance(pointer, tuple)
+                         else YamlLocator(positioned, pointer, position)),
                 meta=meta,
             )
             index += 1
@@ -207,13 +231,15 @@ def _examples(documents, uri: str, entry: dict, operation_uri: str, pointer: str
             candidates.append((f"{entry['operationId']} x-example {name!r}", schema_uri, example_pointer, value))
         if not candidates and isinstance(schema, dict):
             # No example of the whole body: the one the properties' own `example:` values make.
+            origins: dict[str, tuple[str, str]] = {}
             try:
-                assembled = _assemble(documents, schema_uri, schema_pointer, schema, 0)
+                assembled = _assemble(documents, schema_uri, schema_pointer, schema, 0, origins, "")
             except SpecError:
                 assembled = None
             if isinstance(assembled, dict) and assembled:
+                # Its pointer carries where each value came from, for the locator.
                 candidates.append((f"{entry['operationId']} example assembled from its properties' examples",
-                                   "assembled", media_pointer, assembled))
+                                   "assembled", (media_pointer, origins), assembled))
         for name, example_uri, example_pointer, value in candidates:
             value = json_safe(value)
             if value in seen:
@@ -239,9 +265,13 @@ def _inline_refs(documents, uri: str, pointer: str, value: Any, depth: int = 0) 
     return value
 
 
-def _assemble(documents, uri: str, pointer: str, schema: Any, depth: int) -> Any:
+def _assemble(documents, uri: str, pointer: str, schema: Any, depth: int,
+              origins: dict[str, tuple[str, str]], at: str) -> Any:
     """The value a schema's own `example:` values describe: an object of its properties'
-    examples (recursively), an array of one item's; None where the spec gives none."""
+    examples (recursively), an array of one item's; None where the spec gives none.
+    `origins` records, per body pointer `at`, where in the spec each example value is."""
+    from vipps_lint.positions import pointer_from_parts  # noqa: PLC0415
+
     hops = 0
     while isinstance(schema, dict) and "$ref" in schema and hops < 16:
         uri, pointer, schema = documents.resolve(uri, pointer, schema["$ref"])
@@ -249,6 +279,7 @@ def _assemble(documents, uri: str, pointer: str, schema: Any, depth: int) -> Any
     if not isinstance(schema, dict) or depth > _MAX_DEPTH or schema.get("readOnly") is True:
         return None
     if "example" in schema:
+        origins[at] = (uri, pointer + "/example")
         return _inline_refs(documents, uri, pointer + "/example", schema["example"])
     for key in ("allOf", "oneOf", "anyOf"):
         members = schema.get(key)
@@ -256,22 +287,23 @@ def _assemble(documents, uri: str, pointer: str, schema: Any, depth: int) -> Any
             if key == "allOf":
                 merged: dict = {}
                 for number, member in enumerate(members):
-                    part = _assemble(documents, uri, f"{pointer}/{key}/{number}", member, depth + 1)
+                    part = _assemble(documents, uri, f"{pointer}/{key}/{number}", member, depth + 1, origins, at)
                     if isinstance(part, dict):
                         merged.update(part)
                 if merged:
                     return merged
             else:  # the first alternative stands for the value
-                return _assemble(documents, uri, f"{pointer}/{key}/0", members[0], depth + 1)
+                return _assemble(documents, uri, f"{pointer}/{key}/0", members[0], depth + 1, origins, at)
     if isinstance(schema.get("properties"), dict):
         assembled = {}
         for name, child in schema["properties"].items():
-            value = _assemble(documents, uri, f"{pointer}/properties/{name}", child, depth + 1)
+            value = _assemble(documents, uri, f"{pointer}/properties/{name}", child, depth + 1, origins,
+                              at + pointer_from_parts([name]))
             if value is not None:
                 assembled[name] = value
         return assembled or None
     if isinstance(schema.get("items"), (dict, bool)):
-        item = _assemble(documents, uri, f"{pointer}/items", schema["items"], depth + 1)
+        item = _assemble(documents, uri, f"{pointer}/items", schema["items"], depth + 1, origins, at + "/0")
         return [item] if item is not None else None
     return None
 
