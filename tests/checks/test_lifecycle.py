@@ -161,3 +161,17 @@ def test_rule_scopes_match_path_parameters_whatever_the_spec_names_them():
     # ePayment 1.8.1 calls the parameter {Reference}; the 2024 spec {reference}.
     assert rule.applies_to_endpoint("POST /epayment/v1/payments/{Reference}/capture", "epayment-v1:capturePayment", "epayment-v1")
     assert not rule.applies_to_endpoint("POST /epayment/v1/payments/{Reference}/refund", "epayment-v1:refundPayment", "epayment-v1")
+
+
+def test_placeholder_walk_finds_every_kind_and_survives_any_depth():
+    from vipps_lint.checks.placeholders import placeholder_pointers
+
+    body = {"a": ["{{x}}", {"b": "<access_token>", "c": "https://example.com/<b>x</b>", "d": "eyJ0eXAi… <truncated>"}],
+            "e": 5, "f": "https://{{host}}/cb", "g": "${ORDER_ID}", "h": "plain"}
+    assert placeholder_pointers(body) == {"/a/0", "/a/1/b", "/a/1/d", "/f", "/g"}
+    deep = current = {}
+    for _ in range(6000):
+        current["k"] = {}
+        current = current["k"]
+    current["v"] = "{{x}}"
+    assert placeholder_pointers(deep) == {"/k" * 6000 + "/v"}

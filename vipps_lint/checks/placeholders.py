@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from vipps_lint.positions import pointer_from_parts, string_leaves
+from vipps_lint.positions import pointer_from_parts
 
 # A template variable anywhere in the value (`https://{{host}}/cb`), a whole value in angle
 # brackets (`<access_token>`, `<Input the mobile number>`), or a value the docs cut short.
@@ -28,7 +28,21 @@ def is_placeholder_value(value: str) -> bool:
 
 
 def placeholder_pointers(body: Any) -> set[str]:
-    """JSON Pointers of the string values in `body` that are placeholders."""
+    """JSON Pointers of the string values in `body` that are placeholders.
+
+    Runs on every body, so the walk builds a path only for a string that may be one (it has
+    `{` or `<`); it keeps its own stack, so no nesting depth can exhaust Python's.
+    """
+    found: set[str] = set()
     if not isinstance(body, (dict, list)):
-        return set()
-    return {pointer_from_parts(parts) for parts, value in string_leaves(body) if is_placeholder_value(value)}
+        return found
+    stack: list[tuple[tuple, Any]] = [((), body)]
+    while stack:
+        parts, value = stack.pop()
+        for key, item in (value.items() if isinstance(value, dict) else enumerate(value)):
+            if isinstance(item, str):
+                if ("{" in item or "<" in item) and is_placeholder_value(item):
+                    found.add(pointer_from_parts((*parts, key)))
+            elif isinstance(item, (dict, list)):
+                stack.append(((*parts, key), item))
+    return found
