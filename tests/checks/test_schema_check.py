@@ -177,3 +177,24 @@ def test_nullable_and_oneof_wrappers_explain_the_real_branch():
         ("schema-enum", "/configuration/elements", 'configuration.elements is "full", which is not one of the values the API allows',
          'Did you mean "Full"? Allowed: "Full", "PaymentAndContactInfo", "PaymentOnly"'),
     ]
+
+
+def test_a_field_the_spec_requires_but_gives_a_default_may_be_left_out():
+    # specs/overlay.yaml: Checkout's type (default PAYMENT) and Recurring's LEGACY pricing.type
+    # (default LEGACY) are left out by the official Postman collections; the API fills them in.
+    session = {"merchantInfo": {"callbackUrl": "https://example.com/cb", "returnUrl": "https://example.com/r",
+                                "callbackAuthorizationToken": "t"},
+               "transaction": {"amount": {"value": 49900, "currency": "NOK"}, "reference": "acme-shop-123-order",
+                               "paymentDescription": "Socks"}}
+    assert _findings("POST /checkout/v3/session", session) == []
+    agreement = {"pricing": {"amount": 49900, "currency": "NOK"}, "interval": {"unit": "MONTH", "count": 1},
+                 "merchantRedirectUrl": "https://example.com/r", "merchantAgreementUrl": "https://example.com/a",
+                 "productName": "Socks every month"}
+    assert _findings("POST /recurring/v3/agreements", agreement) == []
+    # The rest of each branch still holds: a LEGACY price needs its amount, a payment session its transaction.
+    without_amount = {**agreement, "pricing": {"currency": "NOK"}}
+    found = [f[:2] for f in _findings("POST /recurring/v3/agreements", without_amount)]
+    assert found == [("schema-required", "/pricing/amount")]
+    without_transaction = {key: value for key, value in session.items() if key != "transaction"}
+    found = [f[:2] for f in _findings("POST /checkout/v3/session", without_transaction)]
+    assert ("schema-required", "/transaction") in found
