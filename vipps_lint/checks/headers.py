@@ -84,7 +84,8 @@ SYSTEM_HEADER_MAX = 30
 
 _BEARER = re.compile(r"^bearer\s+\S+$", re.IGNORECASE)
 _JSON_MEDIA_TYPE = re.compile(r"^application/(?:[\w.+-]+\+)?json\s*(?:;|$)", re.IGNORECASE)
-_MSN = re.compile(r"^\d{5,6}$")
+# ePayment 1.8.1 `MSN`: ^[0-9]{4,10}$ (Checkout 2025-10: 5–7 characters); older specs said 5–6.
+_MSN = re.compile(r"^\d{4,10}$")
 
 
 def is_vipps_api(api: str) -> bool:
@@ -201,17 +202,17 @@ class HeaderCheck:
         if value is not None and value.strip():
             if not _MSN.match(value.strip()) and not is_placeholder(value):
                 rule = "header-merchant-serial-number" if required else "header-merchant-serial-number-recommended"
-                yield Problem(rule, f"Merchant-Serial-Number must be the 5 or 6 digits of the sales unit, got {value.strip()!r}",
+                yield Problem(rule, f"Merchant-Serial-Number must be the sales unit's number, digits only, got {value.strip()!r}",
                               part="header", header="Merchant-Serial-Number", hint="Write `Merchant-Serial-Number: 123456` with your sales unit's number (portal.vippsmobilepay.com)")
             return
         if required:
             yield Problem("header-merchant-serial-number", "Merchant-Serial-Number header missing: this API requires it on every call"
                           + _sent_instead(request, "Merchant-Serial-Number"),
-                          part="header", header="Merchant-Serial-Number", hint="Add `Merchant-Serial-Number: <your 5–6 digit MSN>`")
+                          part="header", header="Merchant-Serial-Number", hint="Add `Merchant-Serial-Number: 123456` with your sales unit's number (portal.vippsmobilepay.com)")
         else:
             yield Problem("header-merchant-serial-number-recommended", "Merchant-Serial-Number header missing: recommended on every call, and required when you use partner keys"
                           + _sent_instead(request, "Merchant-Serial-Number"),
-                          part="header", header="Merchant-Serial-Number", hint="Add `Merchant-Serial-Number: <your 5–6 digit MSN>`")
+                          part="header", header="Merchant-Serial-Number", hint="Add `Merchant-Serial-Number: 123456` with your sales unit's number (portal.vippsmobilepay.com)")
 
     def _system_headers(self, request: Request) -> Iterator[Problem]:
         missing = []
