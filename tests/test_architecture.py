@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-
-from conftest import REPO
+from pathlib import Path
 
 from vipps_lint.models import ReaderTraits
 from vipps_lint.sources import READERS, reader_module
+
+from conftest import REPO
 
 
 def _import_cycles_script():
@@ -33,7 +34,7 @@ def test_the_cycle_finder_finds_a_cycle():
 def test_every_reader_declares_its_traits_under_its_registered_name():
     for name in READERS:
         module = reader_module(name)
-        assert module.NAME == name
+        assert name == module.NAME
         assert isinstance(module.TRAITS, ReaderTraits) and module.TRAITS.name == name
         assert module.TRAITS.fixes in ("span", "written")
 
@@ -68,7 +69,7 @@ def test_every_rule_id_a_code_check_writes_is_in_its_rules():
 
     for module_name in [f"vipps_lint.checks.{name}" for name in CODE_CHECKS] + ["vipps_lint.routing"]:
         module = importlib.import_module(module_name)
-        tree = ast.parse(open(module.__file__, encoding="utf-8").read())
+        tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
         written = {node.args[0].value for node in ast.walk(tree)
                    if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Problem"
                    and node.args and isinstance(node.args[0], ast.Constant)}

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
 import pytest
 
 pytestmark = pytest.mark.slow  # real processes or tools: seconds a test

@@ -6,14 +6,14 @@ from __future__ import annotations
 import copy
 import json
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from vipps_lint.fixes import plan_file
 from vipps_lint.models import SourceFile
 from vipps_lint.pipeline import Linter, Settings
 from vipps_lint.positions import pointer_tokens, resolve_pointer
-from vipps_lint.sources import ReadOptions
-from vipps_lint.sources import json_body
+from vipps_lint.sources import ReadOptions, json_body
 
 LINTER = Linter(Settings())
 

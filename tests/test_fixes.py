@@ -9,9 +9,10 @@ import stat
 
 import pytest
 
-from conftest import FIXTURES, run_cli
 from vipps_lint.models import BodyText, InputError, Request, RequestMeta, SourceFile
 from vipps_lint.sources import reader_traits
+
+from conftest import FIXTURES, run_cli
 
 BAD_ECOM = FIXTURES / "ecom" / "initiate-http-urls.json"
 GOOD_ECOM = FIXTURES / "ecom" / "initiate-good.json"

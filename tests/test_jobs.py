@@ -6,10 +6,11 @@ import json
 import shutil
 
 import pytest
-from conftest import FIXTURES, run_cli, run_cli_process
 
 from vipps_lint import workers
 from vipps_lint.workers import PARALLEL_MIN_FILES
+
+from conftest import FIXTURES, run_cli, run_cli_process
 
 # The thresholds a log must pass to be cut into sections, made small so a small log is cut
 # (the workers are forked from this process, so they see the same values): the sections

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vipps_lint.models import Position
 from vipps_lint.positions import JsonTextLocator, offset_position, pointer_from_parts, pointer_offset, pointer_tokens

@@ -18,8 +18,8 @@ def _modules_loaded_before_pytester():
     (yaml among them) must outlive a run, so they are imported here, by building one."""
     import httpx  # noqa: F401
     import requests  # noqa: F401
-    import respx  # noqa: F401
     import responses  # noqa: F401
+    import respx  # noqa: F401
 
     from vipps_lint import api
 

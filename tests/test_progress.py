@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 
 import pytest
+
 from conftest import FIXTURES, REPO
 
 pty = pytest.importorskip("pty", reason="pseudo-terminals are POSIX only")

@@ -37,7 +37,7 @@ HEADERS = {
     "Vipps-System-Plugin-Version": "1.8.0",
 }
 # Bodies as a shop would write them, odd spacing and non-ASCII included: they must arrive byte for byte.
-GOOD = (FIXTURES / "epayment/create-good.json").read_bytes().replace(b'"NOK"', b'"NOK"   ').rstrip() + "  \n".encode()
+GOOD = (FIXTURES / "epayment/create-good.json").read_bytes().replace(b'"NOK"', b'"NOK"   ').rstrip() + b"  \n"
 BAD = (FIXTURES / "epayment/create-bad-phone-and-return.json").read_bytes()
 UPSTREAM_BODY = '{"reference":"acme-shop-123-order129","redirectUrl":"https://apitest.vipps.no/x?token=abc","note":"blåbær"}'.encode()
 PROBLEM_4070 = json.dumps(

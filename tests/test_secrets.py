@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from conftest import FIXTURES, run_cli
-
 from vipps_lint.models import Request, Response, SourceFile
 from vipps_lint.reporters import FORMATS
 from vipps_lint.secrets import Masker, collect_secrets, is_placeholder, mask
+
+from conftest import FIXTURES, run_cli
 
 TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzZWNyZXQtdGVzdCJ9.S3VwZXJTZWNyZXRTaWduYXR1cmVWYWx1ZTAwMQ"
 KEY = "9a8b7c6d5e4f30211203f4e5d6c7b8a9"

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 def __getattr__(name: str):
     if name in __all__:
-        from vipps_lint import api  # noqa: PLC0415 - the CLI imports this package for __version__ only
+        from vipps_lint import api  # the CLI imports this package for __version__ only
 
         return getattr(api, name)
     raise AttributeError(f"module 'vipps_lint' has no attribute {name!r}")

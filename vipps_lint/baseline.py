@@ -85,8 +85,7 @@ def baseline_json(report: Report, baseline_path: str) -> dict:
 
 
 def write_baseline(report: Report, path: str) -> None:
-    from vipps_lint.escape import escape_surrogates  # noqa: PLC0415
-
+    from vipps_lint.escape import escape_surrogates
     text = escape_surrogates(json.dumps(baseline_json(report, path), indent=2, ensure_ascii=False))
     with open(path, "w", encoding="utf-8", newline="\n") as stream:
         stream.write(text + "\n")
@@ -94,8 +93,7 @@ def write_baseline(report: Report, path: str) -> None:
 
 def load_baseline(path: str) -> Union[Counter, InputError]:
     """Fingerprint → how many findings with it the baseline accepts."""
-    from vipps_lint.safe_io import MAX_SETTINGS_BYTES, read_limited  # noqa: PLC0415
-
+    from vipps_lint.safe_io import MAX_SETTINGS_BYTES, read_limited
     try:
         data = json.loads(read_limited(path, MAX_SETTINGS_BYTES))
     except RecursionError:
@@ -137,8 +135,7 @@ def without_baseline_files(paths: list[str], baseline_files: list[str]) -> list[
     """The inputs of a run, minus its own baseline files (`--baseline`, `--write-baseline`):
     a baseline written inside the linted folder is not a request body. A directory that
     holds one is replaced by the files the walk would lint there, without it."""
-    from vipps_lint.sources import walk  # noqa: PLC0415
-
+    from vipps_lint.sources import walk
     excluded = {os.path.realpath(path) for path in baseline_files if path}
     if not excluded:
         return list(paths)

@@ -34,8 +34,7 @@ class _Group(click.Group):
     def invoke(self, ctx):
         # The last resort (vipps_lint/crash.py): any unexpected exception is one line and exit 2,
         # never a traceback with exit 1, which CI would take for findings.
-        from vipps_lint.crash import last_resort  # noqa: PLC0415
-
+        from vipps_lint.crash import last_resort
         with last_resort():
             return super().invoke(ctx)
 
@@ -109,7 +108,8 @@ def _configuration_options(function):
 @click.option("--spec", "specs", multiple=True, type=click.Path(dir_okay=False), metavar="FILE", help="Validate bodies against the request schemas of this OpenAPI spec (your own, or a newer Vipps spec) instead of the shipped ones for its operations.")
 def check(paths, output_format, rule_dirs, specs, **options):
     """Lint request bodies and dumps in PATHS (files, directories, or - for stdin)."""
-    from vipps_lint.run import CheckOptions, check as run_check  # noqa: PLC0415 - start-up time
+    from vipps_lint.run import CheckOptions  # start-up time
+    from vipps_lint.run import check as run_check
 
     report_files = {key.removeprefix("output_"): options.pop(key) for key in list(options) if key.startswith("output_")}
     as_of = options.pop("as_of")
@@ -126,8 +126,7 @@ def _exit(run) -> None:
 
 def _or_exit(run):
     """What `run()` returns; a wrong option is a usage error, `Incomplete` stops with 2."""
-    from vipps_lint.status import Incomplete, UsageError  # noqa: PLC0415
-
+    from vipps_lint.status import Incomplete, UsageError
     try:
         return run()
     except UsageError as error:
@@ -153,9 +152,8 @@ def redact(paths, output, input_format):
 
         vipps-lint redact session.har -o session.redacted.har
     """
-    from vipps_lint.redact import redact_files  # noqa: PLC0415
-    from vipps_lint.sources import ReadOptions  # noqa: PLC0415
-
+    from vipps_lint.redact import redact_files
+    from vipps_lint.sources import ReadOptions
     _exit(lambda: redact_files(list(paths), output, ReadOptions(input_format=input_format)))
 
 
@@ -164,8 +162,7 @@ def redact(paths, output, input_format):
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False), metavar="DIR", help="Include the rules in DIR.")
 def list_rules(output_format, rule_dirs):
     """List every rule: id, severity, what it checks."""
-    from vipps_lint.explain import list_rules as run  # noqa: PLC0415
-
+    from vipps_lint.explain import list_rules as run
     _exit(lambda: run(rule_dirs, output_format))
 
 
@@ -174,8 +171,7 @@ def list_rules(output_format, rule_dirs):
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False), metavar="DIR", help="Include the rules in DIR.")
 def explain(rule_id, rule_dirs):
     """Explain a rule: what it checks, why, a bad and a good example, how to fix it."""
-    from vipps_lint.explain import explain_command  # noqa: PLC0415
-
+    from vipps_lint.explain import explain_command
     _exit(lambda: explain_command(rule_id, rule_dirs))
 
 
@@ -188,8 +184,7 @@ def explain(rule_id, rule_dirs):
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def show_config(select, ignore, fail_on, rule_dirs, config_file, isolated, extend_select, as_of, output_format):
     """Print the effective configuration and where each value comes from."""
-    from vipps_lint.config import command_line_settings, describe, load_effective  # noqa: PLC0415
-
+    from vipps_lint.config import command_line_settings, describe, load_effective
     command_line = command_line_settings(select, ignore, extend_select, fail_on, rule_dirs, as_of)
     config, effective = _or_exit(lambda: load_effective(config_file, isolated, command_line))
     click.echo(describe(config, effective, output_format))
@@ -221,8 +216,7 @@ def schemas_build(specs, out_dir, remote_refs, from_site, overlay_file, coverage
         vipps-lint schemas build --from-site ../shared/vipps-specs-2026 --out schemas
         vipps-lint schemas build specs/*.yaml --out schemas
     """
-    from vipps_lint.openapi.build import build_command  # noqa: PLC0415
-
+    from vipps_lint.openapi.build import build_command
     _exit(lambda: build_command(list(specs), out_dir, remote_refs, from_site, overlay_file, coverage_file))
 
 
@@ -253,10 +247,9 @@ def proxy(upstream, listen, block, log_file, fail_on, select, ignore, rule_dirs,
     \b
         vipps-lint proxy --upstream https://apitest.vipps.no --listen 127.0.0.1:8080 --block
     """
-    from vipps_lint.api import ConfigError, Linter  # noqa: PLC0415
-    from vipps_lint.config import split_selectors as _split_selectors  # noqa: PLC0415
-    from vipps_lint.proxy import command  # noqa: PLC0415
-
+    from vipps_lint.api import ConfigError, Linter
+    from vipps_lint.config import split_selectors as _split_selectors
+    from vipps_lint.proxy import command
     try:
         linter = Linter(config_file or (None if isolated else True), select=_split_selectors(select) or None,
                         ignore=_split_selectors(ignore) or None,

@@ -128,11 +128,9 @@ def _table_name(header: str) -> tuple[str, ...]:
 
 def _toml_library():
     if sys.version_info >= (3, 11):
-        import tomllib  # noqa: PLC0415
-
+        import tomllib
         return tomllib
-    import tomli  # noqa: PLC0415
-
+    import tomli
     return tomli
 
 
@@ -165,7 +163,7 @@ def _toml_key_line(text: str, parts: list[str]) -> Optional[int]:
             return first + 1
     # No [tool.vipps-lint] header: `vipps-lint = …` in [tool], or `tool.vipps-lint = …` / `tool = {…}` before any table.
     root_end = tables[0][1] if tables else len(lines)
-    for name, first, end, key in [(("tool",), *span, "vipps-lint") for name, *span in tables if name == ("tool",)] + [((), -1, root_end, "tool")]:
+    for _name, first, end, key in [(("tool",), *span, "vipps-lint") for name, *span in tables if name == ("tool",)] + [((), -1, root_end, "tool")]:
         key_pattern = re.compile(r"^\s*(?:\"%s\"|'%s'|%s)\s*[=.]" % ((re.escape(key),) * 3))
         for index in range(first + 1, end):
             if key_pattern.match(lines[index]):
@@ -183,7 +181,7 @@ def load_config(path: str) -> Config:
         return config
     if os.path.basename(path) == PYPROJECT or path.endswith(".toml"):
         data = _load_toml(config, text)
-        line_of = (lambda parts: _toml_key_line(text, parts)) if isinstance(data, dict) else None  # noqa: E731
+        line_of = (lambda parts: _toml_key_line(text, parts)) if isinstance(data, dict) else None
     else:
         data, line_of = _load_yaml(config, text)
     if data is None:
@@ -198,8 +196,7 @@ def load_config(path: str) -> Config:
     for key, value in data.items():
         config.lines[key] = line_of([key])
         if key not in DEFAULTS:
-            import difflib  # noqa: PLC0415
-
+            import difflib
             close = difflib.get_close_matches(key, list(DEFAULTS), n=1)
             suggestion = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(DEFAULTS)}"
             config.errors.append(config.error_at(key, f"unknown configuration key '{key}'{suggestion}"))
@@ -226,8 +223,7 @@ def _load_toml(config: Config, text: str) -> Optional[dict]:
         if match:
             line, column = int(match.group(1)), int(match.group(2))
         else:  # "at end of document"
-            from vipps_lint.positions import offset_position  # noqa: PLC0415
-
+            from vipps_lint.positions import offset_position
             end = offset_position(text, len(text))
             line, column = end.line, end.column
         config.errors.append(InputError(config.path, f"invalid TOML: {message}", line, column))
@@ -243,9 +239,8 @@ def _load_toml(config: Config, text: str) -> Optional[dict]:
 
 
 def _load_yaml(config: Config, text: str):
-    from vipps_lint.positions import pointer_from_parts  # noqa: PLC0415
-    from vipps_lint.yamlpos import YamlError, load_yaml  # noqa: PLC0415
-
+    from vipps_lint.positions import pointer_from_parts
+    from vipps_lint.yamlpos import YamlError, load_yaml
     try:
         loaded = load_yaml(text)
     except YamlError as error:
@@ -301,8 +296,7 @@ def _validate(key: str, value: Any, directory: str) -> tuple[Optional[str], Any]
             result[glob] = items
         return None, result
     if key == "endpoints":
-        from vipps_lint.routing import parse_endpoint  # noqa: PLC0415
-
+        from vipps_lint.routing import parse_endpoint
         if not isinstance(value, dict):
             return 'expected a mapping of glob → "METHOD /path"', None
         for glob, endpoint in value.items():
@@ -391,8 +385,7 @@ def command_line_settings(select=(), ignore=(), extend_select=(), fail_on=None, 
 def load_effective(config_file: Optional[str], isolated: bool, command_line: dict[str, Any]):
     """(the configuration file read, or None; every key's effective value and origin).
     A configuration file with mistakes stops the run (`Incomplete`, exit 2), naming each."""
-    from vipps_lint.status import Incomplete  # noqa: PLC0415
-
+    from vipps_lint.status import Incomplete
     path = None if isolated else (config_file or find_config())
     config = load_config(path) if path else None
     if config is not None and config.errors:
@@ -403,8 +396,7 @@ def load_effective(config_file: Optional[str], isolated: bool, command_line: dic
 def check_selectors(rules, config: Optional[Config], settings: dict[str, tuple[Any, str]]) -> None:
     """Every rule selector names a rule: a typo must not silently select nothing.
     A wrong option is a `UsageError`; wrong configuration keys are `Incomplete`, all named."""
-    from vipps_lint.status import Incomplete, UsageError  # noqa: PLC0415
-
+    from vipps_lint.status import Incomplete, UsageError
     problems = []
     for key in ("select", "ignore", "extend-select", "severity", "per-file-ignores"):
         value, origin = settings[key]
@@ -425,8 +417,7 @@ def check_selectors(rules, config: Optional[Config], settings: dict[str, tuple[A
 
 def describe(config: Optional[Config], settings: dict[str, tuple[Any, str]], output_format: str) -> str:
     """`vipps-lint config`: every key's effective value and where it comes from."""
-    import json  # noqa: PLC0415
-
+    import json
     shown = {key: (value.isoformat() if hasattr(value, "isoformat") else value) for key, (value, _origin) in settings.items()}
     if output_format == "json":
         return json.dumps({"file": config.path if config else None,

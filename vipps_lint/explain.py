@@ -50,9 +50,8 @@ def rules_markdown(rules: dict[str, Rule]) -> str:
 
 
 def rules_table(rules: dict[str, Rule], stream) -> None:
-    from rich.console import Console  # noqa: PLC0415
-    from rich.table import Table  # noqa: PLC0415
-
+    from rich.console import Console
+    from rich.table import Table
     console = Console(file=stream, highlight=False, soft_wrap=False)
     if not console.is_terminal:
         # Piped or redirected (`vipps-lint rules | grep …`): whole rows, one line each, never
@@ -77,9 +76,8 @@ def rules_table(rules: dict[str, Rule], stream) -> None:
 
 def _example_findings(rule: Rule, request) -> list:
     """What vipps-lint says about an example, with only this rule enabled."""
-    from vipps_lint.checks.examples import example_as_of  # noqa: PLC0415
-    from vipps_lint.pipeline import Linter, Settings  # noqa: PLC0415
-
+    from vipps_lint.checks.examples import example_as_of
+    from vipps_lint.pipeline import Linter, Settings
     linter = Linter(Settings(select=[rule.id], as_of=example_as_of(rule)))
     return linter.lint_request(request) or []
 
@@ -87,12 +85,11 @@ def _example_findings(rule: Rule, request) -> list:
 def explain_rule(rule: Rule, stream, example_findings=None) -> None:
     """`example_findings(rule, request)`: what vipps-lint says about a bad example (default:
     a linter with only this rule; the HTML report shares one linter among its rules)."""
-    from rich.console import Console  # noqa: PLC0415
-    from rich.syntax import Syntax  # noqa: PLC0415
-    from rich.text import Text  # noqa: PLC0415
+    from rich.console import Console
+    from rich.syntax import Syntax
+    from rich.text import Text
 
-    from vipps_lint.checks.examples import example_requests  # noqa: PLC0415
-
+    from vipps_lint.checks.examples import example_requests
     console = Console(file=stream, highlight=False, soft_wrap=True, emoji=False, markup=False)
 
     def heading(text: str) -> None:
@@ -140,10 +137,9 @@ def explain_rule(rule: Rule, stream, example_findings=None) -> None:
 
 def shown_path(file: str) -> str:
     """Shipped rule files by their place in the repository (rules/x.yaml), others as given."""
-    from pathlib import Path  # noqa: PLC0415
+    from pathlib import Path
 
-    from vipps_lint.data import rules_dir  # noqa: PLC0415
-
+    from vipps_lint.data import rules_dir
     path = Path(file)
     return f"rules/{path.name}" if path.parent == rules_dir() else file
 
@@ -151,11 +147,10 @@ def shown_path(file: str) -> str:
 def configured_rules(rule_dirs) -> tuple[dict[str, Rule], list]:
     """The shipped rules and those in `rule_dirs`; without --rules, the configuration's rule
     directories count too, so `explain` knows a team's own rules. Load errors are printed."""
-    import click  # noqa: PLC0415
+    import click
 
-    from vipps_lint.checks.rules import load_rules  # noqa: PLC0415
-    from vipps_lint.config import load_effective  # noqa: PLC0415
-
+    from vipps_lint.checks.rules import load_rules
+    from vipps_lint.config import load_effective
     _config, effective = load_effective(None, False, {"rules": list(rule_dirs)} if rule_dirs else {})
     rules, errors = load_rules(effective["rules"][0])
     for error in errors:
@@ -165,12 +160,11 @@ def configured_rules(rule_dirs) -> tuple[dict[str, Rule], list]:
 
 def list_rules(rule_dirs, output_format: str) -> int:
     """`vipps-lint rules`: every rule, as a table, JSON or Markdown; the exit status."""
-    import sys  # noqa: PLC0415
+    import sys
 
-    import click  # noqa: PLC0415
+    import click
 
-    from vipps_lint.status import status  # noqa: PLC0415
-
+    from vipps_lint.status import status
     rules, errors = configured_rules(rule_dirs)
     if output_format == "json":
         click.echo(json.dumps(rules_json(rules), indent=2, ensure_ascii=False))
@@ -183,12 +177,11 @@ def list_rules(rule_dirs, output_format: str) -> int:
 
 def explain_command(rule_id: str, rule_dirs) -> int:
     """`vipps-lint explain RULE`: the rule's page, masked; the exit status."""
-    import difflib  # noqa: PLC0415
-    import sys  # noqa: PLC0415
+    import difflib
+    import sys
 
-    from vipps_lint.secrets import Masker, MaskingStream  # noqa: PLC0415
-    from vipps_lint.status import Incomplete, status  # noqa: PLC0415
-
+    from vipps_lint.secrets import Masker, MaskingStream
+    from vipps_lint.status import Incomplete, status
     rules, errors = configured_rules(rule_dirs)
     if rule_id not in rules:
         close = difflib.get_close_matches(rule_id, list(rules), n=1)

@@ -149,7 +149,7 @@ def _templated_locator(request: Request) -> Optional[JsonTextLocator]:
 
 @functools.lru_cache(maxsize=32)
 def _written_locators(input_format: str, display: str, path: str, _mtime_ns: int, _size: int) -> dict:
-    from vipps_lint.sources import ReadOptions, read_source  # noqa: PLC0415 - only for --jobs results
+    from vipps_lint.sources import ReadOptions, read_source  # only for --jobs results
 
     found = {}
     for item in read_source(SourceFile(display, path), ReadOptions(input_format=input_format)):
@@ -231,8 +231,7 @@ def _request_edits(request: Request, findings: list[Finding], file_text: str) ->
 
 def _templated_value_problem(body: _Body, start: int, end: int) -> Optional[str]:
     """Why a value of a templated body cannot be replaced in the written text, or None."""
-    from vipps_lint.sources.variables import VARIABLE  # noqa: PLC0415
-
+    from vipps_lint.sources.variables import VARIABLE
     written = body.written[body.to_written(start) : body.to_written(end)]
     names = list(dict.fromkeys(VARIABLE.findall(written)))
     if len(names) == 1 and VARIABLE.fullmatch(written.strip('"')):
@@ -298,8 +297,7 @@ def plan_file(source: SourceFile, text: str, findings: list[Finding]) -> FilePla
 
 def plan_fixes(findings: Iterable[Finding], errors: Iterable[InputError] = ()) -> list[Union[FilePlan, InputError]]:
     """A plan per file that has fixable findings; an InputError for files we must not touch."""
-    from vipps_lint.sources import read_all_text  # noqa: PLC0415
-
+    from vipps_lint.sources import read_all_text
     broken = {error.file for error in errors}
     by_file: dict[str, tuple[SourceFile, list[Finding]]] = {}
     for finding in findings:
@@ -322,8 +320,7 @@ def plan_fixes(findings: Iterable[Finding], errors: Iterable[InputError] = ()) -
 
 
 def unified_diff(plan: FilePlan) -> str:
-    import difflib  # noqa: PLC0415
-
+    import difflib
     lines = difflib.unified_diff(
         plan.original.splitlines(keepends=True),
         plan.fixed.splitlines(keepends=True),
@@ -346,11 +343,10 @@ def write_atomically(path: str, text: str, expected: Optional[str] = None) -> No
     is removed when writing fails or is interrupted.
 
     A symbolic link stays a link: the file it points to is replaced (in its own directory)."""
-    import stat  # noqa: PLC0415
-    import tempfile  # noqa: PLC0415
+    import stat
+    import tempfile
 
-    from vipps_lint.safe_io import UnsafeFile, read_limited  # noqa: PLC0415
-
+    from vipps_lint.safe_io import UnsafeFile, read_limited
     path = os.path.realpath(path)
     status = os.stat(path)
     if not status.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
@@ -419,7 +415,7 @@ def edit_for(finding: Finding, file_text: str) -> Optional[Edit]:
 def replacement_for(finding: Finding, texts: dict) -> Optional[Replacement]:
     """The fix of one finding as a replacement in its file (SARIF `fixes`), or None.
     `texts` caches each input's text for one report."""
-    from vipps_lint.sources import read_all_text  # noqa: PLC0415 - only for SARIF
+    from vipps_lint.sources import read_all_text  # only for SARIF
 
     source = finding.request.source
     if finding.fix is None or source.path is None:

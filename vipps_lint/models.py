@@ -103,14 +103,12 @@ class SourceFile:
 
     def _indexed_line(self, line: int):
         """The line read via the line-start index, or False when the file is small enough to read whole."""
-        import os  # noqa: PLC0415
-
+        import os
         try:
             if self._starts is None:
                 if os.path.getsize(self.path) <= self.INDEXED_ABOVE:
                     return False
-                from array import array  # noqa: PLC0415
-
+                from array import array
                 starts, offset = array("Q", [0]), 0
                 with open(self.path, "rb") as handle:
                     for raw in handle:
@@ -207,7 +205,7 @@ class RequestMeta:
     placeholder_first_use: list[str] = field(default_factory=list)
     # An OpenAPI example: its own operation's request schema and the operation as written.
     document_schema: Optional[dict] = None
-    document_operation: Optional["Operation"] = None
+    document_operation: Optional[Operation] = None
     # An OpenAPI body assembled from its properties' own `example:` values: fields without
     # one are absent, so no check says they are missing.
     assembled_example: bool = False
@@ -271,7 +269,7 @@ class Request:
     # Set by the reader when the input says which call this is (e.g. an OpenAPI example).
     endpoint_hint: Optional[str] = None
     # Routing fills these.
-    operation: Optional["Operation"] = None
+    operation: Optional[Operation] = None
     routing_note: Optional[str] = None
     meta: RequestMeta = field(default_factory=RequestMeta)
 
@@ -329,7 +327,7 @@ class Problem:
     pointer: Optional[str] = None
     header: Optional[str] = None
     hint: Optional[str] = None
-    fix: Optional["Fix"] = None
+    fix: Optional[Fix] = None
 
 
 @dataclass(frozen=True)
@@ -420,7 +418,7 @@ class EndpointStats:
     def failed(self) -> int:
         return sum(self.failures.values())
 
-    def merge(self, other: "EndpointStats") -> None:
+    def merge(self, other: EndpointStats) -> None:
         self.calls += other.calls
         for status, count in other.failures.items():
             self.failures[status] = self.failures.get(status, 0) + count
@@ -491,7 +489,7 @@ class Report:
     # How many findings --fix would fix, when the fix stage counted them (fixes.annotate).
     fixable: Optional[int] = None
 
-    def merge(self, result: "FileResult") -> None:
+    def merge(self, result: FileResult) -> None:
         """Add what linting one file (or one section of a file) gave."""
         if not result.continued:
             self.files += 1

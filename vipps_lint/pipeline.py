@@ -47,7 +47,7 @@ class Linter:
     def _load_router(self) -> Router:
         if not self.settings.specs:
             return Router.load()
-        from vipps_lint.openapi.build import build_in_memory  # noqa: PLC0415 - only with --spec
+        from vipps_lint.openapi.build import build_in_memory  # only with --spec
 
         allow_outside = self.settings.read.allow_outside_files
         entries, self.spec_schemas, errors = build_in_memory(self.settings.specs, allow_outside)
@@ -82,8 +82,7 @@ class Linter:
         try:
             self._lint_file_into(source, result)
         except Exception as error:  # noqa: BLE001 - one file's bug must not cost the others (vipps_lint/crash.py)
-            from vipps_lint.crash import internal_error  # noqa: PLC0415
-
+            from vipps_lint.crash import internal_error
             result.errors.append(internal_error(source.display, error))
         return result
 

@@ -63,7 +63,7 @@ class Tracker:
     """
 
     def __init__(self):
-        import multiprocessing  # noqa: PLC0415 - only when progress is shown
+        import multiprocessing  # only when progress is shown
 
         start_method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
         self.shared = multiprocessing.get_context(start_method).Array("d", 3)
@@ -132,9 +132,8 @@ class Display:
     def _run(self) -> None:
         if self.delay > 0 and self._stop.wait(self.delay):
             return  # done within the delay: nothing is ever shown
-        from rich.console import Console  # noqa: PLC0415
-        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn  # noqa: PLC0415
-
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
         console = Console(file=self.stream, stderr=True, highlight=False)
         progress = Progress(
             TextColumn("[bold]vipps-lint[/]"),

@@ -104,8 +104,7 @@ class LintingProxy:
         self._session = None
 
     async def start(self) -> None:
-        import aiohttp  # noqa: PLC0415
-
+        import aiohttp
         self._session = aiohttp.ClientSession(
             auto_decompress=False,  # the bytes pass through as the upstream sent them
             timeout=aiohttp.ClientTimeout(total=self.timeout),
@@ -118,8 +117,7 @@ class LintingProxy:
             await self._session.close()
 
     async def handle(self, request):
-        from aiohttp import web  # noqa: PLC0415
-
+        from aiohttp import web
         started = time.perf_counter()
         try:
             body = await request.read()
@@ -153,11 +151,10 @@ class LintingProxy:
         return response
 
     async def _forward(self, request, url: str, headers: list[tuple[str, str]], body: bytes):
-        import aiohttp  # noqa: PLC0415
-        from aiohttp import web  # noqa: PLC0415
-        from multidict import CIMultiDict  # noqa: PLC0415
-        from yarl import URL  # noqa: PLC0415
-
+        import aiohttp
+        from aiohttp import web
+        from multidict import CIMultiDict
+        from yarl import URL
         forwarded = CIMultiDict(
             (name, value)
             for name, value in headers
@@ -211,8 +208,7 @@ class LintingProxy:
             ), "upstream-error"
 
     def _problem(self, status: int, title: str, detail: str, **extra: Any):
-        from aiohttp import web  # noqa: PLC0415
-
+        from aiohttp import web
         document = {"type": PROBLEM_TYPE, "title": title, "status": status, "detail": detail, **extra}
         return web.Response(
             status=status,
@@ -322,8 +318,7 @@ async def serve(
     proxy: LintingProxy, host: str, port: int, *, banner: Optional[IO[str]] = None, max_seconds: Optional[float] = None
 ) -> None:
     """Serve until SIGINT/SIGTERM (or `max_seconds`)."""
-    from aiohttp import web  # noqa: PLC0415
-
+    from aiohttp import web
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app.router.add_route("*", "/{tail:.*}", proxy.handle)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
@@ -368,7 +363,7 @@ def command(
 ) -> int:
     """Run the proxy for the command line; the exit status."""
     try:
-        import aiohttp  # noqa: F401, PLC0415
+        import aiohttp  # noqa: F401
     except ImportError:
         sys.stderr.write("vipps-lint proxy needs aiohttp: pip install 'vipps-lint[proxy]'\n")
         return 2

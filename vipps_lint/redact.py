@@ -62,13 +62,12 @@ def redact_source(path: str, options: ReadOptions) -> Redacted:
 def redact_files(paths: list[str], output: Optional[str], options: ReadOptions) -> int:
     """`vipps-lint redact`: write each copy to `output` (a file, a directory, or standard
     output for None/'-'); the exit status."""
-    import os  # noqa: PLC0415
-    import sys  # noqa: PLC0415
+    import os
+    import sys
 
-    import click  # noqa: PLC0415
+    import click
 
-    from vipps_lint.status import EXIT_CLEAN, EXIT_INCOMPLETE, UsageError  # noqa: PLC0415
-
+    from vipps_lint.status import EXIT_CLEAN, EXIT_INCOMPLETE, UsageError
     if len(paths) > 1 and (not output or output == "-" or not os.path.isdir(output)):
         raise UsageError("with several inputs, -o must name an existing directory", "-o/--output")
     status = EXIT_CLEAN

@@ -171,13 +171,12 @@ class Router:
 
     @staticmethod
     def _prefix(path: str) -> str:
-        from vipps_lint.openapi.index import api_prefix  # noqa: PLC0415
-
+        from vipps_lint.openapi.index import api_prefix
         known = api_prefix(path)
         return known[0] if known is not None else "/" + "/".join(path.strip("/").split("/")[:2]) + "/"
 
     @classmethod
-    def load(cls, index_path: Optional[str] = None, first: Optional[list[dict[str, Any]]] = None) -> "Router":
+    def load(cls, index_path: Optional[str] = None, first: Optional[list[dict[str, Any]]] = None) -> Router:
         """The operations of the index, after `first` (index entries from `check --spec`),
         which take precedence: a shipped operation with the same endpoint is left out."""
         path = index_path or str(schemas_dir() / "index.json")

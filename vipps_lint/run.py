@@ -52,10 +52,9 @@ class CheckOptions:
 
 
 def check(options: CheckOptions) -> int:
-    from vipps_lint.config import check_selectors, command_line_settings, load_effective  # noqa: PLC0415
-    from vipps_lint.pipeline import Linter  # noqa: PLC0415
-    from vipps_lint.reporters import ReportOptions, write_errors, write_report, write_report_file  # noqa: PLC0415
-
+    from vipps_lint.config import check_selectors, command_line_settings, load_effective
+    from vipps_lint.pipeline import Linter
+    from vipps_lint.reporters import ReportOptions, write_errors, write_report, write_report_file
     _check_usage(options)
     command_line = command_line_settings(options.select, options.ignore, options.extend_select, options.fail_on,
                                          options.rule_dirs, options.as_of)
@@ -89,13 +88,11 @@ def check(options: CheckOptions) -> int:
 
 
 def _check_usage(options: CheckOptions) -> None:
-    from vipps_lint.routing import parse_endpoint  # noqa: PLC0415
-
+    from vipps_lint.routing import parse_endpoint
     if options.endpoint is not None and parse_endpoint(options.endpoint) is None:
         raise UsageError(f'{options.endpoint!r} is not "METHOD /path" or "METHOD https://host/path"', "--endpoint")
     if options.postman_env is not None:
-        from vipps_lint.safe_io import regular_file_problem  # noqa: PLC0415
-
+        from vipps_lint.safe_io import regular_file_problem
         if regular_file_problem(options.postman_env):
             raise UsageError(f"{options.postman_env}: {regular_file_problem(options.postman_env)}", "--postman-env")
     if (options.fix or options.diff) and "-" in options.paths:
@@ -106,9 +103,8 @@ def _check_usage(options: CheckOptions) -> None:
 
 
 def _settings(options: CheckOptions, config, value: dict):
-    from vipps_lint.settings import Settings  # noqa: PLC0415
-    from vipps_lint.sources import ReadOptions  # noqa: PLC0415
-
+    from vipps_lint.settings import Settings
+    from vipps_lint.sources import ReadOptions
     return Settings(
         paths=_without_baseline_files(options.paths, [options.baseline_file, options.write_baseline]),
         endpoint=options.endpoint,
@@ -131,8 +127,7 @@ def _settings(options: CheckOptions, config, value: dict):
 
 def _run(linter, paths: list[str], options: CheckOptions):
     """linter.run, with the progress display on stderr when it is wanted (vipps_lint.progress)."""
-    from vipps_lint import progress  # noqa: PLC0415
-
+    from vipps_lint import progress
     if not progress.wanted(sys.stderr, options.quiet, options.no_progress):
         return linter.run(paths)
     linter.progress = progress.Tracker()
@@ -148,15 +143,13 @@ def _run(linter, paths: list[str], options: CheckOptions):
 def _without_baseline_files(paths, baseline_files) -> list[str]:
     if not any(baseline_files):
         return list(paths)  # the usual run: no need to import the baseline module
-    from vipps_lint.baseline import without_baseline_files  # noqa: PLC0415
-
+    from vipps_lint.baseline import without_baseline_files
     return without_baseline_files(list(paths), baseline_files)
 
 
 def _write_baseline(report, path: str) -> None:
-    from vipps_lint.baseline import write_baseline  # noqa: PLC0415
-    from vipps_lint.words import plural  # noqa: PLC0415
-
+    from vipps_lint.baseline import write_baseline
+    from vipps_lint.words import plural
     try:
         write_baseline(report, path)
     except OSError as error:
@@ -165,9 +158,8 @@ def _write_baseline(report, path: str) -> None:
 
 
 def _apply_baseline(report, path: str) -> None:
-    from vipps_lint.baseline import apply_baseline, load_baseline  # noqa: PLC0415
-    from vipps_lint.models import InputError  # noqa: PLC0415
-
+    from vipps_lint.baseline import apply_baseline, load_baseline
+    from vipps_lint.models import InputError
     accepted = load_baseline(path)
     if isinstance(accepted, InputError):
         raise Incomplete(str(accepted))
@@ -176,10 +168,9 @@ def _apply_baseline(report, path: str) -> None:
 
 def _show_fixes(report) -> int:
     """--diff: print what --fix would change; exit 1 if anything (2 if an input was unreadable)."""
-    from vipps_lint.fixes import fix_plans, problems_in_files, unified_diff  # noqa: PLC0415
-    from vipps_lint.reporters import write_errors  # noqa: PLC0415
-    from vipps_lint.secrets import Masker  # noqa: PLC0415
-
+    from vipps_lint.fixes import fix_plans, problems_in_files, unified_diff
+    from vipps_lint.reporters import write_errors
+    from vipps_lint.secrets import Masker
     write_errors(report, sys.stderr)
     masker = Masker(report.secrets)  # the diff's context lines are raw file text
     plans, refused = fix_plans(report)
@@ -192,8 +183,7 @@ def _show_fixes(report) -> int:
 
 def _apply_fixes(report) -> bool:
     """--fix: write the fixed files; True when any file changed."""
-    from vipps_lint.fixes import fix_plans, problems_in_files, write_plans  # noqa: PLC0415
-
+    from vipps_lint.fixes import fix_plans, problems_in_files, write_plans
     plans, refused = fix_plans(report)
     _say(*refused)
     written, failed = write_plans(plans)

@@ -121,7 +121,7 @@ def read_line_limited(handle: BinaryIO, limit: int):
         if len(line) <= limit or line.endswith(b"\n"):
             yield line
             continue
-        import codecs  # noqa: PLC0415 - only for a line over the limit
+        import codecs  # only for a line over the limit
 
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
         length, characters = len(line), len(decoder.decode(line))

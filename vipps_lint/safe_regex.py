@@ -29,7 +29,7 @@ _untrusted_depth = 0
 
 
 def _options():
-    import re2  # noqa: PLC0415 - only when a pattern from input is compiled
+    import re2  # only when a pattern from input is compiled
 
     options = re2.Options()
     options.max_mem = MAX_PATTERN_MEMORY
@@ -45,11 +45,10 @@ def compile_bounded(pattern: str) -> Callable[[str], Optional[object]]:
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise UnsafePattern(f"the pattern is {len(pattern):,} characters long; "
                             f"at most {MAX_PATTERN_LENGTH:,} are read")
-    import re2  # noqa: PLC0415
-
+    import re2
     try:
         compiled = re2.compile(pattern, _options())
-    except Exception as error:  # re2.error, or a pattern RE2's parser rejects
+    except Exception as error:  # noqa: BLE001 - re2.error, or a pattern RE2's parser rejects
         detail = error.args[0] if error.args else type(error).__name__
         detail = detail.decode("utf-8", "replace") if isinstance(detail, bytes) else str(detail)
         raise UnsafePattern(f"pattern {pattern[:80]!r} cannot be evaluated safely ({detail}); vipps-lint runs patterns "

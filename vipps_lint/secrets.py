@@ -132,9 +132,8 @@ def encodings(secret: str) -> set[str]:
     """The ways a secret value can be written in a dump or a report: as it is, JSON-escaped
     (`\\u00e9`, or unescaped non-ASCII), with PHP's `\\/`, URL-encoded, and each of those
     escaped once more inside a JSON string (a HAR's postData.text, an NDJSON string body)."""
-    import json  # noqa: PLC0415
-    from urllib.parse import quote  # noqa: PLC0415
-
+    import json
+    from urllib.parse import quote
     first = {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1], quote(secret, safe="")}
     first |= {form.replace("/", "\\/") for form in first}
     found = set(first)

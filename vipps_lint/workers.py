@@ -52,10 +52,9 @@ def _rejoined(results: Iterable[FileResult], sources: list[SourceFile]) -> Itera
 def work_units(sources: list[SourceFile], jobs: int, read_options) -> list[tuple[SourceFile, bool]]:
     """(source, continues the one before) for the workers: whole files, and large logs cut
     into sections when their reader can (`sections`)."""
-    import copy  # noqa: PLC0415
+    import copy
 
-    from vipps_lint.sources import choose_reader  # noqa: PLC0415
-
+    from vipps_lint.sources import choose_reader
     units = []
     for source in sources:
         try:
@@ -82,7 +81,7 @@ def jobs_for(sources: list[SourceFile], jobs: Optional[int]) -> int:
         return 1
     if len(sources) < PARALLEL_MIN_FILES and _total_bytes(sources) < PARALLEL_MIN_BYTES:
         return 1
-    import multiprocessing  # noqa: PLC0415 - only for large runs
+    import multiprocessing  # only for large runs
 
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1  # workers must inherit the compiled linter; spawning would recompile it per worker
@@ -123,11 +122,10 @@ def _lint_in_worker(unit: tuple[SourceFile, bool]) -> FileResult:
 
 
 def _lint_in_workers(linter: Linter, units: list[tuple[SourceFile, bool]], jobs: int) -> Iterator[FileResult]:
-    import gc  # noqa: PLC0415
-    import multiprocessing  # noqa: PLC0415
-    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
-    from concurrent.futures.process import BrokenProcessPool  # noqa: PLC0415
-
+    import gc
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
     global _WORKER_LINTER
     _WORKER_LINTER = linter
     # What exists now (the compiled linter) is shared with the forked workers page by page;

@@ -10,9 +10,10 @@ import json
 import shutil
 
 from click.testing import CliRunner
-from conftest import FIXTURES
 
 from vipps_lint.cli import main
+
+from conftest import FIXTURES
 
 AS_OF = "2026-11-29"  # the day the dated fixtures describe
 

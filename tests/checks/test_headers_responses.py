@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import run_json
-
 from vipps_lint.checks.credentials import looks_like_jwt
 from vipps_lint.checks.headers import idempotency_header, uses_client_credentials
 from vipps_lint.checks.responses import code_explanation, epayment_code, explain
 from vipps_lint.models import NO_BODY, Request, Response, SourceFile
 from vipps_lint.pipeline import Linter, Settings
+
+from conftest import run_json
 
 LINTER = Linter(Settings())
 FULL = {"Authorization": "Bearer {{access_token}}", "Ocp-Apim-Subscription-Key": "{{key}}", "Merchant-Serial-Number": "123456",
@@ -97,7 +97,7 @@ def test_header_facts_in_the_index_agree_with_the_newest_specs(shared_dir):
     facts = _spec_header_facts(shared_dir)
     operations = {operation.id: operation for operation in Router.load().operations}
     assert len(facts) > 90
-    for operation_id, (api, headers) in facts.items():
+    for operation_id, (_api, headers) in facts.items():
         derived = {name.lower(): required for name, required in operations[operation_id].headers}
         assert derived == headers, operation_id
     # What the checks make of them, for the calls whose rules changed with the newest specs:

@@ -41,7 +41,7 @@ def test_other_queries_are_left_to_the_library(expression):
 def test_malformed_or_unusual_spellings_go_to_the_library_and_its_errors(expression):
     try:
         expected = jsonpath_rfc9535.compile(expression)
-    except Exception as error:  # the library raises several error types
+    except Exception as error:  # noqa: BLE001 - the library raises several error types
         with pytest.raises(type(error)):
             compile_query(expression)
     else:

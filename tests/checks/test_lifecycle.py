@@ -7,11 +7,11 @@ from datetime import date
 
 import pytest
 
-from conftest import run_json
-
 from vipps_lint.checks.lifecycle import statuses
 from vipps_lint.models import NO_BODY, Request, SourceFile
 from vipps_lint.pipeline import Linter, Settings
+
+from conftest import run_json
 
 _LINTERS: dict = {}
 

@@ -15,9 +15,10 @@ from xml.dom import minidom
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES, REPO
 
 from vipps_lint.cli import main
+
+from conftest import FIXTURES, REPO
 
 GOOD = FIXTURES / "ecom" / "initiate-http-urls.json"
 SPEC = (FIXTURES / "openapi" / "epayment-own-spec.yaml").read_text()

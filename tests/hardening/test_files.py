@@ -13,12 +13,13 @@ import shlex
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vipps_lint import safe_io
 from vipps_lint.cli import main
+
+from conftest import FIXTURES, run_cli
 
 GOOD = FIXTURES / "ecom" / "initiate-http-urls.json"
 

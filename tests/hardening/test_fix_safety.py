@@ -8,10 +8,11 @@ import stat
 import pytest
 from click.testing import CliRunner
 
-from conftest import FIXTURES
 from vipps_lint import fixes
 from vipps_lint.cli import main
 from vipps_lint.safe_io import UnsafeFile
+
+from conftest import FIXTURES
 
 BAD = (FIXTURES / "ecom" / "initiate-http-urls.json").read_text()
 

@@ -11,10 +11,11 @@ import textwrap
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES
 
 from vipps_lint.cli import main
 from vipps_lint.safe_regex import UnsafePattern, compile_bounded
+
+from conftest import FIXTURES
 
 EVIL = "^(a+)+$"
 VALUE = "a" * 40 + "!"

@@ -10,6 +10,7 @@ import pytest
 
 from conftest import REPO, run_cli
 
+
 def build_args(specs_dir: Path, out: Path) -> list[str]:
     return ["schemas", "build", str(specs_dir), "--out", str(out)]
 

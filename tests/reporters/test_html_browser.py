@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES, REPO
 
 from vipps_lint.cli import main
+
+from conftest import FIXTURES, REPO
 
 pytestmark = pytest.mark.slow  # real processes or tools: seconds a test
 

@@ -12,13 +12,14 @@ from html.parser import HTMLParser
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES
 
 from vipps_lint.cli import main
 from vipps_lint.models import Finding, Position, Report, Request, SourceFile
 from vipps_lint.reporters import ReportOptions
 from vipps_lint.reporters import html as html_report
 from vipps_lint.sources.timestamps import parse_time
+
+from conftest import FIXTURES
 
 
 class _Page(HTMLParser):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from conftest import FIXTURES, run_cli, run_json
-
 from vipps_lint.models import NO_BODY, Request, SourceFile
 from vipps_lint.sources import ReadOptions, choose_reader, read_source
+
+from conftest import FIXTURES, run_cli, run_json
 
 SHOP = FIXTURES / "ndjson" / "2024-06-14-shop.ndjson"
 EPAYMENT = json.loads((FIXTURES / "epayment" / "create-bad-phone-and-return.json").read_text())

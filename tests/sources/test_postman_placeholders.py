@@ -8,10 +8,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from test_sources import GOOD_ECOM, collection, postman_item, read_text
+
+from vipps_lint.sources.variables import Variables, is_placeholder_value
 
 from conftest import run_json
-from test_sources import GOOD_ECOM, collection, postman_item, read_text
-from vipps_lint.sources.variables import Variables, is_placeholder_value
 
 URL = "https://apitest.vipps.no/ecomm/v2/payments"
 HEADERS = [{"key": "Authorization", "value": "Bearer {{access_token}}"}, {"key": "Ocp-Apim-Subscription-Key", "value": "{{key}}"},

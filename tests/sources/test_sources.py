@@ -9,10 +9,11 @@ import re
 
 import pytest
 
-from conftest import FIXTURES, run_cli, run_json
 from vipps_lint.models import NO_BODY, InputError, Request, SourceFile
 from vipps_lint.sources import ReadOptions, choose_reader, read_source, walk
 from vipps_lint.sources.variables import PLACEHOLDER_UUID, Variables
+
+from conftest import FIXTURES, run_cli, run_json
 
 # Valid for the eCom schema; its one mistake is the http:// callback.
 GOOD_ECOM = {"merchantInfo": {"merchantSerialNumber": "123456", "callbackPrefix": "http://shop.example.com/cb",
@@ -50,7 +51,7 @@ def har(*entries) -> str:
 def test_format_is_detected_from_content(tmp_path, name, expected):
     copy = tmp_path / "input"  # no telling extension: content alone decides
     copy.write_bytes((FIXTURES / name).read_bytes())
-    assert choose_reader(SourceFile(str(copy), str(copy)), ReadOptions()).NAME == expected
+    assert expected == choose_reader(SourceFile(str(copy), str(copy)), ReadOptions()).NAME
 
 
 def test_walk_takes_shell_scripts_only_when_they_hold_curl(tmp_path):

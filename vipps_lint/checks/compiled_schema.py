@@ -78,8 +78,7 @@ def compile_pattern(pattern: str) -> Optional[Callable]:
     schema was derived, and is not checked.
     """
     if pattern not in _PATTERNS:
-        from vipps_lint.safe_regex import UnsafePattern, compile_bounded  # noqa: PLC0415
-
+        from vipps_lint.safe_regex import UnsafePattern, compile_bounded
         try:
             _PATTERNS[pattern] = compile_bounded(pattern)
         except UnsafePattern:
@@ -89,8 +88,7 @@ def compile_pattern(pattern: str) -> Optional[Callable]:
 
 def validator_class():
     """Draft 2020-12, with `pattern` compiled by `compile_pattern` (so both paths agree)."""
-    from jsonschema import Draft202012Validator, ValidationError, validators  # noqa: PLC0415
-
+    from jsonschema import Draft202012Validator, ValidationError, validators
     def pattern(validator, expected, instance, schema):
         search = compile_pattern(expected)
         if search is not None and isinstance(instance, str) and search(instance) is None:
@@ -101,7 +99,7 @@ def validator_class():
 
 def format_checker():
     """A jsonschema FormatChecker that checks exactly FORMATS."""
-    from jsonschema import FormatChecker  # noqa: PLC0415 - start-up time
+    from jsonschema import FormatChecker  # start-up time
 
     checker = FormatChecker(formats=())
     for name, (kind, check, _description) in FORMATS.items():
@@ -191,10 +189,7 @@ def _all(checks: list[Predicate]) -> Predicate:
     checks_tuple = tuple(checks)
 
     def run(value) -> bool:
-        for check in checks_tuple:
-            if not check(value):
-                return False
-        return True
+        return all(check(value) for check in checks_tuple)
 
     return run
 

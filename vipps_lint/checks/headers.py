@@ -186,7 +186,7 @@ class HeaderCheck:
                       hint="Send the Basic scheme with the base64 of client id, a colon and client secret (curl: -u with them), or call POST /accesstoken/get with the client_id and client_secret headers")
 
     def _header_names(self, request: Request) -> Iterator[Problem]:
-        from vipps_lint.checks.header_names import typos  # noqa: PLC0415 - only for requests with headers
+        from vipps_lint.checks.header_names import typos  # only for requests with headers
 
         for sent, wanted in typos(request.headers):
             if request.header(wanted) is not None:
@@ -260,8 +260,7 @@ class HeaderCheck:
 
 def _sent_instead(request: Request, wanted: str) -> str:
     """' (Idempotency_Key was sent: the name must be exactly Idempotency-Key)', or ''."""
-    from vipps_lint.checks.header_names import sent_instead  # noqa: PLC0415
-
+    from vipps_lint.checks.header_names import sent_instead
     sent = sent_instead(request.headers, wanted)
     return f" ({sent} was sent: the name must be exactly {wanted})" if sent else ""
 

@@ -65,7 +65,7 @@ def compile_query(expression: str):
         # RFC 9535 indexes are I-JSON integers; the library says what is wrong with others.
         if all(not isinstance(step, int) or abs(step) <= 2**53 - 1 for step in steps):
             return ChildPathQuery(steps)
-    import jsonpath_rfc9535  # noqa: PLC0415 - start-up time
+    import jsonpath_rfc9535  # start-up time
 
     query = jsonpath_rfc9535.compile(expression)
     steps = _child_steps(query)
@@ -79,9 +79,8 @@ def _parse_step(step: str):
 
 
 def _child_steps(query) -> Optional[list]:
-    from jsonpath_rfc9535.segments import JSONPathChildSegment  # noqa: PLC0415
-    from jsonpath_rfc9535.selectors import IndexSelector, NameSelector, WildcardSelector  # noqa: PLC0415
-
+    from jsonpath_rfc9535.segments import JSONPathChildSegment
+    from jsonpath_rfc9535.selectors import IndexSelector, NameSelector, WildcardSelector
     steps = []
     for segment in query.segments:
         if type(segment) is not JSONPathChildSegment or len(segment.selectors) != 1:

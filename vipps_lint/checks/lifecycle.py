@@ -57,10 +57,9 @@ def _parse_date(text: Any) -> tuple[Optional[date], Optional[str]]:
 
 @lru_cache(maxsize=1)
 def statuses() -> tuple[Status, ...]:
-    import yaml  # noqa: PLC0415
+    import yaml
 
-    from vipps_lint.data import specs_dir  # noqa: PLC0415
-
+    from vipps_lint.data import specs_dir
     with open(specs_dir() / "lifecycle.yaml", encoding="utf-8") as handle:
         data = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     found = []

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from vipps_lint.checks.conditions import compile_conditions
-from vipps_lint.checks.functions import Check, module as function_module
+from vipps_lint.checks.functions import Check
+from vipps_lint.checks.functions import module as function_module
 from vipps_lint.checks.jsonpath import compile_query
 from vipps_lint.data import rules_dir, schemas_dir
 from vipps_lint.models import InputError, Position
@@ -105,9 +106,7 @@ class Rule:
         if "endpoints" in scope and (endpoint in scope["endpoints"]
                                      or _ANY_PARAMETER.sub("{}", endpoint) in _endpoint_shapes(tuple(scope["endpoints"]))):
             return True
-        if "apis" in scope and api in scope["apis"]:
-            return True
-        return False
+        return "apis" in scope and api in scope["apis"]
 
     @property
     def example_endpoint(self) -> Optional[str]:
@@ -115,7 +114,7 @@ class Rule:
 
 
 def _meta_validator():
-    from jsonschema import Draft202012Validator  # noqa: PLC0415 - start-up time
+    from jsonschema import Draft202012Validator  # start-up time
 
     with open(schemas_dir() / "rule-file.schema.json", encoding="utf-8") as handle:
         return Draft202012Validator(json.load(handle))
@@ -130,8 +129,7 @@ class ShippedRuleFile:
     the same data and rule lines; a position other than a rule's asks the positioned loader."""
 
     def __init__(self, text: str):
-        import yaml  # noqa: PLC0415
-
+        import yaml
         self.text = text
         self.data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         self._rule_positions = [Position(text.count("\n", 0, match.start()) + 1, len(match.group(1)) + 1)
@@ -146,8 +144,7 @@ class ShippedRuleFile:
         if len(parts) == 3 and parts[1] == "rules" and parts[2].isdigit() and int(parts[2]) < len(self._rule_positions):
             return self._rule_positions[int(parts[2])]
         if self._positioned is None:
-            from vipps_lint.yamlpos import load_yaml  # noqa: PLC0415
-
+            from vipps_lint.yamlpos import load_yaml
             self._positioned = load_yaml(self.text)
         return self._positioned.position(pointer)
 
@@ -168,8 +165,7 @@ class RuleLoader:
     def load_file(self, path: Path) -> list[Rule]:
         if self.shipped:
             return self._load_file(path)
-        from vipps_lint.safe_regex import untrusted  # noqa: PLC0415
-
+        from vipps_lint.safe_regex import untrusted
         with untrusted():  # a user's rule pack: its patterns run on RE2, without backtracking
             return self._load_file(path)
 
@@ -185,8 +181,7 @@ class RuleLoader:
             return []
         loaded = self._shipped_file(text)
         if loaded is None:
-            from vipps_lint.yamlpos import YamlError, load_yaml  # noqa: PLC0415
-
+            from vipps_lint.yamlpos import YamlError, load_yaml
             try:
                 loaded = load_yaml(text)
             except YamlError as error:
@@ -253,7 +248,7 @@ class RuleLoader:
         for index, expression in enumerate(given):
             try:
                 rule.given.append((expression, compile_query(expression)))
-            except Exception as error:  # the library raises several error types
+            except Exception as error:  # noqa: BLE001 - the library raises several error types
                 where = f"{pointer}/given/{index}" if isinstance(spec["given"], list) else f"{pointer}/given"
                 self._error(file, loaded, where, f"rule {rule.id}: invalid JSONPath {expression!r}: {error}")
         try:
@@ -277,14 +272,12 @@ class RuleLoader:
         name = then["function"]
         module = function_module(name)
         if module is None:
-            from vipps_lint.checks.functions import NAMES  # noqa: PLC0415
-
+            from vipps_lint.checks.functions import NAMES
             self._error(file, loaded, f"{where}/function", f"rule {rule_id}: unknown function '{name}'; known: {', '.join(NAMES)}")
             return None
         options = then.get("functionOptions") or {}
         if self.validate:
-            from jsonschema import Draft202012Validator  # noqa: PLC0415
-
+            from jsonschema import Draft202012Validator
             for error in Draft202012Validator(module.OPTIONS, format_checker=Draft202012Validator.FORMAT_CHECKER).iter_errors(options):
                 suffix = "".join(f"/{part}" for part in error.absolute_path)
                 self._error(file, loaded, f"{where}/functionOptions{suffix}", f"rule {rule_id}: {name} functionOptions: {error.message}")

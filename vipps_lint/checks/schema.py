@@ -57,7 +57,7 @@ _TYPE_WORDS = {"string": "a string", "integer": "a whole number", "number": "a n
 _AMOUNT_WORDS = re.compile(r"amount|price", re.IGNORECASE)
 
 
-def create(linter) -> Optional["SchemaCheck"]:
+def create(linter) -> Optional[SchemaCheck]:
     if not any(rule_id in linter.rules.enabled for rule_id in RULES):
         return None
     return SchemaCheck(getattr(linter, "spec_schemas", None))
@@ -93,8 +93,7 @@ class SchemaCheck:
             if self.schemas is not None and name in self.schemas:
                 schema = self.schemas[name]
             else:
-                from vipps_lint.data import schemas_dir  # noqa: PLC0415
-
+                from vipps_lint.data import schemas_dir
                 try:
                     with open(schemas_dir() / name, encoding="utf-8") as handle:
                         schema = json.load(handle)
@@ -176,7 +175,7 @@ def _leaves(error) -> list:
         # The value is not even of the branch's type: the furthest branch.
         wrong_type = any(sub.validator == "type" for sub in own)
         # Fields the branch does not know: the body was not written for this branch.
-        unknown = sum(len(set(sub.instance) - set((sub.schema.get("properties") or {})))
+        unknown = sum(len(set(sub.instance) - set(sub.schema.get("properties") or {}))
                       for sub in own if sub.validator == "additionalProperties" and isinstance(sub.instance, dict))
         # A wrong value in a discriminating field (`type: EVENT_CAMPAIGN`) one level down.
         discriminator = any(len(sub.absolute_path) == depth + 1 and sub.validator in ("enum", "const") for sub in errors)

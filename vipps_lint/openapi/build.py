@@ -163,11 +163,10 @@ def write(result: Build, out: Path) -> list[Path]:
 def build_command(specs: list[str], out_dir: str, remote_refs, from_site: bool = False,
                   overlay_file: Optional[str] = None, coverage_file: Optional[str] = None) -> int:
     """`vipps-lint schemas build`: derive, write, say what changed; the exit status."""
-    import click  # noqa: PLC0415
+    import click
 
-    from vipps_lint.openapi.sources import resolve_inputs  # noqa: PLC0415
-    from vipps_lint.status import EXIT_CLEAN, Incomplete, UsageError  # noqa: PLC0415
-
+    from vipps_lint.openapi.sources import resolve_inputs
+    from vipps_lint.status import EXIT_CLEAN, Incomplete, UsageError
     if not specs and not from_site:
         raise UsageError("name spec files, a directory of specs, URLs, or --from-site", None)
     remote = {}
@@ -187,10 +186,9 @@ def build_command(specs: list[str], out_dir: str, remote_refs, from_site: bool =
         click.echo(f"warning: {warning}; that value is not checked", err=True)
     changed = write(result, Path(out_dir))
     if coverage_file:
-        from vipps_lint.checks.lifecycle import statuses  # noqa: PLC0415
-        from vipps_lint.checks.rules import load_rules  # noqa: PLC0415
-        from vipps_lint.openapi.coverage import render  # noqa: PLC0415
-
+        from vipps_lint.checks.lifecycle import statuses
+        from vipps_lint.checks.rules import load_rules
+        from vipps_lint.openapi.coverage import render
         text = render(result.index(), load_rules()[0], statuses())
         target = Path(coverage_file)
         if not target.exists() or target.read_text(encoding="utf-8") != text:

@@ -77,7 +77,7 @@ class SchemaDeriver:
         valid JSON Schema (`type: strng`, `minLength: "5"`, a pattern that is no regex), so a typo
         is one line naming the schema, not a crash while validating."""
         derived = self._derive(uri, pointer, schema)
-        from jsonschema import Draft202012Validator, exceptions  # noqa: PLC0415 - start-up time
+        from jsonschema import Draft202012Validator, exceptions  # start-up time
 
         try:
             # No format checks: a `pattern` is an ECMA-262 regex (`\\p{L}`), which Python's re cannot read.
@@ -96,8 +96,7 @@ class SchemaDeriver:
     def _check_patterns(self, schema: Any, uri: str, pointer: str) -> None:
         """Every `pattern` must run on RE2 (vipps_lint/safe_regex.py): one that cannot (lookaround,
         backreferences) is a SpecError naming it, not a regex that could hang the run."""
-        from vipps_lint.safe_regex import UnsafePattern, compile_bounded  # noqa: PLC0415
-
+        from vipps_lint.safe_regex import UnsafePattern, compile_bounded
         stack = [schema]
         while stack:
             node = stack.pop()

@@ -39,8 +39,7 @@ class SpecError(Exception):
         return f"{where}: {self.message}"
 
     def input_error(self):
-        from vipps_lint.models import InputError  # noqa: PLC0415
-
+        from vipps_lint.models import InputError
         return InputError(self.file, self.message, self.position.line if self.position else None,
                           self.position.column if self.position else None)
 
@@ -75,8 +74,7 @@ def check_openapi(display: str, loaded: PositionedYaml) -> None:
 
 def _inside(path: Path, root: Path) -> bool:
     """Whether `path` is in `root`'s folder tree, symbolic links followed."""
-    import os  # noqa: PLC0415
-
+    import os
     real, real_root = os.path.realpath(path), os.path.realpath(root)
     return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
 
@@ -93,7 +91,7 @@ class Documents:
     """
 
     def __init__(self, remote: Optional[dict[str, Path]] = None, allow_outside: bool = False):
-        from referencing import Registry  # noqa: PLC0415 - start-up time
+        from referencing import Registry  # start-up time
 
         # A $ref is read only inside the folder tree of a document named to the run (added
         # with `add`/`add_text`), unless `allow_outside` (check --allow-outside-files).
@@ -152,15 +150,13 @@ class Documents:
         return self.loaded[uri]
 
     def _store(self, uri: str, loaded: PositionedYaml) -> None:
-        from referencing import Resource  # noqa: PLC0415
-
+        from referencing import Resource
         self.loaded[uri] = loaded
         # Opaque: an OpenAPI document is not a JSON Schema, so no $id/$anchor scanning.
         self.registry = self.registry.with_resource(uri, Resource.opaque(loaded.data))
 
     def _retrieve(self, uri: str):
-        from referencing import Resource  # noqa: PLC0415
-
+        from referencing import Resource
         return Resource.opaque(self._load(uri).data)
 
     def position(self, uri: str, pointer: str) -> Optional[Position]:
@@ -172,8 +168,7 @@ class Documents:
 
     def resolve(self, base_uri: str, pointer: str, ref: Any) -> tuple[str, str, Any]:
         """(document URI, pointer, value) a `$ref` found at base_uri#pointer points to."""
-        from referencing.exceptions import Unresolvable  # noqa: PLC0415
-
+        from referencing.exceptions import Unresolvable
         where = self.display(base_uri)
         position = self.position(base_uri, pointer + "/$ref")
         if not isinstance(ref, str):

@@ -25,8 +25,7 @@ from vipps_lint.openapi.index import api_prefix
 
 
 def overlay_path() -> Path:
-    from vipps_lint.data import specs_dir  # noqa: PLC0415
-
+    from vipps_lint.data import specs_dir
     return specs_dir() / "overlay.yaml"
 
 
@@ -44,9 +43,8 @@ class Overlay:
     facts: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
-    def load(cls, path: Optional[Path] = None) -> "Overlay":
-        from vipps_lint.yamlpos import load_yaml  # noqa: PLC0415
-
+    def load(cls, path: Optional[Path] = None) -> Overlay:
+        from vipps_lint.yamlpos import load_yaml
         path = path or overlay_path()
         try:
             data = load_yaml(path.read_text(encoding="utf-8"), core_schema=True).data or {}

@@ -20,8 +20,7 @@ from vipps_lint.openapi.documents import SpecError
 
 
 def manifest_path() -> Path:
-    from vipps_lint.data import specs_dir  # noqa: PLC0415
-
+    from vipps_lint.data import specs_dir
     return specs_dir() / "sources.yaml"
 
 # A spec bundle is ~100 KB; anything far larger is not one.
@@ -60,9 +59,8 @@ class Manifest:
     specs: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
-    def load(cls, path: Optional[Path] = None) -> "Manifest":
-        from vipps_lint.yamlpos import load_yaml  # noqa: PLC0415
-
+    def load(cls, path: Optional[Path] = None) -> Manifest:
+        from vipps_lint.yamlpos import load_yaml
         path = path or manifest_path()
         try:
             data = load_yaml(path.read_text(encoding="utf-8"), core_schema=True).data
@@ -106,15 +104,14 @@ class Manifest:
 
 def fetch(url: str, download_dir: Path) -> Path:
     """Download one spec (https only, bounded size) into `download_dir`."""
-    import urllib.error  # noqa: PLC0415
-    import urllib.request  # noqa: PLC0415
-
+    import urllib.error
+    import urllib.request
     split = urlsplit(url)
     if split.scheme != "https" or not split.hostname:
         raise SpecError(url, "only https:// URLs are fetched")
     name = Path(split.path).name or "spec.yaml"
     try:
-        with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as response:  # noqa: S310 - https checked above
+        with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as response:  # https checked above
             data = response.read(MAX_DOWNLOAD + 1)
     except (urllib.error.URLError, OSError, ValueError) as error:
         raise SpecError(url, f"cannot download: {getattr(error, 'reason', None) or error}") from None

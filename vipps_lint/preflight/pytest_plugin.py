@@ -79,11 +79,10 @@ class _Shared:
 
 def _patch_requests() -> None:
     try:
-        import requests  # noqa: PLC0415
+        import requests
     except ImportError:
         return
-    from vipps_lint.preflight.requests_hook import request_body, response_body  # noqa: PLC0415
-
+    from vipps_lint.preflight.requests_hook import request_body, response_body
     original = requests.Session.send
 
     @functools.wraps(original)
@@ -110,7 +109,7 @@ def _patch_requests() -> None:
 
 def _patch_httpx() -> None:
     try:
-        import httpx  # noqa: PLC0415
+        import httpx
     except ImportError:
         return
     # `_send_single_request` is where a client hands the final request (auth and redirects
@@ -176,12 +175,10 @@ def unpatch_clients() -> None:
         if _users > 0:
             return
         if "requests" in _installed:
-            import requests  # noqa: PLC0415
-
+            import requests
             requests.Session.send = _installed.pop("requests")
         if "httpx" in _installed:
-            import httpx  # noqa: PLC0415
-
+            import httpx
             httpx.Client._send_single_request, httpx.AsyncClient._send_single_request = _installed.pop("httpx")
 
 
@@ -239,8 +236,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_ENABLED] = bool(enabled if enabled is not None else config.getini("vipps_preflight"))
     if not config.stash[_ENABLED]:
         return
-    from vipps_lint.api import ConfigError  # noqa: PLC0415
-
+    from vipps_lint.api import ConfigError
     try:
         _Shared.preflight = _make_preflight(config)
     except ConfigError as error:  # one clear line, not an INTERNALERROR traceback
@@ -255,8 +251,7 @@ def _stop_session() -> None:
 
 
 def _make_preflight(config: pytest.Config, on_result=None):
-    from vipps_lint.preflight import Preflight  # noqa: PLC0415
-
+    from vipps_lint.preflight import Preflight
     hosts = [*config.getini("vipps_preflight_hosts"), *config.getoption("vipps_hosts")]
     settings = config.getoption("vipps_config") or True
 

@@ -47,11 +47,10 @@ def reporter(name: str):
 def write_report(report, output_format: str, stream, options: ReportOptions) -> None:
     """Every report, in every format, is written here: through a stream that masks every
     secret the inputs held (vipps_lint.secrets), so no reporter can leak one."""
-    import dataclasses  # noqa: PLC0415
+    import dataclasses
 
-    from vipps_lint.fixes import annotate  # noqa: PLC0415
-    from vipps_lint.secrets import Masker, MaskingStream  # noqa: PLC0415
-
+    from vipps_lint.fixes import annotate
+    from vipps_lint.secrets import Masker, MaskingStream
     if output_format == "concise":
         options = dataclasses.replace(options, concise=True)
     module = reporter(output_format)
@@ -74,10 +73,9 @@ def _annotated(report, need: str) -> bool:
 
 def write_report_file(report, output_format: str, path: str, options: ReportOptions) -> None:
     """`write_report` into a file; Incomplete (exit 2) when it cannot be written."""
-    import dataclasses  # noqa: PLC0415
+    import dataclasses
 
-    from vipps_lint.status import Incomplete  # noqa: PLC0415
-
+    from vipps_lint.status import Incomplete
     try:
         with open(path, "w", encoding="utf-8", newline="\n") as stream:
             write_report(report, output_format, stream, dataclasses.replace(options, color=False))
@@ -88,8 +86,7 @@ def write_report_file(report, output_format: str, path: str, options: ReportOpti
 def write_errors(report, stream, skip=frozenset()) -> None:
     """The inputs that could not be read, one `file:line:col: what is wrong` line each, masked
     (`skip`: the lines already written)."""
-    from vipps_lint.secrets import Masker  # noqa: PLC0415
-
+    from vipps_lint.secrets import Masker
     if report.errors:
         masker = Masker(report.secrets)
         for error in report.errors:
@@ -101,8 +98,7 @@ def write_errors(report, stream, skip=frozenset()) -> None:
 def relative_to_cwd(file: str) -> Optional[str]:
     """The input's path relative to the working directory (CI's checkout), '/'-separated,
     or None when it lies outside it (or is stdin)."""
-    import os  # noqa: PLC0415
-
+    import os
     if file == "-":
         return None
     relative = os.path.relpath(os.path.abspath(file))

@@ -16,8 +16,8 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from urllib.parse import quote
 from typing import Optional
+from urllib.parse import quote
 
 from vipps_lint import __version__
 from vipps_lint.models import Finding, InputError, Report
@@ -29,8 +29,7 @@ FINGERPRINT_KEY = "vippsLint/v1"
 
 def _artifact_location(file: str) -> dict:
     """The file relative to %SRCROOT% (the working directory) when it lies below it."""
-    from vipps_lint.reporters import relative_to_cwd  # noqa: PLC0415
-
+    from vipps_lint.reporters import relative_to_cwd
     if file == "-":
         return {"uri": "stdin"}
     relative = relative_to_cwd(file)
@@ -97,8 +96,7 @@ def _fixes(finding: Finding) -> list[dict]:
 
 
 def result(finding: Finding, rule_index: dict[str, int]) -> dict:
-    from vipps_lint.baseline import fingerprint  # noqa: PLC0415
-
+    from vipps_lint.baseline import fingerprint
     position = finding.position
     request = finding.request
     text = finding.message + (f"\nhint: {finding.hint}" if finding.hint else "")

@@ -29,7 +29,7 @@ FRAME_WIDTH = 100
 
 
 def _console(stream, options):
-    from rich.console import Console  # noqa: PLC0415 - start-up time
+    from rich.console import Console  # start-up time
 
     console = Console(
         file=stream,
@@ -45,8 +45,7 @@ def _console(stream, options):
 
 
 def _broken_pipe() -> None:
-    import errno  # noqa: PLC0415
-
+    import errno
     raise BrokenPipeError(errno.EPIPE, "Broken pipe")
 
 
@@ -118,7 +117,7 @@ def needs(options) -> tuple[str, ...]:
 
 
 def render(report: Report, stream, options) -> None:
-    from rich.text import Text  # noqa: PLC0415 - start-up time
+    from rich.text import Text  # start-up time
 
     console = _console(stream, options)
     if options.quiet:

@@ -31,16 +31,22 @@ from __future__ import annotations
 
 import fnmatch
 import importlib
-import re
-from functools import lru_cache
 import os
+import re
 import sys
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Iterable, Iterator, Optional, Union
 
 from vipps_lint.models import InputError, Request, SourceFile
-from vipps_lint.safe_io import (MAX_FILE_BYTES, MAX_STDIN_BYTES, open_regular, read_limited, read_stream_limited,
-                                regular_file_problem)
+from vipps_lint.safe_io import (
+    MAX_FILE_BYTES,
+    MAX_STDIN_BYTES,
+    open_regular,
+    read_limited,
+    read_stream_limited,
+    regular_file_problem,
+)
 
 # Format name (`--input-format`) → reader module. Sniffed in this order, so most specific
 # first: a Postman collection or a HAR file is also JSON.
@@ -70,7 +76,7 @@ class ReadOptions:
     extra: dict = field(default_factory=dict)
 
 
-@lru_cache(maxsize=None)
+@cache
 def reader_module(name: str):
     """The reader of a format name (`--input-format`)."""
     return importlib.import_module(f"vipps_lint.sources.{READERS[name]}")
@@ -114,9 +120,7 @@ def walk(directory: str, errors: Optional[list] = None) -> Iterator[str]:
             if problem:
                 if errors is not None:
                     errors.append(InputError(_shown(path), problem))
-            elif taken.match(os.path.normcase(filename)):
-                yield path
-            elif any(fnmatch.fnmatch(filename, pattern) and _sniffs(module, path) for pattern, module in sniffed):
+            elif taken.match(os.path.normcase(filename)) or any(fnmatch.fnmatch(filename, pattern) and _sniffs(module, path) for pattern, module in sniffed):
                 yield path
 
 

@@ -34,13 +34,13 @@ import os
 import re
 from typing import Iterator, Optional, Union
 from urllib.parse import unquote
-from vipps_lint.urls import split_url
 
 from vipps_lint import strict_json
 from vipps_lint.models import NO_BODY, InputError, Position, ReaderTraits, Request, RequestMeta, SourceFile
 from vipps_lint.positions import JsonTextLocator, line_column
 from vipps_lint.safe_io import outside_problem, read_limited_text
 from vipps_lint.sources import ReadOptions, read_all_text
+from vipps_lint.urls import split_url
 
 NAME = "curl"
 TRAITS = ReaderTraits(NAME, not_fixable="--fix does not rewrite the body of a curl command; apply the hint by hand")

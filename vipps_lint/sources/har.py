@@ -31,8 +31,16 @@ from typing import Any, Iterator, Optional, Union
 
 from vipps_lint import strict_json
 from vipps_lint.models import NO_BODY, InputError, Position, ReaderTraits, Request, RequestMeta, Response, SourceFile
-from vipps_lint.positions import (AnchoredRequestLocator, ScanError, decode_string_literal, object_members, pointer_offset,
-                                  position_after, skip_value, value_span)
+from vipps_lint.positions import (
+    AnchoredRequestLocator,
+    ScanError,
+    decode_string_literal,
+    object_members,
+    pointer_offset,
+    position_after,
+    skip_value,
+    value_span,
+)
 from vipps_lint.safe_io import MAX_FILE_BYTES, MIB, open_regular
 from vipps_lint.sources import SNIFF_BYTES, ReadOptions, read_all_text
 from vipps_lint.sources.timestamps import parse_time

@@ -41,8 +41,26 @@ from functools import lru_cache
 from typing import Any, Iterator, Optional, Union
 
 from vipps_lint import strict_json
-from vipps_lint.models import NO_BODY, BodyText, InputError, Position, ReaderTraits, Request, RequestMeta, Response, Section, SourceFile
-from vipps_lint.positions import JsonStringLocator, JsonTextLocator, offset_position, pointer_from_parts, pointer_offset, skip_value
+from vipps_lint.models import (
+    NO_BODY,
+    BodyText,
+    InputError,
+    Position,
+    ReaderTraits,
+    Request,
+    RequestMeta,
+    Response,
+    Section,
+    SourceFile,
+)
+from vipps_lint.positions import (
+    JsonStringLocator,
+    JsonTextLocator,
+    offset_position,
+    pointer_from_parts,
+    pointer_offset,
+    skip_value,
+)
 from vipps_lint.safe_io import LongLine, open_regular, read_line_limited
 from vipps_lint.sources import ReadOptions
 from vipps_lint.sources.timestamps import first_time

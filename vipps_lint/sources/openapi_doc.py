@@ -96,13 +96,12 @@ class AssembledLocator:
 
 
 def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, InputError]]:
-    from pathlib import Path  # noqa: PLC0415
+    from pathlib import Path
 
-    from vipps_lint.openapi.documents import Documents, SpecError, file_uri  # noqa: PLC0415
-    from vipps_lint.openapi.index import operations  # noqa: PLC0415
-    from vipps_lint.openapi.own_schemas import DocumentSchemas, OperationSchema  # noqa: PLC0415
-    from vipps_lint.routing import Operation  # noqa: PLC0415
-
+    from vipps_lint.openapi.documents import Documents, SpecError, file_uri
+    from vipps_lint.openapi.index import operations
+    from vipps_lint.openapi.own_schemas import DocumentSchemas, OperationSchema
+    from vipps_lint.routing import Operation
     text = read_all_text(source)
     if isinstance(text, InputError):
         yield text
@@ -177,10 +176,9 @@ def _examples(documents, uri: str, entry: dict, operation_uri: str, pointer: str
     """(name, body, document, pointer, pointer of where this document brings it in) for each
     distinct request example of one operation, or a SpecError for an example that cannot be
     resolved. Raises SpecError when the request body itself cannot be."""
-    from vipps_lint.openapi.derive import json_safe  # noqa: PLC0415
-    from vipps_lint.openapi.documents import SpecError  # noqa: PLC0415
-    from vipps_lint.positions import pointer_from_parts  # noqa: PLC0415
-
+    from vipps_lint.openapi.derive import json_safe
+    from vipps_lint.openapi.documents import SpecError
+    from vipps_lint.positions import pointer_from_parts
     body = operation.get("requestBody")
     body_uri, body_pointer = operation_uri, pointer + "/requestBody"
     while isinstance(body, dict) and "$ref" in body:
@@ -270,8 +268,7 @@ def _assemble(documents, uri: str, pointer: str, schema: Any, depth: int,
     """The value a schema's own `example:` values describe: an object of its properties'
     examples (recursively), an array of one item's; None where the spec gives none.
     `origins` records, per body pointer `at`, where in the spec each example value is."""
-    from vipps_lint.positions import pointer_from_parts  # noqa: PLC0415
-
+    from vipps_lint.positions import pointer_from_parts
     hops = 0
     while isinstance(schema, dict) and "$ref" in schema and hops < 16:
         uri, pointer, schema = documents.resolve(uri, pointer, schema["$ref"])

@@ -44,7 +44,16 @@ from typing import Any, Iterator, Optional, Union
 
 from vipps_lint import strict_json
 from vipps_lint.models import NO_BODY, InputError, Position, ReaderTraits, Request, RequestMeta, SourceFile
-from vipps_lint.positions import AnchoredRequestLocator, line_column, pointer_from_parts, pointer_offset, position_after, skip_value, string_leaves, value_span
+from vipps_lint.positions import (
+    AnchoredRequestLocator,
+    line_column,
+    pointer_from_parts,
+    pointer_offset,
+    position_after,
+    skip_value,
+    string_leaves,
+    value_span,
+)
 from vipps_lint.sources import ReadOptions, read_all_text
 from vipps_lint.sources.json_body import parse_json_document
 from vipps_lint.sources.variables import VARIABLE, Substitution, Variables, is_placeholder_value, script_set_names
@@ -182,7 +191,7 @@ class ItemPlace:
     the (start, end) of its `request.body.raw` literal."""
 
     offset: int
-    items: Optional[list["ItemPlace"]] = None
+    items: Optional[list[ItemPlace]] = None
     body_raw: Optional[tuple[int, int]] = None
 
 

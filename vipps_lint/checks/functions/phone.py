@@ -81,8 +81,7 @@ class _LazyPhonenumbers:
     """The `phonenumbers` module, imported the first time a number is not already as wanted."""
 
     def __getattr__(self, name):
-        import phonenumbers as module  # noqa: PLC0415
-
+        import phonenumbers as module
         return getattr(module, name)
 
 
