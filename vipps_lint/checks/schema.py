@@ -259,7 +259,8 @@ def _unknown(parts: list, value: dict, schema: dict) -> list[Problem]:
         else:
             hint = "Remove it"
         where = dotted_path(parts) if parts else "the body"
-        found.append(Problem("schema-unknown-property", f"{dotted_path([*parts, name])} is not a field of {where} in this API call, and the API rejects fields it does not know",
+        found.append(Problem("schema-unknown-property", f"{dotted_path([*parts, name])} is not a field of {where} in this API call (newest spec): "
+                             "a misspelt name, or a field the API does not read, so its value does not take effect",
                              pointer=pointer_from_parts([*parts, name]), hint=hint))
     return found
 
