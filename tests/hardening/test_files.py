@@ -292,3 +292,30 @@ def test_a_curl_body_of_megabytes_over_many_lines_is_read(tmp_path):
     script.write_text(f"curl https://apitest.vipps.no/ecomm/v2/payments -d '{body}'\n")
     result = invoke("check", "--format", "json", "--select", "ecom-callback-https", str(script))
     assert [finding["rule"] for finding in json.loads(result.stdout)["findings"]] == ["ecom-callback-https"]
+
+
+def test_cutting_a_log_into_sections_never_reads_a_long_line_whole(tmp_path, monkeypatch):
+    from vipps_lint.models import SourceFile
+    from vipps_lint.sources import ndjson
+
+    log = tmp_path / "log.ndjson"
+    log.write_bytes(b'{"a": "' + b"x" * (6 * safe_io.MIB) + b'"}\n' + b'{"b": 1}\n' * 10)
+    largest = []
+    real_open = safe_io.open_regular
+
+    def counting_open(path):
+        handle = real_open(path)
+        readline = handle.readline
+
+        def limited_readline(size=-1):
+            line = readline(size)
+            largest.append(len(line))
+            return line
+
+        handle.readline = limited_readline
+        return handle
+
+    monkeypatch.setattr(ndjson, "open_regular", counting_open, raising=False)
+    monkeypatch.setattr("builtins.open", lambda *a, **k: counting_open(a[0]) if a and a[0] == str(log) else io.open(*a, **k))
+    sections = ndjson.sections(SourceFile(str(log), str(log)), 3)
+    assert sections and max(largest) <= safe_io.MIB

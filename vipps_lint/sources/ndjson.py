@@ -331,7 +331,10 @@ def sections(source: SourceFile, count: int) -> list[Section]:
     with open(source.path, "rb") as handle:
         for part in range(1, count):
             handle.seek(max(size * part // count, boundaries[-1]))
-            handle.readline()  # on to the start of the next whole line
+            while True:  # on to the start of the next whole line, 1 MiB at a time (a line may be huge)
+                block = handle.readline(1 << 20)
+                if not block or block.endswith(b"\n"):
+                    break
             if boundaries[-1] < handle.tell() < size:
                 boundaries.append(handle.tell())
         boundaries.append(size)
