@@ -198,3 +198,13 @@ def test_a_field_the_spec_requires_but_gives_a_default_may_be_left_out():
     without_transaction = {key: value for key, value in session.items() if key != "transaction"}
     found = [f[:2] for f in _findings("POST /checkout/v3/session", without_transaction)]
     assert ("schema-required", "/transaction") in found
+
+
+def test_more_required_fields_with_a_default_may_be_left_out():
+    # specs/overlay.yaml: QR's requestedData (default [MSISDN]), PSP v3's currency (default NOK).
+    assert [f[:2] for f in _findings("POST /qr/v1/exchange", {"qrCode": "https://qr.vipps.no/28/2/01/031/4791234567"})
+            if f[0].startswith("schema-")] == []
+    psp = {"pspTransactionId": "7686f7788898767977", "merchantOrderId": "acme-shop-123-order123abc",
+           "amount": 49900, "pspRedirectUrl": "https://example.com/psp/redirect",
+           "makePaymentUrl": "https://example.com/psp/make-payment"}
+    assert [f[:2] for f in _findings("POST /psp/v3/psppayments/init", psp) if f[0].startswith("schema-")] == []
