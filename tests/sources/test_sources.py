@@ -105,13 +105,13 @@ def test_har_entries_are_parsed_one_at_a_time(monkeypatch):
     import vipps_lint.sources.har as har_module
 
     sizes = []
-    real_loads = json.loads
+    real_loads = har_module.strict_json.loads  # readers parse with strict_json (NaN, 1e400 are errors)
 
     def loads(text, *args, **kwargs):
         sizes.append(len(text))
         return real_loads(text, *args, **kwargs)
 
-    monkeypatch.setattr(har_module.json, "loads", loads)
+    monkeypatch.setattr(har_module.strict_json, "loads", loads)
     text = har(*[har_entry(json.dumps(GOOD_ECOM)) for _ in range(2000)])
     requests = read_text("big.har", text)
     assert len(requests) == 2000 and requests[-1].index == 1999
