@@ -183,6 +183,19 @@ def test_secrets_are_masked_in_messages_hints_urls_and_the_text_report():
     assert "request:" in findings.text() and "hint:" in findings.text()
 
 
+def test_a_fix_that_would_carry_a_secret_is_masked_too():
+    # Fixing http:// to https:// keeps the query: the fix (value and description) is what the
+    # hooks log and the proxy writes to its log and 400 body, so it is masked like the message.
+    secret = "CLIENTSECRETvalue1234567890abcdef"
+    data = body("epayment/create-bad-phone-and-return.json")
+    data["returnUrl"] = f"http://example.com/return?client_secret={secret}"
+    findings = vipps_lint.lint_request("POST", EPAYMENT_URL, GOOD_HEADERS, data)
+    fixed = next(f for f in findings if f.rule == "epayment-return-url").fix
+    assert fixed is not None and fixed.value.startswith("https://example.com/return?client_secret=CLIE…")
+    everything = repr(findings) + json.dumps([finding.to_dict() for finding in findings])
+    assert secret not in everything and secret[4:20] not in everything
+
+
 def test_linter_is_configured_like_the_cli(tmp_path):
     data = body("epayment/create-bad-phone-and-return.json")
     only_phone = vipps_lint.Linter(select=["epayment-phone"])

@@ -557,13 +557,23 @@ def _public(request: _Request, found: Optional[list[_InternalFinding]]) -> Findi
             part=item.part,
             pointer=item.pointer,
             header=item.header,
-            fix=item.fix,
+            fix=_masked_fix(item.fix, masker),
             line=item.position.line if item.position else None,
             column=item.position.column if item.position else None,
         )
         for item in found
     ]
     return Findings(findings, method=request.method, url=url, operation=operation, report=(request, found, masker))
+
+
+def _masked_fix(fix: Optional[Fix], masker) -> Optional[Fix]:
+    # A fix is data a caller logs or serialises (the hooks, the proxy's log and 400 body), so a
+    # secret in it is masked as in the JSON report: a returnUrl fixed to https keeps its ?token=.
+    if fix is None:
+        return None
+    value = masker.mask_text(fix.value) if isinstance(fix.value, str) else fix.value
+    description = masker.mask_text(fix.description)
+    return fix if value == fix.value and description == fix.description else Fix(value, description)
 
 
 def _text_report(request: _Request, found: list[_InternalFinding], masker) -> str:
