@@ -368,6 +368,15 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path):
         main, ["proxy", "--isolated", "--upstream", "http://127.0.0.1:9", "--select", "no-such-rule"]
     )
     assert result.exit_code == 2 and "matches no rule" in result.output
+    # Credentials in --upstream would be printed in the banner (and aiohttp refuses them beside
+    # the client's Authorization): refused, without echoing the password.
+    result = CliRunner().invoke(
+        main,
+        ["proxy", "--isolated", "--upstream", "https://merchant:hunter2-secret@apitest.vipps.no",
+         "--listen", "127.0.0.1:0", "--max-seconds", "1"],  # (were it accepted, it would stop by itself)
+    )
+    assert result.exit_code == 2 and "--upstream takes no user:password@" in result.output
+    assert "hunter2" not in result.output and "apitest.vipps.no" in result.output
 
 
 def test_control_characters_a_client_sends_are_shown_not_obeyed(upstream, passing_proxy):
@@ -404,3 +413,47 @@ def test_curl_expect_100_continue_with_a_large_body(upstream, passing_proxy, tmp
     assert result.returncode == 0 and result.stdout == "201", result.stderr
     [seen] = received_with(upstream, "test=expect")
     assert seen["body"] == data and "Expect" not in seen["headers"]
+
+
+def test_a_malformed_request_is_one_masked_line_and_the_proxy_goes_on(upstream, passing_proxy):
+    """aiohttp refuses a control character in a header and logs the raw header line in a
+    traceback: the proxy prints one line instead, with the token masked, and keeps serving."""
+    port = int(passing_proxy.url.rsplit(":", 1)[1])
+    raw = (
+        b"POST /epayment/v1/payments?test=malformed HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Authorization: Bearer " + TOKEN.encode() + b"\x1b[2J\r\nContent-Length: 2\r\n\r\n{}"
+    )
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as client:
+        client.sendall(raw)
+        answer = client.recv(4096)
+    assert answer.split(b" ", 2)[1] == b"400"  # (aiohttp answers it itself, before the proxy sees it)
+    deadline = time.monotonic() + TIMEOUT
+    while "Invalid header value" not in passing_proxy.out.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    live = passing_proxy.out.read_text() + passing_proxy.err.read_text()
+    assert "Invalid header value" in live and "Traceback" not in live
+    assert TOKEN not in live and TOKEN[20:40] not in live and "\x1b" not in live
+    response = requests.post(
+        passing_proxy.url + "/epayment/v1/payments?test=after-malformed", data=GOOD, headers=HEADERS, timeout=TIMEOUT
+    )
+    assert response.status_code == 201
+
+
+def test_an_unexpected_failure_is_a_502_problem_not_a_traceback():
+    import asyncio
+    import io
+
+    import vipps_lint
+    from vipps_lint.proxy import LintingProxy
+
+    class Broken:
+        method, raw_path, path = "POST", f"/epayment/v1/payments?access_token={TOKEN}", "/epayment/v1/payments"
+
+        async def read(self):
+            raise RuntimeError(f"broken with {TOKEN}")
+
+    out = io.StringIO()
+    proxy = LintingProxy("http://127.0.0.1:9", vipps_lint.Linter(None), out=out)
+    response = asyncio.run(proxy.handle(Broken()))
+    assert response.status == 502 and json.loads(response.body)["title"] == "Bad Gateway"
+    assert "RuntimeError" in out.getvalue() and TOKEN not in out.getvalue()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import signal
 import sys
 import time
@@ -69,6 +70,12 @@ def parse_upstream(upstream: str) -> str:
         )
     if split.query or split.fragment:
         raise UsageError(f"--upstream takes no query or fragment, got {upstream!r}")
+    if "@" in split.netloc:
+        # It would be printed in the banner, and aiohttp refuses it beside the client's own Authorization.
+        raise UsageError(
+            "--upstream takes no user:password@ (the client's own Authorization header is forwarded), "
+            f"got {split.scheme}://…@{split.netloc.rsplit('@', 1)[-1]}"
+        )
     return upstream.strip().rstrip("/")
 
 
@@ -117,7 +124,29 @@ class LintingProxy:
             await self._session.close()
 
     async def handle(self, request):
+        try:
+            return await self._handle(request)
+        except Exception as error:  # one request's failure must not become aiohttp's traceback
+            from aiohttp import web
+
+            if isinstance(error, web.HTTPException):
+                raise
+            self._say(f"{request.method} {_mask_url(request.raw_path)} → 502: vipps-lint proxy failed: "
+                      f"{type(error).__name__}: {_mask_url(error)}")
+            return self._problem(
+                502, "Bad Gateway", f"vipps-lint proxy could not handle this request ({type(error).__name__})"
+            )
+
+    def _say(self, line: str) -> None:
+        try:
+            self.out.write(escape_controls(_mask_url(line)) + "\n")
+            self.out.flush()
+        except (OSError, ValueError):
+            pass  # a closed terminal must not stop the proxy
+
+    async def _handle(self, request):
         from aiohttp import web
+
         started = time.perf_counter()
         try:
             body = await request.read()
@@ -314,11 +343,33 @@ def _counts(findings) -> str:
     return ", ".join(parts)
 
 
+class _ServerLog(logging.Handler):
+    """aiohttp's server logs a malformed request (a control character in a header, say) with
+    a traceback that quotes the raw header line, Authorization included: the live view gets
+    one masked, escaped line instead, and the proxy goes on serving."""
+
+    def __init__(self, proxy: LintingProxy):
+        super().__init__(logging.WARNING)
+        self.proxy = proxy
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            error = record.exc_info[1] if record.exc_info else None
+            detail = " ".join(str(error).split()) if error is not None else ""
+            self.proxy._say(f"vipps-lint proxy: {record.getMessage()}" + (f": {detail}" if detail else ""))
+        except Exception:  # noqa: BLE001 - logging must never raise
+            pass
+
+
 async def serve(
     proxy: LintingProxy, host: str, port: int, *, banner: Optional[IO[str]] = None, max_seconds: Optional[float] = None
 ) -> None:
     """Serve until SIGINT/SIGTERM (or `max_seconds`)."""
     from aiohttp import web
+
+    server_log = logging.getLogger("aiohttp.server")
+    server_log.addHandler(_ServerLog(proxy))
+    server_log.propagate = False
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app.router.add_route("*", "/{tail:.*}", proxy.handle)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
