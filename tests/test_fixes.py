@@ -155,11 +155,11 @@ def test_requests_without_a_body_span_are_not_fixed_and_say_so(tmp_path, linter)
     findings = [f for f in linter.lint_request(request) if f.fix is not None]
     plan = plan_file(source, "{}", findings)
     assert plan.fixed == "{}" and plan.fixed_findings == []
-    assert plan.refused == ["request #3: 1 fixable problem not fixed: the body holds {{variables}}, and --fix edits a Postman body "
+    assert plan.refused == ["request #4: 1 fixable problem not fixed: the body holds {{variables}}, and --fix edits a Postman body "
                             "only when it has none; apply the hint by hand"]
     request.meta = RequestMeta()  # a reader that records nothing: the generic reason
     assert plan_file(source, "{}", findings).refused == [
-        "request #3: 1 fixable problem not fixed: vipps-lint cannot map this body back to the text of the file"]
+        "request #4: 1 fixable problem not fixed: vipps-lint cannot map this body back to the text of the file"]
 
 
 HTTP_FIXTURE = FIXTURES / "http" / "vipps-payments.http"
@@ -203,9 +203,9 @@ def test_values_that_come_from_variables_are_not_fixed_and_the_message_names_the
     target.write_text(TEMPLATED_HTTP, encoding="utf-8")
     result = run_cli("check", "--fix", str(target))
     errors = result.stderr.decode()
-    assert f'{target}: request #0 "initiate": /merchantInfo/callbackPrefix not fixed: the value comes from {{{{cb}}}}; ' \
+    assert f'{target}: request #1 "initiate": /merchantInfo/callbackPrefix not fixed: the value comes from {{{{cb}}}}; ' \
            "change it where that variable is defined" in errors
-    assert f'{target}: request #0 "initiate": /merchantInfo/fallBack not fixed: the value is written with {{{{host}}}}, ' \
+    assert f'{target}: request #1 "initiate": /merchantInfo/fallBack not fixed: the value is written with {{{{host}}}}, ' \
            "and --fix replaces only values written out in full; apply the hint by hand" in errors
     assert "Fixed 1 problem in 1 file." in errors
     assert target.read_text(encoding="utf-8") == TEMPLATED_HTTP.replace('"+47 91 23 45 67"', '"91234567"')

@@ -30,8 +30,13 @@ def _key(finding: dict) -> str:
     return f"{finding['rule']} {where if where is not None else ''}".rstrip()
 
 
+# A directory walk skips these as plainly not Vipps requests (vipps_lint/selection.py); named
+# explicitly, as here, they are linted in full.
+NOT_REQUESTS_IN_A_WALK = ("fixtures/other/not-a-vipps-body.json",)
+
+
 def test_every_fixture_reports_exactly_what_expected_yaml_says():
-    status, report = run_json("fixtures", "--as-of", FIXTURES_AS_OF)
+    status, report = run_json("fixtures", *NOT_REQUESTS_IN_A_WALK, "--as-of", FIXTURES_AS_OF)
     assert report["errors"] == []
     found = defaultdict(lambda: defaultdict(list))
     for finding in report["findings"]:

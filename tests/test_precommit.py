@@ -124,3 +124,38 @@ def test_the_documented_entry_lints_request_files_only_and_autoupdate_pins_a_com
     result, output = _run([*_pre_commit(), "run", "--all-files", "--verbose"], project, pre_commit_home)
     assert result.returncode == 0, output
     assert "Passed" in output and "README.md" not in output
+
+
+def _ordinary_repository(project: Path) -> None:
+    """A web shop's repository: JSON that is no Vipps request, and one good captured body."""
+    (project / ".vscode").mkdir(parents=True)
+    (project / "requests").mkdir()
+    (project / "package.json").write_text('{"name": "shop", "version": "1.0.0", "description": "A shop", "type": "module"}\n', encoding="utf-8")
+    (project / "tsconfig.json").write_text('{\n  // TypeScript\n  "compilerOptions": {"strict": true,},\n}\n', encoding="utf-8")
+    (project / ".vscode" / "settings.json").write_text('{\n  // editor\n  "editor.tabSize": 2\n}\n', encoding="utf-8")
+    (project / "data.jsonl").write_text('{"user": "kari", "score": 3}\n{"user": "ola", "score": 5}\n', encoding="utf-8")
+    (project / "requests" / "good.json").write_bytes((FIXTURES / "ecom" / "initiate-good.json").read_bytes())
+
+
+def test_the_default_hook_passes_an_ordinary_repository_and_fails_on_real_mistakes(tmp_path, pre_commit_home):
+    """The hook as shipped (.pre-commit-hooks.yaml, its own `files`), through the real pre-commit."""
+    project = tmp_path / "shop"
+    project.mkdir()
+    _git(project, "init", "-q")
+    _git(project, "config", "user.email", "dev@example.com")
+    _git(project, "config", "user.name", "Dev")
+    _ordinary_repository(project)
+    _git(project, "add", "-A")
+    command = [*_pre_commit(), "try-repo", str(REPO), "vipps-lint", "--all-files", "--verbose"]
+    result, output = _run(command, project, pre_commit_home)
+    assert result.returncode == 0, output
+    assert "Passed" in output and "skipped: not Vipps requests" in output  # (pre-commit splits the files between processes)
+    assert "could not be read" not in output and "route-unknown-body" not in output
+
+    (project / "requests" / "bad.json").write_bytes((FIXTURES / "ecom" / "initiate-http-urls.json").read_bytes())
+    (project / "requests" / "live.ndjson").write_bytes((FIXTURES / "ndjson" / "production-live-token.ndjson").read_bytes())
+    _git(project, "add", "-A")
+    result, output = _run(command, project, pre_commit_home)
+    assert result.returncode == 1, output
+    assert "requests/bad.json:7:23: error[ecom-callback-https]" in output
+    assert "error[dump-live-credentials]" in output  # a production token stops the commit

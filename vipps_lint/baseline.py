@@ -132,23 +132,8 @@ def apply_baseline(report: Report, accepted: Counter, baseline_path: str) -> Non
 
 
 def without_baseline_files(paths: list[str], baseline_files: list[str]) -> list[str]:
-    """The inputs of a run, minus its own baseline files (`--baseline`, `--write-baseline`):
-    a baseline written inside the linted folder is not a request body. A directory that
-    holds one is replaced by the files the walk would lint there, without it."""
-    from vipps_lint.sources import walk
+    """The inputs of a run, minus its own baseline files (`--baseline`, `--write-baseline`)
+    named among them: a baseline is not a request body. (A directory walk leaves them out
+    too: `FileSelection.never`.)"""
     excluded = {os.path.realpath(path) for path in baseline_files if path}
-    if not excluded:
-        return list(paths)
-    result = []
-    for path in paths:
-        if path == "-" or not os.path.exists(path):
-            result.append(path)  # stdin, or a missing path: the run reports it as usual
-        elif os.path.isdir(path):
-            real = os.path.realpath(path) + os.sep
-            if any(baseline.startswith(real) for baseline in excluded):
-                result.extend(found for found in walk(path) if os.path.realpath(found) not in excluded)
-            else:
-                result.append(path)
-        elif os.path.realpath(path) not in excluded:
-            result.append(path)
-    return result
+    return [path for path in paths if path == "-" or not os.path.isfile(path) or os.path.realpath(path) not in excluded]

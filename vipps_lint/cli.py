@@ -46,6 +46,7 @@ def main() -> None:
 
     Lint captured request bodies and dumps before you send them:
 
+    \b
         vipps-lint check payment.json
         vipps-lint check --endpoint "POST /ecomm/v2/payments" body.json
         vipps-lint rules
@@ -62,6 +63,30 @@ def _output_file_options(function):
     for name in reversed(_report_formats()):
         function = click.option(f"--output-{name}", f"output_{name}", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
                                 help=f"Also write the {name} report to FILE (any number of --output-FORMAT options).")(function)
+    return function
+
+
+def _file_selection_options(function):
+    """Which files are linted (see selection.py); the same keys exist in the configuration."""
+    for option in reversed([
+        click.option("--exclude", multiple=True, metavar="GLOB",
+                     help="Leave out files and directories matching these globs in a walk (replaces the default list: "
+                          "node_modules, .venv, dist…); repeat or comma-separate."),
+        click.option("--extend-exclude", multiple=True, metavar="GLOB", help="Leave out these globs as well as the excluded ones."),
+        click.option("--respect-gitignore/--no-respect-gitignore", default=None,
+                     help="Skip what .gitignore files ignore when walking a directory (default: on)."),
+        click.option("--force-exclude/--no-force-exclude", default=None,
+                     help="Apply the excludes to files named on the command line too (as pre-commit names them)."),
+        click.option("--stdin-filename", metavar="PATH",
+                     help="The file name standard input stands for: shown in the report, and matched by per-file-ignores, "
+                          "endpoints and (with --force-exclude) excludes."),
+        click.option("--exit-zero", is_flag=True,
+                     help="Exit 0 even when there are findings (2 still means an input could not be linted)."),
+        click.option("--skip-non-requests", is_flag=True,
+                     help="Judge named files like files a walk finds: skip (and count) those that are plainly not Vipps "
+                          "requests, such as package.json or JSON with comments."),
+    ]):
+        function = option(function)
     return function
 
 
@@ -106,8 +131,17 @@ def _configuration_options(function):
               help="Let OpenAPI $refs and curl's -d @FILE read files outside the folder of the input that names them "
                    "(refused by default).")
 @click.option("--spec", "specs", multiple=True, type=click.Path(dir_okay=False), metavar="FILE", help="Validate bodies against the request schemas of this OpenAPI spec (your own, or a newer Vipps spec) instead of the shipped ones for its operations.")
+@_file_selection_options
 def check(paths, output_format, rule_dirs, specs, **options):
-    """Lint request bodies and dumps in PATHS (files, directories, or - for stdin)."""
+    """Lint request bodies and dumps in PATHS (files, directories, or - for stdin).
+
+    \b
+    Examples:
+      vipps-lint check payment.json
+      vipps-lint check .                            # a repository: .gitignore and excludes respected
+      vipps-lint check --format github --output-sarif vipps-lint.sarif requests/
+      git show HEAD:requests/pay.json | vipps-lint check --stdin-filename requests/pay.json -
+    """
     from vipps_lint.run import CheckOptions  # start-up time
     from vipps_lint.run import check as run_check
 
@@ -150,6 +184,7 @@ def redact(paths, output, input_format):
     query parameters become e.g. `eyJh…REDACTED`; everything else is unchanged, so the
     copy still parses and can be shared with support:
 
+    \b
         vipps-lint redact session.har -o session.redacted.har
     """
     from vipps_lint.redact import redact_files

@@ -12,6 +12,11 @@ Command-line options override the file. Keys (the same in TOML and YAML):
     rules = ["lint-rules/"]              # extra rule directories (relative to this file)
     as-of = 2026-12-01                   # evaluate rules as of this date (default: today)
 
+    exclude = ["node_modules", "dist"]   # globs never linted in a walk (replaces the defaults)
+    extend-exclude = ["tests/legacy/*"]  # globs to exclude besides the defaults
+    respect-gitignore = true             # a walk skips what .gitignore ignores
+    force-exclude = false                # exclude files named on the command line too
+
     [tool.vipps-lint.severity]           # per-rule severity overrides
     ecom-mobile-number = "error"
 
@@ -53,6 +58,10 @@ DEFAULTS: dict[str, Any] = {
     "fail-on": "error",
     "endpoints": {},
     "as-of": None,  # today
+    "exclude": None,  # None: selection.DEFAULT_EXCLUDE
+    "extend-exclude": [],
+    "respect-gitignore": True,
+    "force-exclude": False,
 }
 
 _TOML_ERROR_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
@@ -267,6 +276,11 @@ def _validate(key: str, value: Any, directory: str) -> tuple[Optional[str], Any]
     if key in ("select", "ignore", "extend-select"):
         items = _string_list(value)
         return (None, items) if items is not None else ("expected a list of rule ids, prefixes or globs", None)
+    if key in ("exclude", "extend-exclude"):
+        items = [] if value == [] else _string_list(value)
+        return (None, items) if items is not None else ("expected a list of globs, e.g. [\"node_modules\", \"tests/legacy/*\"]", None)
+    if key in ("respect-gitignore", "force-exclude"):
+        return (None, value) if isinstance(value, bool) else (f"expected true or false, got {value!r}", None)
     if key == "rules":
         items = _string_list(value)
         if items is None:

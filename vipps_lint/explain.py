@@ -8,6 +8,7 @@ real requests, what vipps-lint actually says about the bad one.
 from __future__ import annotations
 
 import json
+from typing import Optional
 
 from vipps_lint.checks.rules import Rule
 from vipps_lint.models import NO_BODY
@@ -49,10 +50,13 @@ def rules_markdown(rules: dict[str, Rule]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def rules_table(rules: dict[str, Rule], stream) -> None:
+def rules_table(rules: dict[str, Rule], stream, width: Optional[int] = None, terminal: Optional[bool] = None) -> None:
+    """The rule list: whole rows when piped; on a terminal, laid out for its width (the
+    "applies to" column goes first, then each rule becomes a heading with its title below)."""
     from rich.console import Console
     from rich.table import Table
-    console = Console(file=stream, highlight=False, soft_wrap=False)
+
+    console = Console(file=stream, highlight=False, soft_wrap=False, width=width, force_terminal=terminal)
     if not console.is_terminal:
         # Piped or redirected (`vipps-lint rules | grep …`): whole rows, one line each, never
         # wrapped or cut to a width (like `ruff rule --all`), and no trailing blanks.
@@ -62,15 +66,32 @@ def rules_table(rules: dict[str, Rule], stream) -> None:
         for row in rows:
             stream.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() + "\n")
         return
-    table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
+    styles = {"error": "red", "warning": "yellow", "info": "blue"}
+    id_width = max((len(rule_id) for rule_id in rules), default=4)
+    fixed = id_width + len("severity") + len("fix") + 3 * 2  # the columns that never wrap, and the gaps
+    if console.width >= fixed + 2 + 36 + 30:
+        columns = ("checks", "applies to")
+    elif console.width >= fixed + 36:
+        columns = ("checks",)
+    else:
+        # Too narrow for a table: each rule as a line of its own, its title indented below.
+        from rich.text import Text  # noqa: PLC0415
+
+        for rule in rules.values():
+            console.print(Text.assemble((rule.id, "magenta"), "  ", (rule.severity, styles[rule.severity]),
+                                        "  [fix]" if rule.autofix else ""))
+            console.print(Text("    " + rule.title), overflow="fold")
+        return
+    table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold", expand=False)
     table.add_column("rule", style="magenta", no_wrap=True)
     table.add_column("severity", no_wrap=True)
-    table.add_column("checks")
-    table.add_column("applies to")
+    for name in columns:
+        table.add_column(name, ratio=2 if name == "checks" else 1, overflow="fold")
     table.add_column("fix", no_wrap=True)
-    styles = {"error": "red", "warning": "yellow", "info": "blue"}
     for rule in rules.values():
-        table.add_row(rule.id, f"[{styles[rule.severity]}]{rule.severity}[/]", rule.title, scope_text(rule), "yes" if rule.autofix else "")
+        cells = {"checks": rule.title, "applies to": scope_text(rule)}
+        table.add_row(rule.id, f"[{styles[rule.severity]}]{rule.severity}[/]", *(cells[name] for name in columns),
+                      "yes" if rule.autofix else "")
     console.print(table)
 
 

@@ -112,7 +112,8 @@ def _string_literal_map(literal: str) -> list[int]:
 def _label(request: Request) -> str:
     if not (request.method or request.url):
         return "the body"
-    return f'request #{request.index} "{request.name}"' if request.name else f"request #{request.index}"
+    number = request.index + 1  # people count from 1
+    return f'request #{number} "{request.name}"' if request.name else f"request #{number}"
 
 
 @dataclass

@@ -76,6 +76,8 @@ class SourceFile:
         self.section: Optional[Section] = None
         # Bytes a streaming reader (NDJSON) has read so far: the progress display's bytes done.
         self.consumed = 0
+        # Found by a directory walk (or judged like one): skipped when plainly not a request.
+        self.walked = False
 
     # Files larger than this are not read whole for code frames: an index of line starts
     # (8 bytes a line) is built once, and each shown line is read on its own.
@@ -209,6 +211,11 @@ class RequestMeta:
     # An OpenAPI body assembled from its properties' own `example:` values: fields without
     # one are absent, so no check says they are missing.
     assembled_example: bool = False
+    # Ignore markers written on the request (vipps_lint/suppressions.py): an OpenAPI
+    # x-vipps-lint-ignore, a Postman description's marker (text formats are read from their lines).
+    inline_ignore: list = field(default_factory=list)
+    # A rule's example of a log: the requests before this one (vipps_lint/session.py).
+    session_earlier: list = field(default_factory=list)
     _body: Any = field(default=None, repr=False)  # a BodyText, a function that returns one, or None
 
     def defer_body(self, compute: Callable[[], Optional[BodyText]]) -> None:
@@ -461,6 +468,10 @@ class FileResult:
     timeline: dict[int, list[int]] = field(default_factory=dict)  # see Report.timeline
     # A later section of the same file as the result before it (see vipps_lint/workers.py).
     continued: bool = False
+    # A file a walk found that is plainly not Vipps requests: skipped (vipps_lint.selection).
+    not_requests: bool = False
+    # What the checks across requests need of this file's requests (vipps_lint.session).
+    seen: list = field(default_factory=list)
 
 
 @dataclass
@@ -486,12 +497,17 @@ class Report:
     # Minute (since the epoch) → [requests, failed, findings], for requests whose dump says
     # when they were sent (NDJSON, HAR); empty when none did (see count_time).
     timeline: dict[int, list[int]] = field(default_factory=dict)
+    # Files a walk found that are plainly not Vipps requests (package.json…; vipps_lint.selection).
+    not_requests: int = 0
     # How many findings --fix would fix, when the fix stage counted them (fixes.annotate).
     fixable: Optional[int] = None
 
     def merge(self, result: FileResult) -> None:
         """Add what linting one file (or one section of a file) gave."""
         if not result.continued:
+            if result.not_requests:
+                self.not_requests += 1
+                return
             self.files += 1
             self.file_names.append(result.display)
         self.errors.extend(result.errors)

@@ -22,8 +22,12 @@ from vipps_lint.config import file_settings
 from vipps_lint.models import FileResult, Finding, InputError, Problem, Report, Request, SourceFile
 from vipps_lint.routing import Router, routing_problems
 from vipps_lint.secrets import collect_secrets
+from vipps_lint.session import RULES as SESSION_RULES
+from vipps_lint.session import SessionChecks
+from vipps_lint.session import seen as seen_request
 from vipps_lint.settings import Settings
-from vipps_lint.sources import expand_paths, read_source
+from vipps_lint.sources import read_source
+from vipps_lint.suppressions import Suppressions
 from vipps_lint.status import exit_status
 from vipps_lint.traffic import count_response, count_time
 from vipps_lint.workers import lint_files
@@ -42,6 +46,8 @@ class Linter:
         self.router = self._load_router()
         self.as_of = self.rules.as_of  # --as-of, or today
         self.checks = CheckSuite(self.rules, self)
+        self.suppressions = Suppressions(self.rules)
+        self.session_rules = any(rule in self.rules.enabled for rule in SESSION_RULES)
         self.progress = None  # a progress.Tracker while the command line shows progress
 
     def _load_router(self) -> Router:
@@ -74,6 +80,11 @@ class Linter:
             return None
         findings = [finding for problem in self.checks.problems(request, routing)
                     if problem.rule not in ignored and (finding := self.rules.finding(problem, request)) is not None]
+        findings = self.suppressions.apply(request, findings)  # ignore comments where the findings are
+        if self.session_rules and request.meta.session_earlier:  # a rule's example of a log
+            from vipps_lint.session import findings_after  # noqa: PLC0415
+
+            findings.extend(findings_after(self, request.meta.session_earlier, request))
         findings.sort(key=_position_key)
         return findings
 
@@ -89,7 +100,12 @@ class Linter:
     def _lint_file_into(self, source: SourceFile, result: FileResult) -> None:
         endpoint, ignored = file_settings(self.settings, self.rules, source.display)
         tracker = self.progress
-        for item in read_source(source, self.settings.read):
+        items = read_source(source, self.settings.read)
+        if source.walked and endpoint is None and not self.settings.endpoint:
+            from vipps_lint.selection import unless_plainly_not_requests  # noqa: PLC0415
+
+            items = unless_plainly_not_requests(source, items, result, self.router)
+        for item in items:
             if isinstance(item, InputError):
                 result.errors.append(item)
                 continue
@@ -101,6 +117,10 @@ class Linter:
                 result.skipped += 1
                 continue
             result.requests += 1
+            if self.session_rules:
+                record = seen_request(item, self.router)
+                if record is not None:
+                    result.seen.append(record)
             result.inferred += bool(item.routing_note)
             count_response(result.endpoints, item)
             count_time(result.timeline, item, findings)
@@ -114,20 +134,33 @@ class Linter:
         # A path that does not exist is reported where it was named, among the files' errors:
         # keyed by how many files were named before it.
         missing: dict[int, list[InputError]] = {}
-        for item in expand_paths(paths):
+        for item in self.settings.selection.expand(paths):
             if isinstance(item, InputError):
                 missing.setdefault(len(sources), []).append(item)
             else:
                 sources.append(item)
         if self.progress is not None:
             self.progress.begin(sources)
+        session = SessionChecks(self) if self.session_rules else None  # checks across requests, in input order
+        originals = {source.display: source for source in sources}
+        files_seen = 0
         for result in lint_files(self, sources):
             if not result.continued:
-                report.errors.extend(missing.pop(report.files, ()))
+                report.errors.extend(missing.pop(files_seen, ()))
+                files_seen += 1
+            if session is not None and result.seen:
+                self._add_session_findings(session, result, originals[result.display])
             report.merge(result)
         for errors in missing.values():
             report.errors.extend(errors)
         return report
+
+
+    def _add_session_findings(self, session: SessionChecks, result: FileResult, source: SourceFile) -> None:
+        """The findings across requests at this file's requests, among its other findings in request order."""
+        found = session.feed(source, result.seen, file_settings(self.settings, self.rules, result.display)[1])
+        if found:
+            result.findings = sorted(result.findings + found, key=lambda finding: finding.request.index)
 
 
 def _position_key(finding: Finding):

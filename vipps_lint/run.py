@@ -9,6 +9,7 @@ Messages for people (fix counts, refused fixes, unreadable inputs) go to standar
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field
 from datetime import date
@@ -49,6 +50,14 @@ class CheckOptions:
     allow_outside_files: bool = False
     specs: tuple[str, ...] = ()
     report_files: dict[str, str] = field(default_factory=dict)  # format → FILE (--output-FORMAT)
+    # Which files (vipps_lint.selection; the configuration has the same keys).
+    exclude: tuple[str, ...] = ()
+    extend_exclude: tuple[str, ...] = ()
+    respect_gitignore: Optional[bool] = None
+    force_exclude: Optional[bool] = None
+    skip_non_requests: bool = False
+    stdin_filename: Optional[str] = None
+    exit_zero: bool = False
 
 
 def check(options: CheckOptions) -> int:
@@ -58,6 +67,7 @@ def check(options: CheckOptions) -> int:
     _check_usage(options)
     command_line = command_line_settings(options.select, options.ignore, options.extend_select, options.fail_on,
                                          options.rule_dirs, options.as_of)
+    command_line.update(_command_line_selection(options))
     config, effective = load_effective(options.config_file, options.isolated, command_line)
     settings = _settings(options, config, {key: value for key, (value, _origin) in effective.items()})
     linter = Linter(settings)
@@ -84,7 +94,21 @@ def check(options: CheckOptions) -> int:
         write_report(report, options.output_format, sys.stdout, report_options)
     for output_format, path in options.report_files.items():
         write_report_file(report, output_format, path, report_options)
-    return exit_status(report, settings.fail_on)
+    result = exit_status(report, settings.fail_on)
+    return 0 if options.exit_zero and result == 1 else result  # --exit-zero: findings do not fail; errors still do
+
+
+def _command_line_selection(options: CheckOptions) -> dict:
+    """The file-selection keys the command line sets (it overrides the configuration)."""
+    given: dict = {}
+    for key, values in (("exclude", options.exclude), ("extend-exclude", options.extend_exclude)):
+        if values:
+            given[key] = [item.strip() for value in values for item in value.split(",") if item.strip()]
+    if options.respect_gitignore is not None:
+        given["respect-gitignore"] = options.respect_gitignore
+    if options.force_exclude is not None:
+        given["force-exclude"] = options.force_exclude
+    return given
 
 
 def _check_usage(options: CheckOptions) -> None:
@@ -103,6 +127,7 @@ def _check_usage(options: CheckOptions) -> None:
 
 
 def _settings(options: CheckOptions, config, value: dict):
+    from vipps_lint.selection import FileSelection
     from vipps_lint.settings import Settings
     from vipps_lint.sources import ReadOptions
     return Settings(
@@ -122,6 +147,11 @@ def _settings(options: CheckOptions, config, value: dict):
         as_of=value["as-of"],
         specs=list(options.specs),
         jobs=options.jobs,
+        selection=FileSelection(
+            exclude=value["exclude"], extend_exclude=value["extend-exclude"], respect_gitignore=value["respect-gitignore"],
+            force_exclude=value["force-exclude"], skip_non_requests=options.skip_non_requests,
+            base=config.directory if config is not None else None, stdin_filename=options.stdin_filename,
+            never=frozenset(os.path.realpath(path) for path in (options.baseline_file, options.write_baseline) if path)),
     )
 
 

@@ -48,6 +48,8 @@ PREFIX = 4
 MIN_SECRET_LENGTH = 8  # shorter values are test data; masking them would mangle ordinary text
 REDACTED = "…REDACTED"
 
+# A word of prose (lowercase letters only): no token after "Bearer"/"Basic" looks so.
+_WORD = re.compile(r"^[a-z]+$")
 # A placeholder is recognised by its whole shape, never by a substring: 3.5% of real JWTs
 # contain "xxx", and a token that happens to contain "example" is still a token.
 _PLACEHOLDER = re.compile(
@@ -105,6 +107,8 @@ _PATTERN_WORDS: tuple[Optional[tuple[str, ...]], ...] = (
     ("bearer", "basic"),
     ("eyj",),
 )
+# `Bearer <token>` in free text: the one pattern that prose ("after Bearer contains…") meets.
+_SCHEME_WORD_PATTERN = next(pattern for pattern in _PATTERNS if pattern.pattern.startswith(r"(?ai)(\b(?:bearer|basic)"))
 
 
 def is_placeholder(value: str) -> bool:
@@ -247,6 +251,10 @@ class Masker:
     def _mask_match(self, match: re.Match) -> str:
         value = match.group(2)
         if is_placeholder(value):  # also what is masked already: it contains '…'
+            return match.group(0)
+        if _WORD.match(value) and match.re is _SCHEME_WORD_PATTERN:
+            # "the access token after Bearer contains a space": a word of a message, not a
+            # token (a secret the inputs really hold is masked by value before this).
             return match.group(0)
         return match.group(1) + mask(value, self.suffix)
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Optional
 
+from vipps_lint.selection import FileSelection
 from vipps_lint.sources import ReadOptions
 
 
@@ -29,3 +30,4 @@ class Settings:
     as_of: Optional[date] = None
     specs: list[str] = field(default_factory=list)  # OpenAPI specs to validate against (check --spec)
     jobs: Optional[int] = None  # worker processes for many files (None: one per available core)
+    selection: FileSelection = field(default_factory=FileSelection)  # excludes, .gitignore (selection.py)

@@ -45,6 +45,9 @@ def _rejoined(results: Iterable[FileResult], sources: list[SourceFile]) -> Itera
                 request.source = originals[result.display]
                 if result.continued:
                     request.index += numbered
+        if result.continued:
+            for record in result.seen:  # vipps_lint.session's records, numbered on likewise
+                record.index += numbered
         numbered += result.requests + result.skipped
         yield result
 

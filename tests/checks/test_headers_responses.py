@@ -151,7 +151,7 @@ def test_live_credentials():
     status, report = run_json("--select", "dump-live-credentials", "fixtures/ndjson")
     assert {(f["file"].rsplit("/", 1)[-1], f["header"]) for f in report["findings"]} == {
         ("production-live-token.ndjson", "Authorization"), ("production-live-token.ndjson", "Ocp-Apim-Subscription-Key")}
-    assert status == 0  # a warning: fails only with --fail-on warning (e.g. in the pre-commit hook)
+    assert status == 1  # an error: the default run (the pre-commit hook) stops such a commit
     status, report = run_json("--ignore", "dump-live-credentials", "fixtures/ndjson/production-live-token.ndjson")
     assert status == 0 and report["findings"] == []  # how to silence it for a file you keep
 

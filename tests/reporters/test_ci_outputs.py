@@ -79,7 +79,7 @@ def test_github_annotations_one_per_finding_with_escaping(tmp_path):
     assert "%0Ahint: Set merchantInfo.callbackPrefix" in commands[0]  # the hint on its own line
     assert commands[3].startswith("::warning file=fixtures/ecom/initiate-phone-formats.json,line=3,col=21,title=ecom-mobile-number::")
     assert lines[-1].startswith("Found 3 errors, 1 warning")
-    info = run_cli("check", "--format", "github", "fixtures/other")
+    info = run_cli("check", "--format", "github", "fixtures/other/not-a-vipps-body.json")
     assert info.stdout.decode().startswith("::notice file=fixtures/other/not-a-vipps-body.json,")
     # A file name with ':' and ',' must not end the properties early; a bad input is an error annotation.
     weird = tmp_path / "a,b:c%.json"

@@ -225,12 +225,12 @@ def test_the_whole_har_cases_fail_where_they_should():
     """The cases above compare two ways of reading; here, that each case is the failure it is named for."""
     messages = {case: [item.message for item in read_bytes(text.encode(), input_format="har") if isinstance(item, InputError)]
                 for case, text in HAR_CASES.items()}
-    assert messages["truncated"] == ["entry 4 is cut off: the file ends inside it (truncated HAR?)"]
+    assert messages["truncated"] == ["entry 5 is cut off: the file ends inside it (truncated HAR?)"]
     assert messages["ends after an entry"] == ["invalid HAR: the text ends inside an array (truncated?)"]
     assert messages["ends in the header"][0].startswith("not a HAR file: ")
-    assert messages["invalid entry"][0].startswith("entry 3: invalid JSON: ")
-    assert messages["bad body"][0].startswith("entry 1 (POST https://apitest.vipps.no/ecomm/v2/payments): the request body is not valid JSON")
-    assert messages["no request"] == ['entry 0 has no "request" object, so it cannot be linted']
+    assert messages["invalid entry"][0].startswith("entry 4: invalid JSON: ")
+    assert messages["bad body"][0].startswith("entry 2 (POST https://apitest.vipps.no/ecomm/v2/payments): the request body is not valid JSON")
+    assert messages["no request"] == ['entry 1 has no "request" object, so it cannot be linted']
     assert messages["garbage between entries"] == ["invalid HAR: expected ',' or ']'"]
     assert messages["entries not a list"] == ["invalid HAR: expected a JSON array"]
     assert messages["no entries"] == ['not a HAR file: no "log.entries" array']

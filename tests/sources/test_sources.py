@@ -122,15 +122,15 @@ def test_har_entries_are_parsed_one_at_a_time(monkeypatch):
 
 
 @pytest.mark.parametrize("case, make, expected", [
-    ("truncated", lambda: har(har_entry(json.dumps(GOOD_ECOM)), har_entry(json.dumps(GOOD_ECOM)))[:-400], "entry 1 is cut off: the file ends inside it (truncated HAR?)"),
-    ("no-request", lambda: har({"response": {"status": 200}}, har_entry(json.dumps(GOOD_ECOM))), 'entry 0 has no "request" object'),
-    ("no-url", lambda: har(har_entry(json.dumps(GOOD_ECOM), url=""), har_entry(json.dumps(GOOD_ECOM))), 'entry 0 has no "request.url"'),
+    ("truncated", lambda: har(har_entry(json.dumps(GOOD_ECOM)), har_entry(json.dumps(GOOD_ECOM)))[:-400], "entry 2 is cut off: the file ends inside it (truncated HAR?)"),
+    ("no-request", lambda: har({"response": {"status": 200}}, har_entry(json.dumps(GOOD_ECOM))), 'entry 1 has no "request" object'),
+    ("no-url", lambda: har(har_entry(json.dumps(GOOD_ECOM), url=""), har_entry(json.dumps(GOOD_ECOM))), 'entry 1 has no "request.url"'),
     ("binary", lambda: har(har_entry(base64.b64encode(b"\x89PNG\x00\x01\xff").decode(), encoding="base64"), har_entry(json.dumps(GOOD_ECOM))),
-     "entry 0 (POST https://apitest.vipps.no/ecomm/v2/payments): the body is binary data, not JSON text"),
+     "entry 1 (POST https://apitest.vipps.no/ecomm/v2/payments): the body is binary data, not JSON text"),
     ("gzip", lambda: har(har_entry("\x1f\ufffd\x08\x00\x00\x00\x00\x00"), har_entry(json.dumps(GOOD_ECOM))),
-     "entry 0 (POST https://apitest.vipps.no/ecomm/v2/payments): the request body is gzip-compressed data, not JSON"),
+     "entry 1 (POST https://apitest.vipps.no/ecomm/v2/payments): the request body is gzip-compressed data, not JSON"),
     ("bad-json", lambda: har(har_entry('{\n  "merchantInfo": {,\n}'), har_entry(json.dumps(GOOD_ECOM))),
-     "entry 0 (POST https://apitest.vipps.no/ecomm/v2/payments): the request body is not valid JSON: Expecting property name"),
+     "entry 1 (POST https://apitest.vipps.no/ecomm/v2/payments): the request body is not valid JSON: Expecting property name"),
 ])
 def test_bad_har_is_one_clear_error_and_the_rest_is_linted(tmp_path, case, make, expected):
     path = tmp_path / f"{case}.har"
@@ -314,7 +314,7 @@ def test_http_file_bad_body_names_file_line_and_request(tmp_path):
     result = run_cli("check", str(path))
     stderr = result.stderr.decode()
     assert result.returncode == 2 and "Traceback" not in stderr
-    assert f"{path}:3:7: request 0 (POST https://apitest.vipps.no/ecomm/v2/payments): the body is not valid JSON" in stderr
+    assert f"{path}:3:7: request 1 (POST https://apitest.vipps.no/ecomm/v2/payments): the body is not valid JSON" in stderr
     assert "ecom-callback-https" in result.stdout.decode()
 
 

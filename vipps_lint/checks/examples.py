@@ -16,7 +16,15 @@ from vipps_lint.sources import reader_traits
 def example_request(rule: Rule, example: dict[str, Any], kind: str, index: int) -> Request:
     """The request an example stands for: a body (for the examples' endpoint) or a whole
     request, `{request: {method, url, headers, body, response: {status, headers, body},
-    format}}` (`format`: the dump format it is read from, for format-specific rules)."""
+    format, ignore}}` (`format`: the dump format it is read from, for format-specific rules;
+    `ignore`: the rule ids of an ignore comment on it), or `{requests: [...]}`: a log of
+    several, for the rules across requests (the last one is the request judged)."""
+    if set(example) == {"requests"}:
+        # A sequence (rules across requests, vipps_lint/session.py): the last request, with the
+        # ones before it as what the log held earlier.
+        *earlier, last = [example_request(rule, {"request": spec}, kind, index) for spec in example["requests"]]
+        last.meta["session_earlier"] = earlier
+        return last
     if set(example) == {"request"}:
         spec = example["request"]
         body = spec.get("body", NO_BODY)
@@ -25,6 +33,10 @@ def example_request(rule: Rule, example: dict[str, Any], kind: str, index: int) 
         method, url, endpoint = spec.get("method"), spec.get("url"), None
         response = _response(spec["response"]) if "response" in spec else None
         meta = RequestMeta(reader_traits(spec["format"])) if "format" in spec else RequestMeta()
+        if "ignore" in spec:  # an ignore comment on the request (vipps_lint/suppressions.py)
+            from vipps_lint.suppressions import marker_from_extension  # noqa: PLC0415
+
+            meta.inline_ignore = [marker_from_extension(spec["ignore"])]
     else:
         body, header_list, method, url, response, meta = example, [], None, None, None, RequestMeta()
         endpoint = rule.example_endpoint

@@ -22,7 +22,8 @@ from vipps_lint.checks.placeholders import placeholder_pointers
 from vipps_lint.models import Problem, Request
 
 # Modules that report rules in code (`builtin: NAME` in rules/), by that name.
-_REPORTING_MODULES = {"routing": "vipps_lint.routing", **{name: f"vipps_lint.checks.{name}" for name in CODE_CHECKS}}
+_REPORTING_MODULES = {"routing": "vipps_lint.routing", "suppressions": "vipps_lint.suppressions", "session": "vipps_lint.session",
+                      **{name: f"vipps_lint.checks.{name}" for name in CODE_CHECKS}}
 
 
 class RuleIdMismatch(Exception):

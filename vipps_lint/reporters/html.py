@@ -618,7 +618,7 @@ def table_data(page: _Page) -> dict:
                 name("hints", page.mask(finding.hint or "")),
                 detail,
                 page.mask(where)[:200] if where else "",
-                finding.request.index,
+                finding.request.index + 1,  # shown as "request #N": people count from 1
             ]
         )
     return {

@@ -47,6 +47,8 @@ def report_json(report: Report) -> dict:
             "error": report.count("error"),
             "warning": report.count("warning"),
             "info": report.count("info"),
+            # Files a directory walk left out as plainly not Vipps requests (package.json…).
+            "files_skipped": report.not_requests,
         },
         "findings": [finding_json(finding) for finding in report.findings],
         "errors": [

@@ -41,7 +41,7 @@ def junit_tree(report: Report, fail_on: str):
             name = f"{finding.rule} at {where or '(whole body)'}" if where is not None else finding.rule
             request = finding.request
             if request.method or request.url:
-                name += f" (request #{request.index} {request.method or ''} {request.url or ''})".replace("  ", " ")
+                name += f" (request #{request.index + 1} {request.method or ''} {request.url or ''})".replace("  ", " ")
             case = ElementTree.SubElement(suite, "testcase", classname=file, name=name)
             details = f"{location(finding)}: {finding.severity}[{finding.rule}] {finding.message}"
             if finding.hint:

@@ -31,10 +31,15 @@ FRAME_WIDTH = 100
 def _console(stream, options):
     from rich.console import Console  # start-up time
 
+    import os  # noqa: PLC0415
+
+    # NO_COLOR (https://no-color.org) or --no-color: no styling at all, bold and dim included
+    # (rich's own no_color drops colours only).
+    plain = options.color is False or (options.color is None and bool(os.environ.get("NO_COLOR")))
     console = Console(
         file=stream,
-        force_terminal=options.color,
-        no_color=options.color is False or None,
+        force_terminal=False if plain else options.color,
+        no_color=plain or None,
         highlight=False,
         emoji=False,
         soft_wrap=True,
@@ -60,11 +65,13 @@ def concise_line(finding: Finding) -> str:
     return f"{location(finding)}: {finding.severity}[{finding.rule}] {finding.message}"
 
 
-def request_label(finding: Finding) -> str:
+def request_label(finding: Finding, note: bool = True) -> str:
+    """Which request a finding is about; `note`: with how it was routed ("inferred from the
+    body's shape"), which the text report says once per file."""
     request = finding.request
     parts = []
     if request.method or request.url:
-        parts.append(f"request #{request.index}")
+        parts.append(f"request #{request.index + 1}")  # people count from 1 (the JSON report's index is 0-based)
         if request.name:
             parts.append(f'"{request.name}"')
         # An OpenAPI example has no URL of its own: its operation's path says which call it is.
@@ -74,7 +81,7 @@ def request_label(finding: Finding) -> str:
         parts.append(f"body for {request.operation.endpoint}")
     else:
         parts.append("body")
-    if request.routing_note:
+    if request.routing_note and note:
         parts.append(f"({request.routing_note})")
     return " ".join(parts)
 
@@ -130,6 +137,7 @@ def render(report: Report, stream, options) -> None:
             console.print(Text(line))
         console.print(Text(summary_line(report), style="bold" if report.findings or report.errors else "bold green"))
         return
+    noted: set[tuple[str, str]] = set()  # (file, note) said already: once per file is enough
     for finding in report.findings:
         severity_style = _STYLES[finding.severity]
         console.print(
@@ -155,7 +163,10 @@ def render(report: Report, stream, options) -> None:
             where.append(f"header {finding.header}")
         elif finding.pointer is not None:
             where.append(f"at {finding.pointer or '(whole body)'}")
-        where.append(request_label(finding))
+        note = finding.request.routing_note
+        where.append(request_label(finding, note=(finding.file, note) not in noted))
+        if note:
+            noted.add((finding.file, note))
         pad = " " * (len(str(frame[0])) + 1) if frame else " "
         console.print(Text.assemble((f"{pad} = ", "blue"), ("; ".join(where), "dim")))
         if finding.hint:
@@ -206,11 +217,16 @@ def summary_line(report: Report) -> str:
     scope = f"{plural(report.requests, 'request')} in {plural(report.files, 'file')}"
     if report.skipped:
         scope += f", {report.skipped} for other APIs skipped"
+    if report.not_requests:
+        scope += f"; {plural(report.not_requests, 'file')} skipped: not Vipps requests"
     if report.findings:
         counts = [plural(report.count(level), level) for level in ("error", "warning") if report.count(level)]
         if report.count("info"):
             counts.append(f"{report.count('info')} info")
         text = f"Found {', '.join(counts)} ({scope})."
+    elif report.errors:
+        # Not "no problems": what could not be read was not checked.
+        text = f"No problems found in what could be read ({scope})."
     else:
         text = f"No problems found ({scope})."
     if report.fixable:  # only what --fix can apply in place (not curl bodies, say); see fixes.annotate

@@ -91,12 +91,15 @@ def reader_traits(name: str):
     return reader_module(name).TRAITS
 
 
-def walk(directory: str, errors: Optional[list] = None) -> Iterator[str]:
+def walk(directory: str, errors: Optional[list] = None, keep=None) -> Iterator[str]:
     """The files below `directory` that some reader takes, in a stable order.
 
     A subdirectory that cannot be listed, and an entry that some reader would take but that
     is no regular file (a FIFO, a device), are not skipped silently: each is an InputError
     appended to `errors` (when given) as the walk reaches it.
+
+    `keep(path, is_dir)` (vipps_lint.selection: excludes, .gitignore) may leave out files and
+    whole directories; without it, the directories in SKIPPED_DIRECTORIES are left out.
     """
     modules = [reader_module(name) for name in READERS]
     # All readers' globs as one regex: a directory of 10,000 bodies is matched 10,000 times.
@@ -110,11 +113,14 @@ def walk(directory: str, errors: Optional[list] = None) -> Iterator[str]:
             errors.append(InputError(where, f"cannot read directory: {error.strerror or error}"))
 
     for root, dirs, files in os.walk(directory, onerror=unreadable):
-        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRECTORIES and not d.startswith("."))
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (
+            keep(os.path.join(root, d), True) if keep is not None else d not in SKIPPED_DIRECTORIES))
         for filename in sorted(files):
             path = os.path.join(root, filename)
             if not (taken.match(os.path.normcase(filename))
                     or any(fnmatch.fnmatch(filename, pattern) for pattern, _ in sniffed)):
+                continue
+            if keep is not None and not keep(path, False):
                 continue
             problem = regular_file_problem(path)
             if problem:
@@ -129,8 +135,9 @@ def _sniffs(module, path: str) -> bool:
     return not isinstance(head, InputError) and module.sniff(head.decode("utf-8", errors="replace").lstrip("\ufeff"), None)
 
 
-def expand_paths(paths: Iterable[str]) -> Iterator[Union[SourceFile, InputError]]:
-    """Each named file, each matching file below each named directory, and stdin for '-'."""
+def expand_paths(paths: Iterable[str], keep=None) -> Iterator[Union[SourceFile, InputError]]:
+    """Each named file, each matching file below each named directory (`keep`: see `walk`),
+    and stdin for '-'."""
     for path in paths:
         if path == "-":
             try:
@@ -141,7 +148,7 @@ def expand_paths(paths: Iterable[str]) -> Iterator[Union[SourceFile, InputError]
             yield SourceFile("-", None, data)  # bytes: decoded by the reader like a file
         elif os.path.isdir(path):
             errors: list[InputError] = []
-            for found in walk(path, errors):
+            for found in walk(path, errors, keep):
                 yield from errors
                 errors.clear()
                 yield SourceFile(_shown(found), found)

@@ -262,6 +262,8 @@ def _scan_error(source: SourceFile, window: _Window, error: ScanError, what: str
 
 
 def _describe(index: int, request: dict) -> str:
+    # `index` counts from 0 (Request.index); people count entries from 1.
+    index += 1
     url = str(request.get("url") or "").split("?", 1)[0]
     method = request.get("method") or ""
     return f"entry {index} ({method} {url})".replace(" )", ")") if url or method else f"entry {index}"
@@ -271,18 +273,18 @@ def _read_entry(source, window, index, start, end, entry, titles, options) -> It
     position = window.position(start)
     if isinstance(entry, json.JSONDecodeError):
         if end >= len(window.text):
-            yield InputError(source.display, f"entry {index} is cut off: the file ends inside it (truncated HAR?)", position.line, position.column)
+            yield InputError(source.display, f"entry {index + 1} is cut off: the file ends inside it (truncated HAR?)", position.line, position.column)
         else:
             where = position_after(window.text, entry.pos, start, position)
-            yield InputError(source.display, f"entry {index}: invalid JSON: {entry.msg}", where.line, where.column)
+            yield InputError(source.display, f"entry {index + 1}: invalid JSON: {entry.msg}", where.line, where.column)
         return
     request = entry.get("request") if isinstance(entry, dict) else None
     if not isinstance(request, dict):
-        yield InputError(source.display, f'entry {index} has no "request" object, so it cannot be linted', position.line, position.column)
+        yield InputError(source.display, f'entry {index + 1} has no "request" object, so it cannot be linted', position.line, position.column)
         return
     if not isinstance(request.get("url"), str) or not request["url"].strip():
         # Without a URL no API call can be told; HAR 1.2 requires request.url.
-        yield InputError(source.display, f'entry {index} has no "request.url" (HAR 1.2 requires it), so it cannot be linted',
+        yield InputError(source.display, f'entry {index + 1} has no "request.url" (HAR 1.2 requires it), so it cannot be linted',
                          position.line, position.column)
         return
     # The window moves on; what places this request's findings is its own entry's text.

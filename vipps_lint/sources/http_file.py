@@ -146,7 +146,7 @@ def _block(source, text, lines, starts, first, end, definitions, index, options)
             except json.JSONDecodeError as error:
                 where = offset_position(raw, substitution.original_offset(error.pos), body_first)
                 after = " after substituting {{variables}}" if substitution.changed else ""
-                return InputError(source.display, f"request {index} ({method} {url.split('?', 1)[0]}): the body is not valid JSON{after}: {error.msg}", where.line, where.column)
+                return InputError(source.display, f"request {index + 1} ({method} {url.split('?', 1)[0]}): the body is not valid JSON{after}: {error.msg}", where.line, where.column)
             except RecursionError:
                 return InputError(source.display, "the body is nested too deeply to be a request body", body_first, 1)
             locator = JsonTextLocator(substitution.text, body_first, written=raw, to_written=substitution.original_offset)

@@ -151,6 +151,9 @@ def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, In
             meta = RequestMeta(TRAITS, document_operation=described, assembled_example=example_uri == "assembled")
             if own is not None:
                 meta.document_schema = own
+            markers = _ignore_markers(operation, documents, example_uri, pointer)
+            if markers:
+                meta.inline_ignore = markers
             yield Request(
                 source=source,
                 index=index,
@@ -313,3 +316,25 @@ def operation_pointer_in(uri: str, operation_uri: str, operation_pointer: str, b
     if operation_uri == uri:
         return operation_pointer
     return ""
+
+
+def _ignore_markers(operation: dict, documents, example_uri: str, value_pointer: str) -> list:
+    """`x-vipps-lint-ignore` on the operation and on the example object (the one whose
+    `value` this example is): the suppressions of this request (vipps_lint/suppressions.py)."""
+    from vipps_lint.suppressions import marker_from_extension  # noqa: PLC0415
+
+    found = []
+    if "x-vipps-lint-ignore" in operation:
+        found.append(marker_from_extension(operation["x-vipps-lint-ignore"]))
+    if value_pointer.endswith("/value"):
+        example = _at_pointer(documents, example_uri, value_pointer[: -len("/value")])
+        if isinstance(example, dict) and "x-vipps-lint-ignore" in example:
+            found.append(marker_from_extension(example["x-vipps-lint-ignore"]))
+    return [marker for marker in found if marker is not None]
+
+
+def _at_pointer(documents, uri: str, pointer: str):
+    from vipps_lint.positions import resolve_pointer  # noqa: PLC0415
+
+    loaded = documents.loaded.get(uri)
+    return resolve_pointer(loaded.data, pointer, None) if loaded is not None else None

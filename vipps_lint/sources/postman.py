@@ -324,7 +324,10 @@ class _CollectionReader:
             inherited = item.get("auth") if isinstance(item.get("auth"), dict) and item["auth"].get("type") != "inherit" else auth
             item_behavior = _behavior(behavior, item.get("protocolProfileBehavior"))
             if "request" in item:
-                yield self.request(item["request"], name, item_pointer, inherited, place, item_behavior)
+                made = self.request(item["request"], name, item_pointer, inherited, place, item_behavior)
+                if isinstance(made, Request):
+                    _note_ignore_marker(made, item)
+                yield made
                 self.index += 1
             if isinstance(item.get("item"), list):
                 yield from self.items(item["item"], name + " / ", item_pointer, inherited, place.items if place is not None else None, item_behavior)
@@ -526,3 +529,17 @@ def _url_text(raw: Any) -> str:
     if path_values:
         text = _PATH_VARIABLE.sub(lambda match: path_values.get(match.group(1), match.group()), text)
     return text
+
+
+def _note_ignore_marker(request: Request, item: dict) -> None:
+    """`vipps-lint: ignore[rule-id]` in the item's (or its request's) description: the
+    suppressions of this request (vipps_lint/suppressions.py)."""
+    raw = item.get("request")
+    descriptions = [item.get("description"), raw.get("description") if isinstance(raw, dict) else None]
+    if not any(descriptions):
+        return
+    from vipps_lint.suppressions import marker_in_description  # noqa: PLC0415
+
+    markers = [marker for marker in map(marker_in_description, descriptions) if marker is not None]
+    if markers:
+        request.meta.inline_ignore = markers
