@@ -23,7 +23,7 @@ def example_request(rule: Rule, example: dict[str, Any], kind: str, index: int) 
         # A sequence (rules across requests, vipps_lint/session.py): the last request, with the
         # ones before it as what the log held earlier.
         *earlier, last = [example_request(rule, {"request": spec}, kind, index) for spec in example["requests"]]
-        last.meta["session_earlier"] = earlier
+        last.meta.session_earlier = earlier
         return last
     if set(example) == {"request"}:
         spec = example["request"]
