@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from conftest import FIXTURES, REPO, SHARED
 
 REPOSITORY_URL = "https://github.com/your-org/vipps-lint"

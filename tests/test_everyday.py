@@ -7,9 +7,10 @@ import re
 import shutil
 
 from click.testing import CliRunner
-from conftest import FIXTURES, run_cli
 
 from vipps_lint.cli import main
+
+from conftest import FIXTURES, run_cli
 
 BAD_ECOM = FIXTURES / "ecom" / "initiate-http-urls.json"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

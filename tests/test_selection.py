@@ -7,9 +7,10 @@ import subprocess
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES, run_cli
 
 from vipps_lint.cli import main
+
+from conftest import FIXTURES, run_cli
 
 BAD_BODY = (FIXTURES / "ecom" / "initiate-http-urls.json").read_bytes()
 GOOD_BODY = (FIXTURES / "ecom" / "initiate-good.json").read_bytes()

@@ -75,7 +75,7 @@ def rules_table(rules: dict[str, Rule], stream, width: Optional[int] = None, ter
         columns = ("checks",)
     else:
         # Too narrow for a table: each rule as a line of its own, its title indented below.
-        from rich.text import Text  # noqa: PLC0415
+        from rich.text import Text
 
         for rule in rules.values():
             console.print(Text.assemble((rule.id, "magenta"), "  ", (rule.severity, styles[rule.severity]),

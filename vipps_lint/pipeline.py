@@ -27,8 +27,8 @@ from vipps_lint.session import SessionChecks
 from vipps_lint.session import seen as seen_request
 from vipps_lint.settings import Settings
 from vipps_lint.sources import read_source
-from vipps_lint.suppressions import Suppressions
 from vipps_lint.status import exit_status
+from vipps_lint.suppressions import Suppressions
 from vipps_lint.traffic import count_response, count_time
 from vipps_lint.workers import lint_files
 
@@ -82,7 +82,7 @@ class Linter:
                     if problem.rule not in ignored and (finding := self.rules.finding(problem, request)) is not None]
         findings = self.suppressions.apply(request, findings)  # ignore comments where the findings are
         if self.session_rules and request.meta.session_earlier:  # a rule's example of a log
-            from vipps_lint.session import findings_after  # noqa: PLC0415
+            from vipps_lint.session import findings_after
 
             findings.extend(findings_after(self, request.meta.session_earlier, request))
         findings.sort(key=_position_key)
@@ -102,7 +102,7 @@ class Linter:
         tracker = self.progress
         items = read_source(source, self.settings.read)
         if source.walked and endpoint is None and not self.settings.endpoint:
-            from vipps_lint.selection import unless_plainly_not_requests  # noqa: PLC0415
+            from vipps_lint.selection import unless_plainly_not_requests
 
             items = unless_plainly_not_requests(source, items, result, self.router)
         for item in items:

@@ -74,7 +74,7 @@ def vipps_body_keys() -> frozenset:
     """The distinctive top-level fields of every request body schema shipped in schemas/
     (derived, so a new API's bodies count without a list to keep), and Klarna Checkout's.
     Read only when a walk meets a bare body that routing could not place."""
-    from vipps_lint.data import schemas_dir  # noqa: PLC0415
+    from vipps_lint.data import schemas_dir
 
     directory = schemas_dir()
     keys: set[str] = set(_KLARNA_BODY_KEYS) | set(_SINGLE_WORD_KEYS)
@@ -161,7 +161,7 @@ class FileSelection:
     def is_excluded(self, path: str) -> bool:
         """Does an exclude glob match this path, its name, or (for a file named on the command
         line) one of the directories it is in?"""
-        from vipps_lint.config import path_matches  # noqa: PLC0415
+        from vipps_lint.config import path_matches
 
         base = self.base or os.getcwd()
         patterns = self.patterns
@@ -180,7 +180,7 @@ class FileSelection:
     def expand(self, paths: Iterable[str]) -> Iterator[Union[SourceFile, InputError]]:
         """Each named file (unless --force-exclude excludes it), each file below each named
         directory that no exclude or .gitignore leaves out, and stdin for '-'."""
-        from vipps_lint.sources import expand_paths  # noqa: PLC0415
+        from vipps_lint.sources import expand_paths
 
         for path in paths:
             if path == "-" and self.stdin_filename:
@@ -216,8 +216,8 @@ class FileSelection:
                     source.walked = True
                 yield source
 
-    def _keep(self, path: str, is_dir: bool, ignored: Optional["GitIgnored"]) -> bool:
-        from vipps_lint.config import path_matches  # noqa: PLC0415
+    def _keep(self, path: str, is_dir: bool, ignored: Optional[GitIgnored]) -> bool:
+        from vipps_lint.config import path_matches
 
         if self.never and not is_dir and os.path.realpath(path) in self.never:
             return False
@@ -265,7 +265,7 @@ class GitIgnored:
                 lines = handle.read(1024 * 1024).splitlines()
         except OSError:
             return
-        import pathspec  # noqa: PLC0415 - only when a walk meets an ignore file
+        import pathspec
 
         specs.append(pathspec.GitIgnoreSpec.from_lines(lines))
 
@@ -302,7 +302,7 @@ def unless_plainly_not_requests(source: SourceFile, items: Iterable, result, rou
     if first is None:
         return
     if isinstance(first, InputError):
-        from vipps_lint.sources import read_head  # noqa: PLC0415
+        from vipps_lint.sources import read_head
 
         head = read_head(source)
         if not isinstance(head, InputError) and plainly_not_request_text(head.decode("utf-8", errors="replace")):

@@ -108,7 +108,7 @@ class Suppressions:
         self.rules = rules  # the RuleSet
 
     def _matches(self, selector: str, rule_id: str) -> bool:
-        from vipps_lint.checks.engine import selector_matches  # noqa: PLC0415
+        from vipps_lint.checks.engine import selector_matches
 
         return selector_matches(selector, rule_id, self.rules.rules)
 

@@ -34,7 +34,7 @@ def example_request(rule: Rule, example: dict[str, Any], kind: str, index: int) 
         response = _response(spec["response"]) if "response" in spec else None
         meta = RequestMeta(reader_traits(spec["format"])) if "format" in spec else RequestMeta()
         if "ignore" in spec:  # an ignore comment on the request (vipps_lint/suppressions.py)
-            from vipps_lint.suppressions import marker_from_extension  # noqa: PLC0415
+            from vipps_lint.suppressions import marker_from_extension
 
             meta.inline_ignore = [marker_from_extension(spec["ignore"])]
     else:

@@ -29,9 +29,9 @@ FRAME_WIDTH = 100
 
 
 def _console(stream, options):
-    from rich.console import Console  # start-up time
+    import os
 
-    import os  # noqa: PLC0415
+    from rich.console import Console  # start-up time
 
     # NO_COLOR (https://no-color.org) or --no-color: no styling at all, bold and dim included
     # (rich's own no_color drops colours only).

@@ -266,7 +266,7 @@ _DOUBLE_SPECIAL = re.compile(r'["\\]')
 
 
 def _comment_name(lines: list[str], number: int) -> Optional[str]:
-    from vipps_lint.suppressions import is_marker_line  # noqa: PLC0415
+    from vipps_lint.suppressions import is_marker_line
 
     if number > 0 and is_marker_line(lines[number - 1].strip()):
         number -= 1  # `# vipps-lint: ignore[…]` above the command: the comment above it names it

@@ -321,7 +321,7 @@ def operation_pointer_in(uri: str, operation_uri: str, operation_pointer: str, b
 def _ignore_markers(operation: dict, documents, example_uri: str, value_pointer: str) -> list:
     """`x-vipps-lint-ignore` on the operation and on the example object (the one whose
     `value` this example is): the suppressions of this request (vipps_lint/suppressions.py)."""
-    from vipps_lint.suppressions import marker_from_extension  # noqa: PLC0415
+    from vipps_lint.suppressions import marker_from_extension
 
     found = []
     if "x-vipps-lint-ignore" in operation:
@@ -334,7 +334,7 @@ def _ignore_markers(operation: dict, documents, example_uri: str, value_pointer:
 
 
 def _at_pointer(documents, uri: str, pointer: str):
-    from vipps_lint.positions import resolve_pointer  # noqa: PLC0415
+    from vipps_lint.positions import resolve_pointer
 
     loaded = documents.loaded.get(uri)
     return resolve_pointer(loaded.data, pointer, None) if loaded is not None else None

@@ -538,7 +538,7 @@ def _note_ignore_marker(request: Request, item: dict) -> None:
     descriptions = [item.get("description"), raw.get("description") if isinstance(raw, dict) else None]
     if not any(descriptions):
         return
-    from vipps_lint.suppressions import marker_in_description  # noqa: PLC0415
+    from vipps_lint.suppressions import marker_in_description
 
     markers = [marker for marker in map(marker_in_description, descriptions) if marker is not None]
     if markers:
