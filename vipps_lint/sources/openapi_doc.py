@@ -318,7 +318,7 @@ def operation_pointer_in(uri: str, operation_uri: str, operation_pointer: str, b
     return ""
 
 
-def _ignore_markers(operation: dict, documents, example_uri: str, value_pointer: str) -> list:
+def _ignore_markers(operation: dict, documents, example_uri: str, value_pointer) -> list:
     """`x-vipps-lint-ignore` on the operation and on the example object (the one whose
     `value` this example is): the suppressions of this request (vipps_lint/suppressions.py)."""
     from vipps_lint.suppressions import marker_from_extension
@@ -326,7 +326,7 @@ def _ignore_markers(operation: dict, documents, example_uri: str, value_pointer:
     found = []
     if "x-vipps-lint-ignore" in operation:
         found.append(marker_from_extension(operation["x-vipps-lint-ignore"]))
-    if value_pointer.endswith("/value"):
+    if isinstance(value_pointer, str) and value_pointer.endswith("/value"):
         example = _at_pointer(documents, example_uri, value_pointer[: -len("/value")])
         if isinstance(example, dict) and "x-vipps-lint-ignore" in example:
             found.append(marker_from_extension(example["x-vipps-lint-ignore"]))
