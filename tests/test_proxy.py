@@ -457,3 +457,25 @@ def test_an_unexpected_failure_is_a_502_problem_not_a_traceback():
     response = asyncio.run(proxy.handle(Broken()))
     assert response.status == 502 and json.loads(response.body)["title"] == "Bad Gateway"
     assert "RuntimeError" in out.getvalue() and TOKEN not in out.getvalue()
+
+
+def test_a_body_too_large_is_a_413_problem_said_in_the_live_view():
+    import asyncio
+    import io
+
+    from aiohttp import web
+
+    import vipps_lint
+    from vipps_lint.proxy import LintingProxy
+
+    class Huge:
+        method, raw_path, path = "POST", f"/epayment/v1/payments?access_token={TOKEN}", "/epayment/v1/payments"
+
+        async def read(self):
+            raise web.HTTPRequestEntityTooLarge(max_size=10 * 1024 * 1024, actual_size=200 * 1024 * 1024)
+
+    out = io.StringIO()
+    proxy = LintingProxy("http://127.0.0.1:9", vipps_lint.Linter(None), out=out)
+    response = asyncio.run(proxy.handle(Huge()))
+    assert response.status == 413 and "larger than 10 MiB" in json.loads(response.body)["detail"]
+    assert "→ 413 (not forwarded)" in out.getvalue() and TOKEN not in out.getvalue()

@@ -151,9 +151,10 @@ class LintingProxy:
         try:
             body = await request.read()
         except web.HTTPRequestEntityTooLarge:
-            return self._problem(
-                413, "Payload Too Large", f"the body is larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB"
-            )
+            detail = f"the body is larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB"
+            # Said in the live view too: otherwise the terminal shows nothing for a request the client saw refused.
+            self._say(f"{request.method} {self.upstream}{request.raw_path} → 413 (not forwarded): {detail}")
+            return self._problem(413, "Payload Too Large", detail)
         url = self.upstream + request.raw_path
         headers = list(request.headers.items())
         errors: list[str] = []
