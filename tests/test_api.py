@@ -283,3 +283,28 @@ def test_a_linter_pickles_as_its_configuration_and_lints_batches():
     good, broken, bad = copy.lint_batch(rows)
     assert list(good) == [] and broken.errors and "not valid JSON" in broken.errors[0]
     assert "epayment-phone-msisdn" in {finding.rule for finding in bad}
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        ('{"amount": {"currency": "NOK", "value": NaN}}', "request:1:41: the body is not valid JSON: NaN"),
+        ('{"amount": {"currency": "NOK", "value": 1e400}}', "request:1:41: the body is not valid JSON: the number 1e400"),
+        ({"amount": {"currency": "NOK", "value": float("nan")}}, "NaN and Infinity are not JSON numbers"),
+        ({"amount": {"currency": "NOK", "value": float("inf")}}, "NaN and Infinity are not JSON numbers"),
+    ],
+)
+def test_nan_and_infinite_numbers_are_a_body_error_not_a_crash(body, said):
+    with pytest.raises(vipps_lint.BodyError) as raised:
+        vipps_lint.lint_request("POST", EPAYMENT_URL, GOOD_HEADERS, body)
+    assert said in str(raised.value)
+
+
+def test_a_parsed_body_nested_past_the_recursion_limit_is_a_body_error():
+    deep: dict = {}
+    inner = deep
+    for _ in range(5000):
+        inner["a"] = {}
+        inner = inner["a"]
+    with pytest.raises(vipps_lint.BodyError, match="nested too deeply"):
+        vipps_lint.lint_request("POST", EPAYMENT_URL, GOOD_HEADERS, deep)

@@ -496,6 +496,7 @@ def _parse_body(body: BodyLike, headers: list[tuple[str, str]]) -> Any:
     if body is None:
         return NO_BODY
     if not isinstance(body, (bytes, bytearray, memoryview, str)):
+        _check_parsed(body)
         return body  # already parsed
     if len(body) > MAX_BODY_BYTES:
         raise BodyError(f"the body is larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB; not linted")
@@ -503,12 +504,25 @@ def _parse_body(body: BodyLike, headers: list[tuple[str, str]]) -> Any:
     if not text.strip():
         return NO_BODY
     looks_like_json = text.lstrip()[:1] in ("{", "[")
+    from vipps_lint.strict_json import loads  # NaN, 1e400, deep nesting: a clear error
+
     try:
-        return json.loads(text)
+        return loads(text)
     except json.JSONDecodeError as error:
         if looks_like_json or _is_json_media_type(headers):
             raise BodyError(f"the body is not valid JSON: {error.msg}", error.lineno, error.colno) from None
         return NO_BODY  # a form or text body: no JSON rule applies to it
+    except RecursionError:
+        raise BodyError("the body is nested too deeply to be a request body") from None
+
+
+def _check_parsed(body: Any) -> None:
+    # What the client would send: json.dumps writes NaN and Infinity (which no JSON parser
+    # reads) and fails deep inside the checks on a body nested past the recursion limit.
+    try:
+        json.dumps(body, allow_nan=False, default=str)
+    except ValueError as error:
+        raise BodyError(f"the body is not valid JSON: {error} (NaN and Infinity are not JSON numbers)") from None
     except RecursionError:
         raise BodyError("the body is nested too deeply to be a request body") from None
 
