@@ -308,3 +308,15 @@ def test_a_parsed_body_nested_past_the_recursion_limit_is_a_body_error():
         inner = inner["a"]
     with pytest.raises(vipps_lint.BodyError, match="nested too deeply"):
         vipps_lint.lint_request("POST", EPAYMENT_URL, GOOD_HEADERS, deep)
+
+
+@pytest.mark.parametrize("form", ["escaped text", "parsed"])
+def test_a_lone_surrogate_is_linted_and_shown_escaped_not_a_crash(form):
+    # RE2 (the schema patterns) reads UTF-8, which has no form for "\ud800": it once raised UnicodeEncodeError.
+    data = body("epayment/create-good.json")
+    data["reference"] = "\ud800abcdefgh"
+    sent = json.dumps(data) if form == "escaped text" else data
+    findings = vipps_lint.lint_request("POST", EPAYMENT_URL, GOOD_HEADERS, sent)
+    [pattern] = [finding for finding in findings if finding.rule == "schema-pattern"]
+    assert pattern.pointer == "/reference" and "\\ud800abcdefgh" in pattern.message
+    json.dumps([finding.to_dict() for finding in findings], ensure_ascii=False).encode("utf-8")  # writable as a log line

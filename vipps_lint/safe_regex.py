@@ -53,8 +53,20 @@ def compile_bounded(pattern: str) -> Callable[[str], Optional[object]]:
         detail = detail.decode("utf-8", "replace") if isinstance(detail, bytes) else str(detail)
         raise UnsafePattern(f"pattern {pattern[:80]!r} cannot be evaluated safely ({detail}); vipps-lint runs patterns "
                             "from input on RE2, without backtracking, which has no lookaround or backreferences") from None
-    search = _CACHE[pattern] = compiled.search
+    search = _CACHE[pattern] = _searching_any_text(compiled.search)
     return search
+
+
+def _searching_any_text(search: Callable[[str], Optional[object]]) -> Callable[[str], Optional[object]]:
+    # RE2 reads UTF-8, and a lone surrogate (a JSON "\ud800" escape in a body) has no UTF-8
+    # form: it is matched as U+FFFD, one character for one, so lengths and spans stay the same.
+    def search_text(text: str) -> Optional[object]:
+        try:
+            return search(text)
+        except UnicodeEncodeError:
+            return search(text.encode("utf-16", "surrogatepass").decode("utf-16", "replace"))
+
+    return search_text
 
 
 @contextlib.contextmanager
