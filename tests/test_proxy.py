@@ -479,3 +479,23 @@ def test_a_body_too_large_is_a_413_problem_said_in_the_live_view():
     response = asyncio.run(proxy.handle(Huge()))
     assert response.status == 413 and "larger than 10 MiB" in json.loads(response.body)["detail"]
     assert "→ 413 (not forwarded)" in out.getvalue() and TOKEN not in out.getvalue()
+
+
+def test_a_body_that_never_ends_is_a_408_problem():
+    import asyncio
+    import io
+
+    import vipps_lint
+    from vipps_lint.proxy import LintingProxy
+
+    class Endless:
+        method, raw_path, path = "POST", "/epayment/v1/payments?test=endless", "/epayment/v1/payments"
+
+        async def read(self):
+            await asyncio.Event().wait()  # a chunked upload whose last chunk never comes
+
+    out = io.StringIO()
+    proxy = LintingProxy("http://127.0.0.1:9", vipps_lint.Linter(None), out=out, timeout=0.05)
+    response = asyncio.run(proxy.handle(Endless()))
+    assert response.status == 408 and "did not arrive" in json.loads(response.body)["detail"]
+    assert "→ 408 (not forwarded)" in out.getvalue()

@@ -149,7 +149,12 @@ class LintingProxy:
 
         started = time.perf_counter()
         try:
-            body = await request.read()
+            # A client that never finishes its body (chunked without end, a trickle) holds a connection at most this long.
+            body = await asyncio.wait_for(request.read(), timeout=self.timeout)
+        except asyncio.TimeoutError:
+            detail = f"the request body did not arrive within {self.timeout:g} s"
+            self._say(f"{request.method} {self.upstream}{request.raw_path} → 408 (not forwarded): {detail}")
+            return self._problem(408, "Request Timeout", detail)
         except web.HTTPRequestEntityTooLarge:
             detail = f"the body is larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB"
             # Said in the live view too: otherwise the terminal shows nothing for a request the client saw refused.
