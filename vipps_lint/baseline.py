@@ -52,11 +52,17 @@ def _offending_value(finding: Finding):
     return resolve_pointer(request.body, finding.pointer or "", None)
 
 
+def value_digest(finding: Finding) -> str:
+    """The offending value's part of a fingerprint: a digest, so it can be computed where the
+    value is (a Spark executor) and travel without it (`Finding.value_digest` then)."""
+    value = json.dumps(_offending_value(finding), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def fingerprint(finding: Finding, root: Optional[str] = None) -> str:
     """A stable id for a finding (hex); `root` is the directory paths are relative to."""
     request = finding.request
     url_path = split_url(request.url).path if request.url and "://" in request.url else (request.url or "")
-    value = json.dumps(_offending_value(finding), sort_keys=True, ensure_ascii=False, default=str)
     identity = [
         finding.rule,
         _relative_path(finding.file, root),
@@ -65,7 +71,7 @@ def fingerprint(finding: Finding, root: Optional[str] = None) -> str:
         request.name or "",
         finding.part,
         finding.header.lower() if finding.part == "header" and finding.header else (finding.pointer or ""),
-        hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest(),
+        getattr(finding, "value_digest", None) or value_digest(finding),
     ]
     # surrogatepass: a lone surrogate (a JSON "\\ud800" escape) in a key or value still hashes.
     return hashlib.sha256("\x1f".join(identity).encode("utf-8", "surrogatepass")).hexdigest()[:32]

@@ -130,6 +130,10 @@ def _configuration_options(function):
 @click.option("--allow-outside-files", is_flag=True,
               help="Let OpenAPI $refs and curl's -d @FILE read files outside the folder of the input that names them "
                    "(refused by default).")
+@click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True,
+              help="Where to lint: this machine, or Apache Spark for NDJSON and HAR logs on any path Spark reads (pip install 'vipps-lint[spark]'; see docs/scale-out.md).")
+@click.option("--master", metavar="URL", help="With --engine spark: the Spark master (local[4], spark://host:7077, yarn…; default: what spark-submit says, else local[*]).")
+@click.option("--output-parquet", "parquet_dir", type=click.Path(file_okay=False), metavar="DIR", help="With --engine spark: also write the findings table to DIR as Parquet (replacing DIR).")
 @click.option("--spec", "specs", multiple=True, type=click.Path(dir_okay=False), metavar="FILE", help="Validate bodies against the request schemas of this OpenAPI spec (your own, or a newer Vipps spec) instead of the shipped ones for its operations.")
 @_file_selection_options
 def check(paths, output_format, rule_dirs, specs, **options):

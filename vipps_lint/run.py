@@ -58,6 +58,9 @@ class CheckOptions:
     skip_non_requests: bool = False
     stdin_filename: Optional[str] = None
     exit_zero: bool = False
+    engine: str = "local"  # or "spark": vipps_lint.spark (docs/scale-out.md)
+    master: Optional[str] = None
+    parquet_dir: Optional[str] = None  # --output-parquet DIR
 
 
 def check(options: CheckOptions) -> int:
@@ -72,7 +75,12 @@ def check(options: CheckOptions) -> int:
     settings = _settings(options, config, {key: value for key, (value, _origin) in effective.items()})
     linter = Linter(settings)
     check_selectors(linter.rules, config, effective)
-    report = _run(linter, settings.paths, options)
+    if options.engine == "spark":
+        from vipps_lint.spark.cli import run_report  # noqa: PLC0415
+
+        report = run_report(linter, settings.paths, options.master, options.parquet_dir)
+    else:
+        report = _run(linter, settings.paths, options)
     if options.diff:
         return _show_fixes(report)
     errors_shown: set[str] = set()
@@ -121,6 +129,11 @@ def _check_usage(options: CheckOptions) -> None:
             raise UsageError(f"{options.postman_env}: {regular_file_problem(options.postman_env)}", "--postman-env")
     if (options.fix or options.diff) and "-" in options.paths:
         raise UsageError("standard input cannot be fixed in place; save it to a file first", "--fix/--diff")
+    if options.engine != "local" or options.master or options.parquet_dir:
+        from vipps_lint.spark.cli import check_usage  # noqa: PLC0415
+
+        fixing = options.fix or options.diff
+        check_usage(options.engine, options.master, options.parquet_dir, options.paths, fixing)
     if options.statistics and options.output_format not in ("text", "concise"):
         raise UsageError(f"--statistics works with --format text or concise; the {options.output_format} report lists every finding",
                          "--statistics")

@@ -68,7 +68,8 @@ def write_report(report, output_format: str, stream, options: ReportOptions) -> 
 def _annotated(report, need: str) -> bool:
     if need == "fixable":
         return report.fixable is not None
-    return False
+    # The Spark engine computes replacements on its executors, where the files' text is.
+    return need == "replacements" and getattr(report, "replacements_computed", False)
 
 
 def write_report_file(report, output_format: str, path: str, options: ReportOptions) -> None:

@@ -38,7 +38,7 @@ import io
 import json
 import os
 from functools import lru_cache
-from typing import Any, Iterator, Optional, Union
+from typing import Any, Iterable, Iterator, Optional, Union
 
 from vipps_lint import strict_json
 from vipps_lint.models import (
@@ -388,17 +388,30 @@ def _lines(source: SourceFile, limit: int) -> Iterator[Union[bytes, LongLine]]:
 
 def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, InputError]]:
     # A section's requests are numbered from 0; the pipeline numbers them on across sections.
-    index, offset, first_line = 0, 0, 1
+    offset, first_line = 0, 1
     if source.section is not None:
         offset, first_line = source.section.first_offset, source.section.first_line
+    yield from read_lines(source, _lines(source, options.max_body_bytes), options, first_line, offset)
+
+
+def read_lines(source: SourceFile, raw_lines: Iterable[Union[bytes, LongLine]], options: ReadOptions, first_line: int = 1,
+               offset: int = 0, at_file_start: Optional[bool] = None) -> Iterator[Union[Request, InputError]]:
+    """The requests of a run of whole lines (bytes, each ending in "\n" but perhaps the file's
+    last) that starts at line `first_line` and character `offset` of the file (`at_file_start`:
+    whether that is the file's start, where a BOM is dropped; by default when `first_line` is 1);
+    numbered from 0. `read` gives it the file's lines; the Spark engine (vipps_lint.spark) the
+    lines of one split of a log, numbered from 1 and renumbered later."""
+    index = 0
+    if at_file_start is None:
+        at_file_start = first_line == 1
     try:
-        for line_number, raw in enumerate(_lines(source, options.max_body_bytes), start=first_line):
+        for line_number, raw in enumerate(raw_lines, start=first_line):
             source.consumed += raw.length if isinstance(raw, LongLine) else len(raw)  # for the progress display
             if isinstance(raw, LongLine):
                 yield _too_long(source, raw.length, options, line_number)
                 offset += raw.characters
                 continue
-            if line_number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            if at_file_start and line_number == first_line and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             try:
                 line = raw.decode("utf-8")
