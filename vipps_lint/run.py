@@ -76,7 +76,7 @@ def check(options: CheckOptions) -> int:
     linter = Linter(settings)
     check_selectors(linter.rules, config, effective)
     if options.engine == "spark":
-        from vipps_lint.spark.cli import run_report  # noqa: PLC0415
+        from vipps_lint.spark.cli import run_report
 
         report = run_report(linter, settings.paths, options.master, options.parquet_dir)
     else:
@@ -130,7 +130,7 @@ def _check_usage(options: CheckOptions) -> None:
     if (options.fix or options.diff) and "-" in options.paths:
         raise UsageError("standard input cannot be fixed in place; save it to a file first", "--fix/--diff")
     if options.engine != "local" or options.master or options.parquet_dir:
-        from vipps_lint.spark.cli import check_usage  # noqa: PLC0415
+        from vipps_lint.spark.cli import check_usage
 
         fixing = options.fix or options.diff
         check_usage(options.engine, options.master, options.parquet_dir, options.paths, fixing)

@@ -32,10 +32,10 @@ FINDINGS_DDL = (
 )
 
 
-def findings_columns(items: "DataFrame") -> "DataFrame":
+def findings_columns(items: DataFrame) -> DataFrame:
     """The contract's columns from the executors' item rows (vipps_lint.spark.executor).
     `fix.value` is the fix's JSON value as JSON text (a column has one type; the value's varies)."""
-    from pyspark.sql import functions as F  # noqa: PLC0415
+    from pyspark.sql import functions as F
 
     extra = [name for name in ("timestamp",) if name in items.columns]
     return items.select(
@@ -59,7 +59,7 @@ def findings_columns(items: "DataFrame") -> "DataFrame":
 
 
 def _settings(settings, select, ignore, rule_dirs, as_of):
-    from vipps_lint.pipeline import Settings  # noqa: PLC0415
+    from vipps_lint.pipeline import Settings
 
     if settings is None:
         settings = Settings(select=list(select or ()), ignore=list(ignore or ()), rule_dirs=list(rule_dirs or ()))
@@ -70,7 +70,7 @@ def _settings(settings, select, ignore, rule_dirs, as_of):
 
 
 def lint_dataframe(
-    df: "DataFrame",
+    df: DataFrame,
     *,
     method: str = "method",
     url: str = "url",
@@ -105,9 +105,9 @@ def lint_dataframe(
     `vipps_lint.pipeline.Settings`. With `errors=True`, returns `(findings, errors)`: the rows
     that are not requests (headers or body that are not JSON…), as `file, index, message`.
     """
-    from pyspark.sql import functions as F  # noqa: PLC0415
+    from pyspark.sql import functions as F
 
-    from vipps_lint.spark.executor import items_ddl, lint_request_batches  # noqa: PLC0415
+    from vipps_lint.spark.executor import items_ddl, lint_request_batches
 
     settings = _settings(settings, select, ignore, rule_dirs, as_of)
     roles = {
@@ -131,8 +131,8 @@ def lint_dataframe(
     columns = {role: name for role, name in roles.items()}
     extra_ddl, extra_fields = "", []
     if timestamp is not None:
-        import pyarrow as pa  # noqa: PLC0415
-        from pyspark.sql.pandas.types import to_arrow_type  # noqa: PLC0415
+        import pyarrow as pa
+        from pyspark.sql.pandas.types import to_arrow_type
 
         kind = df.schema[timestamp].dataType
         extra_ddl = f"`timestamp` {kind.simpleString()}"
@@ -150,15 +150,15 @@ def lint_dataframe(
 
 
 class Summary(NamedTuple):
-    by_rule: "DataFrame"  # rule, severity, findings, requests (distinct file+index)
-    by_endpoint: "DataFrame"  # endpoint, findings, error, warning, info, requests
+    by_rule: DataFrame  # rule, severity, findings, requests (distinct file+index)
+    by_endpoint: DataFrame  # endpoint, findings, error, warning, info, requests
 
 
-def summary(findings: "DataFrame") -> Summary:
+def summary(findings: DataFrame) -> Summary:
     """Per-rule and per-endpoint counts of a findings table, as Spark aggregations (nothing is
     collected). The endpoint is the API operation the request was routed to, else the method
     and the URL's path."""
-    from pyspark.sql import functions as F  # noqa: PLC0415
+    from pyspark.sql import functions as F
 
     request_key = F.struct("file", F.col("request.index"))
     by_rule = (

@@ -20,7 +20,7 @@ def check_usage(engine: str, master: Optional[str], output_parquet: Optional[str
 
 
 def run_report(linter, paths: list[str], master: Optional[str], output_parquet: Optional[str]):
-    from vipps_lint.spark.engine import EngineError, java_message, run  # noqa: PLC0415
+    from vipps_lint.spark.engine import EngineError, java_message, run
 
     if linter.settings.as_of is None:
         # Decided once, on the driver: every executor then checks as of the same day.

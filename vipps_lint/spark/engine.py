@@ -54,8 +54,8 @@ def input_format(name: str, forced: Optional[str]) -> Optional[str]:
 def list_inputs(spark, paths: list[str], forced: Optional[str]):
     """([(display, uri, format)], {files named before it: [InputError]}, [InputError] of
     files the Spark engine does not read), in the local engine's order."""
-    from vipps_lint.models import InputError  # noqa: PLC0415
-    from vipps_lint.sources import SKIPPED_DIRECTORIES  # noqa: PLC0415
+    from vipps_lint.models import InputError
+    from vipps_lint.sources import SKIPPED_DIRECTORIES
 
     jvm = spark._jvm
     conf = spark._jsc.hadoopConfiguration()
@@ -136,7 +136,7 @@ def session(master: Optional[str] = None, app_name: str = "vipps-lint"):
     """The active Spark session, or a new one (`master`: e.g. local[2], spark://host:7077, yarn;
     without it, what spark-submit or the cluster says, else local[*])."""
     try:
-        from pyspark.sql import SparkSession  # noqa: PLC0415
+        from pyspark.sql import SparkSession
     except ImportError as error:
         raise EngineError("--engine spark needs pyspark: pip install 'vipps-lint[spark]'") from error
     active = SparkSession.getActiveSession()
@@ -147,7 +147,7 @@ def session(master: Optional[str] = None, app_name: str = "vipps-lint"):
         builder = builder.master(master)
     try:
         spark = builder.getOrCreate()
-    except Exception as error:  # noqa: BLE001 - no Java, a master that does not answer…
+    except Exception as error:
         raise EngineError(f"Spark did not start: {java_message(error)}") from error
     spark.sparkContext.setLogLevel("ERROR")  # the report and our error lines, not Spark's INFO and WARN
     return spark
@@ -155,7 +155,7 @@ def session(master: Optional[str] = None, app_name: str = "vipps-lint"):
 
 def run(linter, paths: list[str], master: Optional[str] = None, output_parquet: Optional[str] = None):
     """The report of linting `paths` on Spark: what `linter.run(paths)` gives, in the same order."""
-    from vipps_lint.models import Report  # noqa: PLC0415
+    from vipps_lint.models import Report
 
     spark = session(master)
     files, missing, unsupported = list_inputs(spark, paths, linter.settings.read.input_format)
@@ -186,9 +186,9 @@ def run(linter, paths: list[str], master: Optional[str] = None, output_parquet: 
 
 
 def _lint_on_spark(spark, linter, files):
-    from pyspark.sql import functions as F  # noqa: PLC0415
+    from pyspark.sql import functions as F
 
-    from vipps_lint.spark.executor import items_ddl, lint_log_batches  # noqa: PLC0415
+    from vipps_lint.spark.executor import items_ddl, lint_log_batches
 
     settings = linter.settings
     displays = {uri: display for display, uri, _fmt in files}
@@ -225,7 +225,7 @@ def _lint_on_spark(spark, linter, files):
 
 def _named(batches, displays: dict):
     """The batches with each file's URI replaced by its name as the user gave it."""
-    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow as pa
 
     for batch in batches:
         files = [displays.get(path_key(uri), uri) for uri in batch.column(1).to_pylist()]
@@ -236,9 +236,9 @@ def _named(batches, displays: dict):
 
 def _collect(spark, items, files, output_parquet) -> dict[str, dict]:
     """Each file's findings and errors (rows, in order) and counts, by its name."""
-    from pyspark.sql import functions as F  # noqa: PLC0415
+    from pyspark.sql import functions as F
 
-    from vipps_lint.models import EndpointStats, merge_timeline  # noqa: PLC0415
+    from vipps_lint.models import EndpointStats, merge_timeline
 
     order = {display: number for number, (display, _uri, _fmt) in enumerate(files)}
     results = {
@@ -287,7 +287,7 @@ def _collect(spark, items, files, output_parquet) -> dict[str, dict]:
     )
     findings = placed.where(F.col("kind") == "finding")
     if output_parquet:
-        from vipps_lint.spark import findings_columns  # noqa: PLC0415
+        from vipps_lint.spark import findings_columns
 
         findings_columns(findings).write.mode("overwrite").parquet(output_parquet)
     for row in findings.toArrow().to_pylist():
@@ -299,7 +299,7 @@ def _collect(spark, items, files, output_parquet) -> dict[str, dict]:
 
 def _renumbered_edit():
     """An NDJSON fix edit's lines, renumbered like the finding's (see executor._file_edit)."""
-    from pyspark.sql import functions as F  # noqa: PLC0415
+    from pyspark.sql import functions as F
 
     edit = F.from_json(F.col("fix_edit"), "array<string>")
     line = (edit[0].cast("bigint") + F.col("line_offset")).cast("string")
@@ -311,7 +311,7 @@ def _renumbered_edit():
 def _file_result(display: str, result: dict):
     """One input file's `FileResult`, as the local engine's `Linter.lint_file` gives it; the
     requests keep only what the findings and reports show (the rest stayed on the executors)."""
-    from vipps_lint.models import (  # noqa: PLC0415
+    from vipps_lint.models import (
         FileResult,
         Finding,
         Fix,
@@ -321,7 +321,7 @@ def _file_result(display: str, result: dict):
         Request,
         SourceFile,
     )
-    from vipps_lint.routing import Operation  # noqa: PLC0415
+    from vipps_lint.routing import Operation
 
     # No path: the text report's code frames would show the file's raw lines, which only the
     # executors could mask with the secrets the requests carry.

@@ -85,7 +85,7 @@ def linter_for(settings) -> Any:
     key = pickle.dumps(settings)
     linter = _LINTERS.get(key)
     if linter is None:
-        from vipps_lint.pipeline import Linter  # noqa: PLC0415
+        from vipps_lint.pipeline import Linter
 
         _LINTERS.clear()  # one configuration at a time is what a job uses
         linter = _LINTERS[key] = Linter(settings)
@@ -96,7 +96,7 @@ class _Rows:
     """Columns being filled; `batches()` hands them on as Arrow record batches."""
 
     def __init__(self, extra: Optional[list] = None):
-        import pyarrow as pa  # noqa: PLC0415
+        import pyarrow as pa
 
         self._pa = pa
         self.schema = pa.schema([(name, getattr(pa, ARROW_TYPES[kind])()) for name, kind in ITEM_FIELDS] + (extra or []))
@@ -123,14 +123,14 @@ class _BlockMasker:
     A new regex is compiled only when a request brings a secret not seen before."""
 
     def __init__(self):
-        from vipps_lint.secrets import Masker  # noqa: PLC0415
+        from vipps_lint.secrets import Masker
 
         self._make = Masker
         self.secrets: set[str] = set()
         self.masker = Masker()
 
     def add(self, request) -> None:
-        from vipps_lint.secrets import collect_secrets  # noqa: PLC0415
+        from vipps_lint.secrets import collect_secrets
 
         found = collect_secrets(request)
         if not found <= self.secrets:
@@ -143,7 +143,7 @@ class _BlockMasker:
 
 def finding_values(finding, mask, with_position: bool = True) -> dict:
     """One finding as an output row, every text masked."""
-    from vipps_lint.baseline import value_digest  # noqa: PLC0415
+    from vipps_lint.baseline import value_digest
 
     request = finding.request
     operation = request.operation
@@ -180,8 +180,8 @@ def _file_edit(finding, text: Optional[str], mask) -> Optional[str]:
     """The fix as an edit of the file, in positions of `text` (a HAR file, or the NDJSON line the
     request is on, whose `body_span` is moved to count from the line's start): what SARIF's
     `fixes` need, computed here where the text is."""
-    from vipps_lint.fixes import edit_for  # noqa: PLC0415
-    from vipps_lint.positions import offset_position  # noqa: PLC0415
+    from vipps_lint.fixes import edit_for
+    from vipps_lint.positions import offset_position
 
     if text is None or finding.fix is None or finding.part != "body":
         return None
@@ -215,7 +215,7 @@ def _lint_items(
     """Lint what a reader yielded for one file (or block): its output rows, and the block's
     counts in `counts` (as `Linter.lint_file` counts them, without keeping the requests).
     `edits`: whether fixes are edits of a file (not for a DataFrame's rows)."""
-    from vipps_lint.config import file_settings  # noqa: PLC0415
+    from vipps_lint.config import file_settings
 
     endpoint, ignored = file_settings(linter.settings, linter.rules, display)
     endpoints: dict = {}
@@ -227,8 +227,8 @@ def _lint_items(
 
 
 def _lint_each(linter, items, endpoint, ignored, counts, mask, edits, endpoints, timeline) -> Iterator[dict]:
-    from vipps_lint.models import InputError  # noqa: PLC0415
-    from vipps_lint.traffic import count_response, count_time  # noqa: PLC0415
+    from vipps_lint.models import InputError
+    from vipps_lint.traffic import count_response, count_time
 
     for request in items:
         if isinstance(request, InputError):
@@ -280,8 +280,8 @@ def lint_log_batches(batches: Iterable, settings) -> Iterator:
     One file's NDJSON blocks may be in different partitions, and one partition may hold
     blocks of several files; each (file, block) is contiguous and in file order.
     """
-    from vipps_lint.models import SourceFile  # noqa: PLC0415
-    from vipps_lint.sources import har, ndjson  # noqa: PLC0415
+    from vipps_lint.models import SourceFile
+    from vipps_lint.sources import har, ndjson
 
     linter = linter_for(settings)
     out = _Rows()
@@ -311,7 +311,7 @@ def lint_log_batches(batches: Iterable, settings) -> Iterator:
                 if out.full():
                     yield out.flush()
         except Exception as error:  # noqa: BLE001 - one block's bug must not fail the job (as Linter.lint_file)
-            from vipps_lint.crash import internal_error  # noqa: PLC0415
+            from vipps_lint.crash import internal_error
 
             failed = internal_error(display, error)
             out.add({**error_values(failed, mask), "file": display, "block": block, "seq": seq})
@@ -370,8 +370,8 @@ def lint_request_batches(batches: Iterable, settings, columns: dict, extra: list
     """mapInArrow function of `lint_dataframe`. `columns`: role → input column name (roles:
     method, url, headers, body, response, timestamp, file, index); `extra`: the output's
     pass-through Arrow fields (the timestamp)."""
-    from vipps_lint.models import InputError, SourceFile  # noqa: PLC0415
-    from vipps_lint.sources import ndjson  # noqa: PLC0415
+    from vipps_lint.models import InputError, SourceFile
+    from vipps_lint.sources import ndjson
 
     linter = linter_for(settings)
     out = _Rows(extra)
