@@ -155,7 +155,9 @@ def session(master: Optional[str] = None, app_name: str = "vipps-lint"):
 
 def run(linter, paths: list[str], master: Optional[str] = None, output_parquet: Optional[str] = None):
     """The report of linting `paths` on Spark: what `linter.run(paths)` gives, in the same order."""
-    from vipps_lint.models import Report
+    from vipps_lint.config import file_settings
+    from vipps_lint.models import Report, SourceFile
+    from vipps_lint.session import SessionChecks
 
     spark = session(master)
     files, missing, unsupported = list_inputs(spark, paths, linter.settings.read.input_format)
@@ -172,9 +174,18 @@ def run(linter, paths: list[str], master: Optional[str] = None, output_parquet: 
         finally:
             items.unpersist()
     report = Report(errors=list(linter.setup_errors))
+    # The checks across a whole log, in input order, from the executors' records (as Linter.run).
+    across = SessionChecks(linter) if linter.session_rules else None
     for number, (display, uri, _fmt) in enumerate(files):
         report.errors.extend(missing.pop(number, ()))
-        report.merge(_file_result(display, results[unique[uri][0]]))
+        result = results[unique[uri][0]]
+        file_result = _file_result(display, result)
+        if across is not None and result["seen"]:
+            ignored = file_settings(linter.settings, linter.rules, display)[1]
+            found = across.feed(SourceFile(display, None), result["seen"], ignored)
+            if found:
+                file_result.findings = sorted(file_result.findings + found, key=lambda finding: finding.request.index)
+        report.merge(file_result)
     for errors in missing.values():
         report.errors.extend(errors)
     report.errors.extend(unsupported)
@@ -250,6 +261,7 @@ def _collect(spark, items, files, output_parquet) -> dict[str, dict]:
             "inferred": 0,
             "endpoints": {},
             "timeline": {},
+            "seen": [],
         }
         for display in order
     }
@@ -266,6 +278,7 @@ def _collect(spark, items, files, output_parquet) -> dict[str, dict]:
         line, index = 0, 0
         for row in sorted(rows, key=lambda row: row.block):
             offsets.append((display, row.block, order[display], line, index))
+            first_line, first_index = line, index
             line += row.lines or 0
             index += row.requests + row.skipped
             for key in ("requests", "skipped", "inferred"):
@@ -274,6 +287,7 @@ def _collect(spark, items, files, output_parquet) -> dict[str, dict]:
             for endpoint, counted in stats["endpoints"].items():
                 result["endpoints"].setdefault(endpoint, EndpointStats(endpoint)).merge(counted)
             merge_timeline(result["timeline"], stats["timeline"])
+            result["seen"].extend(_renumbered(record, first_line, first_index) for record in stats["seen"])
     table = spark.createDataFrame(
         offsets, "file string, block bigint, file_order bigint, line_offset bigint, index_offset bigint"
     )
@@ -306,6 +320,21 @@ def _renumbered_edit():
     end_line = (edit[2].cast("bigint") + F.col("line_offset")).cast("string")
     renumbered = F.to_json(F.array(line, edit[1], end_line, edit[3], edit[4]))
     return F.when(F.col("fix_edit").isNotNull(), renumbered)
+
+
+def _renumbered(record, first_line: int, first_index: int):
+    """A block's record for the checks across requests, numbered as in its file."""
+    import dataclasses
+
+    from vipps_lint.models import Position
+
+    position = record.position
+    return dataclasses.replace(
+        record,
+        index=record.index + first_index,
+        position=Position(position.line + first_line, position.column) if position is not None else None,
+        line=record.line + first_line if record.line is not None else None,
+    )
 
 
 def _file_result(display: str, result: dict):

@@ -99,7 +99,9 @@ class _Rows:
         import pyarrow as pa
 
         self._pa = pa
-        self.schema = pa.schema([(name, getattr(pa, ARROW_TYPES[kind])()) for name, kind in ITEM_FIELDS] + (extra or []))
+        self.schema = pa.schema(
+            [(name, getattr(pa, ARROW_TYPES[kind])()) for name, kind in ITEM_FIELDS] + (extra or [])
+        )
         self._columns: dict[str, list] = {name: [] for name in self.schema.names}
         self.count = 0
 
@@ -220,14 +222,19 @@ def _lint_items(
     endpoint, ignored = file_settings(linter.settings, linter.rules, display)
     endpoints: dict = {}
     timeline: dict = {}
+    seen: list = []  # records for the checks across a whole log (vipps_lint.session), run on the driver
     try:
-        yield from _lint_each(linter, items, endpoint, ignored, counts, mask, edits, endpoints, timeline)
+        yield from _lint_each(linter, items, endpoint, ignored, counts, mask, edits, endpoints, timeline, seen)
     finally:  # also what a block that failed half-way counted (as Linter.lint_file keeps it)
-        counts["stats"] = base64.b64encode(pickle.dumps({"endpoints": endpoints, "timeline": timeline})).decode("ascii")
+        stats = {"endpoints": endpoints, "timeline": timeline, "seen": seen}
+        counts["stats"] = base64.b64encode(pickle.dumps(stats)).decode("ascii")
 
 
-def _lint_each(linter, items, endpoint, ignored, counts, mask, edits, endpoints, timeline) -> Iterator[dict]:
+def _lint_each(linter, items, endpoint, ignored, counts, mask, edits, endpoints, timeline, seen) -> Iterator[dict]:
+    import dataclasses
+
     from vipps_lint.models import InputError
+    from vipps_lint.session import seen as seen_request
     from vipps_lint.traffic import count_response, count_time
 
     for request in items:
@@ -240,6 +247,10 @@ def _lint_each(linter, items, endpoint, ignored, counts, mask, edits, endpoints,
             counts["skipped"] += 1
             continue
         counts["requests"] += 1
+        if linter.session_rules:
+            record = seen_request(request, linter.router)
+            if record is not None:
+                seen.append(dataclasses.replace(record, url=mask(record.url), name=mask(record.name)))
         counts["inferred"] += bool(request.routing_note)
         count_response(endpoints, request)
         count_time(timeline, request, findings)
