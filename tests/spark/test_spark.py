@@ -95,7 +95,7 @@ def both_engines(tmp_path: Path, fmt: str, *paths: str, cwd: Path = REPO) -> tup
 def test_fixture_logs_give_the_local_engines_json_report(spark, tmp_path):
     local, on_spark = both_engines(tmp_path, "json", "fixtures/ndjson", "fixtures/har")
     report = json.loads(local["text"])
-    assert report["summary"]["files"] == 6 and report["findings"], "the fixtures have findings to compare"
+    assert report["summary"]["files"] >= 6 and report["findings"], "the fixtures have findings to compare"
     assert {finding["file"].split("/")[1] for finding in report["findings"]} == {"ndjson", "har"}
     assert on_spark["text"] == local["text"]
     assert on_spark["status"] == local["status"] == 1

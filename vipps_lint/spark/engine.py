@@ -191,7 +191,9 @@ def run(linter, paths: list[str], master: Optional[str] = None, output_parquet: 
     report.errors.extend(unsupported)
     # What the fix stage (fixes.annotate) computes from the files' text, the executors did.
     broken = {error.file for error in report.errors}
-    report.fixable = sum(1 for finding in report.findings if finding.fixable and finding.file not in broken)
+    report.fixable = sum(
+        1 for finding in report.findings if getattr(finding, "fixable", False) and finding.file not in broken
+    )
     report.replacements_computed = True
     return report
 
