@@ -43,30 +43,60 @@ MOBILE_PREFIXES = ("40", "41", "46", "47", "48", "90", "91", "92", "93", "94", "
 # Each seeded mistake: (rule vipps-lint must report, JSON Pointer, how to break a good body).
 DEFECTS = {
     "ecom": [
-        ("ecom-callback-https", "/merchantInfo/callbackPrefix",
-         lambda body: _set(body, "/merchantInfo/callbackPrefix", body["merchantInfo"]["callbackPrefix"].replace("https:", "http:"))),
-        ("ecom-fallback-https", "/merchantInfo/fallBack",
-         lambda body: _set(body, "/merchantInfo/fallBack", body["merchantInfo"]["fallBack"].replace("https:", "http:"))),
-        ("ecom-mobile-number", "/customerInfo/mobileNumber",
-         lambda body: _set(body, "/customerInfo/mobileNumber", _spaced(body["customerInfo"]["mobileNumber"]))),
-        ("schema-length", "/transaction/orderId",
-         lambda body: _set(body, "/transaction/orderId", body["transaction"]["orderId"] + "-" + "x" * 40)),
+        (
+            "ecom-callback-https",
+            "/merchantInfo/callbackPrefix",
+            lambda body: _set(
+                body, "/merchantInfo/callbackPrefix", body["merchantInfo"]["callbackPrefix"].replace("https:", "http:")
+            ),
+        ),
+        (
+            "ecom-fallback-https",
+            "/merchantInfo/fallBack",
+            lambda body: _set(
+                body, "/merchantInfo/fallBack", body["merchantInfo"]["fallBack"].replace("https:", "http:")
+            ),
+        ),
+        (
+            "ecom-mobile-number",
+            "/customerInfo/mobileNumber",
+            lambda body: _set(body, "/customerInfo/mobileNumber", _spaced(body["customerInfo"]["mobileNumber"])),
+        ),
+        (
+            "schema-length",
+            "/transaction/orderId",
+            lambda body: _set(body, "/transaction/orderId", body["transaction"]["orderId"] + "-" + "x" * 40),
+        ),
     ],
     "epayment": [
-        ("epayment-phone-msisdn", "/customer/phoneNumber",
-         lambda body: _set(body, "/customer/phoneNumber", _spaced(body["customer"]["phoneNumber"][2:]))),
-        ("epayment-return-url", "/returnUrl",
-         lambda body: _set(body, "/returnUrl", body["returnUrl"].replace("https:", "http:"))),
-        ("schema-type", "/amount/value",
-         lambda body: _set(body, "/amount/value", body["amount"]["value"] + 0.5)),
+        (
+            "epayment-phone-msisdn",
+            "/customer/phoneNumber",
+            lambda body: _set(body, "/customer/phoneNumber", _spaced(body["customer"]["phoneNumber"][2:])),
+        ),
+        (
+            "epayment-return-url",
+            "/returnUrl",
+            lambda body: _set(body, "/returnUrl", body["returnUrl"].replace("https:", "http:")),
+        ),
+        ("schema-type", "/amount/value", lambda body: _set(body, "/amount/value", body["amount"]["value"] + 0.5)),
     ],
     "klarna": [
-        ("klarna-vipps-fee", "/external_payment_methods/0/fee",
-         lambda body: _set(body, "/external_payment_methods/0/fee", 1500)),
-        ("klarna-vipps-fee-free-wording", "/external_payment_methods/0/description",
-         lambda body: _set(body, "/external_payment_methods/0/description", "Betal raskt med Vipps")),
-        ("klarna-vipps-https", "/external_payment_methods/0/redirect_url",
-         lambda body: _set(body, "/external_payment_methods/0/redirect_url", "http://example.com/vipps/start")),
+        (
+            "klarna-vipps-fee",
+            "/external_payment_methods/0/fee",
+            lambda body: _set(body, "/external_payment_methods/0/fee", 1500),
+        ),
+        (
+            "klarna-vipps-fee-free-wording",
+            "/external_payment_methods/0/description",
+            lambda body: _set(body, "/external_payment_methods/0/description", "Betal raskt med Vipps"),
+        ),
+        (
+            "klarna-vipps-https",
+            "/external_payment_methods/0/redirect_url",
+            lambda body: _set(body, "/external_payment_methods/0/redirect_url", "http://example.com/vipps/start"),
+        ),
     ],
 }
 
@@ -81,7 +111,7 @@ def _set(body: dict, pointer: str, value) -> None:
 
 def _spaced(number: str) -> str:
     """91234567 → "+47 91 23 45 67", the way people type it."""
-    return "+47 " + " ".join(number[i:i + 2] for i in range(0, 8, 2))
+    return "+47 " + " ".join(number[i : i + 2] for i in range(0, 8, 2))
 
 
 def ecom_body(rng: random.Random, index: int) -> dict:
@@ -98,7 +128,9 @@ def ecom_body(rng: random.Random, index: int) -> dict:
         "transaction": {
             "orderId": order,
             "amount": rng.randrange(100, 500_000),
-            "transactionText": rng.choice(["One pair of Vipps socks", "Coffee beans, 1 kg", "Gift card", "Concert ticket"]),
+            "transactionText": rng.choice(
+                ["One pair of Vipps socks", "Coffee beans, 1 kg", "Gift card", "Concert ticket"]
+            ),
             "skipLandingPage": False,
         },
     }
@@ -126,8 +158,16 @@ def klarna_body(rng: random.Random, index: int) -> dict:
         "locale": "nb-NO",
         "order_amount": price,
         "order_tax_amount": tax,
-        "order_lines": [{"name": "Vipps socks", "quantity": 1, "unit_price": price, "tax_rate": 2500,
-                         "total_amount": price, "total_tax_amount": tax}],
+        "order_lines": [
+            {
+                "name": "Vipps socks",
+                "quantity": 1,
+                "unit_price": price,
+                "tax_rate": 2500,
+                "total_amount": price,
+                "total_tax_amount": tax,
+            }
+        ],
         "merchant_urls": {
             "terms": "https://shop.example.com/terms",
             "checkout": f"https://shop.example.com/checkout/{index}",
@@ -183,8 +223,16 @@ def generate(count: int, seed: int = 2024, defect_rate: float = 0.1) -> tuple[li
             next_defect[kind] += 1
             breaks(body)
             defects.append({"index": index, "file": body_file_name(index, kind), "rule": rule, "pointer": pointer})
-        requests.append({"index": index, "kind": kind, "method": "POST", "url": URLS[kind],
-                         "headers": headers(kind, index), "body": body})
+        requests.append(
+            {
+                "index": index,
+                "kind": kind,
+                "method": "POST",
+                "url": URLS[kind],
+                "headers": headers(kind, index),
+                "body": body,
+            }
+        )
     return requests, defects
 
 
@@ -202,64 +250,103 @@ def write_bodies(requests: list[dict], out: Path) -> None:
 def write_ndjson(requests: list[dict], path: Path) -> None:
     with path.open("w", encoding="utf-8") as handle:
         for request in requests:
-            line = {"ts": f"2024-06-14T08:{request['index'] // 60 % 60:02d}:{request['index'] % 60:02d}Z",
-                    "method": request["method"], "url": request["url"], "headers": dict(request["headers"]),
-                    "body": request["body"], "status": 201 if request["kind"] == "klarna" else 200}
+            line = {
+                "ts": f"2024-06-14T08:{request['index'] // 60 % 60:02d}:{request['index'] % 60:02d}Z",
+                "method": request["method"],
+                "url": request["url"],
+                "headers": dict(request["headers"]),
+                "body": request["body"],
+                "status": 201 if request["kind"] == "klarna" else 200,
+            }
             handle.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
 
 
 def write_har(requests: list[dict], path: Path) -> None:
     """One HAR 1.2 file, entries written one by one (the file can be larger than memory wants)."""
     with path.open("w", encoding="utf-8") as handle:
-        handle.write('{"log": {"version": "1.2", "creator": {"name": "vipps-lint bench", "version": "1"},\n"entries": [\n')
+        handle.write(
+            '{"log": {"version": "1.2", "creator": {"name": "vipps-lint bench", "version": "1"},\n"entries": [\n'
+        )
         for position, request in enumerate(requests):
             entry = {
                 "startedDateTime": "2024-06-14T08:00:00.000Z",
                 "time": 120,
                 "request": {
-                    "method": request["method"], "url": request["url"], "httpVersion": "HTTP/1.1",
+                    "method": request["method"],
+                    "url": request["url"],
+                    "httpVersion": "HTTP/1.1",
                     "headers": [{"name": name, "value": value} for name, value in request["headers"]],
-                    "queryString": [], "cookies": [], "headersSize": -1, "bodySize": -1,
-                    "postData": {"mimeType": "application/json",
-                                 "text": json.dumps(request["body"], ensure_ascii=False, separators=(",", ":"))},
+                    "queryString": [],
+                    "cookies": [],
+                    "headersSize": -1,
+                    "bodySize": -1,
+                    "postData": {
+                        "mimeType": "application/json",
+                        "text": json.dumps(request["body"], ensure_ascii=False, separators=(",", ":")),
+                    },
                 },
-                "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1", "headers": [], "cookies": [],
-                             "content": {"size": 0, "mimeType": "application/json"}, "redirectURL": "",
-                             "headersSize": -1, "bodySize": -1},
-                "cache": {}, "timings": {"send": 1, "wait": 100, "receive": 19},
+                "response": {
+                    "status": 200,
+                    "statusText": "OK",
+                    "httpVersion": "HTTP/1.1",
+                    "headers": [],
+                    "cookies": [],
+                    "content": {"size": 0, "mimeType": "application/json"},
+                    "redirectURL": "",
+                    "headersSize": -1,
+                    "bodySize": -1,
+                },
+                "cache": {},
+                "timings": {"send": 1, "wait": 100, "receive": 19},
             }
             handle.write(("," if position else "") + json.dumps(entry, ensure_ascii=False) + "\n")
         handle.write("]}}\n")
 
 
 def write_postman(requests: list[dict], path: Path) -> None:
-    items = [{
-        "name": f"{request['kind']} {request['index']:06d}",
-        "request": {
-            "method": request["method"],
-            "header": [{"key": name, "value": value} for name, value in request["headers"]],
-            "url": request["url"],
-            "body": {"mode": "raw", "raw": json.dumps(request["body"], indent=2, ensure_ascii=False),
-                     "options": {"raw": {"language": "json"}}},
-        },
-    } for request in requests]
+    items = [
+        {
+            "name": f"{request['kind']} {request['index']:06d}",
+            "request": {
+                "method": request["method"],
+                "header": [{"key": name, "value": value} for name, value in request["headers"]],
+                "url": request["url"],
+                "body": {
+                    "mode": "raw",
+                    "raw": json.dumps(request["body"], indent=2, ensure_ascii=False),
+                    "options": {"raw": {"language": "json"}},
+                },
+            },
+        }
+        for request in requests
+    ]
     collection = {
-        "info": {"name": "vipps-lint bench", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+        "info": {
+            "name": "vipps-lint bench",
+            "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json",
+        },
         "item": items,
-        "variable": [{"key": "access_token", "value": "test-token"}, {"key": "subscription_key", "value": "test-key"},
-                     {"key": "klarna_credentials", "value": "dGVzdDp0ZXN0"}],
+        "variable": [
+            {"key": "access_token", "value": "test-token"},
+            {"key": "subscription_key", "value": "test-key"},
+            {"key": "klarna_credentials", "value": "dGVzdDp0ZXN0"},
+        ],
     }
     path.write_text(json.dumps(collection, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def write_corpus(out: Path, count: int, seed: int = 2024, defect_rate: float = 0.1, formats=("bodies", "ndjson", "har", "postman")) -> list[dict]:
+def write_corpus(
+    out: Path, count: int, seed: int = 2024, defect_rate: float = 0.1, formats=("bodies", "ndjson", "har", "postman")
+) -> list[dict]:
     """Write the corpus under `out`; returns the seeded defects."""
     out.mkdir(parents=True, exist_ok=True)
     requests, defects = generate(count, seed, defect_rate)
-    writers = {"bodies": lambda: write_bodies(requests, out),
-               "ndjson": lambda: write_ndjson(requests, out / "requests.ndjson"),
-               "har": lambda: write_har(requests, out / "requests.har"),
-               "postman": lambda: write_postman(requests, out / "requests.postman_collection.json")}
+    writers = {
+        "bodies": lambda: write_bodies(requests, out),
+        "ndjson": lambda: write_ndjson(requests, out / "requests.ndjson"),
+        "har": lambda: write_har(requests, out / "requests.har"),
+        "postman": lambda: write_postman(requests, out / "requests.postman_collection.json"),
+    }
     for name in formats:
         writers[name]()
     (out / "defects.json").write_text(json.dumps(defects, indent=1) + "\n", encoding="utf-8")
@@ -274,8 +361,9 @@ def main() -> None:
     parser.add_argument("--formats", default="bodies,ndjson,har,postman", help="comma-separated subset to write")
     parser.add_argument("--out", required=True, type=Path)
     arguments = parser.parse_args()
-    defects = write_corpus(arguments.out, arguments.requests, arguments.seed, arguments.defect_rate,
-                           tuple(arguments.formats.split(",")))
+    defects = write_corpus(
+        arguments.out, arguments.requests, arguments.seed, arguments.defect_rate, tuple(arguments.formats.split(","))
+    )
     print(f"{arguments.requests} requests, {len(defects)} seeded defects → {os.fspath(arguments.out)}")
 
 

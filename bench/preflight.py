@@ -54,6 +54,7 @@ def percentile(values: list[float], fraction: float) -> float:
 def bench_api(calls: int) -> dict:
     sys.path.insert(0, str(ROOT))
     import vipps_lint
+
     good = (FIXTURES / "epayment/create-good.json").read_bytes()
     bad = (FIXTURES / "epayment/create-bad-phone-and-return.json").read_bytes()
     url = "https://apitest.vipps.no" + URL_PATH
@@ -86,6 +87,7 @@ UPSTREAM_ANSWER = b'{"orderId":"acme-shop-123-order129","redirectUrl":"https://a
 def serve_upstream(port_file: str) -> None:
     """The mock upstream: answers every request with a fixed create-payment response."""
     from aiohttp import web
+
     async def answer(request):
         await request.read()
         return web.Response(status=201, body=UPSTREAM_ANSWER, content_type="application/json")
@@ -124,6 +126,7 @@ def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 120) ->
 
 async def bursts(base: str, body: bytes, concurrency: int, rounds: int) -> list[float]:
     import aiohttp
+
     latencies: list[float] = []
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as session:
@@ -235,6 +238,7 @@ def main() -> int:
         results["lint_request"] = bench_api(args.calls)
     if args.only in (None, "proxy"):
         import tempfile
+
         with tempfile.TemporaryDirectory() as temporary:
             results["proxy"] = bench_proxy(args.concurrency, args.rounds, Path(args.work or temporary))
     if args.json:

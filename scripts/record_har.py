@@ -51,8 +51,16 @@ fetch("/ecomm/v2/payments", {
 </script></body></html>
 """
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -69,7 +77,10 @@ class Handler(BaseHTTPRequestHandler):
             self.send_error(404)
             return
         order = body.get("transaction", {}).get("orderId", "")
-        answer = {"orderId": order, "url": f"https://apitest.vipps.no/dwo-api-application/v1/deeplink/vippsgateway?v=2&token={order}"}
+        answer = {
+            "orderId": order,
+            "url": f"https://apitest.vipps.no/dwo-api-application/v1/deeplink/vippsgateway?v=2&token={order}",
+        }
         self._send(200, "application/json;charset=UTF-8", json.dumps(answer).encode())
 
     def _send(self, status: int, content_type: str, payload: bytes) -> None:
@@ -105,7 +116,9 @@ def record(chromium: str, output: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chromium", default="/usr/bin/chromium")
-    parser.add_argument("--output", default=str(Path(__file__).resolve().parent.parent / "fixtures" / "har" / "recorded-chromium.har"))
+    parser.add_argument(
+        "--output", default=str(Path(__file__).resolve().parent.parent / "fixtures" / "har" / "recorded-chromium.har")
+    )
     arguments = parser.parse_args()
     record(arguments.chromium, Path(arguments.output))
     print(f"wrote {arguments.output}")

@@ -23,7 +23,9 @@ SHARED = REPO.parent / "shared"
 FIXTURES = REPO / "fixtures"
 
 
-def run_cli(*args: str, input: str | bytes | None = None, cwd: str | os.PathLike | None = None, env: dict | None = None):
+def run_cli(
+    *args: str, input: str | bytes | None = None, cwd: str | os.PathLike | None = None, env: dict | None = None
+):
     """Run `vipps-lint ARGS` in this process (click's CliRunner), without colour."""
     import traceback
 
@@ -40,12 +42,16 @@ def run_cli(*args: str, input: str | bytes | None = None, cwd: str | os.PathLike
         os.chdir(previous)
     stderr = result.stderr_bytes or b""
     if result.exception is not None and not isinstance(result.exception, SystemExit):
-        trace = "".join(traceback.format_exception(type(result.exception), result.exception, result.exception.__traceback__))
+        trace = "".join(
+            traceback.format_exception(type(result.exception), result.exception, result.exception.__traceback__)
+        )
         stderr += trace.encode()
     return subprocess.CompletedProcess(["vipps-lint", *args], result.exit_code, result.stdout_bytes, stderr)
 
 
-def run_cli_process(*args: str, input: str | bytes | None = None, cwd: str | os.PathLike | None = None, env: dict | None = None):
+def run_cli_process(
+    *args: str, input: str | bytes | None = None, cwd: str | os.PathLike | None = None, env: dict | None = None
+):
     """Run `python -m vipps_lint ARGS` as a user would, without colour."""
     environment = dict(os.environ)
     environment["NO_COLOR"] = "1"

@@ -289,7 +289,10 @@ def test_a_linter_pickles_as_its_configuration_and_lints_batches():
     ("body", "said"),
     [
         ('{"amount": {"currency": "NOK", "value": NaN}}', "request:1:41: the body is not valid JSON: NaN"),
-        ('{"amount": {"currency": "NOK", "value": 1e400}}', "request:1:41: the body is not valid JSON: the number 1e400"),
+        (
+            '{"amount": {"currency": "NOK", "value": 1e400}}',
+            "request:1:41: the body is not valid JSON: the number 1e400",
+        ),
         ({"amount": {"currency": "NOK", "value": float("nan")}}, "NaN and Infinity are not JSON numbers"),
         ({"amount": {"currency": "NOK", "value": float("inf")}}, "NaN and Infinity are not JSON numbers"),
     ],
@@ -319,4 +322,6 @@ def test_a_lone_surrogate_is_linted_and_shown_escaped_not_a_crash(form):
     findings = vipps_lint.lint_request("POST", EPAYMENT_URL, GOOD_HEADERS, sent)
     [pattern] = [finding for finding in findings if finding.rule == "schema-pattern"]
     assert pattern.pointer == "/reference" and "\\ud800abcdefgh" in pattern.message
-    json.dumps([finding.to_dict() for finding in findings], ensure_ascii=False).encode("utf-8")  # writable as a log line
+    json.dumps([finding.to_dict() for finding in findings], ensure_ascii=False).encode(
+        "utf-8"
+    )  # writable as a log line

@@ -57,7 +57,10 @@ def test_a_typo_in_a_code_rule_id_fails_when_the_rules_load(monkeypatch):
 
     rules, _errors = load_rules()
     monkeypatch.setattr(headers, "RULES", (*headers.RULES, "header-idempotency-kye"))
-    with pytest.raises(RuleIdMismatch, match="vipps_lint.checks.headers reports 'header-idempotency-kye', but no rule file documents it"):
+    with pytest.raises(
+        RuleIdMismatch,
+        match="vipps_lint.checks.headers reports 'header-idempotency-kye', but no rule file documents it",
+    ):
         check_rule_ids(rules)
 
 
@@ -70,7 +73,12 @@ def test_every_rule_id_a_code_check_writes_is_in_its_rules():
     for module_name in [f"vipps_lint.checks.{name}" for name in CODE_CHECKS] + ["vipps_lint.routing"]:
         module = importlib.import_module(module_name)
         tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
-        written = {node.args[0].value for node in ast.walk(tree)
-                   if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Problem"
-                   and node.args and isinstance(node.args[0], ast.Constant)}
+        written = {
+            node.args[0].value
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            and getattr(node.func, "id", None) == "Problem"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        }
         assert written <= set(module.RULES), (module_name, written - set(module.RULES))

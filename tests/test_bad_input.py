@@ -14,11 +14,23 @@ GOOD = (FIXTURES / "ecom" / "initiate-http-urls.json").read_bytes()
 @pytest.mark.parametrize(
     "name, content, expected",
     [
-        ("malformed.json", b'{\n  "merchantInfo": {\n    "callbackPrefix": "https://x.example",\n  }\n}\n', "malformed.json:4:3: invalid JSON: Expecting property name enclosed in double quotes"),
-        ("truncated.json", b'{"merchantInfo": {"callbackPrefix": "https://x', "truncated.json:1:37: invalid JSON: Unterminated string"),
+        (
+            "malformed.json",
+            b'{\n  "merchantInfo": {\n    "callbackPrefix": "https://x.example",\n  }\n}\n',
+            "malformed.json:4:3: invalid JSON: Expecting property name enclosed in double quotes",
+        ),
+        (
+            "truncated.json",
+            b'{"merchantInfo": {"callbackPrefix": "https://x',
+            "truncated.json:1:37: invalid JSON: Unterminated string",
+        ),
         ("empty.json", b"", "empty.json:1:1: empty file: expected a JSON request body (an object)"),
         ("blank.json", b"  \n\n", "blank.json:1:1: empty file"),
-        ("latin1.json", '{"transactionText": "Bløtkake"}'.encode("latin-1"), "latin1.json:1:24: invalid UTF-8: byte 0xf8 cannot be decoded"),
+        (
+            "latin1.json",
+            '{"transactionText": "Bløtkake"}'.encode("latin-1"),
+            "latin1.json:1:24: invalid UTF-8: byte 0xf8 cannot be decoded",
+        ),
         ("binary.json", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary.json:1:1: binary file (contains NUL bytes)"),
         ("array.json", b'[{"amount": 100}]', "array.json:1:1: expected a JSON object (a request body), got an array"),
         ("scalar.json", b'"hello"', "scalar.json:1:1: expected a JSON object (a request body), got a string"),
@@ -72,8 +84,15 @@ def test_missing_file_is_reported_and_others_linted(tmp_path):
 
 def test_invalid_text_report_never_tracebacks_on_weird_but_valid_json(tmp_path):
     body = tmp_path / "weird.json"
-    body.write_text(json.dumps({"merchantInfo": {"callbackPrefix": ["not", "a", "string"], "fallBack": None},
-                                "customerInfo": {"mobileNumber": {"no": 1}}, "transaction": {"orderId": 5}}))
+    body.write_text(
+        json.dumps(
+            {
+                "merchantInfo": {"callbackPrefix": ["not", "a", "string"], "fallBack": None},
+                "customerInfo": {"mobileNumber": {"no": 1}},
+                "transaction": {"orderId": 5},
+            }
+        )
+    )
     result = run_cli("check", "--endpoint", "POST /ecomm/v2/payments", str(body))
     assert "Traceback" not in result.stderr.decode()
     assert result.returncode in (0, 1)

@@ -26,7 +26,9 @@ def test_baseline_hides_known_findings_and_reports_new_ones(tmp_path):
     assert "Recorded 3 findings in" in result.stderr.decode()
     data = json.loads(baseline.read_text())
     assert data["version"] == 1 and [entry["count"] for entry in data["findings"]] == [1, 1, 1]
-    assert data["findings"] == sorted(data["findings"], key=lambda e: (e["file"], e["rule"], e["where"], e["fingerprint"]))
+    assert data["findings"] == sorted(
+        data["findings"], key=lambda e: (e["file"], e["rule"], e["where"], e["fingerprint"])
+    )
     assert {entry["file"] for entry in data["findings"]} == {"body.json"}
 
     result = run_cli("check", "--baseline", str(baseline), "body.json", cwd=tmp_path)
@@ -37,6 +39,7 @@ def test_baseline_hides_known_findings_and_reports_new_ones(tmp_path):
     def unrelated(body):
         body["merchantInfo"] = dict(reversed(list(body["merchantInfo"].items())))
         body["transaction"]["amount"] = 12345
+
     _rewrite(target, unrelated)
     status, report = run_json("--baseline", str(baseline), str(target), cwd=tmp_path)
     assert status == 0 and report["findings"] == []
@@ -45,10 +48,14 @@ def test_baseline_hides_known_findings_and_reports_new_ones(tmp_path):
     def new_problems(body):
         body["merchantInfo"]["callbackPrefix"] = "http://example.com/other"
         body["merchantInfo"]["consentRemovalPrefix"] = "http://example.com/consent"
+
     _rewrite(target, new_problems)
     status, report = run_json("--baseline", str(baseline), str(target), cwd=tmp_path)
     assert status == 1
-    assert sorted(f["pointer"] for f in report["findings"]) == ["/merchantInfo/callbackPrefix", "/merchantInfo/consentRemovalPrefix"]
+    assert sorted(f["pointer"] for f in report["findings"]) == [
+        "/merchantInfo/callbackPrefix",
+        "/merchantInfo/consentRemovalPrefix",
+    ]
 
     # From another working directory the baseline still matches (paths are relative to it).
     (tmp_path / "sub").mkdir()
@@ -64,8 +71,13 @@ def test_duplicates_are_counted(tmp_path):
     source = SourceFile(str(tmp_path / "dump.har"), str(tmp_path / "dump.har"))
 
     def finding(index):
-        request = Request(source=source, index=index, method="POST", url="https://api.vipps.no/ecomm/v2/payments?x=1",
-                          body={"merchantInfo": {"callbackPrefix": "http://a.example"}})
+        request = Request(
+            source=source,
+            index=index,
+            method="POST",
+            url="https://api.vipps.no/ecomm/v2/payments?x=1",
+            body={"merchantInfo": {"callbackPrefix": "http://a.example"}},
+        )
         return Finding("ecom-callback-https", "error", "m", request, pointer="/merchantInfo/callbackPrefix")
 
     first, second, third = finding(0), finding(5), finding(9)
@@ -93,7 +105,10 @@ def test_as_of_reports_announced_rules_one_severity_lower():
     status, report = run_json("--as-of", "2022-09-30", str(BAD_ECOM))
     assert status == 0  # only warnings before the change is enforced
     assert {f["severity"] for f in report["findings"]} == {"warning"}
-    assert all(f["message"].endswith("(enforced from 2022-10-01; a warning until then, checking as of 2022-09-30)") for f in report["findings"])
+    assert all(
+        f["message"].endswith("(enforced from 2022-10-01; a warning until then, checking as of 2022-09-30)")
+        for f in report["findings"]
+    )
     status, report = run_json(str(BAD_ECOM))  # default: today
     assert status == 1 and {f["severity"] for f in report["findings"]} == {"error"}
     assert run_cli("check", "--as-of", "soon", str(BAD_ECOM)).returncode == 2
@@ -117,11 +132,15 @@ def test_the_baseline_file_of_the_run_is_not_linted_as_an_input(tmp_path):
 
 
 def test_fix_reports_an_input_error_before_the_not_fixed_line_that_refers_to_it(tmp_path):
-    line = json.dumps({"method": "POST", "url": "https://api.vipps.no/ecomm/v2/payments", "body": json.loads(BAD_ECOM.read_text())})
+    line = json.dumps(
+        {"method": "POST", "url": "https://api.vipps.no/ecomm/v2/payments", "body": json.loads(BAD_ECOM.read_text())}
+    )
     (tmp_path / "l.ndjson").write_text(line + "\n{bad\n", encoding="utf-8")
     result = run_cli("check", "--fix", "--format", "concise", "l.ndjson", cwd=tmp_path)
     assert result.returncode == 2
     lines = result.stderr.decode().splitlines()
-    assert lines == ["l.ndjson:2:2: invalid JSON: Expecting property name enclosed in double quotes",
-                     "l.ndjson: not fixed: part of this file could not be parsed (see the error above)",
-                     "No fixes applied."]
+    assert lines == [
+        "l.ndjson:2:2: invalid JSON: Expecting property name enclosed in double quotes",
+        "l.ndjson: not fixed: part of this file could not be parsed (see the error above)",
+        "No fixes applied.",
+    ]

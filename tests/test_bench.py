@@ -19,20 +19,35 @@ RUN = ROOT / "bench" / "run.py"
 
 def bench(tmp_path: Path, *extra: str, vipps_lint: str | None = None) -> tuple[subprocess.CompletedProcess, dict]:
     summary = tmp_path / "summary.json"
-    command = [sys.executable, str(RUN), "--tiny", "--repeat", "1", "--work", str(tmp_path / "work"),
-               "--json-summary", str(summary),
-               # Competitors "not installed", whatever this machine has: that must not fail the run.
-               "--spectral", str(tmp_path / "no-such-spectral"),
-               "--check-jsonschema", str(tmp_path / "no-such-check-jsonschema"),
-               "--vipps-lint", vipps_lint or f"{sys.executable} -m vipps_lint", *extra]
+    command = [
+        sys.executable,
+        str(RUN),
+        "--tiny",
+        "--repeat",
+        "1",
+        "--work",
+        str(tmp_path / "work"),
+        "--json-summary",
+        str(summary),
+        # Competitors "not installed", whatever this machine has: that must not fail the run.
+        "--spectral",
+        str(tmp_path / "no-such-spectral"),
+        "--check-jsonschema",
+        str(tmp_path / "no-such-check-jsonschema"),
+        "--vipps-lint",
+        vipps_lint or f"{sys.executable} -m vipps_lint",
+        *extra,
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120)
     return done, json.loads(summary.read_text(encoding="utf-8")) if summary.exists() else {}
 
 
 def test_tiny_run_finds_every_seeded_defect_without_competitors(tmp_path):
     doc = tmp_path / "performance.md"
-    doc.write_text("# Performance\n\n<!-- bench:begin -->\nold table\n<!-- bench:end -->\n\n"
-                   "## Notes\n\nHand-written analysis.\n", encoding="utf-8")
+    doc.write_text(
+        "# Performance\n\n<!-- bench:begin -->\nold table\n<!-- bench:end -->\n\n## Notes\n\nHand-written analysis.\n",
+        encoding="utf-8",
+    )
 
     done, summary = bench(tmp_path, "--write-doc", "--doc", str(doc))
 

@@ -13,7 +13,10 @@ BAD_ECOM = FIXTURES / "ecom" / "initiate-http-urls.json"
 def test_statistics_with_a_machine_report_is_a_usage_error(report_format):
     result = run_cli("check", "--format", report_format, "--statistics", str(BAD_ECOM))
     assert result.returncode == 2 and result.stdout == b""
-    assert f"--statistics works with --format text or concise; the {report_format} report lists every finding" in result.stderr.decode()
+    assert (
+        f"--statistics works with --format text or concise; the {report_format} report lists every finding"
+        in result.stderr.decode()
+    )
 
 
 @pytest.mark.parametrize("report_format", ["text", "concise"])

@@ -41,7 +41,10 @@ def test_text_report_has_location_frame_pointer_and_hint():
     result = run_cli("check", str(BAD_ECOM))
     assert result.returncode == 1
     text = out(result)
-    assert "fixtures/ecom/initiate-http-urls.json:7:23: error[ecom-callback-https] merchantInfo.callbackPrefix must use https://" in text
+    assert (
+        "fixtures/ecom/initiate-http-urls.json:7:23: error[ecom-callback-https] merchantInfo.callbackPrefix must use https://"
+        in text
+    )
     assert ' 7 |     "callbackPrefix": "http://example.com/vipps/callbacks-for-payment-updates",' in text
     assert "^^^^" in text
     assert "at /merchantInfo/callbackPrefix" in text
@@ -67,7 +70,11 @@ def test_json_report_matches_the_contract():
     # other/not-a-vipps-body.json: a walk skips it as no Vipps request (tests/test_selection.py)
     assert report["summary"]["files"] + report["summary"]["files_skipped"] == len(fixture_files())
     assert report["summary"]["files_skipped"] == 1
-    finding = next(f for f in report["findings"] if f["rule"] == "ecom-mobile-number" and f["file"].endswith("initiate-phone-formats.json"))
+    finding = next(
+        f
+        for f in report["findings"]
+        if f["rule"] == "ecom-mobile-number" and f["file"].endswith("initiate-phone-formats.json")
+    )
     assert finding["severity"] == "warning"
     assert finding["request"]["operation"] == "ecom-v2:initiatePaymentV3UsingPOST"
     assert finding["hint"] == 'Send "mobileNumber": "91234567"'
@@ -124,7 +131,9 @@ def test_stdin_with_an_explicit_endpoint():
 
 def test_endpoint_with_a_full_url_routes_to_klarna():
     body = json.dumps({"external_payment_methods": [{"name": "Vipps", "fee": 100, "description": "gebyrfritt"}]})
-    _, report = run_json("--endpoint", "POST https://api.playground.klarna.com/checkout/v3/orders/abc-123", "-", input=body)
+    _, report = run_json(
+        "--endpoint", "POST https://api.playground.klarna.com/checkout/v3/orders/abc-123", "-", input=body
+    )
     assert [f["rule"] for f in report["findings"]] == ["klarna-vipps-fee"]
     assert report["findings"][0]["request"]["operation"] == "klarna-checkout-v3:updateOrder"
 
@@ -132,8 +141,16 @@ def test_endpoint_with_a_full_url_routes_to_klarna():
 def test_inferred_endpoint_is_said_and_ambiguous_bodies_are_not_guessed():
     result = run_cli("check", str(BAD_ECOM))
     assert "inferred from the body's shape" in out(result)
-    body = json.dumps({"merchantInfo": {"merchantSerialNumber": "123456", "callbackPrefix": "https://x.example", "callbackUrl": "https://y.example"},
-                       "transaction": {"orderId": "a", "reference": "b"}})
+    body = json.dumps(
+        {
+            "merchantInfo": {
+                "merchantSerialNumber": "123456",
+                "callbackPrefix": "https://x.example",
+                "callbackUrl": "https://y.example",
+            },
+            "transaction": {"orderId": "a", "reference": "b"},
+        }
+    )
     _, report = run_json("-", input=body)
     assert [f["rule"] for f in report["findings"]] == ["route-unknown-body"]
     assert "could be for POST /ecomm/v2/payments or POST /checkout/v3/session" in report["findings"][0]["message"]
@@ -168,8 +185,16 @@ def test_explain_shows_why_examples_what_vipps_lint_says_and_docs():
     result = run_cli("explain", "ecom-mobile-number")
     assert result.returncode == 0
     text = out(result)
-    for expected in ("ecom-mobile-number", "Why is this a problem?", "Example", "Use instead", "How to fix",
-                     "https://developer.vippsmobilepay.com/", '"+47 91 23 45 67"', 'hint: Send "mobileNumber": "91234567"'):
+    for expected in (
+        "ecom-mobile-number",
+        "Why is this a problem?",
+        "Example",
+        "Use instead",
+        "How to fix",
+        "https://developer.vippsmobilepay.com/",
+        '"+47 91 23 45 67"',
+        'hint: Send "mobileNumber": "91234567"',
+    ):
         assert expected in text, expected
 
 

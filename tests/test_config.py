@@ -51,11 +51,16 @@ YAML = """\
 """
 
 
-@pytest.mark.parametrize("name, text", [("pyproject.toml", PYPROJECT), (".vipps-lint.yaml", YAML)], ids=["toml", "yaml"])
+@pytest.mark.parametrize(
+    "name, text", [("pyproject.toml", PYPROJECT), (".vipps-lint.yaml", YAML)], ids=["toml", "yaml"]
+)
 def test_config_is_found_walking_up_and_applies_every_key(tmp_path, name, text):
     project = _project(tmp_path, name, text)
     status, report = run_json(str(project / "captured"), str(project / "legacy"), cwd=project / "deep" / "er")
-    found = sorted((f["file"].split("/")[-2] + "/" + f["file"].split("/")[-1], f["rule"], f["severity"]) for f in report["findings"])
+    found = sorted(
+        (f["file"].split("/")[-2] + "/" + f["file"].split("/")[-1], f["rule"], f["severity"])
+        for f in report["findings"]
+    )
     assert found == [
         ("captured/http-urls.json", "ecom-callback-https", "error"),
         ("captured/http-urls.json", "ecom-callback-https", "error"),
@@ -65,18 +70,30 @@ def test_config_is_found_walking_up_and_applies_every_key(tmp_path, name, text):
     assert status == 1
     # --isolated ignores the file; the command line overrides it.
     _, report = run_json("--isolated", str(project / "legacy"), cwd=project)
-    assert {f["rule"] for f in report["findings"]} == {"ecom-callback-https", "ecom-fallback-https", "ecom-mobile-number"}
+    assert {f["rule"] for f in report["findings"]} == {
+        "ecom-callback-https",
+        "ecom-fallback-https",
+        "ecom-mobile-number",
+    }
     # (schema rules ignored too: without the YAML phone rule, the schema reports the same value)
     _, report = run_json("--ignore", "ecom-mobile-number,schema", str(project / "legacy"), cwd=project)
     assert {f["rule"] for f in report["findings"]} == {"ecom-fallback-https"}  # CLI --ignore replaced the file's
-    assert run_cli("check", "--fail-on", "error", str(project / "legacy" / "phone.json"), cwd=project).returncode == 1  # severity still error
-    assert run_cli("check", "--fail-on", "error", "--isolated", str(project / "legacy" / "phone.json"), cwd=project).returncode == 0
+    assert (
+        run_cli("check", "--fail-on", "error", str(project / "legacy" / "phone.json"), cwd=project).returncode == 1
+    )  # severity still error
+    assert (
+        run_cli(
+            "check", "--fail-on", "error", "--isolated", str(project / "legacy" / "phone.json"), cwd=project
+        ).returncode
+        == 0
+    )
 
 
 def test_endpoints_per_glob_rules_dir_select_and_as_of_from_a_yaml_file(tmp_path):
     rules = tmp_path / "team-rules"
     rules.mkdir()
-    (rules / "team.yaml").write_text(textwrap.dedent("""\
+    (rules / "team.yaml").write_text(
+        textwrap.dedent("""\
         rules:
           - id: team-order-prefix
             title: orderId starts with acme-
@@ -91,20 +108,36 @@ def test_endpoints_per_glob_rules_dir_select_and_as_of_from_a_yaml_file(tmp_path
               endpoint: "POST /ecomm/v2/payments"
               bad: [{transaction: {orderId: "x-1"}}]
               good: [{transaction: {orderId: "acme-1"}}]
-        """), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     (tmp_path / "bodies").mkdir()
     # Ambiguous on its own (it routes by shape to nothing), so the endpoint must come from the config.
-    (tmp_path / "bodies" / "pay.json").write_text(json.dumps(
-        {"merchantInfo": {"merchantSerialNumber": "123456", "callbackPrefix": "http://example.com/cb", "callbackUrl": "https://y.example"},
-         "transaction": {"orderId": "x-1", "reference": "b"}}, indent=2), encoding="utf-8")
-    (tmp_path / ".vipps-lint.yml").write_text(textwrap.dedent("""\
+    (tmp_path / "bodies" / "pay.json").write_text(
+        json.dumps(
+            {
+                "merchantInfo": {
+                    "merchantSerialNumber": "123456",
+                    "callbackPrefix": "http://example.com/cb",
+                    "callbackUrl": "https://y.example",
+                },
+                "transaction": {"orderId": "x-1", "reference": "b"},
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
+    (tmp_path / ".vipps-lint.yml").write_text(
+        textwrap.dedent("""\
         select: [ecom-callback-https]
         extend-select: [team]
         rules: [team-rules]
         as-of: 2022-09-01
         endpoints:
           "bodies/*.json": POST /ecomm/v2/payments
-        """), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     status, report = run_json("bodies", cwd=tmp_path)
     assert report["errors"] == []
     by_rule = {f["rule"]: f for f in report["findings"]}
@@ -112,39 +145,99 @@ def test_endpoints_per_glob_rules_dir_select_and_as_of_from_a_yaml_file(tmp_path
     assert by_rule["ecom-callback-https"]["request"]["operation"] == "ecom-v2:initiatePaymentV3UsingPOST"
     # as-of before the rule's since date: one severity lower, and the message says so
     assert by_rule["ecom-callback-https"]["severity"] == "warning"
-    assert "(enforced from 2022-10-01; a warning until then, checking as of 2022-09-01)" in by_rule["ecom-callback-https"]["message"]
+    assert (
+        "(enforced from 2022-10-01; a warning until then, checking as of 2022-09-01)"
+        in by_rule["ecom-callback-https"]["message"]
+    )
     assert status == 0
     # --endpoint on the command line wins over the config's endpoints
     _, report = run_json("--endpoint", "POST /epayment/v1/payments", "bodies", cwd=tmp_path)
     assert all(f["request"]["operation"] != "ecom-v2:initiatePaymentV3UsingPOST" for f in report["findings"])
     # --as-of on the command line wins too
     _, report = run_json("--as-of", "2022-10-01", "--select", "ecom-callback-https", "bodies", cwd=tmp_path)
-    assert {f["rule"]: f["severity"] for f in report["findings"]} == {"ecom-callback-https": "error", "team-order-prefix": "warning"}
+    assert {f["rule"]: f["severity"] for f in report["findings"]} == {
+        "ecom-callback-https": "error",
+        "team-order-prefix": "warning",
+    }
 
 
-@pytest.mark.parametrize("name, text, expected", [
-    ("pyproject.toml", "[tool.vipps-lint]\nfail-on = \"error\"\nselct = [\"ecom\"]\n",
-     "pyproject.toml:3: unknown configuration key 'selct'; did you mean 'select'?"),
-    ("pyproject.toml", "[tool.vipps-lint]\nfail-on = \"fatal\"\n",
-     "pyproject.toml:2: fail-on: expected one of error, warning, info, got 'fatal'"),
-    ("pyproject.toml", "[tool.vipps-lint]\nselect = [\"ecom\"]\n\n[tool.vipps-lint.severity]\necom-callback-https = \"error\"\necom-mobile-number = \"loud\"\n",
-     "pyproject.toml:6: severity: ecom-mobile-number: expected one of error, warning, info, got 'loud'"),
-    ("pyproject.toml", "[tool.vipps-lint]\nselect = [\"ecom\"\n", "pyproject.toml:3:1: invalid TOML"),
-    ("pyproject.toml", "[tool.vipps-lint]\nas-of = \"next year\"\n", "pyproject.toml:2: as-of: expected a date like 2026-12-01"),
-    (".vipps-lint.yaml", "select: [ecom]\nendpoints:\n  \"a/*.json\": POST /ecomm/v2/payments\n  \"b/*.json\": payments please\n",
-     ".vipps-lint.yaml:4: endpoints: b/*.json: 'payments please' is not \"METHOD /path\""),
-    (".vipps-lint.yaml", "select: [ecom]\nignore: [ecom-calback-https]\n",
-     ".vipps-lint.yaml:2: ignore: no rule matches 'ecom-calback-https'"),
-    (".vipps-lint.yaml", "select: [ecom\n", ".vipps-lint.yaml:2:1: invalid YAML"),
-    (".vipps-lint.yaml", "per-file-ignores:\n  legacy: ecom-fallback-https\n  other: 3\n", ".vipps-lint.yaml:3: per-file-ignores: other: expected a list of rules"),
-    ("pyproject.toml", "[tool.vipps-lint]\nfail-on = \"error\"\nrules = [\"missingdir\"]\n",
-     "pyproject.toml:3: rules: rule directory 'missingdir' does not exist ("),
-    (".vipps-lint.yaml", "fail-on: error\nrules:\n  - .\n  - missingdir\n", ".vipps-lint.yaml:4: rules: rule directory 'missingdir' does not exist ("),
-    ("pyproject.toml", "[project]\nname = 'x'\n\n[tool]\nvipps-lint = 3\n",
-     "pyproject.toml:5: tool.vipps-lint must be a table of settings ([tool.vipps-lint] with key = value lines), got 3"),
-    ("pyproject.toml", "tool.vipps-lint = \"ecom\"\n", "pyproject.toml:1: tool.vipps-lint must be a table of settings"),
-], ids=["unknown-key", "bad-fail-on", "bad-severity-line", "bad-toml", "bad-date", "bad-endpoint", "unknown-rule", "bad-yaml", "bad-list",
-        "missing-rules-dir-toml", "missing-rules-dir-yaml", "tool-table-not-a-table", "dotted-not-a-table"])
+@pytest.mark.parametrize(
+    "name, text, expected",
+    [
+        (
+            "pyproject.toml",
+            '[tool.vipps-lint]\nfail-on = "error"\nselct = ["ecom"]\n',
+            "pyproject.toml:3: unknown configuration key 'selct'; did you mean 'select'?",
+        ),
+        (
+            "pyproject.toml",
+            '[tool.vipps-lint]\nfail-on = "fatal"\n',
+            "pyproject.toml:2: fail-on: expected one of error, warning, info, got 'fatal'",
+        ),
+        (
+            "pyproject.toml",
+            '[tool.vipps-lint]\nselect = ["ecom"]\n\n[tool.vipps-lint.severity]\necom-callback-https = "error"\necom-mobile-number = "loud"\n',
+            "pyproject.toml:6: severity: ecom-mobile-number: expected one of error, warning, info, got 'loud'",
+        ),
+        ("pyproject.toml", '[tool.vipps-lint]\nselect = ["ecom"\n', "pyproject.toml:3:1: invalid TOML"),
+        (
+            "pyproject.toml",
+            '[tool.vipps-lint]\nas-of = "next year"\n',
+            "pyproject.toml:2: as-of: expected a date like 2026-12-01",
+        ),
+        (
+            ".vipps-lint.yaml",
+            'select: [ecom]\nendpoints:\n  "a/*.json": POST /ecomm/v2/payments\n  "b/*.json": payments please\n',
+            ".vipps-lint.yaml:4: endpoints: b/*.json: 'payments please' is not \"METHOD /path\"",
+        ),
+        (
+            ".vipps-lint.yaml",
+            "select: [ecom]\nignore: [ecom-calback-https]\n",
+            ".vipps-lint.yaml:2: ignore: no rule matches 'ecom-calback-https'",
+        ),
+        (".vipps-lint.yaml", "select: [ecom\n", ".vipps-lint.yaml:2:1: invalid YAML"),
+        (
+            ".vipps-lint.yaml",
+            "per-file-ignores:\n  legacy: ecom-fallback-https\n  other: 3\n",
+            ".vipps-lint.yaml:3: per-file-ignores: other: expected a list of rules",
+        ),
+        (
+            "pyproject.toml",
+            '[tool.vipps-lint]\nfail-on = "error"\nrules = ["missingdir"]\n',
+            "pyproject.toml:3: rules: rule directory 'missingdir' does not exist (",
+        ),
+        (
+            ".vipps-lint.yaml",
+            "fail-on: error\nrules:\n  - .\n  - missingdir\n",
+            ".vipps-lint.yaml:4: rules: rule directory 'missingdir' does not exist (",
+        ),
+        (
+            "pyproject.toml",
+            "[project]\nname = 'x'\n\n[tool]\nvipps-lint = 3\n",
+            "pyproject.toml:5: tool.vipps-lint must be a table of settings ([tool.vipps-lint] with key = value lines), got 3",
+        ),
+        (
+            "pyproject.toml",
+            'tool.vipps-lint = "ecom"\n',
+            "pyproject.toml:1: tool.vipps-lint must be a table of settings",
+        ),
+    ],
+    ids=[
+        "unknown-key",
+        "bad-fail-on",
+        "bad-severity-line",
+        "bad-toml",
+        "bad-date",
+        "bad-endpoint",
+        "unknown-rule",
+        "bad-yaml",
+        "bad-list",
+        "missing-rules-dir-toml",
+        "missing-rules-dir-yaml",
+        "tool-table-not-a-table",
+        "dotted-not-a-table",
+    ],
+)
 def test_bad_configuration_is_an_error_naming_file_and_line(tmp_path, name, text, expected):
     (tmp_path / name).write_text(text, encoding="utf-8")
     shutil.copy(BAD_ECOM, tmp_path / "body.json")
@@ -155,7 +248,9 @@ def test_bad_configuration_is_an_error_naming_file_and_line(tmp_path, name, text
 
 
 def test_an_inline_tool_table_in_pyproject_is_found_too(tmp_path):
-    (tmp_path / "pyproject.toml").write_text("[tool]\nvipps-lint = {select = [\"ecom-fallback-https\"]}\n", encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool]\nvipps-lint = {select = ["ecom-fallback-https"]}\n', encoding="utf-8"
+    )
     shutil.copy(BAD_ECOM, tmp_path / "body.json")
     _, report = run_json("body.json", cwd=tmp_path)
     assert [f["rule"] for f in report["findings"]] == ["ecom-fallback-https"]
@@ -163,7 +258,7 @@ def test_an_inline_tool_table_in_pyproject_is_found_too(tmp_path):
 
 def test_explicit_config_file_and_pyproject_without_our_table(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")  # not ours: ignored
-    (tmp_path / "ci.toml").write_text("[tool.vipps-lint]\nselect = [\"ecom-fallback-https\"]\n", encoding="utf-8")
+    (tmp_path / "ci.toml").write_text('[tool.vipps-lint]\nselect = ["ecom-fallback-https"]\n', encoding="utf-8")
     shutil.copy(BAD_ECOM, tmp_path / "body.json")
     _, report = run_json("body.json", cwd=tmp_path)
     assert len(report["findings"]) == 3

@@ -26,41 +26,100 @@ def _lint(endpoint: str, body: dict) -> list[tuple[str, str]]:
 
 
 AGREEMENT = {"merchantRedirectUrl": "https://example.com/vipps/agreement-result", "productName": "Acme Power"}
-PAYMENT = {"amount": {"currency": "NOK", "value": 49900}, "paymentMethod": {"type": "WALLET"}, "userFlow": "WEB_REDIRECT",
-           "reference": "acme-shop-123-order-0001", "returnUrl": "https://example.com/vipps/return"}
+PAYMENT = {
+    "amount": {"currency": "NOK", "value": 49900},
+    "paymentMethod": {"type": "WALLET"},
+    "userFlow": "WEB_REDIRECT",
+    "reference": "acme-shop-123-order-0001",
+    "returnUrl": "https://example.com/vipps/return",
+}
 
 
-@pytest.mark.parametrize("endpoint, body, old_error", [
-    # Old: 'pricing.currency is "DKK", which is not one of the values the API allows' (NOK only).
-    ("POST /recurring/v3/agreements", {**AGREEMENT, "pricing": {"type": "LEGACY", "amount": 9900, "currency": "DKK"},
-                                       "interval": {"unit": "MONTH", "count": 1}}, "currency must be NOK"),
-    ("POST /recurring/v3/agreements", {**AGREEMENT, "pricing": {"type": "VARIABLE", "suggestedMaxAmount": 20000, "currency": "EUR"},
-                                       "interval": {"unit": "MONTH", "count": 1}}, "currency must be NOK"),
-    # Old: FLEXIBLE not an allowed pricing type; interval and merchantAgreementUrl required.
-    ("POST /recurring/v3/agreements", {**AGREEMENT, "pricing": {"type": "FLEXIBLE", "currency": "NOK"}},
-     "FLEXIBLE rejected, interval and merchantAgreementUrl required"),
-    # Old: 'due is required' for every charge.
-    ("POST /recurring/v3/agreements/agr_5kSeqz/charges",
-     {"type": "UNSCHEDULED", "amount": 4900, "description": "Parking", "transactionType": "DIRECT_CAPTURE"}, "due is required"),
-    # Old: 'reference is 64 characters; at most 50 are allowed'.
-    ("POST /epayment/v1/payments", {**PAYMENT, "reference": "a" * 64}, "at most 50"),
-    # Old: 'minimumUserAge is not a field …', 'shipping is not a field …', CARD_PASSTHROUGH not allowed.
-    ("POST /epayment/v1/payments", {**PAYMENT, "minimumUserAge": 18}, "unknown minimumUserAge"),
-    ("POST /epayment/v1/payments", {**PAYMENT, "profile": {"scope": "name address"},
-                                    "shipping": {"dynamicOptions": {"callbackUrl": "https://example.com/vipps/shipping",
-                                                                    "callbackAuthorizationToken": "5f1f7a3e"}}},
-     "unknown shipping"),
-    ("POST /epayment/v1/payments", {**PAYMENT, "paymentMethod": {"type": "CARD_PASSTHROUGH"},
-                                    "cardPassthrough": {"pspReference": "psp-reference", "cardCallbackUrl": "https://example.com/card",
-                                                        "allowedCardTypes": ["VISA_DEBIT"]}},
-     "CARD_PASSTHROUGH not allowed"),
-    # Old: 'type is not a field of the body …' (InitiateSessionRequest had no type).
-    ("POST /checkout/v3/session", {"type": "PAYMENT", "merchantInfo": {"callbackUrl": "https://example.com/cb",
-                                                                       "returnUrl": "https://example.com/r",
-                                                                       "callbackAuthorizationToken": "6b1e3f0a"},
-                                   "transaction": {"amount": {"value": 29900, "currency": "NOK"}, "reference": "acme-order-1301",
-                                                   "paymentDescription": "Socks"}}, "type unknown"),
-])
+@pytest.mark.parametrize(
+    "endpoint, body, old_error",
+    [
+        # Old: 'pricing.currency is "DKK", which is not one of the values the API allows' (NOK only).
+        (
+            "POST /recurring/v3/agreements",
+            {
+                **AGREEMENT,
+                "pricing": {"type": "LEGACY", "amount": 9900, "currency": "DKK"},
+                "interval": {"unit": "MONTH", "count": 1},
+            },
+            "currency must be NOK",
+        ),
+        (
+            "POST /recurring/v3/agreements",
+            {
+                **AGREEMENT,
+                "pricing": {"type": "VARIABLE", "suggestedMaxAmount": 20000, "currency": "EUR"},
+                "interval": {"unit": "MONTH", "count": 1},
+            },
+            "currency must be NOK",
+        ),
+        # Old: FLEXIBLE not an allowed pricing type; interval and merchantAgreementUrl required.
+        (
+            "POST /recurring/v3/agreements",
+            {**AGREEMENT, "pricing": {"type": "FLEXIBLE", "currency": "NOK"}},
+            "FLEXIBLE rejected, interval and merchantAgreementUrl required",
+        ),
+        # Old: 'due is required' for every charge.
+        (
+            "POST /recurring/v3/agreements/agr_5kSeqz/charges",
+            {"type": "UNSCHEDULED", "amount": 4900, "description": "Parking", "transactionType": "DIRECT_CAPTURE"},
+            "due is required",
+        ),
+        # Old: 'reference is 64 characters; at most 50 are allowed'.
+        ("POST /epayment/v1/payments", {**PAYMENT, "reference": "a" * 64}, "at most 50"),
+        # Old: 'minimumUserAge is not a field …', 'shipping is not a field …', CARD_PASSTHROUGH not allowed.
+        ("POST /epayment/v1/payments", {**PAYMENT, "minimumUserAge": 18}, "unknown minimumUserAge"),
+        (
+            "POST /epayment/v1/payments",
+            {
+                **PAYMENT,
+                "profile": {"scope": "name address"},
+                "shipping": {
+                    "dynamicOptions": {
+                        "callbackUrl": "https://example.com/vipps/shipping",
+                        "callbackAuthorizationToken": "5f1f7a3e",
+                    }
+                },
+            },
+            "unknown shipping",
+        ),
+        (
+            "POST /epayment/v1/payments",
+            {
+                **PAYMENT,
+                "paymentMethod": {"type": "CARD_PASSTHROUGH"},
+                "cardPassthrough": {
+                    "pspReference": "psp-reference",
+                    "cardCallbackUrl": "https://example.com/card",
+                    "allowedCardTypes": ["VISA_DEBIT"],
+                },
+            },
+            "CARD_PASSTHROUGH not allowed",
+        ),
+        # Old: 'type is not a field of the body …' (InitiateSessionRequest had no type).
+        (
+            "POST /checkout/v3/session",
+            {
+                "type": "PAYMENT",
+                "merchantInfo": {
+                    "callbackUrl": "https://example.com/cb",
+                    "returnUrl": "https://example.com/r",
+                    "callbackAuthorizationToken": "6b1e3f0a",
+                },
+                "transaction": {
+                    "amount": {"value": 29900, "currency": "NOK"},
+                    "reference": "acme-order-1301",
+                    "paymentDescription": "Socks",
+                },
+            },
+            "type unknown",
+        ),
+    ],
+)
 def test_valid_current_requests_have_no_schema_findings(endpoint, body, old_error):
     found = _lint(endpoint, body)
     assert [finding for finding in found if finding[0].startswith(("schema-", "route-"))] == [], old_error

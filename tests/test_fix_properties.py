@@ -17,37 +17,70 @@ from vipps_lint.sources import ReadOptions, json_body
 
 LINTER = Linter(Settings())
 
-URLS = st.sampled_from([
-    "http://example.com/vipps/cb", "https://example.com/vipps/cb", "http://shop.example.no/a?b=c&d=e",
-    "http://localhost:8080/cb", "http://10.0.0.5/cb", "HTTP://EXAMPLE.COM/X", "http://bløtkake.example/æ",
-])
+URLS = st.sampled_from(
+    [
+        "http://example.com/vipps/cb",
+        "https://example.com/vipps/cb",
+        "http://shop.example.no/a?b=c&d=e",
+        "http://localhost:8080/cb",
+        "http://10.0.0.5/cb",
+        "HTTP://EXAMPLE.COM/X",
+        "http://bløtkake.example/æ",
+    ]
+)
 ECOM_PHONES = st.sampled_from(["91234567", "+47 91 23 45 67", "004791234567", "4791234567", "912 34 567", 91234567])
 MSISDNS = st.sampled_from(["4791234567", "+47 912 34 567", "91234567", "+45 40 12 34 56", "004791234567"])
 FEES = st.sampled_from([0, 0.0, 1500, 2.5, "10"])
 
 
 def _ecom():
-    return st.fixed_dictionaries({
-        "customerInfo": st.fixed_dictionaries({"mobileNumber": ECOM_PHONES}),
-        "merchantInfo": st.fixed_dictionaries({
-            "merchantSerialNumber": st.just("123456"), "callbackPrefix": URLS, "fallBack": URLS,
-            "paymentType": st.just("eComm Regular Payment")}),
-        "transaction": st.fixed_dictionaries({"amount": st.integers(100, 10**6), "orderId": st.just("acme-1"), "transactionText": st.text(max_size=8)}),
-    }).map(lambda body: ("POST /ecomm/v2/payments", body))
+    return st.fixed_dictionaries(
+        {
+            "customerInfo": st.fixed_dictionaries({"mobileNumber": ECOM_PHONES}),
+            "merchantInfo": st.fixed_dictionaries(
+                {
+                    "merchantSerialNumber": st.just("123456"),
+                    "callbackPrefix": URLS,
+                    "fallBack": URLS,
+                    "paymentType": st.just("eComm Regular Payment"),
+                }
+            ),
+            "transaction": st.fixed_dictionaries(
+                {
+                    "amount": st.integers(100, 10**6),
+                    "orderId": st.just("acme-1"),
+                    "transactionText": st.text(max_size=8),
+                }
+            ),
+        }
+    ).map(lambda body: ("POST /ecomm/v2/payments", body))
 
 
 def _epayment():
-    return st.fixed_dictionaries({
-        "amount": st.just({"currency": "NOK", "value": 100}), "customer": st.fixed_dictionaries({"phoneNumber": MSISDNS}),
-        "paymentMethod": st.just({"type": "WALLET"}), "reference": st.just("acme-1"), "returnUrl": URLS, "userFlow": st.just("WEB_REDIRECT"),
-    }).map(lambda body: ("POST /epayment/v1/payments", body))
+    return st.fixed_dictionaries(
+        {
+            "amount": st.just({"currency": "NOK", "value": 100}),
+            "customer": st.fixed_dictionaries({"phoneNumber": MSISDNS}),
+            "paymentMethod": st.just({"type": "WALLET"}),
+            "reference": st.just("acme-1"),
+            "returnUrl": URLS,
+            "userFlow": st.just("WEB_REDIRECT"),
+        }
+    ).map(lambda body: ("POST /epayment/v1/payments", body))
 
 
 def _klarna():
-    method = st.fixed_dictionaries({"name": st.sampled_from(["Vipps", "MobilePay", "PayPal"]), "redirect_url": URLS, "fee": FEES,
-                                    "description": st.just("Vipps er alltid gebyrfritt")})
-    return st.fixed_dictionaries({"purchase_country": st.just("NO"), "external_payment_methods": st.lists(method, min_size=1, max_size=3)}) \
-        .map(lambda body: ("POST https://api.klarna.com/checkout/v3/orders", body))
+    method = st.fixed_dictionaries(
+        {
+            "name": st.sampled_from(["Vipps", "MobilePay", "PayPal"]),
+            "redirect_url": URLS,
+            "fee": FEES,
+            "description": st.just("Vipps er alltid gebyrfritt"),
+        }
+    )
+    return st.fixed_dictionaries(
+        {"purchase_country": st.just("NO"), "external_payment_methods": st.lists(method, min_size=1, max_size=3)}
+    ).map(lambda body: ("POST https://api.klarna.com/checkout/v3/orders", body))
 
 
 @st.composite
@@ -55,7 +88,11 @@ def layouts(draw, bodies):
     endpoint, body = draw(bodies)
     shuffled = _shuffle(draw, body)
     indent = draw(st.sampled_from([None, 0, 1, 2, 4, "\t"]))
-    separators = draw(st.sampled_from([(",", ":"), (", ", ": "), (" , ", " : ")])) if indent is None else (",", draw(st.sampled_from([": ", ":", " :  "])))
+    separators = (
+        draw(st.sampled_from([(",", ":"), (", ", ": "), (" , ", " : ")]))
+        if indent is None
+        else (",", draw(st.sampled_from([": ", ":", " :  "])))
+    )
     text = json.dumps(shuffled, indent=indent, separators=separators, ensure_ascii=draw(st.booleans()))
     if draw(st.booleans()):
         text = text.replace("\n", "\r\n")

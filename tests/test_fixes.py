@@ -93,14 +93,22 @@ def test_fix_refuses_stdin_and_files_that_do_not_parse(tmp_path):
 def _finding_with_fix(source):
     from vipps_lint.models import Finding, Fix
 
-    request = Request(source=source, index=0, body={"a": "http://x.example"}, meta=RequestMeta(_body=BodyText(span=(0, 2))))
+    request = Request(
+        source=source, index=0, body={"a": "http://x.example"}, meta=RequestMeta(_body=BodyText(span=(0, 2)))
+    )
     return Finding("ecom-callback-https", "error", "m", request, pointer="/a", fix=Fix("https://x.example", "set a"))
 
 
 def _embedded_request(source, text, body_text, literal, index, embedding):
     start = text.index(literal)
-    return Request(source=source, index=index, method="POST", url="https://api.vipps.no/ecomm/v2/payments", body=json.loads(body_text),
-                   meta=RequestMeta(_body=BodyText(span=(start, start + len(literal)), embedding=embedding)))
+    return Request(
+        source=source,
+        index=index,
+        method="POST",
+        url="https://api.vipps.no/ecomm/v2/payments",
+        body=json.loads(body_text),
+        meta=RequestMeta(_body=BodyText(span=(start, start + len(literal)), embedding=embedding)),
+    )
 
 
 def test_fix_edits_raw_and_json_string_bodies_in_a_larger_file(tmp_path, linter):
@@ -109,24 +117,45 @@ def test_fix_edits_raw_and_json_string_bodies_in_a_larger_file(tmp_path, linter)
 
     raw_body = '{"customerInfo": {"mobileNumber": "+47 91 23 45 67"}, "merchantInfo": {"callbackPrefix": "http://shop.example.com/cb"}}'
     # In the string literal: an escaped slash and a \u escape that must survive untouched.
-    string_body = '{"merchantInfo":{"callbackPrefix":"http:\\/\\/shop.example.com\\/cb","fallBack":"https:\\/\\/shop.example.com\\/\\u00e6"},' \
-                  '"customerInfo":{"mobileNumber":"004791234567"}}'
+    string_body = (
+        '{"merchantInfo":{"callbackPrefix":"http:\\/\\/shop.example.com\\/cb","fallBack":"https:\\/\\/shop.example.com\\/\\u00e6"},'
+        '"customerInfo":{"mobileNumber":"004791234567"}}'
+    )
     literal = json.dumps(string_body)  # what a HAR file holds: the body as a JSON string
     literal = literal.replace("\\\\/", "\\/")  # keep '\/' as written by some HAR exporters
-    text = '{"request": ' + raw_body + '}\r\n{"request": {"postData": {"text": ' + literal + '}}}\r\n'
+    text = '{"request": ' + raw_body + '}\r\n{"request": {"postData": {"text": ' + literal + "}}}\r\n"
     decoded = json.loads(literal)
     source = SourceFile("dump.ndjson", str(tmp_path / "dump.ndjson"))
-    requests = [_embedded_request(source, text, raw_body, raw_body, 0, "raw"),
-                _embedded_request(source, text, decoded, literal, 1, "json-string")]
+    requests = [
+        _embedded_request(source, text, raw_body, raw_body, 0, "raw"),
+        _embedded_request(source, text, decoded, literal, 1, "json-string"),
+    ]
     findings = [f for request in requests for f in linter.lint_request(request) if f.fix is not None]
     assert {(f.request.index, f.pointer) for f in findings} == {
-        (0, "/customerInfo/mobileNumber"), (0, "/merchantInfo/callbackPrefix"), (1, "/customerInfo/mobileNumber"), (1, "/merchantInfo/callbackPrefix")}
+        (0, "/customerInfo/mobileNumber"),
+        (0, "/merchantInfo/callbackPrefix"),
+        (1, "/customerInfo/mobileNumber"),
+        (1, "/merchantInfo/callbackPrefix"),
+    }
     plan = plan_file(source, text, findings)
     assert plan.refused == []
-    expected = ('{"request": ' + raw_body.replace('"+47 91 23 45 67"', '"91234567"').replace("http://", "https://") + '}\r\n'
-                + '{"request": {"postData": {"text": ' + literal.replace('\\"004791234567\\"', '\\"91234567\\"').replace("http:\\/\\/shop.example.com\\/cb", "https://shop.example.com/cb") + '}}}\r\n')
+    expected = (
+        '{"request": '
+        + raw_body.replace('"+47 91 23 45 67"', '"91234567"').replace("http://", "https://")
+        + "}\r\n"
+        + '{"request": {"postData": {"text": '
+        + literal.replace('\\"004791234567\\"', '\\"91234567\\"').replace(
+            "http:\\/\\/shop.example.com\\/cb", "https://shop.example.com/cb"
+        )
+        + "}}}\r\n"
+    )
     assert plan.fixed == expected
-    second = [f for request in _reparsed(source, plan.fixed, requests) for f in linter.lint_request(request) if f.fix is not None]
+    second = [
+        f
+        for request in _reparsed(source, plan.fixed, requests)
+        for f in linter.lint_request(request)
+        if f.fix is not None
+    ]
     assert second == []  # idempotent: nothing left to fix
 
 
@@ -134,15 +163,29 @@ def _reparsed(source, text, old_requests):
     """The same requests read back from the fixed text (spans found again)."""
     lines = text.split("\r\n")
     raw = json.loads(lines[0])["request"]
-    raw_text = lines[0][len('{"request": '):-1]
+    raw_text = lines[0][len('{"request": ') : -1]
     start = lines[1].index('"text": ') + len('"text": ')
     literal = lines[1][start:-3]
     offset = len(lines[0]) + 2
     return [
-        Request(source=source, index=0, method="POST", url=old_requests[0].url, body=raw,
-                meta=RequestMeta(_body=BodyText(span=(12, 12 + len(raw_text))))),
-        Request(source=source, index=1, method="POST", url=old_requests[1].url, body=json.loads(json.loads(literal)),
-                meta=RequestMeta(_body=BodyText(span=(offset + start, offset + start + len(literal)), embedding="json-string"))),
+        Request(
+            source=source,
+            index=0,
+            method="POST",
+            url=old_requests[0].url,
+            body=raw,
+            meta=RequestMeta(_body=BodyText(span=(12, 12 + len(raw_text)))),
+        ),
+        Request(
+            source=source,
+            index=1,
+            method="POST",
+            url=old_requests[1].url,
+            body=json.loads(json.loads(literal)),
+            meta=RequestMeta(
+                _body=BodyText(span=(offset + start, offset + start + len(literal)), embedding="json-string")
+            ),
+        ),
     ]
 
 
@@ -150,16 +193,25 @@ def test_requests_without_a_body_span_are_not_fixed_and_say_so(tmp_path, linter)
     from vipps_lint.fixes import plan_file
 
     source = SourceFile("collection.json", str(tmp_path / "collection.json"))
-    request = Request(source=source, index=3, method="POST", url="https://api.vipps.no/ecomm/v2/payments",
-                      body={"merchantInfo": {"callbackPrefix": "http://shop.example.com/cb"}}, meta=RequestMeta(reader_traits("postman")))
+    request = Request(
+        source=source,
+        index=3,
+        method="POST",
+        url="https://api.vipps.no/ecomm/v2/payments",
+        body={"merchantInfo": {"callbackPrefix": "http://shop.example.com/cb"}},
+        meta=RequestMeta(reader_traits("postman")),
+    )
     findings = [f for f in linter.lint_request(request) if f.fix is not None]
     plan = plan_file(source, "{}", findings)
     assert plan.fixed == "{}" and plan.fixed_findings == []
-    assert plan.refused == ["request #4: 1 fixable problem not fixed: the body holds {{variables}}, and --fix edits a Postman body "
-                            "only when it has none; apply the hint by hand"]
+    assert plan.refused == [
+        "request #4: 1 fixable problem not fixed: the body holds {{variables}}, and --fix edits a Postman body "
+        "only when it has none; apply the hint by hand"
+    ]
     request.meta = RequestMeta()  # a reader that records nothing: the generic reason
     assert plan_file(source, "{}", findings).refused == [
-        "request #4: 1 fixable problem not fixed: vipps-lint cannot map this body back to the text of the file"]
+        "request #4: 1 fixable problem not fixed: vipps-lint cannot map this body back to the text of the file"
+    ]
 
 
 HTTP_FIXTURE = FIXTURES / "http" / "vipps-payments.http"
@@ -171,13 +223,18 @@ def test_http_bodies_with_variables_are_fixed_where_the_value_is_written(tmp_pat
     target = tmp_path / "payments.http"
     original = HTTP_FIXTURE.read_text(encoding="utf-8").replace("\n", "\r\n")
     target.write_bytes(original.encode("utf-8"))
-    expected = (original.replace('"callbackPrefix": "http://shop', '"callbackPrefix": "https://shop')
-                .replace('"phoneNumber": "+47 912 34 567"', '"phoneNumber": "4791234567"'))
+    expected = original.replace('"callbackPrefix": "http://shop', '"callbackPrefix": "https://shop').replace(
+        '"phoneNumber": "+47 912 34 567"', '"phoneNumber": "4791234567"'
+    )
     diff = run_cli("check", "--diff", str(target))
     assert diff.returncode == 1
-    removed = [line for line in diff.stdout.decode().splitlines() if line.startswith("-") and not line.startswith("---")]
-    assert [line.strip() for line in removed] == ['-    "callbackPrefix": "http://shop.example.com/vipps/callbacks",',
-                                                  '-  "customer": {"phoneNumber": "+47 912 34 567"},']
+    removed = [
+        line for line in diff.stdout.decode().splitlines() if line.startswith("-") and not line.startswith("---")
+    ]
+    assert [line.strip() for line in removed] == [
+        '-    "callbackPrefix": "http://shop.example.com/vipps/callbacks",',
+        '-  "customer": {"phoneNumber": "+47 912 34 567"},',
+    ]
     assert "Would fix 2 problems in 1 file." in diff.stderr.decode()
     assert "cannot be edited in place" not in diff.stderr.decode() and "not fixed" not in diff.stderr.decode()
     summary = run_cli("check", str(target)).stdout.decode().strip().splitlines()[-1]
@@ -203,10 +260,14 @@ def test_values_that_come_from_variables_are_not_fixed_and_the_message_names_the
     target.write_text(TEMPLATED_HTTP, encoding="utf-8")
     result = run_cli("check", "--fix", str(target))
     errors = result.stderr.decode()
-    assert f'{target}: request #1 "initiate": /merchantInfo/callbackPrefix not fixed: the value comes from {{{{cb}}}}; ' \
-           "change it where that variable is defined" in errors
-    assert f'{target}: request #1 "initiate": /merchantInfo/fallBack not fixed: the value is written with {{{{host}}}}, ' \
-           "and --fix replaces only values written out in full; apply the hint by hand" in errors
+    assert (
+        f'{target}: request #1 "initiate": /merchantInfo/callbackPrefix not fixed: the value comes from {{{{cb}}}}; '
+        "change it where that variable is defined" in errors
+    )
+    assert (
+        f'{target}: request #1 "initiate": /merchantInfo/fallBack not fixed: the value is written with {{{{host}}}}, '
+        "and --fix replaces only values written out in full; apply the hint by hand" in errors
+    )
     assert "Fixed 1 problem in 1 file." in errors
     assert target.read_text(encoding="utf-8") == TEMPLATED_HTTP.replace('"+47 91 23 45 67"', '"91234567"')
     # What is left has a hint, but --fix cannot apply it: the summary does not promise it.
@@ -216,7 +277,9 @@ def test_values_that_come_from_variables_are_not_fixed_and_the_message_names_the
 def test_the_summary_counts_only_fixes_that_fix_can_apply(tmp_path):
     body = BAD_ECOM.read_text(encoding="utf-8").replace("\n", " ")
     (tmp_path / "initiate.curl").write_text(
-        f"curl -X POST https://api.vipps.no/ecomm/v2/payments -H 'Content-Type: application/json' -d '{body}'\n", encoding="utf-8")
+        f"curl -X POST https://api.vipps.no/ecomm/v2/payments -H 'Content-Type: application/json' -d '{body}'\n",
+        encoding="utf-8",
+    )
     result = run_cli("check", "initiate.curl", cwd=tmp_path)
     assert "Found " in result.stdout.decode() and "fixable" not in result.stdout.decode()
     fix = run_cli("check", "--fix", "initiate.curl", cwd=tmp_path)
@@ -248,5 +311,7 @@ def test_http_bodies_with_variables_are_fixed_after_a_run_in_worker_processes(tm
     summary = run_cli("check", "--jobs", "2", "--format", "concise", ".", cwd=tmp_path).stdout.decode().splitlines()[-1]
     assert summary.endswith(f" {2 * (PARALLEL_MIN_FILES + 1)} fixable with --fix (see them with --diff)."), summary
     result = run_cli("check", "--jobs", "2", "--fix", "--format", "concise", ".", cwd=tmp_path)
-    assert f"Fixed {2 * (PARALLEL_MIN_FILES + 1)} problems in {PARALLEL_MIN_FILES + 1} files." in result.stderr.decode(), result.stderr.decode()
+    assert (
+        f"Fixed {2 * (PARALLEL_MIN_FILES + 1)} problems in {PARALLEL_MIN_FILES + 1} files." in result.stderr.decode()
+    ), result.stderr.decode()
     assert '"phoneNumber": "4791234567"' in (tmp_path / "payments-07.http").read_text(encoding="utf-8")

@@ -17,7 +17,10 @@ def _expected() -> dict[str, object]:
     """file → ["rule pointer-or-header", …] for every request of the file, or, for dumps
     with several requests, {request index: [...]} (requests without findings left out)."""
     with open(FIXTURES / "expected.yaml", encoding="utf-8") as handle:
-        return {name: items if isinstance(items, dict) else list(items or []) for name, items in yaml.safe_load(handle).items()}
+        return {
+            name: items if isinstance(items, dict) else list(items or [])
+            for name, items in yaml.safe_load(handle).items()
+        }
 
 
 def _expected_items(items) -> list[str]:
@@ -78,7 +81,9 @@ def test_fixture_positions_point_at_the_offending_value():
         line = lines[finding["line"] - 1]
         key = finding["pointer"].rsplit("/", 1)[-1]
         at = line[finding["column"] - 1 :]
-        if f'"{key}"' in line or f'\\"{key}\\"' in line:  # the value is on this line (also inside an escaped HAR/Postman body)
+        if (
+            f'"{key}"' in line or f'\\"{key}\\"' in line
+        ):  # the value is on this line (also inside an escaped HAR/Postman body)
             assert line[: finding["column"] - 1].rstrip().endswith(":"), (finding, line)
         else:  # a missing field: the report points at the object that lacks it
             assert at.startswith("{"), (finding, line)

@@ -26,7 +26,9 @@ def small_sections(monkeypatch):
 
 def _many_inputs(tmp_path):
     """More files than the parallel threshold: every fixture format, good and bad, and a broken file."""
-    originals = sorted(path for path in FIXTURES.rglob("*") if path.is_file() and path.suffix != ".yaml" and path.name != "README.md")
+    originals = sorted(
+        path for path in FIXTURES.rglob("*") if path.is_file() and path.suffix != ".yaml" and path.name != "README.md"
+    )
     copies = 0
     while copies < PARALLEL_MIN_FILES + 8:
         for original in originals:
@@ -74,11 +76,19 @@ def _large_log(path):
     blank and broken lines, a request for another API, and mistakes spread through it."""
     lines = []
     for number in range(LOG_LINES):
-        body = {"customerInfo": {"mobileNumber": "+47 91 23 45 67" if number % 97 == 0 else "91234567"},
-                "merchantInfo": {"merchantSerialNumber": "123456",
-                                 "callbackPrefix": ("http" if number % 89 == 0 else "https") + "://shop.example.com/vipps",
-                                 "fallBack": "https://shop.example.com/ordre/blåbærsyltetøy"},
-                "transaction": {"orderId": f"order-{number}", "amount": 1000 + number, "transactionText": "Kjøp – takk " * 20}}
+        body = {
+            "customerInfo": {"mobileNumber": "+47 91 23 45 67" if number % 97 == 0 else "91234567"},
+            "merchantInfo": {
+                "merchantSerialNumber": "123456",
+                "callbackPrefix": ("http" if number % 89 == 0 else "https") + "://shop.example.com/vipps",
+                "fallBack": "https://shop.example.com/ordre/blåbærsyltetøy",
+            },
+            "transaction": {
+                "orderId": f"order-{number}",
+                "amount": 1000 + number,
+                "transactionText": "Kjøp – takk " * 20,
+            },
+        }
         entry = {"method": "POST", "url": "https://apitest.vipps.no/ecomm/v2/payments", "body": body, "status": 200}
         if number % 500 == 7:
             entry = {"method": "GET", "url": "https://example.org/other-api", "status": 200}
@@ -93,7 +103,9 @@ def _large_log(path):
 def test_a_large_log_is_linted_in_sections_with_the_same_report_and_fixes(tmp_path, small_sections):
     log = tmp_path / "day.ndjson"
     _large_log(log)
-    assert log.stat().st_size > max(workers.PARALLEL_MIN_BYTES, 2 * workers.SECTION_MIN_BYTES)  # so --jobs 2 does cut it
+    assert log.stat().st_size > max(
+        workers.PARALLEL_MIN_BYTES, 2 * workers.SECTION_MIN_BYTES
+    )  # so --jobs 2 does cut it
     for args in (["--format", "json"], [], ["--diff"]):
         one = run_cli("check", *args, "--jobs", "1", str(log), cwd=tmp_path)
         two = run_cli("check", *args, "--jobs", "2", str(log), cwd=tmp_path)
@@ -137,4 +149,8 @@ def test_a_missing_path_is_reported_where_it_was_named(tmp_path):
     (tmp_path / "first.json").write_text('{"merchantInfo": ', encoding="utf-8")
     (tmp_path / "last.json").write_text('{"transaction": ', encoding="utf-8")
     result = run_cli_process("check", "first.json", "missing.json", "last.json", cwd=tmp_path)
-    assert [line.split(":")[0] for line in result.stderr.decode().splitlines()] == ["first.json", "missing.json", "last.json"]
+    assert [line.split(":")[0] for line in result.stderr.decode().splitlines()] == [
+        "first.json",
+        "missing.json",
+        "last.json",
+    ]

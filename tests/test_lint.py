@@ -1,5 +1,5 @@
-"""The code is ruff-clean: the rule set in pyproject.toml ([tool.ruff]), on the package, the tests,
-the scripts and the bench. Every `# noqa` must be needed (RUF100) and says why on its line."""
+"""The code is ruff-clean and ruff-formatted (pyproject.toml's [tool.ruff]): the package, the
+tests, the scripts and the bench. Every `# noqa` must be needed (RUF100) and says why on its line."""
 
 from __future__ import annotations
 
@@ -23,6 +23,23 @@ def _ruff() -> list[str]:
 
 
 def test_ruff_check_is_clean():
-    result = subprocess.run([*_ruff(), "check", "--no-cache", "vipps_lint", "tests", "scripts", "bench"],
-                            cwd=REPO, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [*_ruff(), "check", "--no-cache", "vipps_lint", "tests", "scripts", "bench"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format_is_clean():
+    """One formatter for the tree: `ruff format` leaves every file as it is."""
+    result = subprocess.run(
+        [*_ruff(), "format", "--check", "--no-cache", "vipps_lint", "tests", "scripts", "bench"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -73,7 +73,9 @@ def test_hook_fails_on_a_bad_body_and_passes_a_good_one(tmp_path, pre_commit_hom
 
 def _documented_config() -> str:
     """The .pre-commit-config.yaml block of README.md's "As a pre-commit hook" section."""
-    section = (REPO / "README.md").read_text(encoding="utf-8").split("### As a pre-commit hook", 1)[1].split("\n### ", 1)[0]
+    section = (
+        (REPO / "README.md").read_text(encoding="utf-8").split("### As a pre-commit hook", 1)[1].split("\n### ", 1)[0]
+    )
     match = re.search(r"```yaml\n(# \.pre-commit-config\.yaml\n.*?)```", section, re.DOTALL)
     assert match, "README.md: the pre-commit section has no .pre-commit-config.yaml block"
     return match.group(1)
@@ -105,7 +107,9 @@ def test_the_documented_entry_lints_request_files_only_and_autoupdate_pins_a_com
     (project / "requests" / "README.md").write_text("# Captured requests\n\nOne body per file.\n", encoding="utf-8")
     (project / "requests" / "good.json").write_bytes((FIXTURES / "ecom" / "initiate-good.json").read_bytes())
     (project / "requests" / "bad.json").write_bytes((FIXTURES / "ecom" / "initiate-http-urls.json").read_bytes())
-    (project / "notes.json").write_bytes((FIXTURES / "ecom" / "initiate-http-urls.json").read_bytes())  # outside requests/
+    (project / "notes.json").write_bytes(
+        (FIXTURES / "ecom" / "initiate-http-urls.json").read_bytes()
+    )  # outside requests/
 
     result, output = _run([*_pre_commit(), "autoupdate"], project, pre_commit_home)
     assert result.returncode == 0, output
@@ -130,8 +134,12 @@ def _ordinary_repository(project: Path) -> None:
     """A web shop's repository: JSON that is no Vipps request, and one good captured body."""
     (project / ".vscode").mkdir(parents=True)
     (project / "requests").mkdir()
-    (project / "package.json").write_text('{"name": "shop", "version": "1.0.0", "description": "A shop", "type": "module"}\n', encoding="utf-8")
-    (project / "tsconfig.json").write_text('{\n  // TypeScript\n  "compilerOptions": {"strict": true,},\n}\n', encoding="utf-8")
+    (project / "package.json").write_text(
+        '{"name": "shop", "version": "1.0.0", "description": "A shop", "type": "module"}\n', encoding="utf-8"
+    )
+    (project / "tsconfig.json").write_text(
+        '{\n  // TypeScript\n  "compilerOptions": {"strict": true,},\n}\n', encoding="utf-8"
+    )
     (project / ".vscode" / "settings.json").write_text('{\n  // editor\n  "editor.tabSize": 2\n}\n', encoding="utf-8")
     (project / "data.jsonl").write_text('{"user": "kari", "score": 3}\n{"user": "ola", "score": 5}\n', encoding="utf-8")
     (project / "requests" / "good.json").write_bytes((FIXTURES / "ecom" / "initiate-good.json").read_bytes())
@@ -149,11 +157,15 @@ def test_the_default_hook_passes_an_ordinary_repository_and_fails_on_real_mistak
     command = [*_pre_commit(), "try-repo", str(REPO), "vipps-lint", "--all-files", "--verbose"]
     result, output = _run(command, project, pre_commit_home)
     assert result.returncode == 0, output
-    assert "Passed" in output and "skipped: not Vipps requests" in output  # (pre-commit splits the files between processes)
+    assert (
+        "Passed" in output and "skipped: not Vipps requests" in output
+    )  # (pre-commit splits the files between processes)
     assert "could not be read" not in output and "route-unknown-body" not in output
 
     (project / "requests" / "bad.json").write_bytes((FIXTURES / "ecom" / "initiate-http-urls.json").read_bytes())
-    (project / "requests" / "live.ndjson").write_bytes((FIXTURES / "ndjson" / "production-live-token.ndjson").read_bytes())
+    (project / "requests" / "live.ndjson").write_bytes(
+        (FIXTURES / "ndjson" / "production-live-token.ndjson").read_bytes()
+    )
     _git(project, "add", "-A")
     result, output = _run(command, project, pre_commit_home)
     assert result.returncode == 1, output

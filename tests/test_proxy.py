@@ -372,8 +372,16 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path):
     # the client's Authorization): refused, without echoing the password.
     result = CliRunner().invoke(
         main,
-        ["proxy", "--isolated", "--upstream", "https://merchant:hunter2-secret@apitest.vipps.no",
-         "--listen", "127.0.0.1:0", "--max-seconds", "1"],  # (were it accepted, it would stop by itself)
+        [
+            "proxy",
+            "--isolated",
+            "--upstream",
+            "https://merchant:hunter2-secret@apitest.vipps.no",
+            "--listen",
+            "127.0.0.1:0",
+            "--max-seconds",
+            "1",
+        ],  # (were it accepted, it would stop by itself)
     )
     assert result.exit_code == 2 and "--upstream takes no user:password@" in result.output
     assert "hunter2" not in result.output and "apitest.vipps.no" in result.output
@@ -405,10 +413,26 @@ def test_curl_expect_100_continue_with_a_large_body(upstream, passing_proxy, tmp
     data = json.dumps(payload).encode()
     (tmp_path / "large.json").write_bytes(data)
     result = subprocess.run(
-        ["curl", "-sS", "--max-time", str(TIMEOUT), "-o", str(tmp_path / "out"), "-w", "%{http_code}",
-         "-H", "Expect: 100-continue", "-H", "Content-Type: application/json",
-         "--data-binary", f"@{tmp_path / 'large.json'}", f"{passing_proxy.url}/epayment/v1/payments?test=expect"],
-        capture_output=True, text=True, timeout=TIMEOUT + 10,
+        [
+            "curl",
+            "-sS",
+            "--max-time",
+            str(TIMEOUT),
+            "-o",
+            str(tmp_path / "out"),
+            "-w",
+            "%{http_code}",
+            "-H",
+            "Expect: 100-continue",
+            "-H",
+            "Content-Type: application/json",
+            "--data-binary",
+            f"@{tmp_path / 'large.json'}",
+            f"{passing_proxy.url}/epayment/v1/payments?test=expect",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT + 10,
     )
     assert result.returncode == 0 and result.stdout == "201", result.stderr
     [seen] = received_with(upstream, "test=expect")

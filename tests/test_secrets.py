@@ -23,13 +23,21 @@ def _dump(tmp_path):
     """An NDJSON dump with each kind of secret, in places that end up in reports."""
     lines = [
         # Authorization without "Bearer": the raw token is in the code frame of that line.
-        {"method": "POST", "url": "https://api.vipps.no/epayment/v1/payments/acme-shop-123-order128/capture",
-         "headers": {"Authorization": TOKEN, "Ocp-Apim-Subscription-Key": KEY, "Content-Type": "text/plain"},
-         "body": {"modificationAmount": {"currency": "NOK", "value": 100}}, "status": 400,
-         "responseBody": {"title": "Bad Request", "detail": f"token {TOKEN} rejected"}},
-        {"method": "POST", "url": f"https://apitest.vipps.no/accesstoken/get?client_secret={QUERY_SECRET}",
-         "headers": {"client_id": "3f2b8c1e-9a4d-4e6b", "client_secret": CLIENT_SECRET}, "status": 401,
-         "responseBody": {"message": f"invalid client_secret {CLIENT_SECRET}"}},
+        {
+            "method": "POST",
+            "url": "https://api.vipps.no/epayment/v1/payments/acme-shop-123-order128/capture",
+            "headers": {"Authorization": TOKEN, "Ocp-Apim-Subscription-Key": KEY, "Content-Type": "text/plain"},
+            "body": {"modificationAmount": {"currency": "NOK", "value": 100}},
+            "status": 400,
+            "responseBody": {"title": "Bad Request", "detail": f"token {TOKEN} rejected"},
+        },
+        {
+            "method": "POST",
+            "url": f"https://apitest.vipps.no/accesstoken/get?client_secret={QUERY_SECRET}",
+            "headers": {"client_id": "3f2b8c1e-9a4d-4e6b", "client_secret": CLIENT_SECRET},
+            "status": 401,
+            "responseBody": {"message": f"invalid client_secret {CLIENT_SECRET}"},
+        },
         '{"method": "GET", "url": "/x", "headers": {"Authorization": "Bearer ' + TOKEN + '"}, "body": "not json"}',
     ]
     path = tmp_path / "dump.ndjson"
@@ -39,22 +47,45 @@ def _dump(tmp_path):
 
 def test_units():
     assert mask(TOKEN) == "eyJ0…" and mask("short") == "…"
-    assert all(is_placeholder(value) for value in ("{{access_token}}", "<token>", "xxxxxxxxxx", "your-key-here", "${TOKEN}"))
+    assert all(
+        is_placeholder(value) for value in ("{{access_token}}", "<token>", "xxxxxxxxxx", "your-key-here", "${TOKEN}")
+    )
     assert not is_placeholder(TOKEN)
-    request = Request(SourceFile("x", None), 0, "POST", f"https://x/y?access_token={QUERY_SECRET}&a=1",
-                      headers=[("Authorization", f"Bearer {TOKEN}"), ("Ocp-Apim-Subscription-Key", KEY), ("client_secret", "{{client_secret}}")],
-                      response=Response(200, body={"access_token": TOKEN, "secret": CLIENT_SECRET}))
+    request = Request(
+        SourceFile("x", None),
+        0,
+        "POST",
+        f"https://x/y?access_token={QUERY_SECRET}&a=1",
+        headers=[
+            ("Authorization", f"Bearer {TOKEN}"),
+            ("Ocp-Apim-Subscription-Key", KEY),
+            ("client_secret", "{{client_secret}}"),
+        ],
+        response=Response(200, body={"access_token": TOKEN, "secret": CLIENT_SECRET}),
+    )
     assert collect_secrets(request) == {TOKEN, KEY, QUERY_SECRET, CLIENT_SECRET}
-    masked = Masker().mask_text(f'Authorization: Bearer {TOKEN}\n"Ocp-Apim-Subscription-Key": "{KEY}" ?client_secret={QUERY_SECRET}')
+    masked = Masker().mask_text(
+        f'Authorization: Bearer {TOKEN}\n"Ocp-Apim-Subscription-Key": "{KEY}" ?client_secret={QUERY_SECRET}'
+    )
     assert not any(secret in masked for secret in SECRETS)
-    assert Masker().mask_text("Add `Authorization: Bearer <access_token>`") == "Add `Authorization: Bearer <access_token>`"
+    assert (
+        Masker().mask_text("Add `Authorization: Bearer <access_token>`") == "Add `Authorization: Bearer <access_token>`"
+    )
 
 
 @pytest.mark.parametrize("output_format", sorted(FORMATS))
 @pytest.mark.parametrize("quiet", [False, True])
 def test_no_output_format_prints_a_secret(tmp_path, output_format, quiet):
     dump = _dump(tmp_path)
-    result = run_cli("check", "--format", output_format, *(["--quiet"] if quiet else []), "--select", "header,response,dump,route", str(dump))
+    result = run_cli(
+        "check",
+        "--format",
+        output_format,
+        *(["--quiet"] if quiet else []),
+        "--select",
+        "header,response,dump,route",
+        str(dump),
+    )
     out, err = result.stdout.decode(), result.stderr.decode()
     assert result.returncode == 2 and "Traceback" not in err
     assert "header-authorization-bearer" in out and "dump-live-credentials" in out
@@ -113,7 +144,9 @@ def test_redact_several_files_into_a_directory_and_to_stdout(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     result = run_cli("redact", *map(str, REDACTABLE[1:]), "-o", str(out))
-    assert result.returncode == 0 and sorted(path.name for path in out.iterdir()) == sorted(path.name for path in REDACTABLE[1:])
+    assert result.returncode == 0 and sorted(path.name for path in out.iterdir()) == sorted(
+        path.name for path in REDACTABLE[1:]
+    )
     single = run_cli("redact", str(REDACTABLE[2]))
     assert single.returncode == 0 and "REDACTED" in single.stdout.decode()
     refused = run_cli("redact", *map(str, REDACTABLE))
@@ -150,8 +183,12 @@ def test_error_lines_on_stderr_are_masked():
 
 def test_a_code_frame_window_never_shows_part_of_a_secret(tmp_path):
     # The frame of the Content-Type value starts a dozen characters into the key.
-    line = {"method": "POST", "url": "https://apitest.vipps.no/epayment/v1/payments/" + "r" * 80 + "/capture",
-            "headers": {"Ocp-Apim-Subscription-Key": KEY, "Content-Type": "text/plain"}, "body": {"a": 1}}
+    line = {
+        "method": "POST",
+        "url": "https://apitest.vipps.no/epayment/v1/payments/" + "r" * 80 + "/capture",
+        "headers": {"Ocp-Apim-Subscription-Key": KEY, "Content-Type": "text/plain"},
+        "body": {"a": 1},
+    }
     path = tmp_path / "one.ndjson"
     path.write_text(json.dumps(line) + "\n")
     out = run_cli("check", "--select", "header-content-type-json", str(path)).stdout.decode()
@@ -173,7 +210,7 @@ CURL_WITH_PASSWORDS = (
     f"curl -u myid:{PASSWORD} https://apitest.vipps.no/epayment/v1/payments/acme-shop-123-order123abc\n"
     "# Capture\n"
     f"curl -X POST 'https://myid:{PASSWORD}@apitest.vipps.no/epayment/v1/payments/acme-shop-123-order123abc/capture' "
-    "-d '{\"modificationAmount\": {\"currency\": \"NOK\", \"value\": 100}}'\n"
+    '-d \'{"modificationAmount": {"currency": "NOK", "value": 100}}\'\n'
 )
 
 
@@ -181,7 +218,15 @@ def test_passwords_of_basic_auth_and_url_userinfo_are_collected():
     import base64
 
     def collected(url, authorization):
-        return collect_secrets(Request(SourceFile("x", None), 0, "GET", url, headers=[("Authorization", authorization)] if authorization else []))
+        return collect_secrets(
+            Request(
+                SourceFile("x", None),
+                0,
+                "GET",
+                url,
+                headers=[("Authorization", authorization)] if authorization else [],
+            )
+        )
 
     encoded = base64.b64encode(f"myid:{PASSWORD}".encode()).decode()
     assert PASSWORD in collected("https://apitest.vipps.no/x", f"Basic {encoded}")  # what curl -u sends
@@ -197,13 +242,18 @@ def test_patterns_mask_curl_user_and_url_passwords_of_any_length():
     for sample, password in [
         (f"curl -u myid:{PASSWORD} https://apitest.vipps.no/x", PASSWORD),
         (f"curl --user 'myid:{PASSWORD}' https://apitest.vipps.no/x", PASSWORD),
-        ("curl -su \"myid:hunter2\" https://apitest.vipps.no/x", "hunter2"),  # short: still a password by its place
+        ('curl -su "myid:hunter2" https://apitest.vipps.no/x', "hunter2"),  # short: still a password by its place
         (f"GET https://myid:{PASSWORD}@apitest.vipps.no/x", PASSWORD),
         (f"curl --oauth2-bearer {KEY} https://apitest.vipps.no/x", KEY),
     ]:
         masked = masker.mask_text(sample)
         assert password not in masked and "…" in masked, masked
-    for harmless in ("Add `-u <id>:<password>`", "http://localhost:8080/x", "curl --user-agent Mozilla:5 x", "curl -u myid:TOPS…REDACTED x"):
+    for harmless in (
+        "Add `-u <id>:<password>`",
+        "http://localhost:8080/x",
+        "curl --user-agent Mozilla:5 x",
+        "curl -u myid:TOPS…REDACTED x",
+    ):
         assert masker.mask_text(harmless) == harmless
 
 
@@ -230,7 +280,11 @@ def test_redact_masks_curl_passwords_and_the_copy_is_still_curl(tmp_path):
     result = run_cli("redact", str(path), "-o", str(copy))
     assert result.returncode == 0, result.stderr.decode()
     text = copy.read_text()
-    assert PASSWORD not in text and "-u myid:TOPS…REDACTED " in text and "https://myid:TOPS…REDACTED@apitest.vipps.no/" in text
+    assert (
+        PASSWORD not in text
+        and "-u myid:TOPS…REDACTED " in text
+        and "https://myid:TOPS…REDACTED@apitest.vipps.no/" in text
+    )
     requests = list(read_source(SourceFile(str(copy), str(copy)), ReadOptions()))
     assert [(request.name, request.method) for request in requests] == [("Get payment", "GET"), ("Capture", "POST")]
     assert all(request.header("Authorization").startswith("Basic ") for request in requests)
@@ -250,15 +304,22 @@ def test_every_masking_pattern_has_its_prefilter_words_in_what_it_matches():
     from vipps_lint import secrets
 
     assert len(secrets._PATTERN_WORDS) == len(secrets._PATTERNS)
-    samples = ["curl -u id:Sup3rS3cretPw https://apitest.vipps.no", "https://id:Sup3rS3cretPw@host/x",
-               "--oauth2-bearer Sup3rS3cretTok", 'Ocp-Apim-Subscription-Key: 0123456789abcdef0123456789abcdef',
-               '{"name": "Authorization", "value": "Bearer Sup3rS3cretTok"}', '"client_secret": "Sup3rS3cretPw"',
-               "https://h/x?access_token=Sup3rS3cretTok", "Basic aWQ6U3VwM3JTM2NyZXRQdw==",
-               "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl",
-               '{"key": "password", "value": "Sup3rS3cretPw"}', 'not a header: "X-Api-Key 0123456789abcdef0123"']
+    samples = [
+        "curl -u id:Sup3rS3cretPw https://apitest.vipps.no",
+        "https://id:Sup3rS3cretPw@host/x",
+        "--oauth2-bearer Sup3rS3cretTok",
+        "Ocp-Apim-Subscription-Key: 0123456789abcdef0123456789abcdef",
+        '{"name": "Authorization", "value": "Bearer Sup3rS3cretTok"}',
+        '"client_secret": "Sup3rS3cretPw"',
+        "https://h/x?access_token=Sup3rS3cretTok",
+        "Basic aWQ6U3VwM3JTM2NyZXRQdw==",
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl",
+        '{"key": "password", "value": "Sup3rS3cretPw"}',
+        'not a header: "X-Api-Key 0123456789abcdef0123"',
+    ]
     for pattern, words in zip(secrets._PATTERNS, secrets._PATTERN_WORDS):
         # (one character past the match: a lookahead such as `(?=@)` is part of what matched)
-        matched = [sample[match.start():match.end() + 1] for sample in samples for match in pattern.finditer(sample)]
+        matched = [sample[match.start() : match.end() + 1] for sample in samples for match in pattern.finditer(sample)]
         assert matched, pattern.pattern
         if words is not None:
             assert all(any(word in text.lower() for word in words) for text in matched), pattern.pattern

@@ -13,7 +13,9 @@ GOOD = (FIXTURES / "ecom" / "initiate-http-urls.json").read_bytes()
 
 def test_summary_counts_unreadable_inputs_not_their_problems(tmp_path):
     (tmp_path / "good.json").write_bytes(GOOD)
-    (tmp_path / "log.ndjson").write_text('{"method": "GET", "url": "https://api.vipps.no/epayment/v1/payments/x"}\nnot json\n{bad\n[1]\n')
+    (tmp_path / "log.ndjson").write_text(
+        '{"method": "GET", "url": "https://api.vipps.no/epayment/v1/payments/x"}\nnot json\n{bad\n[1]\n'
+    )
     for format in ("text", "concise"):
         result = run_cli("check", "--format", format, str(tmp_path / "log.ndjson"), str(tmp_path / "good.json"))
         assert result.returncode == 2
@@ -42,8 +44,13 @@ def test_rules_piped_prints_whole_rows(tmp_path):
 
 
 def _klarna_order(description: str) -> str:
-    entry = {"name": "Vipps", "redirect_url": "https://example.com/vipps", "image_url": "https://example.com/vipps.png", "fee": 0,
-             "description": description}
+    entry = {
+        "name": "Vipps",
+        "redirect_url": "https://example.com/vipps",
+        "image_url": "https://example.com/vipps.png",
+        "fee": 0,
+        "description": description,
+    }
     return json.dumps({"purchase_country": "NO", "purchase_currency": "NOK", "external_payment_methods": [entry]})
 
 
@@ -68,7 +75,9 @@ def _klarna_order(description: str) -> str:
 def test_fee_free_wording_that_negates_the_phrase_is_reported(tmp_path, description, said):
     body = tmp_path / "order.json"
     body.write_text(_klarna_order(description), encoding="utf-8")
-    status, report = run_json("--endpoint", "POST /checkout/v3/orders", "--select", "klarna-vipps-fee-free-wording", str(body))
+    status, report = run_json(
+        "--endpoint", "POST /checkout/v3/orders", "--select", "klarna-vipps-fee-free-wording", str(body)
+    )
     messages = [finding["message"] for finding in report["findings"]]
     if said:
         assert status == 0 and messages == []
@@ -89,7 +98,10 @@ def test_wording_without_negations_is_unchanged():
 def test_header_rules_say_they_apply_to_curl_and_http_requests_without_headers(tmp_path):
     listed = {item["id"]: item for item in json.loads(run_cli("rules", "--format", "json").stdout)}
     assert listed["header-subscription-key"]["scope"] == "curl and .http requests, other dumps with headers"
-    assert "applies to: curl and .http requests, other dumps with headers" in run_cli("explain", "header-subscription-key").stdout.decode()
+    assert (
+        "applies to: curl and .http requests, other dumps with headers"
+        in run_cli("explain", "header-subscription-key").stdout.decode()
+    )
     # ...and they do: a curl command with no headers at all is judged.
     (tmp_path / "call.curl").write_text("curl -X GET https://api.vipps.no/epayment/v1/payments/order-1\n")
     _, report = run_json("--select", "header-subscription-key", str(tmp_path / "call.curl"))
@@ -110,11 +122,19 @@ def test_schema_rules_link_to_docs_right_for_every_api(tmp_path):
 
 def test_sarif_rule_levels_follow_configured_severities(tmp_path):
     (tmp_path / ".vipps-lint.yaml").write_text("severity:\n  ecom-mobile-number: error\n  ecom-callback-https: info\n")
-    (tmp_path / "body.json").write_text(json.dumps({
-        "merchantInfo": {"merchantSerialNumber": "123456", "callbackPrefix": "http://example.com/vipps", "fallBack": "https://example.com/done"},
-        "customerInfo": {"mobileNumber": "+47 91 23 45 67"},
-        "transaction": {"orderId": "order-12345", "amount": 20000, "transactionText": "One pair of socks"},
-    }))
+    (tmp_path / "body.json").write_text(
+        json.dumps(
+            {
+                "merchantInfo": {
+                    "merchantSerialNumber": "123456",
+                    "callbackPrefix": "http://example.com/vipps",
+                    "fallBack": "https://example.com/done",
+                },
+                "customerInfo": {"mobileNumber": "+47 91 23 45 67"},
+                "transaction": {"orderId": "order-12345", "amount": 20000, "transactionText": "One pair of socks"},
+            }
+        )
+    )
     result = run_cli("check", "--format", "sarif", "body.json", cwd=tmp_path)
     run = json.loads(result.stdout)["runs"][0]
     levels = {rule["id"]: rule["defaultConfiguration"]["level"] for rule in run["tool"]["driver"]["rules"]}

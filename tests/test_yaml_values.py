@@ -19,14 +19,21 @@ def _one_error(result, expected: str) -> None:
     assert expected in error, error
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("as-of: 2022-13-01\n", ".vipps-lint.yaml:1:8: '2022-13-01' is not a date: month must be in 1..12"),
-    ("select: !!int abc\n", ".vipps-lint.yaml:1:9: 'abc' is not an integer"),
-    ("select: !foo bar\n", ".vipps-lint.yaml:1:9: unsupported tag '!foo'"),
-    ("select: !foo [ecom]\n", ".vipps-lint.yaml:1:9: unsupported tag '!foo'"),
-    ("select: &a [*a]\n", ".vipps-lint.yaml:1:9: invalid YAML: this value holds an alias (*name) of itself"),
-    ("severity: &s {<<: *s}\n", ".vipps-lint.yaml:1:11: invalid YAML: this merge (<<) brings in the mapping that contains it"),
-], ids=["bad-date", "bad-int", "unknown-scalar-tag", "unknown-list-tag", "recursive-alias", "recursive-merge"])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("as-of: 2022-13-01\n", ".vipps-lint.yaml:1:8: '2022-13-01' is not a date: month must be in 1..12"),
+        ("select: !!int abc\n", ".vipps-lint.yaml:1:9: 'abc' is not an integer"),
+        ("select: !foo bar\n", ".vipps-lint.yaml:1:9: unsupported tag '!foo'"),
+        ("select: !foo [ecom]\n", ".vipps-lint.yaml:1:9: unsupported tag '!foo'"),
+        ("select: &a [*a]\n", ".vipps-lint.yaml:1:9: invalid YAML: this value holds an alias (*name) of itself"),
+        (
+            "severity: &s {<<: *s}\n",
+            ".vipps-lint.yaml:1:11: invalid YAML: this merge (<<) brings in the mapping that contains it",
+        ),
+    ],
+    ids=["bad-date", "bad-int", "unknown-scalar-tag", "unknown-list-tag", "recursive-alias", "recursive-merge"],
+)
 def test_bad_values_in_a_configuration_file(tmp_path, text, expected):
     (tmp_path / ".vipps-lint.yaml").write_text(text, encoding="utf-8")
     shutil.copy(BODY, tmp_path / "body.json")
@@ -46,9 +53,12 @@ def test_dates_and_timestamps_in_configuration_are_read_as_the_day(tmp_path):
 def test_a_rule_file_with_an_impossible_since_date(tmp_path):
     (tmp_path / "rules").mkdir()
     (tmp_path / "rules" / "team.yaml").write_text(
-        "rules:\n  - id: team-x\n    title: X\n    severity: warning\n    since: 2022-13-01\n", encoding="utf-8")
-    _one_error(run_cli("check", "--rules", str(tmp_path / "rules"), str(BODY)),
-               f"{tmp_path / 'rules' / 'team.yaml'}:5:12: '2022-13-01' is not a date: month must be in 1..12")
+        "rules:\n  - id: team-x\n    title: X\n    severity: warning\n    since: 2022-13-01\n", encoding="utf-8"
+    )
+    _one_error(
+        run_cli("check", "--rules", str(tmp_path / "rules"), str(BODY)),
+        f"{tmp_path / 'rules' / 'team.yaml'}:5:12: '2022-13-01' is not a date: month must be in 1..12",
+    )
 
 
 OPENAPI = """\
@@ -79,16 +89,34 @@ def test_openapi_examples_keep_dates_as_the_text_they_send(tmp_path):
     spec.write_text(OPENAPI, encoding="utf-8")
     status, report = run_json("--spec", str(spec), "--select", "schema", str(spec))
     assert report["errors"] == [] and status == 1
-    assert [(f["rule"], f["pointer"], f["line"]) for f in report["findings"]] == [("schema-format", "/when", 17)]  # the impossible date only
+    assert [(f["rule"], f["pointer"], f["line"]) for f in report["findings"]] == [
+        ("schema-format", "/when", 17)
+    ]  # the impossible date only
     result = run_cli("schemas", "build", str(spec), "--out", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr.decode()
 
 
-@pytest.mark.parametrize("replace, by, expected", [
-    ("info: {title: eCom, version: 2.1.0}", "info: &a [*a]", ":2:7: invalid YAML: this value holds an alias (*name) of itself"),
-    ("              at: 2022", "              at: !!binary aGk=\n              x: 2022", ":18:19: unsupported tag '!!binary'"),
-    ("              at: 2022", "              at: !!float many\n              x: 2022", ":18:19: 'many' is not a number"),
-], ids=["recursive-alias", "binary", "bad-float"])
+@pytest.mark.parametrize(
+    "replace, by, expected",
+    [
+        (
+            "info: {title: eCom, version: 2.1.0}",
+            "info: &a [*a]",
+            ":2:7: invalid YAML: this value holds an alias (*name) of itself",
+        ),
+        (
+            "              at: 2022",
+            "              at: !!binary aGk=\n              x: 2022",
+            ":18:19: unsupported tag '!!binary'",
+        ),
+        (
+            "              at: 2022",
+            "              at: !!float many\n              x: 2022",
+            ":18:19: 'many' is not a number",
+        ),
+    ],
+    ids=["recursive-alias", "binary", "bad-float"],
+)
 def test_bad_values_in_an_openapi_document(tmp_path, replace, by, expected):
     spec = tmp_path / "spec.yaml"
     spec.write_text(OPENAPI.replace(replace, by), encoding="utf-8")

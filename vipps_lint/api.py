@@ -259,6 +259,7 @@ class Linter:
         from vipps_lint.pipeline import Linter as Engine
         from vipps_lint.pipeline import Settings
         from vipps_lint.routing import parse_endpoint
+
         if isinstance(config, Mapping):
             loaded = _config_from_mapping(config)
         elif config is True:
@@ -383,6 +384,7 @@ class Linter:
             found = None
             if lint:
                 from vipps_lint.checks.responses import ResponseCheck
+
                 found = [
                     finding
                     for problem in ResponseCheck().check(request)
@@ -409,17 +411,20 @@ def _mask_url(url: Any) -> Optional[str]:
     if url is None:
         return None
     from vipps_lint.secrets import Masker
+
     return Masker().mask_text(str(url))
 
 
 def _routes_by_url(engine, request: _Request) -> bool:
     from vipps_lint.routing import route
+
     return route(request, engine.router).kind == "routed"
 
 
 def _config_from_mapping(values: Mapping[str, Any]):
     """A `Config` from a mapping with the configuration file's keys, validated like a file."""
     from vipps_lint.config import DEFAULTS, Config, _validate
+
     config = Config(path=None)
     for key, value in values.items():
         key = key.replace("_", "-")
@@ -454,6 +459,7 @@ class _LazyBodyLocator:
             return None
         if self._locator is None:
             from vipps_lint.positions import JsonTextLocator
+
             if self.text is None:
                 self.text = json.dumps(self.body, indent=2, ensure_ascii=False, default=str)
             self.source.text = self.text
@@ -554,6 +560,7 @@ def _to_request(method: str, url: Any, headers: HeadersLike, body: BodyLike) -> 
 
 def _public(request: _Request, found: Optional[list[_InternalFinding]]) -> Findings:
     from vipps_lint.secrets import Masker, collect_secrets
+
     url = request.url
     operation = request.operation.endpoint if request.operation is not None else None
     if not found and not (url and ("?" in url or "@" in url)):  # the common case: nothing to mask
@@ -596,6 +603,7 @@ def _text_report(request: _Request, found: list[_InternalFinding], masker) -> st
     from vipps_lint.reporters import ReportOptions
     from vipps_lint.reporters import text as text_reporter
     from vipps_lint.secrets import MaskingStream
+
     report = Report(files=1, requests=1, findings=list(found), file_names=[DISPLAY])
     buffer = io.StringIO()
     stream = MaskingStream(buffer, masker)
@@ -616,6 +624,7 @@ def _cache_key(config: Any) -> Any:
     if config is None or isinstance(config, bool):
         if config is True:
             from vipps_lint.config import find_config
+
             found = find_config()
             return ("file", _file_key(found)) if found else ("none",)
         return ("none",)

@@ -84,7 +84,11 @@ def baseline_json(report: Report, baseline_path: str) -> dict:
     for finding in report.findings:
         key = fingerprint(finding, root)
         counts[key] += 1
-        about[key] = {"rule": finding.rule, "file": _relative_path(finding.file, root), "where": finding.header or finding.pointer or ""}
+        about[key] = {
+            "rule": finding.rule,
+            "file": _relative_path(finding.file, root),
+            "where": finding.header or finding.pointer or "",
+        }
     entries = [{"fingerprint": key, **about[key], "count": counts[key]} for key in counts]
     entries.sort(key=lambda entry: (entry["file"], entry["rule"], entry["where"], entry["fingerprint"]))
     return {"version": BASELINE_VERSION, "tool": "vipps-lint", "findings": entries}
@@ -92,6 +96,7 @@ def baseline_json(report: Report, baseline_path: str) -> dict:
 
 def write_baseline(report: Report, path: str) -> None:
     from vipps_lint.escape import escape_surrogates
+
     text = escape_surrogates(json.dumps(baseline_json(report, path), indent=2, ensure_ascii=False))
     with open(path, "w", encoding="utf-8", newline="\n") as stream:
         stream.write(text + "\n")
@@ -100,6 +105,7 @@ def write_baseline(report: Report, path: str) -> None:
 def load_baseline(path: str) -> Union[Counter, InputError]:
     """Fingerprint → how many findings with it the baseline accepts."""
     from vipps_lint.safe_io import MAX_SETTINGS_BYTES, read_limited
+
     try:
         data = json.loads(read_limited(path, MAX_SETTINGS_BYTES))
     except RecursionError:
@@ -108,16 +114,28 @@ def load_baseline(path: str) -> Union[Counter, InputError]:
         return InputError(path, f"cannot read baseline: {error.strerror or error}")
     except ValueError as error:
         return InputError(path, f"baseline is not valid JSON: {error}")
-    if not isinstance(data, dict) or data.get("version") != BASELINE_VERSION or not isinstance(data.get("findings"), list):
-        return InputError(path, f"not a vipps-lint baseline (version {BASELINE_VERSION}); write one with --write-baseline {path}")
+    if (
+        not isinstance(data, dict)
+        or data.get("version") != BASELINE_VERSION
+        or not isinstance(data.get("findings"), list)
+    ):
+        return InputError(
+            path, f"not a vipps-lint baseline (version {BASELINE_VERSION}); write one with --write-baseline {path}"
+        )
     counts: Counter = Counter()
     for entry in data["findings"]:
         count = entry.get("count", 1) if isinstance(entry, dict) else None
         # A count is a whole number of findings: never negative, never true/false (bool is an int).
-        if (not isinstance(entry, dict) or not isinstance(entry.get("fingerprint"), str)
-                or type(count) is not int or count < 1):
-            return InputError(path, "baseline entry without a fingerprint and a count of at least 1; "
-                                    "write it again with --write-baseline")
+        if (
+            not isinstance(entry, dict)
+            or not isinstance(entry.get("fingerprint"), str)
+            or type(count) is not int
+            or count < 1
+        ):
+            return InputError(
+                path,
+                "baseline entry without a fingerprint and a count of at least 1; write it again with --write-baseline",
+            )
         counts[entry["fingerprint"]] += entry.get("count", 1)
     return counts
 

@@ -127,7 +127,9 @@ def _has_tool_table(path: str) -> bool:
     except RecursionError:
         return True  # load_config reports it
     except toml.TOMLDecodeError:  # broken TOML with our table in it: load_config reports where
-        return any(_table_name(match.group(1))[:2] == TABLE for match in map(_TOML_HEADER.match, text.splitlines()) if match)
+        return any(
+            _table_name(match.group(1))[:2] == TABLE for match in map(_TOML_HEADER.match, text.splitlines()) if match
+        )
     return isinstance(tool, dict) and TABLE[1] in tool
 
 
@@ -138,8 +140,10 @@ def _table_name(header: str) -> tuple[str, ...]:
 def _toml_library():
     if sys.version_info >= (3, 11):
         import tomllib
+
         return tomllib
     import tomli
+
     return tomli
 
 
@@ -172,7 +176,9 @@ def _toml_key_line(text: str, parts: list[str]) -> Optional[int]:
             return first + 1
     # No [tool.vipps-lint] header: `vipps-lint = …` in [tool], or `tool.vipps-lint = …` / `tool = {…}` before any table.
     root_end = tables[0][1] if tables else len(lines)
-    for _name, first, end, key in [(("tool",), *span, "vipps-lint") for name, *span in tables if name == ("tool",)] + [((), -1, root_end, "tool")]:
+    for _name, first, end, key in [(("tool",), *span, "vipps-lint") for name, *span in tables if name == ("tool",)] + [
+        ((), -1, root_end, "tool")
+    ]:
         key_pattern = re.compile(r"^\s*(?:\"%s\"|'%s'|%s)\s*[=.]" % ((re.escape(key),) * 3))
         for index in range(first + 1, end):
             if key_pattern.match(lines[index]):
@@ -186,7 +192,9 @@ def load_config(path: str) -> Config:
     try:
         text = read_limited_text(path, MAX_SETTINGS_BYTES, "utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        config.errors.append(InputError(path, f"cannot read configuration: {getattr(error, 'strerror', None) or error}"))
+        config.errors.append(
+            InputError(path, f"cannot read configuration: {getattr(error, 'strerror', None) or error}")
+        )
         return config
     if os.path.basename(path) == PYPROJECT or path.endswith(".toml"):
         data = _load_toml(config, text)
@@ -197,15 +205,20 @@ def load_config(path: str) -> Config:
         return config
     if not isinstance(data, dict):
         if line_of is None:  # TOML: `vipps-lint = 3` instead of a [tool.vipps-lint] table
-            message = f"tool.vipps-lint must be a table of settings ([tool.vipps-lint] with key = value lines), got {data!r}"
+            message = (
+                f"tool.vipps-lint must be a table of settings ([tool.vipps-lint] with key = value lines), got {data!r}"
+            )
             config.errors.append(InputError(path, message, _toml_key_line(text, [])))
         else:
-            config.errors.append(InputError(path, "configuration must be a mapping of settings (key: value lines)", 1, 1))
+            config.errors.append(
+                InputError(path, "configuration must be a mapping of settings (key: value lines)", 1, 1)
+            )
         return config
     for key, value in data.items():
         config.lines[key] = line_of([key])
         if key not in DEFAULTS:
             import difflib
+
             close = difflib.get_close_matches(key, list(DEFAULTS), n=1)
             suggestion = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(DEFAULTS)}"
             config.errors.append(config.error_at(key, f"unknown configuration key '{key}'{suggestion}"))
@@ -214,7 +227,14 @@ def load_config(path: str) -> Config:
         if problem is not None:
             entry = problem.split(":", 1)[0] if isinstance(value, dict) and problem.split(":", 1)[0] in value else None
             if isinstance(value, list):  # the list item the problem quotes, e.g. rule directory 'x'
-                entry = next((index for index, item in enumerate(value) if isinstance(item, str) and repr(item.strip()) in problem), None)
+                entry = next(
+                    (
+                        index
+                        for index, item in enumerate(value)
+                        if isinstance(item, str) and repr(item.strip()) in problem
+                    ),
+                    None,
+                )
             line = (line_of([key, entry]) if entry is not None else None) or config.lines[key]
             config.errors.append(InputError(path, f"{key}: {problem}", line))
             continue
@@ -233,6 +253,7 @@ def _load_toml(config: Config, text: str) -> Optional[dict]:
             line, column = int(match.group(1)), int(match.group(2))
         else:  # "at end of document"
             from vipps_lint.positions import offset_position
+
             end = offset_position(text, len(text))
             line, column = end.line, end.column
         config.errors.append(InputError(config.path, f"invalid TOML: {message}", line, column))
@@ -250,6 +271,7 @@ def _load_toml(config: Config, text: str) -> Optional[dict]:
 def _load_yaml(config: Config, text: str):
     from vipps_lint.positions import pointer_from_parts
     from vipps_lint.yamlpos import YamlError, load_yaml
+
     try:
         loaded = load_yaml(text)
     except YamlError as error:
@@ -278,7 +300,11 @@ def _validate(key: str, value: Any, directory: str) -> tuple[Optional[str], Any]
         return (None, items) if items is not None else ("expected a list of rule ids, prefixes or globs", None)
     if key in ("exclude", "extend-exclude"):
         items = [] if value == [] else _string_list(value)
-        return (None, items) if items is not None else ("expected a list of globs, e.g. [\"node_modules\", \"tests/legacy/*\"]", None)
+        return (
+            (None, items)
+            if items is not None
+            else ('expected a list of globs, e.g. ["node_modules", "tests/legacy/*"]', None)
+        )
     if key in ("respect-gitignore", "force-exclude"):
         return (None, value) if isinstance(value, bool) else (f"expected true or false, got {value!r}", None)
     if key == "rules":
@@ -288,10 +314,15 @@ def _validate(key: str, value: Any, directory: str) -> tuple[Optional[str], Any]
         paths = [os.path.normpath(os.path.join(directory, item)) for item in items]
         for item, path in zip(items, paths):
             if not os.path.isdir(path):
-                return f"rule directory {item!r} does not exist ({path}; relative paths are relative to this file)", None
+                return (
+                    f"rule directory {item!r} does not exist ({path}; relative paths are relative to this file)",
+                    None,
+                )
         return None, paths
     if key == "fail-on":
-        return (None, value) if value in SEVERITIES else (f"expected one of {', '.join(SEVERITIES)}, got {value!r}", None)
+        return (
+            (None, value) if value in SEVERITIES else (f"expected one of {', '.join(SEVERITIES)}, got {value!r}", None)
+        )
     if key == "severity":
         if not isinstance(value, dict):
             return "expected a mapping of rule → error | warning | info", None
@@ -311,6 +342,7 @@ def _validate(key: str, value: Any, directory: str) -> tuple[Optional[str], Any]
         return None, result
     if key == "endpoints":
         from vipps_lint.routing import parse_endpoint
+
         if not isinstance(value, dict):
             return 'expected a mapping of glob → "METHOD /path"', None
         for glob, endpoint in value.items():
@@ -369,10 +401,19 @@ def file_settings(settings, rules, file: str) -> tuple[Optional[str], frozenset]
         return None, frozenset()
     directory = settings.config_dir or "."
     # --endpoint on the command line wins over the configuration's per-glob endpoints.
-    endpoint = None if settings.endpoint else next(
-        (endpoint for glob, endpoint in settings.endpoints.items() if path_matches(glob, file, directory)), None)
-    selectors = [selector for glob, selectors in settings.per_file_ignores.items()
-                 if path_matches(glob, file, directory) for selector in selectors]
+    endpoint = (
+        None
+        if settings.endpoint
+        else next(
+            (endpoint for glob, endpoint in settings.endpoints.items() if path_matches(glob, file, directory)), None
+        )
+    )
+    selectors = [
+        selector
+        for glob, selectors in settings.per_file_ignores.items()
+        if path_matches(glob, file, directory)
+        for selector in selectors
+    ]
     return endpoint, rules.matching(selectors) if selectors else frozenset()
 
 
@@ -400,6 +441,7 @@ def load_effective(config_file: Optional[str], isolated: bool, command_line: dic
     """(the configuration file read, or None; every key's effective value and origin).
     A configuration file with mistakes stops the run (`Incomplete`, exit 2), naming each."""
     from vipps_lint.status import Incomplete
+
     path = None if isolated else (config_file or find_config())
     config = load_config(path) if path else None
     if config is not None and config.errors:
@@ -411,6 +453,7 @@ def check_selectors(rules, config: Optional[Config], settings: dict[str, tuple[A
     """Every rule selector names a rule: a typo must not silently select nothing.
     A wrong option is a `UsageError`; wrong configuration keys are `Incomplete`, all named."""
     from vipps_lint.status import Incomplete, UsageError
+
     problems = []
     for key in ("select", "ignore", "extend-select", "severity", "per-file-ignores"):
         value, origin = settings[key]
@@ -432,11 +475,20 @@ def check_selectors(rules, config: Optional[Config], settings: dict[str, tuple[A
 def describe(config: Optional[Config], settings: dict[str, tuple[Any, str]], output_format: str) -> str:
     """`vipps-lint config`: every key's effective value and where it comes from."""
     import json
-    shown = {key: (value.isoformat() if hasattr(value, "isoformat") else value) for key, (value, _origin) in settings.items()}
+
+    shown = {
+        key: (value.isoformat() if hasattr(value, "isoformat") else value) for key, (value, _origin) in settings.items()
+    }
     if output_format == "json":
-        return json.dumps({"file": config.path if config else None,
-                           "settings": {key: {"value": shown[key], "origin": origin}
-                                        for key, (_value, origin) in settings.items()}}, indent=2)
+        return json.dumps(
+            {
+                "file": config.path if config else None,
+                "settings": {
+                    key: {"value": shown[key], "origin": origin} for key, (_value, origin) in settings.items()
+                },
+            },
+            indent=2,
+        )
     lines = [f"# configuration file: {config.path if config else 'none (defaults; see README: Configuration)'}"]
     width = max(len(key) for key in settings)
     for key, (_value, origin) in settings.items():

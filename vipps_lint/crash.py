@@ -18,6 +18,7 @@ EXIT_INCOMPLETE = 2
 def _safe(text: str) -> str:
     from vipps_lint.escape import escape_controls
     from vipps_lint.secrets import Masker
+
     try:
         return escape_controls(Masker().mask_text(text))
     except Exception:  # noqa: BLE001 - never fail while reporting a failure
@@ -26,6 +27,7 @@ def _safe(text: str) -> str:
 
 def crash_line(error: BaseException) -> str:
     from vipps_lint import __version__
+
     what = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
     # Where in vipps-lint it happened (the innermost frame of its own code), for the report.
     where, traceback = "", error.__traceback__
@@ -44,6 +46,7 @@ def internal_error(file: str, error: BaseException):
     """An unexpected exception while linting one file: an InputError for that file (exit 2),
     and the other files are still linted."""
     from vipps_lint.models import InputError
+
     return InputError(file, crash_line(error).removeprefix("vipps-lint: "))
 
 
@@ -63,6 +66,7 @@ def _closed_output(error: OSError) -> bool:
 def last_resort():
     """Around a command: exceptions it did not expect become `crash_line` and exit 2."""
     import click
+
     try:
         yield
     except (
@@ -93,6 +97,7 @@ def last_resort():
 def _silence_stdout() -> None:
     """After a broken pipe, Python would complain again when it flushes stdout at exit."""
     import os
+
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

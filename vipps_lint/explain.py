@@ -16,7 +16,11 @@ from vipps_lint.models import NO_BODY
 
 def scope_text(rule: Rule) -> str:
     scope = rule.scope
-    parts = list(scope.get("endpoints", [])) + list(scope.get("operations", [])) + [f"{api} API" for api in scope.get("apis", [])]
+    parts = (
+        list(scope.get("endpoints", []))
+        + list(scope.get("operations", []))
+        + [f"{api} API" for api in scope.get("apis", [])]
+    )
     if rule.builtin and not parts:
         return {
             "schema": "every request with a schema",
@@ -46,7 +50,9 @@ def rules_json(rules: dict[str, Rule]) -> list[dict]:
 def rules_markdown(rules: dict[str, Rule]) -> str:
     lines = ["| rule | severity | checks | applies to | fix |", "| --- | --- | --- | --- | --- |"]
     for rule in rules.values():
-        lines.append(f"| `{rule.id}` | {rule.severity} | {rule.title} | {scope_text(rule)} | {'yes' if rule.autofix else ''} |")
+        lines.append(
+            f"| `{rule.id}` | {rule.severity} | {rule.title} | {scope_text(rule)} | {'yes' if rule.autofix else ''} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -61,7 +67,10 @@ def rules_table(rules: dict[str, Rule], stream, width: Optional[int] = None, ter
         # Piped or redirected (`vipps-lint rules | grep …`): whole rows, one line each, never
         # wrapped or cut to a width (like `ruff rule --all`), and no trailing blanks.
         rows = [("rule", "severity", "checks", "applies to", "fix")]
-        rows += [(rule.id, rule.severity, rule.title, scope_text(rule), "yes" if rule.autofix else "") for rule in rules.values()]
+        rows += [
+            (rule.id, rule.severity, rule.title, scope_text(rule), "yes" if rule.autofix else "")
+            for rule in rules.values()
+        ]
         widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
         for row in rows:
             stream.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() + "\n")
@@ -78,8 +87,14 @@ def rules_table(rules: dict[str, Rule], stream, width: Optional[int] = None, ter
         from rich.text import Text
 
         for rule in rules.values():
-            console.print(Text.assemble((rule.id, "magenta"), "  ", (rule.severity, styles[rule.severity]),
-                                        "  [fix]" if rule.autofix else ""))
+            console.print(
+                Text.assemble(
+                    (rule.id, "magenta"),
+                    "  ",
+                    (rule.severity, styles[rule.severity]),
+                    "  [fix]" if rule.autofix else "",
+                )
+            )
             console.print(Text("    " + rule.title), overflow="fold")
         return
     table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold", expand=False)
@@ -90,8 +105,12 @@ def rules_table(rules: dict[str, Rule], stream, width: Optional[int] = None, ter
     table.add_column("fix", no_wrap=True)
     for rule in rules.values():
         cells = {"checks": rule.title, "applies to": scope_text(rule)}
-        table.add_row(rule.id, f"[{styles[rule.severity]}]{rule.severity}[/]", *(cells[name] for name in columns),
-                      "yes" if rule.autofix else "")
+        table.add_row(
+            rule.id,
+            f"[{styles[rule.severity]}]{rule.severity}[/]",
+            *(cells[name] for name in columns),
+            "yes" if rule.autofix else "",
+        )
     console.print(table)
 
 
@@ -99,6 +118,7 @@ def _example_findings(rule: Rule, request) -> list:
     """What vipps-lint says about an example, with only this rule enabled."""
     from vipps_lint.checks.examples import example_as_of
     from vipps_lint.pipeline import Linter, Settings
+
     linter = Linter(Settings(select=[rule.id], as_of=example_as_of(rule)))
     return linter.lint_request(request) or []
 
@@ -111,6 +131,7 @@ def explain_rule(rule: Rule, stream, example_findings=None) -> None:
     from rich.text import Text
 
     from vipps_lint.checks.examples import example_requests
+
     console = Console(file=stream, highlight=False, soft_wrap=True, emoji=False, markup=False)
 
     def heading(text: str) -> None:
@@ -136,15 +157,27 @@ def explain_rule(rule: Rule, stream, example_findings=None) -> None:
             elif request.endpoint_hint:
                 console.print(Text(f"{request.endpoint_hint}", style="bold"))
             if request.has_body:
-                console.print(Syntax(json.dumps(request.body, indent=2, ensure_ascii=False), "json", background_color="default"))
+                console.print(
+                    Syntax(json.dumps(request.body, indent=2, ensure_ascii=False), "json", background_color="default")
+                )
             if request.response is not None:
                 console.print(Text(f"→ HTTP {request.response.status}", style="bold"))
                 if request.response.body is not NO_BODY:
-                    console.print(Syntax(json.dumps(request.response.body, indent=2, ensure_ascii=False), "json", background_color="default"))
+                    console.print(
+                        Syntax(
+                            json.dumps(request.response.body, indent=2, ensure_ascii=False),
+                            "json",
+                            background_color="default",
+                        )
+                    )
             console.print()
             if kind == "bad":
                 for finding in (example_findings or _example_findings)(rule, request):
-                    console.print(Text.assemble(("vipps-lint: ", "dim"), (f"{finding.severity}[{finding.rule}] ", "bold"), finding.message))
+                    console.print(
+                        Text.assemble(
+                            ("vipps-lint: ", "dim"), (f"{finding.severity}[{finding.rule}] ", "bold"), finding.message
+                        )
+                    )
                     if finding.hint:
                         console.print(Text.assemble(("  hint: ", "cyan"), finding.hint))
                 console.print()
@@ -161,6 +194,7 @@ def shown_path(file: str) -> str:
     from pathlib import Path
 
     from vipps_lint.data import rules_dir
+
     path = Path(file)
     return f"rules/{path.name}" if path.parent == rules_dir() else file
 
@@ -172,6 +206,7 @@ def configured_rules(rule_dirs) -> tuple[dict[str, Rule], list]:
 
     from vipps_lint.checks.rules import load_rules
     from vipps_lint.config import load_effective
+
     _config, effective = load_effective(None, False, {"rules": list(rule_dirs)} if rule_dirs else {})
     rules, errors = load_rules(effective["rules"][0])
     for error in errors:
@@ -186,6 +221,7 @@ def list_rules(rule_dirs, output_format: str) -> int:
     import click
 
     from vipps_lint.status import status
+
     rules, errors = configured_rules(rule_dirs)
     if output_format == "json":
         click.echo(json.dumps(rules_json(rules), indent=2, ensure_ascii=False))
@@ -203,6 +239,7 @@ def explain_command(rule_id: str, rule_dirs) -> int:
 
     from vipps_lint.secrets import Masker, MaskingStream
     from vipps_lint.status import Incomplete, status
+
     rules, errors = configured_rules(rule_dirs)
     if rule_id not in rules:
         close = difflib.get_close_matches(rule_id, list(rules), n=1)

@@ -103,7 +103,11 @@ def _string_literal_map(literal: str) -> list[int]:
         code = int(literal[index + 2 : index + 6], 16)
         index += 6
         # A surrogate pair is two escapes but one Python character.
-        if 0xD800 <= code < 0xDC00 and literal.startswith("\\u", index) and 0xDC00 <= int(literal[index + 2 : index + 6], 16) < 0xE000:
+        if (
+            0xD800 <= code < 0xDC00
+            and literal.startswith("\\u", index)
+            and 0xDC00 <= int(literal[index + 2 : index + 6], 16) < 0xE000
+        ):
             index += 6
     starts.append(end)
     return starts
@@ -128,7 +132,12 @@ class _Body:
 
 
 def _is_templated(locator) -> bool:
-    return isinstance(locator, JsonTextLocator) and locator.written is not None and locator.to_written is not None and not locator.start
+    return (
+        isinstance(locator, JsonTextLocator)
+        and locator.written is not None
+        and locator.to_written is not None
+        and not locator.start
+    )
 
 
 def _templated_locator(request: Request) -> Optional[JsonTextLocator]:
@@ -144,8 +153,9 @@ def _templated_locator(request: Request) -> Optional[JsonTextLocator]:
         status = os.stat(request.source.path)
     except OSError:
         return None
-    return _written_locators(reader.name, request.source.display, request.source.path, status.st_mtime_ns, status.st_size).get(
-        request.index)
+    return _written_locators(
+        reader.name, request.source.display, request.source.path, status.st_mtime_ns, status.st_size
+    ).get(request.index)
 
 
 @functools.lru_cache(maxsize=32)
@@ -172,7 +182,9 @@ def _templated_body(request: Request, file_text: str) -> Optional[_Body]:
     if not file_text.startswith(locator.written, start):
         return None
     to_written = locator.to_written
-    return _Body(locator.text, lambda offset: start + to_written(offset), written=locator.written, to_written=to_written)
+    return _Body(
+        locator.text, lambda offset: start + to_written(offset), written=locator.written, to_written=to_written
+    )
 
 
 def _locate_body(request: Request, file_text: str) -> Union[_Body, str]:
@@ -207,7 +219,9 @@ def _body_edits(request: Request, findings: list[Finding], file_text: str) -> tu
     return edits, refused
 
 
-def _request_edits(request: Request, findings: list[Finding], file_text: str) -> tuple[Optional[_Body], list[Edit], list[str]]:
+def _request_edits(
+    request: Request, findings: list[Finding], file_text: str
+) -> tuple[Optional[_Body], list[Edit], list[str]]:
     label = _label(request)
     body = _locate_body(request, file_text)
     if isinstance(body, str):
@@ -233,6 +247,7 @@ def _request_edits(request: Request, findings: list[Finding], file_text: str) ->
 def _templated_value_problem(body: _Body, start: int, end: int) -> Optional[str]:
     """Why a value of a templated body cannot be replaced in the written text, or None."""
     from vipps_lint.sources.variables import VARIABLE
+
     written = body.written[body.to_written(start) : body.to_written(end)]
     names = list(dict.fromkeys(VARIABLE.findall(written)))
     if len(names) == 1 and VARIABLE.fullmatch(written.strip('"')):
@@ -249,7 +264,7 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     """`text` with the (non-overlapping) edits applied, in one pass: a log can have thousands."""
     pieces, position = [], 0
     for edit in sorted(edits, key=lambda edit: edit.start):
-        pieces += [text[position:edit.start], edit.text]
+        pieces += [text[position : edit.start], edit.text]
         position = edit.end
     pieces.append(text[position:])
     return "".join(pieces)
@@ -259,12 +274,20 @@ def _verified(request: Request, body: _Body, edits: list[Edit], file_text: str) 
     """Does the edited body parse and hold every new value?"""
     try:
         if body.written is not None:  # templated: the substituted text is what parses
-            edited = apply_edits(body.text, [Edit(edit.body_start, edit.body_end, json_literal(edit.finding.fix.value), edit.finding)
-                                             for edit in edits])
+            edited = apply_edits(
+                body.text,
+                [
+                    Edit(edit.body_start, edit.body_end, json_literal(edit.finding.fix.value), edit.finding)
+                    for edit in edits
+                ],
+            )
             parsed = json.loads(edited)
         else:  # the file's own text, as it will be written
             start, end = request.meta.body_span
-            region = apply_edits(file_text[start:end], [Edit(edit.start - start, edit.end - start, edit.text, edit.finding) for edit in edits])
+            region = apply_edits(
+                file_text[start:end],
+                [Edit(edit.start - start, edit.end - start, edit.text, edit.finding) for edit in edits],
+            )
             parsed = json.loads(region)
             if body.escape:
                 parsed = json.loads(parsed)
@@ -299,6 +322,7 @@ def plan_file(source: SourceFile, text: str, findings: list[Finding]) -> FilePla
 def plan_fixes(findings: Iterable[Finding], errors: Iterable[InputError] = ()) -> list[Union[FilePlan, InputError]]:
     """A plan per file that has fixable findings; an InputError for files we must not touch."""
     from vipps_lint.sources import read_all_text
+
     broken = {error.file for error in errors}
     by_file: dict[str, tuple[SourceFile, list[Finding]]] = {}
     for finding in findings:
@@ -322,6 +346,7 @@ def plan_fixes(findings: Iterable[Finding], errors: Iterable[InputError] = ()) -
 
 def unified_diff(plan: FilePlan) -> str:
     import difflib
+
     lines = difflib.unified_diff(
         plan.original.splitlines(keepends=True),
         plan.fixed.splitlines(keepends=True),
@@ -348,13 +373,16 @@ def write_atomically(path: str, text: str, expected: Optional[str] = None) -> No
     import tempfile
 
     from vipps_lint.safe_io import UnsafeFile, read_limited
+
     path = os.path.realpath(path)
     status = os.stat(path)
     if not status.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
         raise UnsafeFile("the file is read-only; not rewritten (make it writable to fix it)")
     if status.st_nlink > 1:
-        raise UnsafeFile(f"the file has {status.st_nlink} hard links; rewriting it would break them, so it is not "
-                         "rewritten (see --diff for the fixes)")
+        raise UnsafeFile(
+            f"the file has {status.st_nlink} hard links; rewriting it would break them, so it is not "
+            "rewritten (see --diff for the fixes)"
+        )
     current = read_limited(path)
     has_bom = current.startswith(b"\xef\xbb\xbf")
     if expected is not None and current.decode("utf-8", "replace").removeprefix("\ufeff") != expected:
@@ -402,7 +430,11 @@ def fixable_in_place(finding: Finding) -> bool:
 def count_fixable(report) -> int:
     """How many findings of a report --fix would fix (not in files it refuses to touch)."""
     broken = {error.file for error in report.errors}
-    return sum(1 for finding in report.findings if finding.fix is not None and finding.file not in broken and fixable_in_place(finding))
+    return sum(
+        1
+        for finding in report.findings
+        if finding.fix is not None and finding.file not in broken and fixable_in_place(finding)
+    )
 
 
 def edit_for(finding: Finding, file_text: str) -> Optional[Edit]:

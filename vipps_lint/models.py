@@ -102,15 +102,16 @@ class SourceFile:
             return escape_controls_in_lines(self._lines[line - 1])  # a code frame never obeys an ESC
         return None
 
-
     def _indexed_line(self, line: int):
         """The line read via the line-start index, or False when the file is small enough to read whole."""
         import os
+
         try:
             if self._starts is None:
                 if os.path.getsize(self.path) <= self.INDEXED_ABOVE:
                     return False
                 from array import array
+
                 starts, offset = array("Q", [0]), 0
                 with open(self.path, "rb") as handle:
                     for raw in handle:
@@ -525,4 +526,3 @@ class Report:
 
     def worst_rank(self) -> int:
         return max((SEVERITY_RANK[f.severity] for f in self.findings), default=-1)
-

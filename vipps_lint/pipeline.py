@@ -69,8 +69,9 @@ class Linter:
                 return True, [retired]
         return lint, problems
 
-    def lint_request(self, request: Request, endpoint: Optional[str] = None,
-                     ignored: frozenset = frozenset()) -> Optional[list[Finding]]:
+    def lint_request(
+        self, request: Request, endpoint: Optional[str] = None, ignored: frozenset = frozenset()
+    ) -> Optional[list[Finding]]:
         """Findings for one request, in file order, or None when it is for an API we do not lint.
 
         `endpoint` and `ignored` (rule ids) are what the configuration says for its file.
@@ -78,8 +79,11 @@ class Linter:
         lint, routing = self.routing_problems(request, endpoint)
         if not lint:
             return None
-        findings = [finding for problem in self.checks.problems(request, routing)
-                    if problem.rule not in ignored and (finding := self.rules.finding(problem, request)) is not None]
+        findings = [
+            finding
+            for problem in self.checks.problems(request, routing)
+            if problem.rule not in ignored and (finding := self.rules.finding(problem, request)) is not None
+        ]
         findings = self.suppressions.apply(request, findings)  # ignore comments where the findings are
         if self.session_rules and request.meta.session_earlier:  # a rule's example of a log
             from vipps_lint.session import findings_after
@@ -94,6 +98,7 @@ class Linter:
             self._lint_file_into(source, result)
         except Exception as error:  # noqa: BLE001 - one file's bug must not cost the others (vipps_lint/crash.py)
             from vipps_lint.crash import internal_error
+
             result.errors.append(internal_error(source.display, error))
         return result
 
@@ -154,7 +159,6 @@ class Linter:
         for errors in missing.values():
             report.errors.extend(errors)
         return report
-
 
     def _add_session_findings(self, session: SessionChecks, result: FileResult, source: SourceFile) -> None:
         """The findings across requests at this file's requests, among its other findings in request order."""

@@ -175,8 +175,15 @@ class JsonTextLocator:
     `written` text and `to_written`, which maps an offset in `text` to one in `written`.
     """
 
-    def __init__(self, text: str, first_line: int = 1, first_column: int = 1, start: int = 0,
-                 written: Optional[str] = None, to_written=None):
+    def __init__(
+        self,
+        text: str,
+        first_line: int = 1,
+        first_column: int = 1,
+        start: int = 0,
+        written: Optional[str] = None,
+        to_written=None,
+    ):
         self.text = text
         self.first_line = first_line
         self.first_column = first_column
@@ -265,9 +272,19 @@ class EmbeddedRequestLocator:
     decoded literal. Nothing is computed until a finding asks.
     """
 
-    def __init__(self, text: str, start: int, line: int, body: Optional[str] = None, response: Optional[str] = None,
-                 url: Optional[str] = None, headers=(), body_text: Optional[str] = None, body_map=None,
-                 known: Optional[dict] = None):
+    def __init__(
+        self,
+        text: str,
+        start: int,
+        line: int,
+        body: Optional[str] = None,
+        response: Optional[str] = None,
+        url: Optional[str] = None,
+        headers=(),
+        body_text: Optional[str] = None,
+        body_map=None,
+        known: Optional[dict] = None,
+    ):
         self.known = known or {}  # pointer → offset, where the reader already knows it
         self.text = text
         self.start = start

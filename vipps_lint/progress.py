@@ -134,6 +134,7 @@ class Display:
             return  # done within the delay: nothing is ever shown
         from rich.console import Console
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
         console = Console(file=self.stream, stderr=True, highlight=False)
         progress = Progress(
             TextColumn("[bold]vipps-lint[/]"),

@@ -112,6 +112,7 @@ class LintingProxy:
 
     async def start(self) -> None:
         import aiohttp
+
         self._session = aiohttp.ClientSession(
             auto_decompress=False,  # the bytes pass through as the upstream sent them
             timeout=aiohttp.ClientTimeout(total=self.timeout),
@@ -131,8 +132,10 @@ class LintingProxy:
 
             if isinstance(error, web.HTTPException):
                 raise
-            self._say(f"{request.method} {_mask_url(request.raw_path)} → 502: vipps-lint proxy failed: "
-                      f"{type(error).__name__}: {_mask_url(error)}")
+            self._say(
+                f"{request.method} {_mask_url(request.raw_path)} → 502: vipps-lint proxy failed: "
+                f"{type(error).__name__}: {_mask_url(error)}"
+            )
             return self._problem(
                 502, "Bad Gateway", f"vipps-lint proxy could not handle this request ({type(error).__name__})"
             )
@@ -190,6 +193,7 @@ class LintingProxy:
         from aiohttp import web
         from multidict import CIMultiDict
         from yarl import URL
+
         forwarded = CIMultiDict(
             (name, value)
             for name, value in headers
@@ -244,6 +248,7 @@ class LintingProxy:
 
     def _problem(self, status: int, title: str, detail: str, **extra: Any):
         from aiohttp import web
+
         document = {"type": PROBLEM_TYPE, "title": title, "status": status, "detail": detail, **extra}
         return web.Response(
             status=status,

@@ -51,11 +51,23 @@ def redact_source(path: str, options: ReadOptions) -> Redacted:
     masker = Masker(secrets)
     errors = [InputError(error.file, masker.mask_text(error.message), error.line, error.column) for error in errors]
     if leaked:
-        return Redacted(None, errors=[*errors, InputError(path, f"{len(leaked)} secret value(s) could not be masked in "
-                                                                "place; not writing a copy")])
+        return Redacted(
+            None,
+            errors=[
+                *errors,
+                InputError(path, f"{len(leaked)} secret value(s) could not be masked in place; not writing a copy"),
+            ],
+        )
     if errors:
-        return Redacted(None, errors=[*errors, InputError(path, "parts of the file could not be read, so not every "
-                                                                "secret in it is known; not writing a copy")])
+        return Redacted(
+            None,
+            errors=[
+                *errors,
+                InputError(
+                    path, "parts of the file could not be read, so not every secret in it is known; not writing a copy"
+                ),
+            ],
+        )
     return Redacted(redacted, masked, errors)
 
 
@@ -68,6 +80,7 @@ def redact_files(paths: list[str], output: Optional[str], options: ReadOptions) 
     import click
 
     from vipps_lint.status import EXIT_CLEAN, EXIT_INCOMPLETE, UsageError
+
     if len(paths) > 1 and (not output or output == "-" or not os.path.isdir(output)):
         raise UsageError("with several inputs, -o must name an existing directory", "-o/--output")
     status = EXIT_CLEAN

@@ -37,10 +37,20 @@ KLARNA_HOSTS = (
 # Operations of other companies' APIs that rules scope to (every Vipps MobilePay API with a
 # spec is in the index, see specs/sources.yaml).
 EXTERNAL_OPERATIONS: tuple[dict[str, Any], ...] = (
-    {"id": "klarna-checkout-v3:createOrder", "api": "klarna-checkout-v3", "method": "POST",
-     "path": "/checkout/v3/orders", "hosts": KLARNA_HOSTS},
-    {"id": "klarna-checkout-v3:updateOrder", "api": "klarna-checkout-v3", "method": "POST",
-     "path": "/checkout/v3/orders/{order_id}", "hosts": KLARNA_HOSTS},
+    {
+        "id": "klarna-checkout-v3:createOrder",
+        "api": "klarna-checkout-v3",
+        "method": "POST",
+        "path": "/checkout/v3/orders",
+        "hosts": KLARNA_HOSTS,
+    },
+    {
+        "id": "klarna-checkout-v3:updateOrder",
+        "api": "klarna-checkout-v3",
+        "method": "POST",
+        "path": "/checkout/v3/orders/{order_id}",
+        "hosts": KLARNA_HOSTS,
+    },
 )
 
 # Paths the API gateway matches in any letter case: the docs write /accesstoken/get, the
@@ -128,7 +138,9 @@ def parse_endpoint(text: str) -> Optional[Endpoint]:
 
 
 # The same shapes with their pointers split once: inference runs on every bare body.
-_SHAPE_TOKENS = tuple((endpoint, tuple(tuple(pointer.split("/")[1:]) for pointer in pointers)) for endpoint, pointers in BODY_SHAPES)
+_SHAPE_TOKENS = tuple(
+    (endpoint, tuple(tuple(pointer.split("/")[1:]) for pointer in pointers)) for endpoint, pointers in BODY_SHAPES
+)
 
 # Memoised lookups (method/host/path → operation, URL → host and path) are dropped when
 # they reach this size, so a log of many distinct URLs cannot make them grow without bound.
@@ -156,14 +168,22 @@ class Router:
         self.operations = operations
         self._compiled = [
             # A trailing slash is optional both ways (Userinfo's spec has /userinfo/, callers send /userinfo).
-            (operation, re.compile("^" + _TEMPLATE_PARAMETER.sub("[^/]+", re.escape(operation.path.rstrip("/") or "/")) + "/?$",
-                                   re.IGNORECASE if operation.path in CASE_INSENSITIVE_PATHS else 0))
+            (
+                operation,
+                re.compile(
+                    "^" + _TEMPLATE_PARAMETER.sub("[^/]+", re.escape(operation.path.rstrip("/") or "/")) + "/?$",
+                    re.IGNORECASE if operation.path in CASE_INSENSITIVE_PATHS else 0,
+                ),
+            )
             for operation in operations
         ]
         # Path prefixes of the APIs we know: a path under one that matches no operation
         # is a mistake worth reporting; a path under none is some other API.
-        self.api_prefixes = sorted(set(api_prefixes or ()) or {self._prefix(op.path) for op in operations
-                                                               if not op.hosts}, key=len, reverse=True)
+        self.api_prefixes = sorted(
+            set(api_prefixes or ()) or {self._prefix(op.path) for op in operations if not op.hosts},
+            key=len,
+            reverse=True,
+        )
         self._prefix_api = {self._prefix(op.path): op.api for op in operations if not op.hosts}
         self._found: dict[tuple, Optional[Operation]] = {}
         self._split_urls: dict[str, tuple[Optional[str], str]] = {}
@@ -172,6 +192,7 @@ class Router:
     @staticmethod
     def _prefix(path: str) -> str:
         from vipps_lint.openapi.index import api_prefix
+
         known = api_prefix(path)
         return known[0] if known is not None else "/" + "/".join(path.strip("/").split("/")[:2]) + "/"
 
@@ -185,9 +206,18 @@ class Router:
         first = first or []
         overridden = {(entry["method"], entry["path"]) for entry in first}
         operations = [
-            Operation(entry["id"], entry["api"], entry["method"], entry["path"], schema=entry.get("schema"),
-                      headers=tuple((entry.get("headers") or {}).items()))
-            for entry in [*first, *(entry for entry in index["operations"] if (entry["method"], entry["path"]) not in overridden)]
+            Operation(
+                entry["id"],
+                entry["api"],
+                entry["method"],
+                entry["path"],
+                schema=entry.get("schema"),
+                headers=tuple((entry.get("headers") or {}).items()),
+            )
+            for entry in [
+                *first,
+                *(entry for entry in index["operations"] if (entry["method"], entry["path"]) not in overridden),
+            ]
         ]
         operations += [
             Operation(entry["id"], entry["api"], entry["method"], entry["path"], tuple(entry["hosts"]))
@@ -294,12 +324,16 @@ def route(request: Request, router: Router, default_endpoint: Optional[str] = No
             return RouteOutcome("routed")
         if router.under_known_api(endpoint.host, endpoint.path) or not request.url:
             described = f"{endpoint.method or ''} {endpoint.path}".strip()
-            return RouteOutcome("unknown-path", f"{described}|{router.closest_path(endpoint.method, endpoint.path) or ''}")
+            return RouteOutcome(
+                "unknown-path", f"{described}|{router.closest_path(endpoint.method, endpoint.path) or ''}"
+            )
         return RouteOutcome("unrelated")
     if request.body is NO_BODY:
         return RouteOutcome("unrouted-body")
     operation, fitting = router.infer_from_body(request.body)
-    response_fields = [name for endpoint in fitting for name in RESPONSE_ONLY_FIELDS.get(endpoint, ()) if name in request.body]
+    response_fields = [
+        name for endpoint in fitting for name in RESPONSE_ONLY_FIELDS.get(endpoint, ()) if name in request.body
+    ]
     if response_fields:
         return RouteOutcome("response-body", ", ".join(response_fields))
     if operation is not None:
@@ -336,15 +370,35 @@ def routing_problems(request: Request, router: Router, endpoint: Optional[str] =
         return True, [Problem("route-unknown-path", f"{wanted} is not an operation {where}", part="url", hint=hint)]
     if outcome.kind == "ambiguous-body":
         message = f"this body could be for {outcome.detail}; only checks that need no endpoint ran"
-        return True, [Problem("route-unknown-body", message, pointer="",
-                              hint='Pass --endpoint "METHOD /path" to say which call it is for')]
+        return True, [
+            Problem(
+                "route-unknown-body",
+                message,
+                pointer="",
+                hint='Pass --endpoint "METHOD /path" to say which call it is for',
+            )
+        ]
     if outcome.kind == "response-body":
-        message = (f"this body has fields only the API's responses have ({outcome.detail}): it looks like a saved "
-                   "response, not a request, so which call it is for cannot be told")
-        return True, [Problem("route-unknown-body", message, pointer="",
-                              hint='Lint the request that was sent, or pass --endpoint "METHOD /path" if this is one')]
+        message = (
+            f"this body has fields only the API's responses have ({outcome.detail}): it looks like a saved "
+            "response, not a request, so which call it is for cannot be told"
+        )
+        return True, [
+            Problem(
+                "route-unknown-body",
+                message,
+                pointer="",
+                hint='Lint the request that was sent, or pass --endpoint "METHOD /path" if this is one',
+            )
+        ]
     if outcome.kind == "unrouted-body":
         message = "could not tell which API call this body is for, so no API rules ran"
-        return True, [Problem("route-unknown-body", message, pointer="",
-                              hint='Pass --endpoint "POST /ecomm/v2/payments" (or the call it is for)')]
+        return True, [
+            Problem(
+                "route-unknown-body",
+                message,
+                pointer="",
+                hint='Pass --endpoint "POST /ecomm/v2/payments" (or the call it is for)',
+            )
+        ]
     return True, []

@@ -67,9 +67,11 @@ def check(options: CheckOptions) -> int:
     from vipps_lint.config import check_selectors, command_line_settings, load_effective
     from vipps_lint.pipeline import Linter
     from vipps_lint.reporters import ReportOptions, write_errors, write_report, write_report_file
+
     _check_usage(options)
-    command_line = command_line_settings(options.select, options.ignore, options.extend_select, options.fail_on,
-                                         options.rule_dirs, options.as_of)
+    command_line = command_line_settings(
+        options.select, options.ignore, options.extend_select, options.fail_on, options.rule_dirs, options.as_of
+    )
     command_line.update(_command_line_selection(options))
     config, effective = load_effective(options.config_file, options.isolated, command_line)
     settings = _settings(options, config, {key: value for key, (value, _origin) in effective.items()})
@@ -94,8 +96,13 @@ def check(options: CheckOptions) -> int:
     if options.baseline_file:
         _apply_baseline(report, options.baseline_file)
     write_errors(report, sys.stderr, skip=errors_shown)
-    report_options = ReportOptions(color=options.color, quiet=options.quiet, fail_on=settings.fail_on,
-                                   statistics=options.statistics, rules=linter.rules.rules)
+    report_options = ReportOptions(
+        color=options.color,
+        quiet=options.quiet,
+        fail_on=settings.fail_on,
+        statistics=options.statistics,
+        rules=linter.rules.rules,
+    )
     if options.output and options.output != "-":
         write_report_file(report, options.output_format, options.output, report_options)
     else:
@@ -121,10 +128,12 @@ def _command_line_selection(options: CheckOptions) -> dict:
 
 def _check_usage(options: CheckOptions) -> None:
     from vipps_lint.routing import parse_endpoint
+
     if options.endpoint is not None and parse_endpoint(options.endpoint) is None:
         raise UsageError(f'{options.endpoint!r} is not "METHOD /path" or "METHOD https://host/path"', "--endpoint")
     if options.postman_env is not None:
         from vipps_lint.safe_io import regular_file_problem
+
         if regular_file_problem(options.postman_env):
             raise UsageError(f"{options.postman_env}: {regular_file_problem(options.postman_env)}", "--postman-env")
     if (options.fix or options.diff) and "-" in options.paths:
@@ -135,14 +144,17 @@ def _check_usage(options: CheckOptions) -> None:
         fixing = options.fix or options.diff
         check_usage(options.engine, options.master, options.parquet_dir, options.paths, fixing)
     if options.statistics and options.output_format not in ("text", "concise"):
-        raise UsageError(f"--statistics works with --format text or concise; the {options.output_format} report lists every finding",
-                         "--statistics")
+        raise UsageError(
+            f"--statistics works with --format text or concise; the {options.output_format} report lists every finding",
+            "--statistics",
+        )
 
 
 def _settings(options: CheckOptions, config, value: dict):
     from vipps_lint.selection import FileSelection
     from vipps_lint.settings import Settings
     from vipps_lint.sources import ReadOptions
+
     return Settings(
         paths=_without_baseline_files(options.paths, [options.baseline_file, options.write_baseline]),
         endpoint=options.endpoint,
@@ -152,8 +164,11 @@ def _settings(options: CheckOptions, config, value: dict):
         severities=value["severity"],
         rule_dirs=value["rules"],
         fail_on=value["fail-on"],
-        read=ReadOptions(input_format=options.input_format, postman_env=options.postman_env,
-                         allow_outside_files=options.allow_outside_files),
+        read=ReadOptions(
+            input_format=options.input_format,
+            postman_env=options.postman_env,
+            allow_outside_files=options.allow_outside_files,
+        ),
         per_file_ignores=value["per-file-ignores"],
         endpoints=value["endpoints"],
         config_dir=config.directory if config is not None else None,
@@ -161,16 +176,22 @@ def _settings(options: CheckOptions, config, value: dict):
         specs=list(options.specs),
         jobs=options.jobs,
         selection=FileSelection(
-            exclude=value["exclude"], extend_exclude=value["extend-exclude"], respect_gitignore=value["respect-gitignore"],
-            force_exclude=value["force-exclude"], skip_non_requests=options.skip_non_requests,
-            base=config.directory if config is not None else None, stdin_filename=options.stdin_filename,
-            never=frozenset(os.path.realpath(path) for path in (options.baseline_file, options.write_baseline) if path)),
+            exclude=value["exclude"],
+            extend_exclude=value["extend-exclude"],
+            respect_gitignore=value["respect-gitignore"],
+            force_exclude=value["force-exclude"],
+            skip_non_requests=options.skip_non_requests,
+            base=config.directory if config is not None else None,
+            stdin_filename=options.stdin_filename,
+            never=frozenset(os.path.realpath(path) for path in (options.baseline_file, options.write_baseline) if path),
+        ),
     )
 
 
 def _run(linter, paths: list[str], options: CheckOptions):
     """linter.run, with the progress display on stderr when it is wanted (vipps_lint.progress)."""
     from vipps_lint import progress
+
     if not progress.wanted(sys.stderr, options.quiet, options.no_progress):
         return linter.run(paths)
     linter.progress = progress.Tracker()
@@ -187,12 +208,14 @@ def _without_baseline_files(paths, baseline_files) -> list[str]:
     if not any(baseline_files):
         return list(paths)  # the usual run: no need to import the baseline module
     from vipps_lint.baseline import without_baseline_files
+
     return without_baseline_files(list(paths), baseline_files)
 
 
 def _write_baseline(report, path: str) -> None:
     from vipps_lint.baseline import write_baseline
     from vipps_lint.words import plural
+
     try:
         write_baseline(report, path)
     except OSError as error:
@@ -203,6 +226,7 @@ def _write_baseline(report, path: str) -> None:
 def _apply_baseline(report, path: str) -> None:
     from vipps_lint.baseline import apply_baseline, load_baseline
     from vipps_lint.models import InputError
+
     accepted = load_baseline(path)
     if isinstance(accepted, InputError):
         raise Incomplete(str(accepted))
@@ -214,6 +238,7 @@ def _show_fixes(report) -> int:
     from vipps_lint.fixes import fix_plans, problems_in_files, unified_diff
     from vipps_lint.reporters import write_errors
     from vipps_lint.secrets import Masker
+
     write_errors(report, sys.stderr)
     masker = Masker(report.secrets)  # the diff's context lines are raw file text
     plans, refused = fix_plans(report)
@@ -227,6 +252,7 @@ def _show_fixes(report) -> int:
 def _apply_fixes(report) -> bool:
     """--fix: write the fixed files; True when any file changed."""
     from vipps_lint.fixes import fix_plans, problems_in_files, write_plans
+
     plans, refused = fix_plans(report)
     _say(*refused)
     written, failed = write_plans(plans)

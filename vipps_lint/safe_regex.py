@@ -43,16 +43,18 @@ def compile_bounded(pattern: str) -> Callable[[str], Optional[object]]:
     if search is not None:
         return search
     if len(pattern) > MAX_PATTERN_LENGTH:
-        raise UnsafePattern(f"the pattern is {len(pattern):,} characters long; "
-                            f"at most {MAX_PATTERN_LENGTH:,} are read")
+        raise UnsafePattern(f"the pattern is {len(pattern):,} characters long; at most {MAX_PATTERN_LENGTH:,} are read")
     import re2
+
     try:
         compiled = re2.compile(pattern, _options())
     except Exception as error:  # noqa: BLE001 - re2.error, or a pattern RE2's parser rejects
         detail = error.args[0] if error.args else type(error).__name__
         detail = detail.decode("utf-8", "replace") if isinstance(detail, bytes) else str(detail)
-        raise UnsafePattern(f"pattern {pattern[:80]!r} cannot be evaluated safely ({detail}); vipps-lint runs patterns "
-                            "from input on RE2, without backtracking, which has no lookaround or backreferences") from None
+        raise UnsafePattern(
+            f"pattern {pattern[:80]!r} cannot be evaluated safely ({detail}); vipps-lint runs patterns "
+            "from input on RE2, without backtracking, which has no lookaround or backreferences"
+        ) from None
     search = _CACHE[pattern] = _searching_any_text(compiled.search)
     return search
 

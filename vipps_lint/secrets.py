@@ -34,13 +34,48 @@ from urllib.parse import parse_qsl, unquote
 from vipps_lint.escape import escape_controls_in_lines, escape_surrogates
 from vipps_lint.urls import split_url
 
-SECRET_HEADERS = ("authorization", "ocp-apim-subscription-key", "client_id", "client_secret", "x-vipps-webhook-secret",
-                  "proxy-authorization", "x-api-key", "api-key", "apikey", "x-auth-token", "x-access-token")
+SECRET_HEADERS = (
+    "authorization",
+    "ocp-apim-subscription-key",
+    "client_id",
+    "client_secret",
+    "x-vipps-webhook-secret",
+    "proxy-authorization",
+    "x-api-key",
+    "api-key",
+    "apikey",
+    "x-auth-token",
+    "x-access-token",
+)
 # Cookie and Set-Cookie: each cookie's value is a secret (a session is as good as a password).
 COOKIE_HEADERS = ("cookie", "set-cookie")
-SECRET_BODY_KEYS = ("access_token", "client_secret", "secret", "refresh_token", "id_token", "password", "passwd",
-                    "api_key", "apikey", "private_key", "subscription_key")
-SECRET_QUERY_PARAMETERS = ("client_secret", "access_token", "api_key", "apikey", "subscription-key", "subscription_key", "token", "id_token", "refresh_token", "password", "secret", "code")
+SECRET_BODY_KEYS = (
+    "access_token",
+    "client_secret",
+    "secret",
+    "refresh_token",
+    "id_token",
+    "password",
+    "passwd",
+    "api_key",
+    "apikey",
+    "private_key",
+    "subscription_key",
+)
+SECRET_QUERY_PARAMETERS = (
+    "client_secret",
+    "access_token",
+    "api_key",
+    "apikey",
+    "subscription-key",
+    "subscription_key",
+    "token",
+    "id_token",
+    "refresh_token",
+    "password",
+    "secret",
+    "code",
+)
 
 _SECRET_BODY_KEY_SET = frozenset(SECRET_BODY_KEYS)
 
@@ -66,28 +101,40 @@ _PLACEHOLDER = re.compile(
     re.IGNORECASE,
 )
 # Header names like X-Api-Key, X-Auth-Token, X-Client-Secret, Api-Token: secrets by their name.
-_SECRET_HEADER_NAME = re.compile(r"(?i)^(?:x-)?(?:[a-z0-9]+-)*(?:api-?key|auth-token|access-token|client-secret|secret|token|password)$")
+_SECRET_HEADER_NAME = re.compile(
+    r"(?i)^(?:x-)?(?:[a-z0-9]+-)*(?:api-?key|auth-token|access-token|client-secret|secret|token|password)$"
+)
 _SCHEME = re.compile(r"^(bearer|basic)\s+(\S+)$", re.IGNORECASE)
-_HEADER_NAMES = "|".join(re.escape(name) for name in SECRET_HEADERS + COOKIE_HEADERS) + r"|x-[a-z0-9-]*(?:key|token|secret)"
+_HEADER_NAMES = (
+    "|".join(re.escape(name) for name in SECRET_HEADERS + COOKIE_HEADERS) + r"|x-[a-z0-9-]*(?:key|token|secret)"
+)
 _BODY_KEYS = "|".join(re.escape(name) for name in SECRET_BODY_KEYS)
 _QUERY_NAMES = "|".join(re.escape(name) for name in SECRET_QUERY_PARAMETERS)
 # (?a): case-insensitive for ASCII only, so that a match always holds one of _PATTERN_WORDS
 # (Unicode case folding would let 'ſecret' match 'secret' past the word prefilter).
 _PATTERNS = (
     # curl -u id:password, -su 'id:password', --user id:password, --proxy-user id:password
-    re.compile(r"""((?<![\w-])(?:-[A-Za-z]*[uU]|--(?:proxy-)?user(?=[\s=]))[ \t]*=?[ \t]*['"]?[^\s:'"`]*:)([^\s'"`]+)"""),
+    re.compile(
+        r"""((?<![\w-])(?:-[A-Za-z]*[uU]|--(?:proxy-)?user(?=[\s=]))[ \t]*=?[ \t]*['"]?[^\s:'"`]*:)([^\s'"`]+)"""
+    ),
     # https://id:password@host
     re.compile(r"""(\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#@:'"]*:)([^\s/?#@'"]+)(?=@)"""),
     re.compile(r"""((?<![\w-])--oauth2-bearer[ \t]+['"]?)([^\s'"`]+)"""),
     # "Authorization: Bearer eyJ…", "Ocp-Apim-Subscription-Key": "abc…", -H 'client_secret: abc…'
-    re.compile(rf'(?ai)((?:{_HEADER_NAMES})\\?"?\s*[:=]\s*\\?"?\s*(?:(?:bearer|basic)\s+)?)([^\s"\\,;&\'<>{{}}()`]{{{MIN_SECRET_LENGTH},}})'),
+    re.compile(
+        rf'(?ai)((?:{_HEADER_NAMES})\\?"?\s*[:=]\s*\\?"?\s*(?:(?:bearer|basic)\s+)?)([^\s"\\,;&\'<>{{}}()`]{{{MIN_SECRET_LENGTH},}})'
+    ),
     # HAR and Postman header objects: {"name": "client_secret", "value": "…"} ("key" in Postman)
-    re.compile(rf'(?ai)("(?:name|key)"\s*:\s*"(?:{_HEADER_NAMES})"\s*,\s*"value"\s*:\s*"(?:(?:bearer|basic)\s+)?)([^"\\]{{{MIN_SECRET_LENGTH},}})'),
+    re.compile(
+        rf'(?ai)("(?:name|key)"\s*:\s*"(?:{_HEADER_NAMES})"\s*,\s*"value"\s*:\s*"(?:(?:bearer|basic)\s+)?)([^"\\]{{{MIN_SECRET_LENGTH},}})'
+    ),
     re.compile(rf'(?ai)("(?:{_BODY_KEYS})\\?"\s*:\s*\\?")([^"\\]{{{MIN_SECRET_LENGTH},}})'),
     # Postman's auth settings and form fields: {"key": "password", "value": "…"}
-    re.compile(rf'(?ai)("key"\s*:\s*"(?:{_BODY_KEYS}|token|apikey|value)"\s*,\s*"value"\s*:\s*")([^"\\]{{{MIN_SECRET_LENGTH},}})'),
+    re.compile(
+        rf'(?ai)("key"\s*:\s*"(?:{_BODY_KEYS}|token|apikey|value)"\s*,\s*"value"\s*:\s*")([^"\\]{{{MIN_SECRET_LENGTH},}})'
+    ),
     # A header name, a space and a token (a malformed header line echoed in an error message)
-    re.compile(rf'(?ai)(\b(?:{_HEADER_NAMES})[ \t]+)((?=[A-Za-z0-9._~+/=-]*\d)[A-Za-z0-9._~+/=-]{{16,}})'),
+    re.compile(rf"(?ai)(\b(?:{_HEADER_NAMES})[ \t]+)((?=[A-Za-z0-9._~+/=-]*\d)[A-Za-z0-9._~+/=-]{{16,}})"),
     re.compile(rf"(?ai)([?&](?:{_QUERY_NAMES})=)([^&#\s\"'\\]{{{MIN_SECRET_LENGTH},}})"),
     re.compile(r"(?ai)(\b(?:bearer|basic)\s+)([A-Za-z0-9._~+/=-]{8,})"),
     re.compile(r"()(\beyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.?[A-Za-z0-9_-]*)"),
@@ -138,6 +185,7 @@ def encodings(secret: str) -> set[str]:
     escaped once more inside a JSON string (a HAR's postData.text, an NDJSON string body)."""
     import json
     from urllib.parse import quote
+
     first = {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1], quote(secret, safe="")}
     first |= {form.replace("/", "\\/") for form in first}
     found = set(first)

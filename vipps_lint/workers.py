@@ -58,6 +58,7 @@ def work_units(sources: list[SourceFile], jobs: int, read_options) -> list[tuple
     import copy
 
     from vipps_lint.sources import choose_reader
+
     units = []
     for source in sources:
         try:
@@ -129,6 +130,7 @@ def _lint_in_workers(linter: Linter, units: list[tuple[SourceFile, bool]], jobs:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
+
     global _WORKER_LINTER
     _WORKER_LINTER = linter
     # What exists now (the compiled linter) is shared with the forked workers page by page;
@@ -160,6 +162,11 @@ def _not_linted(units: list[tuple[SourceFile, bool]]) -> Iterator[FileResult]:
         result = FileResult(source.display, continued=continued)
         if source.display not in reported:
             reported.add(source.display)
-            result.errors.append(InputError(source.display, "not linted: a --jobs worker process ended unexpectedly "
-                                            "(killed, or out of memory?); run again, or with --jobs 1"))
+            result.errors.append(
+                InputError(
+                    source.display,
+                    "not linted: a --jobs worker process ended unexpectedly "
+                    "(killed, or out of memory?); run again, or with --jobs 1",
+                )
+            )
         yield result

@@ -64,7 +64,9 @@ def load_yaml(text: str, core_schema: bool = False) -> PositionedYaml:
         problem = error.problem or str(error)
         if error.context:
             problem = f"{problem} ({error.context})"
-        raise YamlError(f"invalid YAML: {problem}", mark.line + 1 if mark else None, mark.column + 1 if mark else None) from None
+        raise YamlError(
+            f"invalid YAML: {problem}", mark.line + 1 if mark else None, mark.column + 1 if mark else None
+        ) from None
     except yaml.YAMLError as error:
         raise YamlError(f"invalid YAML: {error}") from None
     except RecursionError:
@@ -120,12 +122,16 @@ def check_alias_expansion(root) -> None:
         for child in children:
             total += sizes.get(id(child), 0)
             if total - distinct > MAX_ALIAS_VALUES:
-                raise YamlError(f"invalid YAML: aliases (*name) expand to more than {MAX_ALIAS_VALUES:,} values "
-                                "beyond those written out; refused (a \"billion laughs\" document?)", *_line_col(node))
+                raise YamlError(
+                    f"invalid YAML: aliases (*name) expand to more than {MAX_ALIAS_VALUES:,} values "
+                    'beyond those written out; refused (a "billion laughs" document?)',
+                    *_line_col(node),
+                )
         sizes[key] = total
     if sizes.get(id(root), 0) - distinct > MAX_ALIAS_VALUES:
-        raise YamlError(f"invalid YAML: aliases (*name) expand to more than {MAX_ALIAS_VALUES:,} values",
-                        *_line_col(root))
+        raise YamlError(
+            f"invalid YAML: aliases (*name) expand to more than {MAX_ALIAS_VALUES:,} values", *_line_col(root)
+        )
 
 
 def _children(node) -> list:
@@ -137,7 +143,7 @@ def _children(node) -> list:
 
 
 def _tag_name(tag: str) -> str:
-    return "!!" + tag[len(_TAG):] if tag.startswith(_TAG) else tag
+    return "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
 
 
 class _Builder:
@@ -155,16 +161,23 @@ class _Builder:
         self.deepest = _line_col(node)
         self.count += 1
         if self.count > _MAX_VALUES:  # aliases of aliases can expand exponentially ("billion laughs")
-            raise YamlError(f"invalid YAML: more than {_MAX_VALUES:,} values once aliases are expanded", *_line_col(node))
+            raise YamlError(
+                f"invalid YAML: more than {_MAX_VALUES:,} values once aliases are expanded", *_line_col(node)
+            )
         self.positions[pointer_from_parts(parts)] = _position(node)
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node)
         expected = _MAPPING_TAG if isinstance(node, yaml.MappingNode) else _SEQUENCE_TAG
         if node.tag != expected:
-            raise YamlError(f"unsupported tag '{_tag_name(node.tag)}': only plain mappings, lists, strings, numbers, "
-                            "booleans and null can be read", *_line_col(node))
+            raise YamlError(
+                f"unsupported tag '{_tag_name(node.tag)}': only plain mappings, lists, strings, numbers, "
+                "booleans and null can be read",
+                *_line_col(node),
+            )
         if id(node) in self.open:
-            raise YamlError("invalid YAML: this value holds an alias (*name) of itself, so it would never end", *_line_col(node))
+            raise YamlError(
+                "invalid YAML: this value holds an alias (*name) of itself, so it would never end", *_line_col(node)
+            )
         self.open.add(id(node))
         try:
             if isinstance(node, yaml.SequenceNode):
@@ -206,22 +219,29 @@ class _Builder:
                 if not isinstance(source, yaml.MappingNode):
                     raise YamlError("a merge key (<<) takes a mapping or a list of mappings", *_line_col(source))
                 if id(source) in seen:
-                    raise YamlError("invalid YAML: this merge (<<) brings in the mapping that contains it", *_line_col(source))
+                    raise YamlError(
+                        "invalid YAML: this merge (<<) brings in the mapping that contains it", *_line_col(source)
+                    )
                 for key, value, _merged in self.pairs(source, seen):
                     yield key, value, True
 
     def scalar(self, node) -> Any:
         tag = node.tag
         if tag not in _SCALAR_TAGS:
-            raise YamlError(f"unsupported tag '{_tag_name(tag)}': only plain mappings, lists, strings, numbers, "
-                            "booleans and null can be read", *_line_col(node))
+            raise YamlError(
+                f"unsupported tag '{_tag_name(tag)}': only plain mappings, lists, strings, numbers, "
+                "booleans and null can be read",
+                *_line_col(node),
+            )
         if tag == _TAG + "timestamp":
             if not self.core_schema:  # YAML 1.1: a date must be a real one, but stays as written
                 self.construct(node, "a date")
             return node.value
         if self.core_schema and tag == _TAG + "bool" and node.value.lower() not in _YAML_1_2_BOOLEANS:
             return node.value
-        return self.construct(node, {"int": "an integer", "float": "a number", "bool": "a boolean"}.get(tag[len(_TAG):], "a value"))
+        return self.construct(
+            node, {"int": "an integer", "float": "a number", "bool": "a boolean"}.get(tag[len(_TAG) :], "a value")
+        )
 
     def construct(self, node, kind: str) -> Any:
         try:

@@ -11,7 +11,10 @@ from vipps_lint.checks.functions import UNDEFINED, CheckContext, module
 
 def run(name, options, value, parent=None):
     check = module(name).compile(options)
-    return [(violation.code, violation.fix if violation.fix is not None else None) for violation in check(value, CheckContext(parent=parent or {}, parts=("x",)))]
+    return [
+        (violation.code, violation.fix if violation.fix is not None else None)
+        for violation in check(value, CheckContext(parent=parent or {}, parts=("x",)))
+    ]
 
 
 def codes(name, options, value, parent=None):
@@ -65,7 +68,9 @@ def test_msisdn_gives_the_exact_corrected_value(value, expected):
 
 @pytest.mark.parametrize("value", ["+45 20 12 34 56", "0045 20123456", "+358 40 1234567", "+47 91 23 45 67"])
 def test_a_fix_is_safe_when_the_input_states_the_country(value):
-    [violation] = module("phone").compile({"format": "msisdn"})(value, CheckContext(parent={}, parts=("phoneNumber",), root={}))
+    [violation] = module("phone").compile({"format": "msisdn"})(
+        value, CheckContext(parent={}, parts=("phoneNumber",), root={})
+    )
     assert violation.safe
 
 
@@ -82,7 +87,9 @@ def test_a_national_number_lists_its_readings_whatever_the_currency_and_is_never
 
 
 def test_a_finnish_national_number_gets_the_finnish_reading():
-    [violation] = module("phone").compile({"format": "msisdn"})("040 123 4567", CheckContext(parent={}, parts=("phoneNumber",), root={}))
+    [violation] = module("phone").compile({"format": "msisdn"})(
+        "040 123 4567", CheckContext(parent={}, parts=("phoneNumber",), root={})
+    )
     assert (violation.code, violation.fix, violation.safe) == ("missing-country-code", "358401234567", False)
     assert "Finnish mobile" in violation.detail and "Norwegian" not in violation.detail
 
@@ -103,13 +110,17 @@ def test_a_guessed_country_code_is_a_hint_but_never_an_automatic_fix(tmp_path):
     from conftest import run_json
 
     body = tmp_path / "payment.json"
-    body.write_text('{"amount": {"currency": "EUR", "value": 1000}, "paymentMethod": {"type": "WALLET"}, "reference": "acme-shop-123-order1",'
-                    ' "customer": {"phoneNumber": "40123456"}, "returnUrl": "https://example.com/r", "userFlow": "WEB_REDIRECT"}')
+    body.write_text(
+        '{"amount": {"currency": "EUR", "value": 1000}, "paymentMethod": {"type": "WALLET"}, "reference": "acme-shop-123-order1",'
+        ' "customer": {"phoneNumber": "40123456"}, "returnUrl": "https://example.com/r", "userFlow": "WEB_REDIRECT"}'
+    )
     _, report = run_json(str(body))
     [finding] = [f for f in report["findings"] if f["rule"] == "epayment-phone-msisdn"]
     assert finding["fix"] is None
-    assert finding["hint"] == ('Add the country code of the user\'s number: Finnish mobile "35840123456", Norwegian mobile "4740123456"'
-                               ' or Danish mobile "4540123456" (the currency does not tell which country the user is from)')
+    assert finding["hint"] == (
+        'Add the country code of the user\'s number: Finnish mobile "35840123456", Norwegian mobile "4740123456"'
+        ' or Danish mobile "4540123456" (the currency does not tell which country the user is from)'
+    )
 
 
 def test_msisdn_rejects_other_countries_and_nonsense():
@@ -190,7 +201,14 @@ def test_wording_accepts_fee_free_phrases_in_four_languages(text):
 
 @pytest.mark.parametrize(
     "value, code",
-    [(UNDEFINED, "missing"), (None, "missing"), ("", "empty"), ("   ", "empty"), ("Betal med Vipps", "silent"), ("No feedback needed", "silent")],
+    [
+        (UNDEFINED, "missing"),
+        (None, "missing"),
+        ("", "empty"),
+        ("   ", "empty"),
+        ("Betal med Vipps", "silent"),
+        ("No feedback needed", "silent"),
+    ],
 )
 def test_wording_flags_missing_empty_and_silent(value, code):
     assert codes("wording", WORDING, value) == [code]
@@ -217,9 +235,14 @@ def test_equals_enum_length_type_pattern_defined():
     assert codes("undefined", {}, "x") == ["present"]
 
 
-@pytest.mark.parametrize("options", [{"format": "national-no"},
-                                     {"format": "msisdn", "countries": ["NO", "DK", "FI"]},
-                                     {"format": "msisdn", "countries": ["FI"]}])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"format": "national-no"},
+        {"format": "msisdn", "countries": ["NO", "DK", "FI"]},
+        {"format": "msisdn", "countries": ["FI"]},
+    ],
+)
 def test_numbers_in_the_exact_format_skip_phonenumbers_without_changing_any_result(options):
     """The shortcut for numbers already written as the API wants them agrees with phonenumbers."""
     import random
@@ -237,12 +260,33 @@ def test_numbers_in_the_exact_format_skip_phonenumbers_without_changing_any_resu
 def test_the_url_shortcut_for_plain_public_urls_agrees_with_the_full_check():
     from vipps_lint.checks.functions import url
 
-    urls = ["https://example.com", "https://example.com/", "https://Example.COM:8443/x?y=1#z", "https://a-b.c-d.example/p",
-            "http://example.com/x", "https://localhost/x", "https://127.0.0.1/x", "https://10.0.0.1:443/", "https://shop.local/x",
-            "https://intranet/x", "https://user:pw@example.com/x", "https://example.com:99999/x", "https://exa_mple.com/x",
-            "HTTPS://EXAMPLE.COM/x", "https://example.com./x", "https://[::1]/x", "myapp://return", "https://", "https://-a.com/"]
+    urls = [
+        "https://example.com",
+        "https://example.com/",
+        "https://Example.COM:8443/x?y=1#z",
+        "https://a-b.c-d.example/p",
+        "http://example.com/x",
+        "https://localhost/x",
+        "https://127.0.0.1/x",
+        "https://10.0.0.1:443/",
+        "https://shop.local/x",
+        "https://intranet/x",
+        "https://user:pw@example.com/x",
+        "https://example.com:99999/x",
+        "https://exa_mple.com/x",
+        "HTTPS://EXAMPLE.COM/x",
+        "https://example.com./x",
+        "https://[::1]/x",
+        "myapp://return",
+        "https://",
+        "https://-a.com/",
+    ]
     context = CheckContext(parent={"isApp": True}, parts=("x",))
-    for options in ({"schemes": ["https"]}, {"schemes": ["https", "http"], "rejectPrivate": False}, {"appScheme": True}):
+    for options in (
+        {"schemes": ["https"]},
+        {"schemes": ["https", "http"], "rejectPrivate": False},
+        {"appScheme": True},
+    ):
         check = url.compile(options)
         for value in urls:
             plain = url._PLAIN_WEB_URL.match(value.strip())

@@ -17,43 +17,84 @@ from vipps_lint.pipeline import Linter, Settings
 from conftest import run_json
 
 LINTER = Linter(Settings())
-FULL = {"Authorization": "Bearer {{access_token}}", "Ocp-Apim-Subscription-Key": "{{key}}", "Merchant-Serial-Number": "123456",
-        "Vipps-System-Name": "acme", "Vipps-System-Version": "1", "Vipps-System-Plugin-Name": "p", "Vipps-System-Plugin-Version": "2"}
+FULL = {
+    "Authorization": "Bearer {{access_token}}",
+    "Ocp-Apim-Subscription-Key": "{{key}}",
+    "Merchant-Serial-Number": "123456",
+    "Vipps-System-Name": "acme",
+    "Vipps-System-Version": "1",
+    "Vipps-System-Plugin-Name": "p",
+    "Vipps-System-Plugin-Version": "2",
+}
 
 
 def _rules(method, url, headers, body=NO_BODY, response=None):
-    request = Request(SourceFile("t", None), 0, method, url, headers=list(headers.items()), body=body, response=response)
-    return sorted((finding.rule, finding.header or finding.pointer or "") for finding in LINTER.lint_request(request) or [])
+    request = Request(
+        SourceFile("t", None), 0, method, url, headers=list(headers.items()), body=body, response=response
+    )
+    return sorted(
+        (finding.rule, finding.header or finding.pointer or "") for finding in LINTER.lint_request(request) or []
+    )
 
 
 def test_a_complete_request_has_no_header_findings():
     assert _rules("GET", "https://apitest.vipps.no/epayment/v1/payments/abc", FULL) == []
-    assert _rules("GET", "https://apitest.vipps.no/ecomm/v2/payments/abc/details", {**FULL, "Authorization": "bearer x.y.z"}) == []
+    assert (
+        _rules(
+            "GET", "https://apitest.vipps.no/ecomm/v2/payments/abc/details", {**FULL, "Authorization": "bearer x.y.z"}
+        )
+        == []
+    )
 
 
 def test_bare_bodies_and_requests_without_headers_get_no_header_findings():
-    assert _rules("POST", "/epayment/v1/payments/abc/capture", {}, body={"modificationAmount": {"currency": "NOK", "value": 100}}) == []
+    assert (
+        _rules(
+            "POST",
+            "/epayment/v1/payments/abc/capture",
+            {},
+            body={"modificationAmount": {"currency": "NOK", "value": 100}},
+        )
+        == []
+    )
 
 
 def test_access_token_call_uses_client_credentials_not_bearer():
     headers = {key: value for key, value in FULL.items() if key != "Authorization"}
-    assert _rules("POST", "https://apitest.vipps.no/accessToken/get", {**headers, "client_id": "a", "client_secret": "b"}) == []
-    assert _rules("POST", "https://apitest.vipps.no/accesstoken/get", {**headers, "client_id": "a"}) == [("header-client-credentials", "client_secret")]
+    assert (
+        _rules("POST", "https://apitest.vipps.no/accessToken/get", {**headers, "client_id": "a", "client_secret": "b"})
+        == []
+    )
+    assert _rules("POST", "https://apitest.vipps.no/accesstoken/get", {**headers, "client_id": "a"}) == [
+        ("header-client-credentials", "client_secret")
+    ]
 
 
 def test_partner_api_needs_no_msn_and_klarna_only_content_type():
     headers = {key: value for key, value in FULL.items() if key != "Merchant-Serial-Number"}
     # (The Partner API itself is deprecated: api-deprecated, tested in test_lifecycle.py.)
-    assert [rule for rule in _rules("GET", "https://api.vipps.no/partner-api/v0/merchants/987654321", headers)
-            if rule[0] != "api-deprecated"] == []
-    assert _rules("POST", "https://api.klarna.com/checkout/v3/orders", {"Authorization": "Basic abc"}, body={"purchase_country": "NO"}) == [
-        ("header-content-type-json", "Content-Type")]
+    assert [
+        rule
+        for rule in _rules("GET", "https://api.vipps.no/partner-api/v0/merchants/987654321", headers)
+        if rule[0] != "api-deprecated"
+    ] == []
+    assert _rules(
+        "POST",
+        "https://api.klarna.com/checkout/v3/orders",
+        {"Authorization": "Basic abc"},
+        body={"purchase_country": "NO"},
+    ) == [("header-content-type-json", "Content-Type")]
 
 
 def test_each_header_rule_fires_with_the_header_name():
     url = "https://apitest.vipps.no/epayment/v1/payments/abc/capture"
-    headers = {"Authorization": "Basic Y2xpZW50OnNlY3JldA==", "Merchant-Serial-Number": "MSN1", "Vipps-System-Name": "acme-commerce-platform-enterprise",
-               "Idempotency-Key": "k" * 51, "Content-Type": "text/plain"}
+    headers = {
+        "Authorization": "Basic Y2xpZW50OnNlY3JldA==",
+        "Merchant-Serial-Number": "MSN1",
+        "Vipps-System-Name": "acme-commerce-platform-enterprise",
+        "Idempotency-Key": "k" * 51,
+        "Content-Type": "text/plain",
+    }
     assert _rules("POST", url, headers, body={"modificationAmount": {"currency": "NOK", "value": 100}}) == [
         ("header-authorization-bearer", "Authorization"),
         ("header-content-type-json", "Content-Type"),
@@ -71,8 +112,10 @@ def _spec_header_facts(shared_dir):
     from vipps_lint.data import schemas_dir, specs_dir
 
     index = json.loads((schemas_dir() / "index.json").read_text(encoding="utf-8"))["operations"]
-    files = {Path(entry["file"]).name: shared_dir / "vipps-specs-2026" / entry["file"]
-             for entry in yaml.safe_load((specs_dir() / "sources.yaml").read_text(encoding="utf-8"))["specs"]}
+    files = {
+        Path(entry["file"]).name: shared_dir / "vipps-specs-2026" / entry["file"]
+        for entry in yaml.safe_load((specs_dir() / "sources.yaml").read_text(encoding="utf-8"))["specs"]
+    }
     facts = {}
     for entry in index:
         if entry["spec"] is None:  # announced in specs/overlay.yaml, no spec yet
@@ -80,7 +123,7 @@ def _spec_header_facts(shared_dir):
         spec = yaml.safe_load(files[entry["spec"]].read_text(encoding="utf-8"))
         components = (spec.get("components") or {}).get("parameters") or {}
         prefix = next((server["url"].split("://", 1)[-1].partition("/")[2] for server in spec.get("servers") or []), "")
-        item = spec["paths"][entry["path"][len("/" + prefix) if prefix else 0:] or "/"]
+        item = spec["paths"][entry["path"][len("/" + prefix) if prefix else 0 :] or "/"]
         operation = item[entry["method"].lower()]
         headers = {}
         for parameter in item.get("parameters", []) + operation.get("parameters", []):
@@ -114,34 +157,72 @@ def test_header_facts_in_the_index_agree_with_the_newest_specs(shared_dir):
 
 
 def test_miami_token_takes_basic_and_webhooks_no_subscription_key():
-    basic = {"Authorization": "Basic Y2xpZW50OnNlY3JldA==", "Content-Type": "application/x-www-form-urlencoded",
-             **{name: "x" for name in ("Vipps-System-Name", "Vipps-System-Version", "Vipps-System-Plugin-Name",
-                                       "Vipps-System-Plugin-Version")}, "Merchant-Serial-Number": "123456"}
+    basic = {
+        "Authorization": "Basic Y2xpZW50OnNlY3JldA==",
+        "Content-Type": "application/x-www-form-urlencoded",
+        **{
+            name: "x"
+            for name in (
+                "Vipps-System-Name",
+                "Vipps-System-Version",
+                "Vipps-System-Plugin-Name",
+                "Vipps-System-Plugin-Version",
+            )
+        },
+        "Merchant-Serial-Number": "123456",
+    }
     assert _rules("POST", "https://api.vipps.no/miami/v1/token", basic) == []
     headers = {key: value for key, value in FULL.items() if key != "Ocp-Apim-Subscription-Key"}
     assert _rules("GET", "https://api.vipps.no/webhooks/v1/webhooks", headers) == []
 
 
 def test_response_explanations():
-    problem = {"title": "Bad Request", "detail": "Invalid phone number", "code": "4070", "traceId": "t-1",
-               "extraDetails": [{"name": "customer.phoneNumber", "reason": "not MSISDN"}]}
+    problem = {
+        "title": "Bad Request",
+        "detail": "Invalid phone number",
+        "code": "4070",
+        "traceId": "t-1",
+        "extraDetails": [{"name": "customer.phoneNumber", "reason": "not MSISDN"}],
+    }
     text, pointer, hint = explain(problem)
-    assert text == "Bad Request: Invalid phone number (customer.phoneNumber: not MSISDN) [error 4070: invalid phone number] — traceId t-1"
+    assert (
+        text
+        == "Bad Request: Invalid phone number (customer.phoneNumber: not MSISDN) [error 4070: invalid phone number] — traceId t-1"
+    )
     assert pointer == "/detail" and "4791234567" in hint
     assert epayment_code({"type": "https://developer.vippsmobilepay.com/docs/APIs/epayment-api/problems#6010"}) == 6010
     # The shape the ePayment API uses (developer.vippsmobilepay.com/docs/APIs/epayment-api/errors):
-    documented = {"type": "https://httpstatuses.io/400", "title": "Cannot capture before reservation", "status": 400,
-                  "detail": "See extraDetails for further details", "extraDetails": [{"name": "ErrorCode", "reason": "6080"}], "traceId": "t-2"}
-    assert explain(documented)[0] == "Cannot capture before reservation [error 6080: capture before reservation] — traceId t-2"
+    documented = {
+        "type": "https://httpstatuses.io/400",
+        "title": "Cannot capture before reservation",
+        "status": 400,
+        "detail": "See extraDetails for further details",
+        "extraDetails": [{"name": "ErrorCode", "reason": "6080"}],
+        "traceId": "t-2",
+    }
+    assert (
+        explain(documented)[0]
+        == "Cannot capture before reservation [error 6080: capture before reservation] — traceId t-2"
+    )
     assert code_explanation(5050)[0] == "long-living payment not allowed" and code_explanation(9999) is None
-    assert explain([{"errorGroup": "Payment", "errorCode": "44", "errorMessage": "Refused by issuer", "contextId": "c1"}])[0] == "[Payment 44] Refused by issuer (contextId c1)"
-    assert explain({"statusCode": 401, "message": "Access denied due to missing subscription key."})[:2] == ("Access denied due to missing subscription key.", "/message")
+    assert (
+        explain([{"errorGroup": "Payment", "errorCode": "44", "errorMessage": "Refused by issuer", "contextId": "c1"}])[
+            0
+        ]
+        == "[Payment 44] Refused by issuer (contextId c1)"
+    )
+    assert explain({"statusCode": 401, "message": "Access denied due to missing subscription key."})[:2] == (
+        "Access denied due to missing subscription key.",
+        "/message",
+    )
     assert explain("<html>502</html>") == (None, None, None)
 
 
 @pytest.mark.parametrize("status, rule", [(201, None), (404, "response-client-error"), (502, "response-server-error")])
 def test_response_rule_by_status(status, rule):
-    found = _rules("GET", "https://apitest.vipps.no/epayment/v1/payments/abc", FULL, response=Response(status, body="oops"))
+    found = _rules(
+        "GET", "https://apitest.vipps.no/epayment/v1/payments/abc", FULL, response=Response(status, body="oops")
+    )
     assert found == ([(rule, "")] if rule else [])
 
 
@@ -150,7 +231,9 @@ def test_live_credentials():
     assert not looks_like_jwt("eyJub3QiOiJhbGcifQ.eyJzdWIiOiIxIn0.c2lnbmF0dXJlLXZhbHVlLTEyMzQ1")  # no "alg"
     status, report = run_json("--select", "dump-live-credentials", "fixtures/ndjson")
     assert {(f["file"].rsplit("/", 1)[-1], f["header"]) for f in report["findings"]} == {
-        ("production-live-token.ndjson", "Authorization"), ("production-live-token.ndjson", "Ocp-Apim-Subscription-Key")}
+        ("production-live-token.ndjson", "Authorization"),
+        ("production-live-token.ndjson", "Ocp-Apim-Subscription-Key"),
+    }
     assert status == 1  # an error: the default run (the pre-commit hook) stops such a commit
     status, report = run_json("--ignore", "dump-live-credentials", "fixtures/ndjson/production-live-token.ndjson")
     assert status == 0 and report["findings"] == []  # how to silence it for a file you keep
@@ -167,8 +250,12 @@ def test_explain_shows_headers_and_response():
 
 
 def test_placeholders_are_not_judged():
-    headers = {**FULL, "Authorization": "{{authorization}}", "Merchant-Serial-Number": "{{merchantSerialNumber}}",
-               "Vipps-System-Plugin-Version": "{{vipps_system_plugin_version}}"}  # 31 characters, as in the official collections
+    headers = {
+        **FULL,
+        "Authorization": "{{authorization}}",
+        "Merchant-Serial-Number": "{{merchantSerialNumber}}",
+        "Vipps-System-Plugin-Version": "{{vipps_system_plugin_version}}",
+    }  # 31 characters, as in the official collections
     assert _rules("GET", "https://apitest.vipps.no/epayment/v1/payments/abc", headers) == []
 
 
@@ -185,9 +272,14 @@ def test_the_access_token_call_is_routed_in_either_spelling(path):
 
 CAPTURE = {"modificationAmount": {"currency": "NOK", "value": 100}}
 CAPTURE_URL = "https://apitest.vipps.no/epayment/v1/payments/acme-shop-123-order123abc/capture"
-ALL_MISSING = ["header-authorization-bearer Authorization", "header-content-type-json Content-Type", "header-idempotency-key Idempotency-Key",
-               "header-merchant-serial-number Merchant-Serial-Number", "header-subscription-key Ocp-Apim-Subscription-Key",
-               "header-vipps-system Vipps-System-Name"]
+ALL_MISSING = [
+    "header-authorization-bearer Authorization",
+    "header-content-type-json Content-Type",
+    "header-idempotency-key Idempotency-Key",
+    "header-merchant-serial-number Merchant-Serial-Number",
+    "header-subscription-key Ocp-Apim-Subscription-Key",
+    "header-vipps-system Vipps-System-Name",
+]
 
 
 def _header_findings(path, *args):
@@ -195,10 +287,13 @@ def _header_findings(path, *args):
     return status, sorted(f"{f['rule']} {f['header']}" for f in report["findings"])
 
 
-@pytest.mark.parametrize("name, text", [
-    ("capture.curl", f"curl -X POST {CAPTURE_URL} -d '{json.dumps(CAPTURE)}'\n"),
-    ("capture.http", f"POST {CAPTURE_URL}\n\n{json.dumps(CAPTURE)}\n"),
-])
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("capture.curl", f"curl -X POST {CAPTURE_URL} -d '{json.dumps(CAPTURE)}'\n"),
+        ("capture.http", f"POST {CAPTURE_URL}\n\n{json.dumps(CAPTURE)}\n"),
+    ],
+)
 def test_curl_and_http_requests_without_any_header_get_every_missing_header(tmp_path, name, text):
     path = tmp_path / name
     path.write_text(text)
@@ -207,10 +302,15 @@ def test_curl_and_http_requests_without_any_header_get_every_missing_header(tmp_
 
 def test_an_ndjson_line_without_a_headers_field_gets_no_header_findings_but_an_empty_one_does(tmp_path):
     path = tmp_path / "log.ndjson"
-    lines = [{"method": "POST", "url": CAPTURE_URL, "body": CAPTURE}, {"method": "POST", "url": CAPTURE_URL, "headers": {}, "body": CAPTURE}]
+    lines = [
+        {"method": "POST", "url": CAPTURE_URL, "body": CAPTURE},
+        {"method": "POST", "url": CAPTURE_URL, "headers": {}, "body": CAPTURE},
+    ]
     path.write_text("".join(json.dumps(line) + "\n" for line in lines))
     status, report = run_json("--select", "header", str(path))
-    assert sorted(f"{f['line']} {f['rule']} {f['header']}" for f in report["findings"]) == [f"2 {finding}" for finding in ALL_MISSING]
+    assert sorted(f"{f['line']} {f['rule']} {f['header']}" for f in report["findings"]) == [
+        f"2 {finding}" for finding in ALL_MISSING
+    ]
 
 
 def test_a_bare_body_still_gets_no_header_findings(tmp_path):
@@ -221,22 +321,57 @@ def test_a_bare_body_still_gets_no_header_findings(tmp_path):
 
 # ---- Authorization messages say what is wrong ----------------------------------------------------
 
+
 def _authorization(value):
-    request = Request(SourceFile("t", None), 0, "GET", "https://apitest.vipps.no/epayment/v1/payments/abc", headers=list({**FULL, "Authorization": value}.items()))
-    return [(finding.message, finding.hint) for finding in LINTER.lint_request(request) if finding.rule == "header-authorization-bearer"]
+    request = Request(
+        SourceFile("t", None),
+        0,
+        "GET",
+        "https://apitest.vipps.no/epayment/v1/payments/abc",
+        headers=list({**FULL, "Authorization": value}.items()),
+    )
+    return [
+        (finding.message, finding.hint)
+        for finding in LINTER.lint_request(request)
+        if finding.rule == "header-authorization-bearer"
+    ]
 
 
-@pytest.mark.parametrize("value, says, hint", [
-    ("Bearer <This value will be overwritten when you call the Get Access Token API>",
-     "Authorization holds placeholder text after Bearer ('<This value will be overwritten when…'), not an access token (the API answers 401)",
-     "Call POST /accesstoken/get first"),
-    ("Bearer abc def", "Authorization: the access token after Bearer contains a space (2 parts), but a token is one unbroken string (the API answers 401)",
-     "Send the token as one word"),
-    ("Bearer", "Authorization is the word Bearer with no access token after it (the API answers 401)", "Write `Authorization: Bearer <access_token>`"),
-    ("Bearer Bearer eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.e30.c2ln", "Authorization says Bearer twice", "Send the word Bearer once"),
-    ("Basic Y2xpZW50OnNlY3JldA==", "Authorization must be `Bearer <access token>`, got the Basic scheme (the API answers 401)", "Write `Authorization: Bearer <access_token>`"),
-    ("eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.e30.c2ln", "got eyJ0… without the word Bearer", "the word Bearer, one space"),
-])
+@pytest.mark.parametrize(
+    "value, says, hint",
+    [
+        (
+            "Bearer <This value will be overwritten when you call the Get Access Token API>",
+            "Authorization holds placeholder text after Bearer ('<This value will be overwritten when…'), not an access token (the API answers 401)",
+            "Call POST /accesstoken/get first",
+        ),
+        (
+            "Bearer abc def",
+            "Authorization: the access token after Bearer contains a space (2 parts), but a token is one unbroken string (the API answers 401)",
+            "Send the token as one word",
+        ),
+        (
+            "Bearer",
+            "Authorization is the word Bearer with no access token after it (the API answers 401)",
+            "Write `Authorization: Bearer <access_token>`",
+        ),
+        (
+            "Bearer Bearer eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.e30.c2ln",
+            "Authorization says Bearer twice",
+            "Send the word Bearer once",
+        ),
+        (
+            "Basic Y2xpZW50OnNlY3JldA==",
+            "Authorization must be `Bearer <access token>`, got the Basic scheme (the API answers 401)",
+            "Write `Authorization: Bearer <access_token>`",
+        ),
+        (
+            "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.e30.c2ln",
+            "got eyJ0… without the word Bearer",
+            "the word Bearer, one space",
+        ),
+    ],
+)
 def test_authorization_messages_say_what_is_wrong(value, says, hint):
     [(message, given)] = _authorization(value)
     assert says in message and "got the Bearer scheme" not in message

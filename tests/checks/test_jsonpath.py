@@ -16,9 +16,22 @@ BODIES = [
     {"merchantInfo": ["a list where an object is expected"]},
 ]
 
-SIMPLE = ["$", "$.merchantInfo", "$.merchantInfo.callbackPrefix", "$.external_payment_methods[*]",
-          "$.external_payment_methods[0]", "$.external_payment_methods[-1]", "$.external_payment_methods[*].name",
-          "$['merchantInfo']['fallBack']", "$.a[*][*]", "$.a[1].b[-2]", "$.b.*.d", "$.missing[*].x", "$.a[7]", "$.a[-9]"]
+SIMPLE = [
+    "$",
+    "$.merchantInfo",
+    "$.merchantInfo.callbackPrefix",
+    "$.external_payment_methods[*]",
+    "$.external_payment_methods[0]",
+    "$.external_payment_methods[-1]",
+    "$.external_payment_methods[*].name",
+    "$['merchantInfo']['fallBack']",
+    "$.a[*][*]",
+    "$.a[1].b[-2]",
+    "$.b.*.d",
+    "$.missing[*].x",
+    "$.a[7]",
+    "$.a[-9]",
+]
 GENERAL = ["$..name", "$.external_payment_methods[?@.name == 'Vipps']", "$.a[0:1]", "$['merchantInfo','transaction']"]
 
 
@@ -28,8 +41,9 @@ def test_simple_child_paths_run_fast_and_give_the_librarys_nodes(expression):
     assert isinstance(query, ChildPathQuery)
     library = jsonpath_rfc9535.compile(expression)
     for body in BODIES:
-        assert [(node.value, tuple(node.location)) for node in query.find(body)] == \
-               [(node.value, tuple(node.location)) for node in library.find(body)], body
+        assert [(node.value, tuple(node.location)) for node in query.find(body)] == [
+            (node.value, tuple(node.location)) for node in library.find(body)
+        ], body
 
 
 @pytest.mark.parametrize("expression", GENERAL)
@@ -45,5 +59,6 @@ def test_malformed_or_unusual_spellings_go_to_the_library_and_its_errors(express
         with pytest.raises(type(error)):
             compile_query(expression)
     else:
-        assert [tuple(node.location) for node in compile_query(expression).find(BODIES[4])] == \
-               [tuple(node.location) for node in expected.find(BODIES[4])]
+        assert [tuple(node.location) for node in compile_query(expression).find(BODIES[4])] == [
+            tuple(node.location) for node in expected.find(BODIES[4])
+        ]

@@ -50,16 +50,40 @@ def test_a_user_rule_pack_adds_rules(tmp_path):
 @pytest.mark.parametrize(
     "mutate, expected",
     [
-        (lambda t: t.replace("    severity: warning\n", "    severity: fatal\n"), "rules.yaml:4:15: rules[0].severity: 'fatal' is not one of"),
-        (lambda t: t.replace("    title:", "    titel: oops\n    title:"), "rules.yaml:2:5: rules[0]: Additional properties are not allowed ('titel' was unexpected)"),
-        (lambda t: t.replace("function: pattern", "function: regex"), "rules.yaml:12:17: rule acme-transaction-text: unknown function 'regex'"),
-        (lambda t: t.replace("given: $.transaction", "given: $.transaction[?"), "rules.yaml:9:12: rule acme-transaction-text: invalid JSONPath"),
-        (lambda t: t.replace('{match: "^Acme"}', '{match: "^(Acme"}'), "rules.yaml:13:32: rule acme-transaction-text: pattern functionOptions: '^(Acme' is not a 'regex'"),
-        (lambda t: t.replace('{match: "^Acme"}', "{matches: x}"), "rules.yaml:13:24: rule acme-transaction-text: pattern functionOptions: Additional properties"),
+        (
+            lambda t: t.replace("    severity: warning\n", "    severity: fatal\n"),
+            "rules.yaml:4:15: rules[0].severity: 'fatal' is not one of",
+        ),
+        (
+            lambda t: t.replace("    title:", "    titel: oops\n    title:"),
+            "rules.yaml:2:5: rules[0]: Additional properties are not allowed ('titel' was unexpected)",
+        ),
+        (
+            lambda t: t.replace("function: pattern", "function: regex"),
+            "rules.yaml:12:17: rule acme-transaction-text: unknown function 'regex'",
+        ),
+        (
+            lambda t: t.replace("given: $.transaction", "given: $.transaction[?"),
+            "rules.yaml:9:12: rule acme-transaction-text: invalid JSONPath",
+        ),
+        (
+            lambda t: t.replace('{match: "^Acme"}', '{match: "^(Acme"}'),
+            "rules.yaml:13:32: rule acme-transaction-text: pattern functionOptions: '^(Acme' is not a 'regex'",
+        ),
+        (
+            lambda t: t.replace('{match: "^Acme"}', "{matches: x}"),
+            "rules.yaml:13:24: rule acme-transaction-text: pattern functionOptions: Additional properties",
+        ),
         (lambda t: t.replace("    why:", "    why: a\n    why:"), "rules.yaml:7:5: duplicate key 'why'"),
         (lambda t: t.replace("    scope:", "    scope: [\n"), "rules.yaml:10:5: invalid YAML"),
-        (lambda t: t.replace("{{path}} should", "{{field}} should"), "rules.yaml:14:14: rule acme-transaction-text: unknown template variable {{field}}"),
-        (lambda t: t.replace("id: acme-transaction-text", "id: ecom-mobile-number"), "rules.yaml:2: rule id 'ecom-mobile-number' is already defined at"),
+        (
+            lambda t: t.replace("{{path}} should", "{{field}} should"),
+            "rules.yaml:14:14: rule acme-transaction-text: unknown template variable {{field}}",
+        ),
+        (
+            lambda t: t.replace("id: acme-transaction-text", "id: ecom-mobile-number"),
+            "rules.yaml:2: rule id 'ecom-mobile-number' is already defined at",
+        ),
     ],
 )
 def test_broken_rule_files_name_file_line_and_problem(tmp_path, mutate, expected):
@@ -74,11 +98,17 @@ def test_broken_rule_files_name_file_line_and_problem(tmp_path, mutate, expected
 
 def test_the_norway_problem_is_caught(tmp_path):
     """YAML 1.1 reads a bare NO as false; the meta-schema catches it with a line."""
-    text = VALID_RULE.replace("function: pattern\n      functionOptions: {match: \"^Acme\"}", "function: phone\n      functionOptions: {format: msisdn, countries: [NO]}")
+    text = VALID_RULE.replace(
+        'function: pattern\n      functionOptions: {match: "^Acme"}',
+        "function: phone\n      functionOptions: {format: msisdn, countries: [NO]}",
+    )
     pack = write_pack(tmp_path, text)
     result = run_cli("check", "--rules", str(pack), BAD_ECOM)
     assert result.returncode == 2
-    assert "rules.yaml:13:53: rule acme-transaction-text: phone functionOptions: False is not of type 'string'" in result.stderr.decode()
+    assert (
+        "rules.yaml:13:53: rule acme-transaction-text: phone functionOptions: False is not of type 'string'"
+        in result.stderr.decode()
+    )
 
 
 def test_missing_rule_directory(tmp_path):

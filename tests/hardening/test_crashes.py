@@ -127,7 +127,11 @@ def test_a_broken_ipv6_endpoint_option_is_a_usage_error_or_linted(tmp_path):
             ("      required: [amount", '      minLength: "5"\n      required: [amount'),
             "'5' is not of type 'integer'",
         ),
-        ("bad-pattern", ("      type: object\n", "      type: object\n      pattern: '(a+'\n"), "pattern '(a+' cannot be evaluated safely (missing )"),
+        (
+            "bad-pattern",
+            ("      type: object\n", "      type: object\n      pattern: '(a+'\n"),
+            "pattern '(a+' cannot be evaluated safely (missing )",
+        ),
         ("servers", ("servers:\n  - url: https://api.vipps.no", "servers: 5"), None),
         ("path-item", ("  /epayment/v1/payments:\n    post:", "  /epayment/v1/payments: 5\n  /x:\n    post:"), None),
         (

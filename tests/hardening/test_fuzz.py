@@ -34,10 +34,45 @@ SEEDS = {
 }
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 # Bytes and fragments that readers and reporters treat specially.
-TOKENS = [b'"', b"'", b"\\", b"{", b"}", b"[", b"]", b":", b",", b"\n", b"\r\n", b"\x00", b"\x1b[2J", b"\\u0000",
-          b"\\ud800", b"\xff", b"NaN", b"Infinity", b"1e400", b"9" * 5000, b"[" * 3000, b"&a", b"*a", b"<<: *a",
-          b"{{var}}", b"@../x", b"http://[::1/", b"-d @", b"#", b"\t", b"Authorization: Bearer eyJabc.def.ghi",
-          b"\xe2\x80\xae", b"%", b"::error file=x::y", b"\\/", b"!!binary", b"\xef\xbb\xbf"]
+TOKENS = [
+    b'"',
+    b"'",
+    b"\\",
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b":",
+    b",",
+    b"\n",
+    b"\r\n",
+    b"\x00",
+    b"\x1b[2J",
+    b"\\u0000",
+    b"\\ud800",
+    b"\xff",
+    b"NaN",
+    b"Infinity",
+    b"1e400",
+    b"9" * 5000,
+    b"[" * 3000,
+    b"&a",
+    b"*a",
+    b"<<: *a",
+    b"{{var}}",
+    b"@../x",
+    b"http://[::1/",
+    b"-d @",
+    b"#",
+    b"\t",
+    b"Authorization: Bearer eyJabc.def.ghi",
+    b"\xe2\x80\xae",
+    b"%",
+    b"::error file=x::y",
+    b"\\/",
+    b"!!binary",
+    b"\xef\xbb\xbf",
+]
 
 _linter = None
 
@@ -57,8 +92,14 @@ def _lint(data: bytes, input_format: str):
 def _report(result):
     from vipps_lint.models import Report
 
-    report = Report(files=1, requests=result.requests, findings=result.findings, errors=result.errors,
-                    file_names=[result.display], secrets=result.secrets)
+    report = Report(
+        files=1,
+        requests=result.requests,
+        findings=result.findings,
+        errors=result.errors,
+        file_names=[result.display],
+        secrets=result.secrets,
+    )
     return report
 
 
@@ -71,9 +112,9 @@ def mutated(draw, seed: bytes):
         if kind == "insert":
             data[at:at] = draw(st.sampled_from(TOKENS))
         elif kind == "delete":
-            del data[at:at + draw(st.integers(1, 40))]
+            del data[at : at + draw(st.integers(1, 40))]
         elif kind == "duplicate":
-            data[at:at] = data[at:at + draw(st.integers(1, 200))] * draw(st.integers(2, 20))
+            data[at:at] = data[at : at + draw(st.integers(1, 200))] * draw(st.integers(2, 20))
         elif kind == "truncate":
             del data[at:]
         else:
@@ -85,8 +126,12 @@ def mutated(draw, seed: bytes):
 def test_no_input_crashes_a_reader_or_a_reporter(input_format):
     seed = (CORPUS / SEEDS[input_format]).read_bytes()
 
-    @settings(max_examples=EXAMPLES, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
     @given(mutated(seed))
     def fuzz(data):
         from vipps_lint.reporters import FORMATS, ReportOptions, write_report

@@ -103,8 +103,17 @@ def test_a_catastrophic_pattern_in_an_openapi_document_runs_bounded(tmp_path, ho
     (folder / "openapi.yaml").write_text(spec_text)
     if how == "--spec":
         body = tmp_path / "body.json"
-        body.write_text(json.dumps({"amount": {"currency": "NOK", "value": 100}, "paymentMethod": {"type": "WALLET"},
-                                    "reference": VALUE, "returnUrl": "https://x.example", "userFlow": "WEB_REDIRECT"}))
+        body.write_text(
+            json.dumps(
+                {
+                    "amount": {"currency": "NOK", "value": 100},
+                    "paymentMethod": {"type": "WALLET"},
+                    "reference": VALUE,
+                    "returnUrl": "https://x.example",
+                    "userFlow": "WEB_REDIRECT",
+                }
+            )
+        )
         result = invoke("check", "--spec", folder / "openapi.yaml", "--endpoint", "POST /epayment/v1/payments", body)
     else:
         result = invoke("check", folder)

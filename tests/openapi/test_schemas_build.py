@@ -28,15 +28,31 @@ def test_rebuilding_from_the_newest_specs_changes_nothing(shared_dir, tmp_path):
     built = _tree(tmp_path)
     assert sorted(built) == sorted(shipped)
     for name in built:
-        assert built[name] == shipped[name], f"{name} differs: rebuild with `vipps-lint schemas build ../shared/vipps-specs-2026 --out schemas`"
+        assert built[name] == shipped[name], (
+            f"{name} differs: rebuild with `vipps-lint schemas build ../shared/vipps-specs-2026 --out schemas`"
+        )
     again = run_cli(*build_args(shared_dir / "vipps-specs-2026", tmp_path))
     assert b"; 0 files changed" in again.stdout
 
 
-NEWEST = {"epayment-v1": "1.8.1", "recurring-v3": "3.1.2", "checkout-v3": "v3", "webhooks-v1": "v1", "ecom-v2": "2.0.3",
-          "order-management-v2": "2.1", "management": "1.1.6", "access-token": "2.0.0", "login-v1": "1.1.0",
-          "userinfo": "1.1.0", "qr-v1": "1.0", "report-v2": "2.0", "psp-v3": "1.0.21", "psp-signup-v1": "1.1.7",
-          "partner-v2": "2.0.0", "recurring-v2": "2.6.17"}
+NEWEST = {
+    "epayment-v1": "1.8.1",
+    "recurring-v3": "3.1.2",
+    "checkout-v3": "v3",
+    "webhooks-v1": "v1",
+    "ecom-v2": "2.0.3",
+    "order-management-v2": "2.1",
+    "management": "1.1.6",
+    "access-token": "2.0.0",
+    "login-v1": "1.1.0",
+    "userinfo": "1.1.0",
+    "qr-v1": "1.0",
+    "report-v2": "2.0",
+    "psp-v3": "1.0.21",
+    "psp-signup-v1": "1.1.7",
+    "partner-v2": "2.0.0",
+    "recurring-v2": "2.6.17",
+}
 
 
 def test_the_index_records_each_apis_newest_spec_with_its_provenance(shared_dir):
@@ -45,8 +61,13 @@ def test_the_index_records_each_apis_newest_spec_with_its_provenance(shared_dir)
 
     index = json.loads((REPO / "schemas" / "index.json").read_text(encoding="utf-8"))
     assert {api: facts["version"] for api, facts in index["apis"].items()} == NEWEST
-    provenance = {Path(row["file"]).name: row for row in csv.DictReader(
-        (shared_dir / "vipps-specs-2026" / "provenance.tsv").read_text(encoding="utf-8").splitlines(), delimiter="\t")}
+    provenance = {
+        Path(row["file"]).name: row
+        for row in csv.DictReader(
+            (shared_dir / "vipps-specs-2026" / "provenance.tsv").read_text(encoding="utf-8").splitlines(),
+            delimiter="\t",
+        )
+    }
     for api, facts in index["apis"].items():
         row = provenance[facts["spec"]]
         assert facts["sha256"] == row["sha256"], api
@@ -59,11 +80,16 @@ def test_the_index_records_each_apis_newest_spec_with_its_provenance(shared_dir)
     assert index["apis"]["access-token"]["prefixes"] == ["/accesstoken/", "/miami/v1/"]
     # Announced, not yet in a spec: applied from specs/overlay.yaml, and said so.
     create = _load("epayment-v1/createPayment.json")
-    assert create["$defs"]["Shipping"]["properties"]["allowedCountries"] == {"type": "array", "items": {"type": "string"}}
+    assert create["$defs"]["Shipping"]["properties"]["allowedCountries"] == {
+        "type": "array",
+        "items": {"type": "string"},
+    }
     assert "6280" in index["apis"]["epayment-v1"]["announced"]["errorCodes"]
     announced = [entry for entry in index["operations"] if entry.get("announced")]
-    assert {entry["path"] for entry in announced} == {"/management/v2/product-orders",
-                                                     "/management/v2/product-orders/{productOrderId}/details"}
+    assert {entry["path"] for entry in announced} == {
+        "/management/v2/product-orders",
+        "/management/v2/product-orders/{productOrderId}/details",
+    }
 
 
 def test_every_shipped_api_has_schemas_and_the_index_points_at_them():
@@ -79,10 +105,23 @@ def test_every_shipped_api_has_schemas_and_the_index_points_at_them():
             schema = json.loads((REPO / "schemas" / entry["schema"]).read_text(encoding="utf-8"))
             assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
             keywords = set(_keywords(schema))
-            for prose in ("description", "example", "examples", "title", "nullable", "discriminator", "readOnly", "default"):
+            for prose in (
+                "description",
+                "example",
+                "examples",
+                "title",
+                "nullable",
+                "discriminator",
+                "readOnly",
+                "default",
+            ):
                 assert prose not in keywords, (entry["schema"], prose)
     # Recurring v2 comes from the old v2+v3 file, v3 from the 3.1.2 bundle: split by path.
-    recurring = {entry["spec"]: {entry["path"].split("/")[2]} for entry in index["operations"] if entry["api"].startswith("recurring")}
+    recurring = {
+        entry["spec"]: {entry["path"].split("/")[2]}
+        for entry in index["operations"]
+        if entry["api"].startswith("recurring")
+    }
     assert recurring == {"recurring-v2-v3-2.6.17.yaml": {"v2"}, "recurring-v3-3.1.2.coretrek-2025-10.yaml": {"v3"}}
 
 
@@ -91,7 +130,11 @@ def _keywords(schema):
     if isinstance(schema, dict):
         for key, value in schema.items():
             yield key
-            children = value.values() if key in ("properties", "$defs", "patternProperties") and isinstance(value, dict) else [value]
+            children = (
+                value.values()
+                if key in ("properties", "$defs", "patternProperties") and isinstance(value, dict)
+                else [value]
+            )
             for child in children:
                 yield from _keywords(child)
     elif isinstance(schema, list):
@@ -112,8 +155,19 @@ def test_openapi_semantics_in_the_shipped_schemas():
     checkout = _load("checkout-v3/postSession.json")
     # `allOf: [$ref], nullable: true` → the referenced object or null.
     validator = Draft202012Validator(checkout)
-    base = {"type": "PAYMENT", "merchantInfo": {"callbackUrl": "https://example.com/cb", "returnUrl": "https://example.com/r", "callbackAuthorizationToken": "x"},
-            "transaction": {"amount": {"value": 1000, "currency": "NOK"}, "reference": "order-1234", "paymentDescription": "Socks"}}
+    base = {
+        "type": "PAYMENT",
+        "merchantInfo": {
+            "callbackUrl": "https://example.com/cb",
+            "returnUrl": "https://example.com/r",
+            "callbackAuthorizationToken": "x",
+        },
+        "transaction": {
+            "amount": {"value": 1000, "currency": "NOK"},
+            "reference": "order-1234",
+            "paymentDescription": "Socks",
+        },
+    }
     assert validator.is_valid({**base, "logistics": None}), list(validator.iter_errors({**base, "logistics": None}))
     # 3.1.2 removed countryCode from the request (July 2025), and takes NOK, EUR and DKK.
     recurring = _load("recurring-v3/DraftAgreementV3.json")
@@ -135,9 +189,18 @@ SPEC_HEAD = "openapi: 3.0.3\ninfo: {title: Test, version: '1'}\npaths:\n  /v1/th
 
 
 def _spec(tmp_path: Path, schema_yaml: str, components: str = "", name: str = "spec.yaml") -> Path:
-    body = ("      requestBody:\n        content:\n          application/json:\n            schema:\n"
-            + "".join(f"              {line}\n" for line in schema_yaml.splitlines()))
-    text = SPEC_HEAD + body + (("components:\n  schemas:\n" + "".join(f"    {line}\n" for line in components.splitlines())) if components else "")
+    body = "      requestBody:\n        content:\n          application/json:\n            schema:\n" + "".join(
+        f"              {line}\n" for line in schema_yaml.splitlines()
+    )
+    text = (
+        SPEC_HEAD
+        + body
+        + (
+            ("components:\n  schemas:\n" + "".join(f"    {line}\n" for line in components.splitlines()))
+            if components
+            else ""
+        )
+    )
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return path
@@ -148,7 +211,10 @@ def _build(tmp_path: Path, *specs: Path):
 
 
 def test_conversion_details(tmp_path):
-    spec = _spec(tmp_path, "$ref: '#/components/schemas/Thing'", """\
+    spec = _spec(
+        tmp_path,
+        "$ref: '#/components/schemas/Thing'",
+        """\
 Thing:
   type: object
   description: prose goes
@@ -165,7 +231,8 @@ Thing:
 Base:
   type: object
   properties: {base: {type: string, format: double}}
-""")
+""",
+    )
     result = _build(tmp_path, spec)
     assert result.returncode == 0, result.stderr.decode()
     schema = json.loads((tmp_path / "out" / "test-v1" / "createThing.json").read_text())
@@ -175,8 +242,11 @@ Base:
     assert thing["properties"]["amount"] == {"type": "integer", "exclusiveMinimum": 0, "format": "int32"}
     assert thing["properties"]["kind"] == {"type": ["string", "null"], "enum": ["a", "b", None]}
     assert thing["properties"]["children"]["items"] == {"$ref": "#/$defs/Thing"}  # recursion stays finite
-    assert thing["properties"]["extra"] == {"type": "object", "additionalProperties": False,
-                                            "properties": {"more": {"type": "boolean"}, "base": {"type": "string"}}}
+    assert thing["properties"]["extra"] == {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"more": {"type": "boolean"}, "base": {"type": "string"}},
+    }
     assert thing["additionalProperties"] is False
     index = json.loads((tmp_path / "out" / "index.json").read_text())
     assert index["operations"][0]["schema"] == "test-v1/createThing.json"
@@ -184,7 +254,9 @@ Base:
 
 
 def test_refs_across_files(tmp_path):
-    (tmp_path / "shared.yaml").write_text("components:\n  schemas:\n    Money: {type: integer, minimum: 1}\n", encoding="utf-8")
+    (tmp_path / "shared.yaml").write_text(
+        "components:\n  schemas:\n    Money: {type: integer, minimum: 1}\n", encoding="utf-8"
+    )
     spec = _spec(tmp_path, "type: object\nproperties:\n  amount: {$ref: 'shared.yaml#/components/schemas/Money'}")
     result = _build(tmp_path, spec)
     assert result.returncode == 0, result.stderr.decode()
@@ -192,13 +264,16 @@ def test_refs_across_files(tmp_path):
     assert schema["$defs"] == {"Money": {"type": "integer", "minimum": 1}}
 
 
-@pytest.mark.parametrize("case, expected", [
-    ("not-openapi", "spec.yaml:1:1: not an OpenAPI 3 document: no top-level 'openapi: 3.x' key"),
-    ("broken-ref", "spec.yaml:11:21: $ref '#/components/schemas/Missing' points to nothing"),
-    ("missing-file", "spec.yaml:11:21: $ref 'nowhere.yaml#/X' cannot be read: "),
-    ("cycle", "spec.yaml:15:24: $ref '#/components/schemas/A' makes a cycle that never reaches a value"),
-    ("duplicate-key", "spec.yaml:7:3: duplicate key '/v1/things'"),
-])
+@pytest.mark.parametrize(
+    "case, expected",
+    [
+        ("not-openapi", "spec.yaml:1:1: not an OpenAPI 3 document: no top-level 'openapi: 3.x' key"),
+        ("broken-ref", "spec.yaml:11:21: $ref '#/components/schemas/Missing' points to nothing"),
+        ("missing-file", "spec.yaml:11:21: $ref 'nowhere.yaml#/X' cannot be read: "),
+        ("cycle", "spec.yaml:15:24: $ref '#/components/schemas/A' makes a cycle that never reaches a value"),
+        ("duplicate-key", "spec.yaml:7:3: duplicate key '/v1/things'"),
+    ],
+)
 def test_broken_specs_are_one_clear_line_and_exit_2(tmp_path, case, expected):
     if case == "not-openapi":
         spec = tmp_path / "spec.yaml"
@@ -208,7 +283,11 @@ def test_broken_specs_are_one_clear_line_and_exit_2(tmp_path, case, expected):
     elif case == "missing-file":
         spec = _spec(tmp_path, "$ref: 'nowhere.yaml#/X'")
     elif case == "cycle":
-        spec = _spec(tmp_path, "$ref: '#/components/schemas/A'", "A: {$ref: '#/components/schemas/B'}\nB: {allOf: [{$ref: '#/components/schemas/A'}]}")
+        spec = _spec(
+            tmp_path,
+            "$ref: '#/components/schemas/A'",
+            "A: {$ref: '#/components/schemas/B'}\nB: {allOf: [{$ref: '#/components/schemas/A'}]}",
+        )
     else:
         spec = tmp_path / "spec.yaml"
         spec.write_text(SPEC_HEAD + "  /v1/things:\n    get: {}\n", encoding="utf-8")
@@ -241,15 +320,22 @@ def test_api_coverage_doc_is_current():
     index = json.loads((REPO / "schemas" / "index.json").read_text(encoding="utf-8"))
     expected = render(index, load_rules()[0], statuses())
     shipped = (REPO / "docs" / "api-coverage.md").read_text(encoding="utf-8")
-    assert shipped == expected, "regenerate: vipps-lint schemas build ../shared/vipps-specs-2026 --out schemas --coverage docs/api-coverage.md"
+    assert shipped == expected, (
+        "regenerate: vipps-lint schemas build ../shared/vipps-specs-2026 --out schemas --coverage docs/api-coverage.md"
+    )
     for api in index["apis"]:
         assert f"\n| {api} | " in shipped
     assert "| epayment-v1 | 1.8.1 | 2026-04-21 |" in shipped
-    assert "| recurring-v2 | 2.6.17 | 2023-12-07 | vippsas/vipps-recurring-api docs/openapi.yaml | retired since 2023-11-01" in shipped
+    assert (
+        "| recurring-v2 | 2.6.17 | 2023-12-07 | vippsas/vipps-recurring-api docs/openapi.yaml | retired since 2023-11-01"
+        in shipped
+    )
 
 
 def test_the_build_writes_the_coverage_doc(shared_dir, tmp_path):
-    result = run_cli(*build_args(shared_dir / "vipps-specs-2026", tmp_path / "schemas"), "--coverage", str(tmp_path / "coverage.md"))
+    result = run_cli(
+        *build_args(shared_dir / "vipps-specs-2026", tmp_path / "schemas"), "--coverage", str(tmp_path / "coverage.md")
+    )
     assert result.returncode == 0, result.stderr.decode()
     assert (tmp_path / "coverage.md").read_bytes() == (REPO / "docs" / "api-coverage.md").read_bytes()
 
@@ -270,7 +356,11 @@ def test_bundle_urls_are_fetched_https_only_and_recorded_as_read(shared_dir, tmp
     from vipps_lint.openapi.sources import Manifest, resolve_inputs
 
     manifest = Manifest.load()
-    bundles = {entry["bundle"]: shared_dir / "vipps-specs-2026" / entry["file"] for entry in manifest.specs if entry.get("bundle")}
+    bundles = {
+        entry["bundle"]: shared_dir / "vipps-specs-2026" / entry["file"]
+        for entry in manifest.specs
+        if entry.get("bundle")
+    }
     assert len(bundles) == 6  # ePayment, Recurring, Checkout, Webhooks, Access token, Login
     newer = b"openapi: 3.0.0\ninfo: {title: ePayment API, version: 1.9.0}\nservers: [{url: https://api.vipps.no/epayment}]\npaths: {}\n"
     served = {url: path.read_bytes() for url, path in bundles.items()}
@@ -292,7 +382,9 @@ def test_bundle_urls_are_fetched_https_only_and_recorded_as_read(shared_dir, tmp
     inputs = resolve_inputs([str(shared_dir / "vipps-specs-2026")], from_site=True, download_dir=tmp_path)
     assert sorted(fetched) == sorted(bundles)
     result = build(inputs)
-    assert result.apis["epayment-v1"]["source"].startswith("vipps-friends/vipps-js")  # same bytes: the manifest's provenance
+    assert result.apis["epayment-v1"]["source"].startswith(
+        "vipps-friends/vipps-js"
+    )  # same bytes: the manifest's provenance
     assert result.apis["ecom-v2"]["spec"] == "ecom-v2-2.0.3.yaml"  # no bundle URL known: the local copy
     served[epayment_url] = newer
     [item] = resolve_inputs([epayment_url], from_site=False, download_dir=tmp_path)
@@ -312,8 +404,10 @@ def test_a_directory_not_laid_out_like_the_collection_is_one_clear_error(tmp_pat
 def test_the_overlay_fails_once_a_spec_has_what_it_adds(tmp_path):
     spec = _spec(tmp_path, "{type: object, properties: {name: {type: string}}}")
     overlay = tmp_path / "overlay.yaml"
-    entry = ("schemas:\n  - {api: test-v1, operation: createThing, op: add, path: /properties/%s, value: {type: integer},"
-             " source: 'changelog, May 2026'}\n")
+    entry = (
+        "schemas:\n  - {api: test-v1, operation: createThing, op: add, path: /properties/%s, value: {type: integer},"
+        " source: 'changelog, May 2026'}\n"
+    )
     overlay.write_text(entry % "count", encoding="utf-8")
     result = run_cli("schemas", "build", str(spec), "--out", str(tmp_path / "out"), "--overlay", str(overlay))
     assert result.returncode == 0, result.stderr.decode()
@@ -325,6 +419,9 @@ def test_the_overlay_fails_once_a_spec_has_what_it_adds(tmp_path):
     result = run_cli("schemas", "build", str(spec), "--out", str(tmp_path / "out2"), "--overlay", str(overlay))
     assert result.returncode == 2
     assert "the spec has it now; remove this overlay entry" in result.stderr.decode()
-    overlay.write_text("schemas:\n  - {api: test-v1, operation: createThing, op: add, path: /properties/x, value: {}}\n", encoding="utf-8")
+    overlay.write_text(
+        "schemas:\n  - {api: test-v1, operation: createThing, op: add, path: /properties/x, value: {}}\n",
+        encoding="utf-8",
+    )
     result = run_cli("schemas", "build", str(spec), "--out", str(tmp_path / "out3"), "--overlay", str(overlay))
     assert result.returncode == 2 and "every entry needs `api` and `source`" in result.stderr.decode()

@@ -38,11 +38,19 @@ def test_sarif_validates_and_carries_rules_locations_pointers_fingerprints_and_f
     assert callback["defaultConfiguration"]["level"] == "error"
     assert rules[ids.index("route-unknown-body")]["defaultConfiguration"]["level"] == "note"
 
-    result_ = next(r for r in run["results"] if r["ruleId"] == "ecom-callback-https" and "initiate-http-urls" in
-                   r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] and r["properties"]["pointer"] == "/merchantInfo/callbackPrefix")
+    result_ = next(
+        r
+        for r in run["results"]
+        if r["ruleId"] == "ecom-callback-https"
+        and "initiate-http-urls" in r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        and r["properties"]["pointer"] == "/merchantInfo/callbackPrefix"
+    )
     assert rules[result_["ruleIndex"]]["id"] == "ecom-callback-https"
     location = result_["locations"][0]
-    assert location["physicalLocation"]["artifactLocation"] == {"uri": "fixtures/ecom/initiate-http-urls.json", "uriBaseId": "%SRCROOT%"}
+    assert location["physicalLocation"]["artifactLocation"] == {
+        "uri": "fixtures/ecom/initiate-http-urls.json",
+        "uriBaseId": "%SRCROOT%",
+    }
     assert location["physicalLocation"]["region"] == {"startLine": 7, "startColumn": 23}
     assert location["logicalLocations"][0]["fullyQualifiedName"] == "body:/merchantInfo/callbackPrefix"
     assert re.fullmatch(r"[0-9a-f]{32}", result_["partialFingerprints"]["vippsLint/v1"])
@@ -75,9 +83,13 @@ def test_github_annotations_one_per_finding_with_escaping(tmp_path):
     lines = result.stdout.decode().splitlines()
     commands = [line for line in lines if line.startswith("::")]
     assert len(commands) == 4
-    assert commands[0].startswith("::error file=fixtures/ecom/initiate-http-urls.json,line=7,col=23,title=ecom-callback-https::merchantInfo.callbackPrefix must use https://")
+    assert commands[0].startswith(
+        "::error file=fixtures/ecom/initiate-http-urls.json,line=7,col=23,title=ecom-callback-https::merchantInfo.callbackPrefix must use https://"
+    )
     assert "%0Ahint: Set merchantInfo.callbackPrefix" in commands[0]  # the hint on its own line
-    assert commands[3].startswith("::warning file=fixtures/ecom/initiate-phone-formats.json,line=3,col=21,title=ecom-mobile-number::")
+    assert commands[3].startswith(
+        "::warning file=fixtures/ecom/initiate-phone-formats.json,line=3,col=21,title=ecom-mobile-number::"
+    )
     assert lines[-1].startswith("Found 3 errors, 1 warning")
     info = run_cli("check", "--format", "github", "fixtures/other/not-a-vipps-body.json")
     assert info.stdout.decode().startswith("::notice file=fixtures/other/not-a-vipps-body.json,")
@@ -87,7 +99,10 @@ def test_github_annotations_one_per_finding_with_escaping(tmp_path):
     result = run_cli("check", "--format", "github", str(weird))
     assert result.returncode == 2
     command = result.stdout.decode().splitlines()[0]
-    assert command.startswith("::error file=") and "a%2Cb%3Ac%25.json,line=1,col=2,title=vipps-lint::invalid JSON" in command
+    assert (
+        command.startswith("::error file=")
+        and "a%2Cb%3Ac%25.json,line=1,col=2,title=vipps-lint::invalid JSON" in command
+    )
 
 
 def test_github_escaping_follows_the_actions_toolkit():
@@ -104,7 +119,17 @@ def test_junit_is_read_back_by_junitparser(tmp_path):
     broken = tmp_path / "broken.json"
     broken.write_text("[1", encoding="utf-8")
     target = tmp_path / "junit.xml"
-    result = run_cli("check", "--format", "junit", "--output", str(target), str(BAD_ECOM), str(PHONE_ECOM), str(GOOD_ECOM), str(broken))
+    result = run_cli(
+        "check",
+        "--format",
+        "junit",
+        "--output",
+        str(target),
+        str(BAD_ECOM),
+        str(PHONE_ECOM),
+        str(GOOD_ECOM),
+        str(broken),
+    )
     assert result.returncode == 2
     xml = JUnitXml.fromfile(str(target))
     suites = {suite.name: suite for suite in xml}
@@ -127,30 +152,50 @@ def test_junit_is_read_back_by_junitparser(tmp_path):
 
 
 def test_concise_quiet_and_statistics():
-    concise = run_cli("check", "--format", "concise", "fixtures/ecom/initiate-http-urls.json").stdout.decode().splitlines()
-    assert len(concise) == 4 and concise[0].startswith("fixtures/ecom/initiate-http-urls.json:7:23: error[ecom-callback-https]")
+    concise = (
+        run_cli("check", "--format", "concise", "fixtures/ecom/initiate-http-urls.json").stdout.decode().splitlines()
+    )
+    assert len(concise) == 4 and concise[0].startswith(
+        "fixtures/ecom/initiate-http-urls.json:7:23: error[ecom-callback-https]"
+    )
     assert concise[-1] == "Found 3 errors (1 request in 1 file). 3 fixable with --fix (see them with --diff)."
     quiet = run_cli("check", "--quiet", "fixtures/ecom/initiate-http-urls.json").stdout.decode().splitlines()
     assert quiet == concise[:-1]  # --quiet: the same lines, no summary
     result = run_cli("check", "--statistics", "fixtures")
     lines = result.stdout.decode().splitlines()
     assert result.returncode == 1
-    assert re.match(r"^\s*\d+\s+ecom-callback-https\s+error\s+\[\*\] eCom callback URLs must be public HTTPS URLs$", lines[0]), lines
+    assert re.match(
+        r"^\s*\d+\s+ecom-callback-https\s+error\s+\[\*\] eCom callback URLs must be public HTTPS URLs$", lines[0]
+    ), lines
     assert any(re.match(r"^\s*\d+\s+klarna-vipps-fee-free-wording\s+warning\s+Vipps MobilePay", line) for line in lines)
     assert lines[-1].startswith("Found ")
 
 
 def test_several_formats_from_one_run(tmp_path, shared_dir):
     sarif, junit, report = tmp_path / "results.sarif", tmp_path / "junit.xml", tmp_path / "report.json"
-    result = run_cli("check", "--format", "github", "--output-sarif", str(sarif), "--output-junit", str(junit),
-                     "--output-json", str(report), str(BAD_ECOM))
+    result = run_cli(
+        "check",
+        "--format",
+        "github",
+        "--output-sarif",
+        str(sarif),
+        "--output-junit",
+        str(junit),
+        "--output-json",
+        str(report),
+        str(BAD_ECOM),
+    )
     assert result.returncode == 1
     assert result.stdout.decode().startswith("::error ")
     _sarif_validator(shared_dir).validate(json.loads(sarif.read_text()))
     contract = json.loads((shared_dir / "contract" / "report.schema.json").read_text())
     jsonschema.Draft202012Validator(contract).validate(json.loads(report.read_text()))
     assert "<testsuites" in junit.read_text()
-    assert len(json.loads(sarif.read_text())["runs"][0]["results"]) == json.loads(report.read_text())["summary"]["findings"] == 3
+    assert (
+        len(json.loads(sarif.read_text())["runs"][0]["results"])
+        == json.loads(report.read_text())["summary"]["findings"]
+        == 3
+    )
 
 
 def test_unwritable_output_is_exit_2(tmp_path):

@@ -290,7 +290,10 @@ def test_no_secret_of_a_log_is_in_the_page(tmp_path, dump):
 
 
 def test_a_huge_or_deep_body_is_shown_in_bounded_time_and_size():
-    wide = {"items": [{"name": f"item {number}", "price": number} for number in range(200_000)], "returnUrl": "http://x"}
+    wide = {
+        "items": [{"name": f"item {number}", "price": number} for number in range(200_000)],
+        "returnUrl": "http://x",
+    }
     report = _report_with({"epayment-return-url": 1})
     finding = report.findings[0]
     finding.request.body, finding.pointer = wide, "/returnUrl"

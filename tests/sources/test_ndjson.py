@@ -11,18 +11,29 @@ from conftest import FIXTURES, run_cli, run_json
 
 SHOP = FIXTURES / "ndjson" / "2024-06-14-shop.ndjson"
 EPAYMENT = json.loads((FIXTURES / "epayment" / "create-bad-phone-and-return.json").read_text())
-HEADERS = {"Authorization": "Bearer {{access_token}}", "Ocp-Apim-Subscription-Key": "{{key}}", "Merchant-Serial-Number": "123456",
-           "Idempotency-Key": "3d2c1b0a-9f8e", "Content-Type": "application/json"}
+HEADERS = {
+    "Authorization": "Bearer {{access_token}}",
+    "Ocp-Apim-Subscription-Key": "{{key}}",
+    "Merchant-Serial-Number": "123456",
+    "Idempotency-Key": "3d2c1b0a-9f8e",
+    "Content-Type": "application/json",
+}
 
 
 def _read(tmp_path, lines: list, name="log.ndjson"):
     path = tmp_path / name
-    path.write_text("".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines), encoding="utf-8")
+    path.write_text(
+        "".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines), encoding="utf-8"
+    )
     return path, list(read_source(SourceFile(str(path), str(path)), ReadOptions()))
 
 
 def test_sniffed_by_content_without_the_extension(tmp_path):
-    path, _ = _read(tmp_path, [{"method": "GET", "url": "/epayment/v1/payments/x"}, {"method": "GET", "url": "/x"}], name="traffic.log")
+    path, _ = _read(
+        tmp_path,
+        [{"method": "GET", "url": "/epayment/v1/payments/x"}, {"method": "GET", "url": "/x"}],
+        name="traffic.log",
+    )
     assert choose_reader(SourceFile(str(path), str(path)), ReadOptions()).NAME == "ndjson"
     body = tmp_path / "body.json"
     body.write_text(json.dumps(EPAYMENT, indent=2))
@@ -32,18 +43,53 @@ def test_sniffed_by_content_without_the_extension(tmp_path):
 def test_accepted_shapes_of_headers_body_and_response(tmp_path):
     lines = [
         {"method": "post", "url": "/epayment/v1/payments", "headers": HEADERS, "body": EPAYMENT},
-        {"method": "POST", "url": "/epayment/v1/payments", "headers": [[k, v] for k, v in HEADERS.items()], "body": json.dumps(EPAYMENT)},
-        {"request": {"verb": "POST", "uri": "/epayment/v1/payments", "headers": [{"name": k, "value": v} for k, v in HEADERS.items()], "payload": EPAYMENT},
-         "response": {"statusCode": 400, "headers": {"Content-Type": "application/problem+json"}, "body": {"title": "Bad Request"}}},
-        {"method": "GET", "url": "/epayment/v1/payments/x", "headers": {"Accept": ["application/json", "*/*"]}, "body": None, "status": 404, "responseBody": "{\"detail\": \"not found\"}"},
-        {"method": "GET", "url": "/epayment/v1/payments/x", "body": "", "response": {"detail": "gone"}, "status_code": "410"},
+        {
+            "method": "POST",
+            "url": "/epayment/v1/payments",
+            "headers": [[k, v] for k, v in HEADERS.items()],
+            "body": json.dumps(EPAYMENT),
+        },
+        {
+            "request": {
+                "verb": "POST",
+                "uri": "/epayment/v1/payments",
+                "headers": [{"name": k, "value": v} for k, v in HEADERS.items()],
+                "payload": EPAYMENT,
+            },
+            "response": {
+                "statusCode": 400,
+                "headers": {"Content-Type": "application/problem+json"},
+                "body": {"title": "Bad Request"},
+            },
+        },
+        {
+            "method": "GET",
+            "url": "/epayment/v1/payments/x",
+            "headers": {"Accept": ["application/json", "*/*"]},
+            "body": None,
+            "status": 404,
+            "responseBody": '{"detail": "not found"}',
+        },
+        {
+            "method": "GET",
+            "url": "/epayment/v1/payments/x",
+            "body": "",
+            "response": {"detail": "gone"},
+            "status_code": "410",
+        },
     ]
     _, items = _read(tmp_path, lines)
     assert all(isinstance(item, Request) for item in items) and [item.index for item in items] == [0, 1, 2, 3, 4]
     first, second, third, fourth, fifth = items
-    assert first.method == "POST" and first.body == EPAYMENT and first.header("authorization") == "Bearer {{access_token}}"
+    assert (
+        first.method == "POST" and first.body == EPAYMENT and first.header("authorization") == "Bearer {{access_token}}"
+    )
     assert second.body == EPAYMENT and second.headers == first.headers == third.headers
-    assert third.response.status == 400 and third.response.headers == [("Content-Type", "application/problem+json")] and third.response.body == {"title": "Bad Request"}
+    assert (
+        third.response.status == 400
+        and third.response.headers == [("Content-Type", "application/problem+json")]
+        and third.response.body == {"title": "Bad Request"}
+    )
     assert fourth.body is NO_BODY and fourth.headers == [("Accept", "application/json"), ("Accept", "*/*")]
     assert fourth.response.status == 404 and fourth.response.body == {"detail": "not found"}
     assert fifth.response.status == 410 and fifth.response.body == {"detail": "gone"}
@@ -51,8 +97,13 @@ def test_accepted_shapes_of_headers_body_and_response(tmp_path):
 
 
 def test_body_positions_in_object_and_string_bodies(tmp_path):
-    path, items = _read(tmp_path, [{"method": "POST", "url": "/epayment/v1/payments", "body": EPAYMENT},
-                                   {"method": "POST", "url": "/epayment/v1/payments", "body": json.dumps(EPAYMENT, indent=1)}])
+    path, items = _read(
+        tmp_path,
+        [
+            {"method": "POST", "url": "/epayment/v1/payments", "body": EPAYMENT},
+            {"method": "POST", "url": "/epayment/v1/payments", "body": json.dumps(EPAYMENT, indent=1)},
+        ],
+    )
     lines = path.read_text().splitlines()
     for request in items:
         position = request.locate("body", "/customer/phoneNumber")
@@ -64,8 +115,14 @@ def test_body_positions_in_object_and_string_bodies(tmp_path):
 def test_body_span_is_an_offset_into_the_decoded_file_text(tmp_path):
     path = tmp_path / "log.ndjson"
     body = {"reference": "acme-shop-123-order128", "text": "Bløtkake ✓"}
-    path.write_bytes(b"\xef\xbb\xbf" + "\n".join(json.dumps({"method": "POST", "url": "/epayment/v1/payments", "body": value}, ensure_ascii=False)
-                                                 for value in (body, json.dumps(body, ensure_ascii=False))).encode() + b"\n")
+    path.write_bytes(
+        b"\xef\xbb\xbf"
+        + "\n".join(
+            json.dumps({"method": "POST", "url": "/epayment/v1/payments", "body": value}, ensure_ascii=False)
+            for value in (body, json.dumps(body, ensure_ascii=False))
+        ).encode()
+        + b"\n"
+    )
     text = path.read_bytes().decode("utf-8-sig")
     raw, embedded = list(read_source(SourceFile(str(path), str(path)), ReadOptions()))
     start, end = raw.meta.body_span
@@ -78,8 +135,19 @@ def test_body_span_is_an_offset_into_the_decoded_file_text(tmp_path):
 def test_a_bad_line_is_one_error_and_the_rest_is_still_linted(tmp_path):
     good = SHOP.read_text().splitlines()
     path = tmp_path / "broken.ndjson"
-    path.write_text("\n".join([good[2], '{"method": "POST", "url": "/ecomm/v2/payments", "body": {"merchantInfo": ', "", "[1, 2]",
-                               '{"method": "POST", "url": "/ecomm/v2/payments", "body": "merchantInfo=x"}', good[4]]) + "\n")
+    path.write_text(
+        "\n".join(
+            [
+                good[2],
+                '{"method": "POST", "url": "/ecomm/v2/payments", "body": {"merchantInfo": ',
+                "",
+                "[1, 2]",
+                '{"method": "POST", "url": "/ecomm/v2/payments", "body": "merchantInfo=x"}',
+                good[4],
+            ]
+        )
+        + "\n"
+    )
     result = run_cli("check", "--format", "json", str(path))
     stderr = result.stderr.decode()
     assert result.returncode == 2 and "Traceback" not in stderr
@@ -152,21 +220,59 @@ def test_a_log_on_standard_input_has_code_frames():
 
 
 def test_a_problem_body_logged_as_response_is_the_body_not_the_envelope(tmp_path):
-    problem = {"type": "https://developer.vippsmobilepay.com/docs/APIs/epayment-api/errors", "title": "Bad Request", "status": 400,
-               "detail": "Invalid phone number", "traceId": "abc"}
+    problem = {
+        "type": "https://developer.vippsmobilepay.com/docs/APIs/epayment-api/errors",
+        "title": "Bad Request",
+        "status": 400,
+        "detail": "Invalid phone number",
+        "traceId": "abc",
+    }
     url = "https://apitest.vipps.no/epayment/v1/payments"
-    path, items = _read(tmp_path, [
-        {"method": "POST", "url": url, "status": 400, "response": problem},  # the audit's line
-        {"method": "POST", "url": url, "response": problem},  # no top-level status: the body's is the response's
-        {"method": "POST", "url": url, "status": 400, "response": {"status": 400}},  # repeats the top-level status: a body
-        {"method": "POST", "url": url, "response": {"status": 502, "statusText": "Bad Gateway"}},  # nothing but envelope keys
-        {"method": "POST", "url": url, "response": {"statusCode": 400, "headers": {"Content-Type": "application/problem+json"}, "body": problem}},
-        {"method": "POST", "url": url, "response": {"status": 400, "content": {"mimeType": "application/json", "text": json.dumps(problem)}}},
-    ])
+    path, items = _read(
+        tmp_path,
+        [
+            {"method": "POST", "url": url, "status": 400, "response": problem},  # the audit's line
+            {"method": "POST", "url": url, "response": problem},  # no top-level status: the body's is the response's
+            {
+                "method": "POST",
+                "url": url,
+                "status": 400,
+                "response": {"status": 400},
+            },  # repeats the top-level status: a body
+            {
+                "method": "POST",
+                "url": url,
+                "response": {"status": 502, "statusText": "Bad Gateway"},
+            },  # nothing but envelope keys
+            {
+                "method": "POST",
+                "url": url,
+                "response": {
+                    "statusCode": 400,
+                    "headers": {"Content-Type": "application/problem+json"},
+                    "body": problem,
+                },
+            },
+            {
+                "method": "POST",
+                "url": url,
+                "response": {"status": 400, "content": {"mimeType": "application/json", "text": json.dumps(problem)}},
+            },
+        ],
+    )
     bodies = [(item.response.status, item.response.body) for item in items]
-    assert bodies == [(400, problem), (400, problem), (400, {"status": 400}), (502, NO_BODY), (400, problem), (400, problem)]
+    assert bodies == [
+        (400, problem),
+        (400, problem),
+        (400, {"status": 400}),
+        (502, NO_BODY),
+        (400, problem),
+        (400, problem),
+    ]
     status, report = run_json("--select", "response", str(path))
     messages = [(f["line"], f["message"]) for f in report["findings"]]
-    assert messages[:2] == [(1, "POST /epayment/v1/payments was rejected with HTTP 400: Bad Request: Invalid phone number — traceId abc"),
-                            (2, "POST /epayment/v1/payments was rejected with HTTP 400: Bad Request: Invalid phone number — traceId abc")]
+    assert messages[:2] == [
+        (1, "POST /epayment/v1/payments was rejected with HTTP 400: Bad Request: Invalid phone number — traceId abc"),
+        (2, "POST /epayment/v1/payments was rejected with HTTP 400: Bad Request: Invalid phone number — traceId abc"),
+    ]
     assert not any("no explanation" in message for line, message in messages if line in (1, 2, 5, 6))

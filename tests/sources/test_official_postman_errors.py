@@ -21,13 +21,25 @@ KNOWN_ERRORS = {
     ("psp-v3", "Update Status", "schema-type", "/transactions/0/amount"): 1,
     # Recurring v3: the period campaign quotes "{{intervalCount}}" (a string where the spec wants
     # an integer), and FULL_FLEX_CAMPAIGN was removed from the campaign types in spec 3.1.2.
-    ("recurring-v3", "Agreement Controller / Draft Agreement - Period campaign", "schema-type",
-     "/campaign/period/count"): 1,
-    ("recurring-v3", "Agreement Controller / Draft Agreement - Period campaign and initial charge", "schema-type",
-     "/campaign/period/count"): 1,
+    (
+        "recurring-v3",
+        "Agreement Controller / Draft Agreement - Period campaign",
+        "schema-type",
+        "/campaign/period/count",
+    ): 1,
+    (
+        "recurring-v3",
+        "Agreement Controller / Draft Agreement - Period campaign and initial charge",
+        "schema-type",
+        "/campaign/period/count",
+    ): 1,
     ("recurring-v3", "Agreement Controller / Draft Agreement - Full flex campaign", "schema-enum", "/campaign/type"): 1,
-    ("recurring-v3", "Agreement Controller / Draft Agreement - Full flex campaign and initial charge", "schema-enum",
-     "/campaign/type"): 1,
+    (
+        "recurring-v3",
+        "Agreement Controller / Draft Agreement - Full flex campaign and initial charge",
+        "schema-enum",
+        "/campaign/type",
+    ): 1,
 }
 # Recurring v2 is retired (calls fail since 2023-11-01): each of its 15 calls to /recurring/v2
 # is an api-retired error (its other 2 requests: an access token, userinfo); besides that the
@@ -45,9 +57,25 @@ def _errors(shared_dir, name):
     return [f for f in report["findings"] if f["severity"] == "error"]
 
 
-@pytest.mark.parametrize("name", ["check-in-v1", "checkout-v3", "ecom-v2", "epayment-v1", "login-v1", "management-v1",
-                                  "order-management-v2", "partner-v2", "psp-v3", "qr-v1", "recurring-v3", "report-v2",
-                                  "userinfo", "webhooks-v1"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "check-in-v1",
+        "checkout-v3",
+        "ecom-v2",
+        "epayment-v1",
+        "login-v1",
+        "management-v1",
+        "order-management-v2",
+        "partner-v2",
+        "psp-v3",
+        "qr-v1",
+        "recurring-v3",
+        "report-v2",
+        "userinfo",
+        "webhooks-v1",
+    ],
+)
 def test_the_official_collections_have_only_their_known_mistakes_as_errors(shared_dir, name):
     found = Counter((name, f["request"]["name"], f["rule"], f["pointer"]) for f in _errors(shared_dir, name))
     assert found == Counter({key: count for key, count in KNOWN_ERRORS.items() if key[0] == name})

@@ -15,13 +15,17 @@ from conftest import FIXTURES, run_cli, run_json
 VENDOR_EXAMPLE_FINDINGS = {
     # Recurring 3.1.2 and ePayment 1.8.1: the examples' phone number 4712345678 lies outside the
     # Norwegian mobile ranges (47 + 4xxxxxxx or 9xxxxxxx): the API takes the format, no user has it.
-    *(("recurring-v3-3.1.2.coretrek-2025-10.yaml", line, "recurring-phone-mobile-range", "/phoneNumber")
-      for line in (121, 139, 161, 183, 213, 239, 252, 268)),
+    *(
+        ("recurring-v3-3.1.2.coretrek-2025-10.yaml", line, "recurring-phone-mobile-range", "/phoneNumber")
+        for line in (121, 139, 161, 183, 213, 239, 252, 268)
+    ),
     ("epayment-v1-1.8.1.vipps-js-2026-04.yaml", 630, "epayment-phone-mobile-range", "/customer/phoneNumber"),
     ("epayment-v1-1.8.1.vipps-js-2026-04.yaml", 660, "epayment-phone-mobile-range", "/customer/phoneNumber"),
     # v3 examples still send initialCharge.currency, a v2 field that InitialChargeV3 does not have.
-    *(("recurring-v3-3.1.2.coretrek-2025-10.yaml", line, "schema-unknown-property", "/initialCharge/currency")
-      for line in (143, 193, 222)),
+    *(
+        ("recurring-v3-3.1.2.coretrek-2025-10.yaml", line, "schema-unknown-property", "/initialCharge/currency")
+        for line in (143, 193, 222)
+    ),
     # A campaign date written 2022/12/25T00:00:00Z: the schema says format date-time (RFC 3339: 2022-12-25).
     ("recurring-v3-3.1.2.coretrek-2025-10.yaml", 218, "schema-format", "/campaign/eventDate"),
     # Dates that have passed: a charge due 2018-10-01, a payment expiring 2024-05-01 (as of 2026-11-29).
@@ -130,8 +134,10 @@ def test_examples_are_linted_with_positions_in_the_yaml(spec):
     # A $ref'd example, linted against the rules of the Vipps operation its path routes to and
     # against the schema *this document* gives the operation (orderId: maxLength 30, newField
     # known, customerInfo not required) — not the shipped eCom schema.
-    assert found == {("ecom-callback-https", "/merchantInfo/callbackPrefix", 30, 72),
-                     ("schema-length", "/transaction/orderId", 31, 32)}
+    assert found == {
+        ("ecom-callback-https", "/merchantInfo/callbackPrefix", 30, 72),
+        ("schema-length", "/transaction/orderId", 31, 32),
+    }
     assert report["findings"][0]["request"]["operation"] == "ecom-v2:initiatePaymentV3UsingPOST"
 
 
@@ -153,17 +159,41 @@ def test_yaml_files_that_are_not_openapi_are_skipped_in_directories_and_explaine
     assert report["errors"] == [] and report["summary"]["files"] == 1
     result = run_cli("check", str(tmp_path / "ci.yaml"))
     assert result.returncode == 2
-    assert result.stderr.decode().strip() == f"{tmp_path / 'ci.yaml'}:1:1: not an OpenAPI 3 document: no top-level 'openapi: 3.x' key"
+    assert (
+        result.stderr.decode().strip()
+        == f"{tmp_path / 'ci.yaml'}:1:1: not an OpenAPI 3 document: no top-level 'openapi: 3.x' key"
+    )
 
 
 # modes: how the document is used — as input ("input"), as --spec ("spec").
-@pytest.mark.parametrize("text, expected, modes", [
-    (SPEC.replace("    post:\n", "    post:\n      operationId: again\n", 1), ":8:7: duplicate key 'operationId'", ("input", "spec")),
-    (SPEC.replace("'#/components/examples/LongOrderId'", "'#/components/examples/Nope'"), ":25:23: $ref '#/components/examples/Nope' points to nothing", ("input",)),
-    (SPEC.replace("properties:\n                    orderId", "properties:\n                    orderId: {$ref: 'other.yaml#/Id'}\n                    x"),
-     ":19:37: $ref 'other.yaml#/Id' cannot be read: ", ("spec",)),
-    (SPEC.replace("openapi: 3.0.3", "openapi: 4.0.0"), ":1:10: unsupported OpenAPI version '4.0.0'", ("input", "spec")),
-])
+@pytest.mark.parametrize(
+    "text, expected, modes",
+    [
+        (
+            SPEC.replace("    post:\n", "    post:\n      operationId: again\n", 1),
+            ":8:7: duplicate key 'operationId'",
+            ("input", "spec"),
+        ),
+        (
+            SPEC.replace("'#/components/examples/LongOrderId'", "'#/components/examples/Nope'"),
+            ":25:23: $ref '#/components/examples/Nope' points to nothing",
+            ("input",),
+        ),
+        (
+            SPEC.replace(
+                "properties:\n                    orderId",
+                "properties:\n                    orderId: {$ref: 'other.yaml#/Id'}\n                    x",
+            ),
+            ":19:37: $ref 'other.yaml#/Id' cannot be read: ",
+            ("spec",),
+        ),
+        (
+            SPEC.replace("openapi: 3.0.3", "openapi: 4.0.0"),
+            ":1:10: unsupported OpenAPI version '4.0.0'",
+            ("input", "spec"),
+        ),
+    ],
+)
 def test_bad_openapi_input_is_one_clear_line_and_exit_2(tmp_path, text, expected, modes):
     path = tmp_path / "bad.yaml"
     path.write_text(text, encoding="utf-8")
@@ -186,17 +216,28 @@ def test_openapi_json_documents_are_read_too(tmp_path, spec):
     path.write_text(json.dumps(yaml.safe_load(SPEC)), encoding="utf-8")
     status, report = run_json(str(path))
     assert report["errors"] == []
-    assert ("ecom-callback-https", "/merchantInfo/callbackPrefix") in {(f["rule"], f["pointer"]) for f in report["findings"]}
+    assert ("ecom-callback-https", "/merchantInfo/callbackPrefix") in {
+        (f["rule"], f["pointer"]) for f in report["findings"]
+    }
 
 
 def test_an_example_from_another_file_is_shown_where_this_file_brings_it_in(tmp_path):
-    (tmp_path / "examples.yaml").write_text("LongOrderId:\n  value:\n    merchantInfo: {callbackPrefix: 'http://example.com/cb'}\n", encoding="utf-8")
+    (tmp_path / "examples.yaml").write_text(
+        "LongOrderId:\n  value:\n    merchantInfo: {callbackPrefix: 'http://example.com/cb'}\n", encoding="utf-8"
+    )
     spec = tmp_path / "spec.yaml"
-    spec.write_text(SPEC.replace("'#/components/examples/LongOrderId'", "'examples.yaml#/LongOrderId'"), encoding="utf-8")
+    spec.write_text(
+        SPEC.replace("'#/components/examples/LongOrderId'", "'examples.yaml#/LongOrderId'"), encoding="utf-8"
+    )
     _, report = run_json(str(spec))
     assert report["errors"] == []
     found = {(f["rule"], f["pointer"], f["file"], f["line"]) for f in report["findings"]}
-    assert ("ecom-callback-https", "/merchantInfo/callbackPrefix", str(spec), 11) in found  # the media type object that $refs it
+    assert (
+        "ecom-callback-https",
+        "/merchantInfo/callbackPrefix",
+        str(spec),
+        11,
+    ) in found  # the media type object that $refs it
 
 
 OWN_LIMIT = """\
@@ -325,7 +366,11 @@ def test_examples_of_a_non_vipps_document_are_validated_against_its_own_schemas(
     path.write_text(PETS, encoding="utf-8")
     status, report = run_json(str(path))
     assert report["errors"] == [] and report["summary"]["requests"] == 2
-    schema = [(f["rule"], f["pointer"], f["line"], f["request"]["index"]) for f in report["findings"] if f["rule"].startswith("schema")]
+    schema = [
+        (f["rule"], f["pointer"], f["line"], f["request"]["index"])
+        for f in report["findings"]
+        if f["rule"].startswith("schema")
+    ]
     assert schema == [("schema-range", "/age", 19, 1)]
     assert status == 1
     # Its paths are its own API's, not mistyped Vipps paths: no "did you mean" for each example.
@@ -356,10 +401,15 @@ def test_the_documents_schemas_are_derived_once_per_operation_and_compiled_once(
 
 def test_a_broken_example_ref_is_reported_and_the_other_examples_are_still_linted(tmp_path):
     path = tmp_path / "pets.yaml"
-    path.write_text(PETS.replace("good: {value: {name: Rex, age: 3}}", "good: {$ref: '#/components/examples/Nope'}"), encoding="utf-8")
+    path.write_text(
+        PETS.replace("good: {value: {name: Rex, age: 3}}", "good: {$ref: '#/components/examples/Nope'}"),
+        encoding="utf-8",
+    )
     status, report = run_json(str(path))
     assert [error["message"] for error in report["errors"]] == ["$ref '#/components/examples/Nope' points to nothing"]
-    assert [(f["rule"], f["pointer"]) for f in report["findings"] if f["rule"].startswith("schema")] == [("schema-range", "/age")]
+    assert [(f["rule"], f["pointer"]) for f in report["findings"] if f["rule"].startswith("schema")] == [
+        ("schema-range", "/age")
+    ]
     assert status == 2
 
 

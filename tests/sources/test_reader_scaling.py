@@ -16,11 +16,21 @@ from vipps_lint.models import NO_BODY, InputError, Request, SourceFile
 from vipps_lint.positions import line_column, pointer_from_parts, pointer_offset, value_span
 from vipps_lint.sources import ReadOptions, read_source
 
-BODY = {"merchantInfo": {"merchantSerialNumber": "123456", "callbackPrefix": "http://shop.example.com/cb",
-                         "fallBack": "https://shop.example.com/done"},
-        "customerInfo": {"mobileNumber": "4791234567"},
-        "transaction": {"orderId": "acme-shop-123-order1", "amount": 1000, "transactionText": "Sokker til Kåre Ødegård 🧦"}}
-BODY_POINTERS = ["/merchantInfo/callbackPrefix", "/transaction/amount", "/transaction/transactionText", "/customerInfo/missing"]
+BODY = {
+    "merchantInfo": {
+        "merchantSerialNumber": "123456",
+        "callbackPrefix": "http://shop.example.com/cb",
+        "fallBack": "https://shop.example.com/done",
+    },
+    "customerInfo": {"mobileNumber": "4791234567"},
+    "transaction": {"orderId": "acme-shop-123-order1", "amount": 1000, "transactionText": "Sokker til Kåre Ødegård 🧦"},
+}
+BODY_POINTERS = [
+    "/merchantInfo/callbackPrefix",
+    "/transaction/amount",
+    "/transaction/transactionText",
+    "/customerInfo/missing",
+]
 
 
 def read(source: SourceFile, **options) -> list:
@@ -38,15 +48,29 @@ def observed(item) -> tuple:
     located = [item.locate("body", pointer) for pointer in BODY_POINTERS]
     located += [item.locate("header", "content-type"), item.locate("url", None), item.locate("response", "/orderId")]
     body = "no body" if item.body is NO_BODY else item.body
-    return item.index, item.name, item.method, item.url, item.headers, body, item.position, _meta_fields(item.meta), located
+    return (
+        item.index,
+        item.name,
+        item.method,
+        item.url,
+        item.headers,
+        body,
+        item.position,
+        _meta_fields(item.meta),
+        located,
+    )
 
 
 # ---- Postman -------------------------------------------------------------------------------
 
+
 def postman_request(number: int, body_text: str) -> dict:
-    return {"method": "POST", "url": "https://apitest.vipps.no/ecomm/v2/payments",
-            "header": [{"key": "Content-Type", "value": "application/json"}],
-            "body": {"mode": "raw", "raw": body_text, "options": {"raw": {"language": "json"}}}}
+    return {
+        "method": "POST",
+        "url": "https://apitest.vipps.no/ecomm/v2/payments",
+        "header": [{"key": "Content-Type", "value": "application/json"}],
+        "body": {"mode": "raw", "raw": body_text, "options": {"raw": {"language": "json"}}},
+    }
 
 
 def postman_collection(requests: int, folders: int = 3, **dump_options) -> str:
@@ -62,8 +86,15 @@ def postman_collection(requests: int, folders: int = 3, **dump_options) -> str:
             folder = {"name": f"folder {number}", "item": [{"name": "inner", "item": []}]}
             items.append(folder)
         folder["item"][-1]["item"].append(item)
-    return json.dumps({"info": {"name": "bench", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
-                       "item": items, "variable": [{"key": "amount", "value": "2500"}]}, ensure_ascii=False, **dump_options)
+    return json.dumps(
+        {
+            "info": {"name": "bench", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+            "item": items,
+            "variable": [{"key": "amount", "value": "2500"}],
+        },
+        ensure_ascii=False,
+        **dump_options,
+    )
 
 
 def item_pointers(items: list, parts: list) -> list[str]:
@@ -94,10 +125,16 @@ TRICKY_COLLECTION = """{"info": {"schema": "https://schema.getpostman.com/json/c
                "body": {"raw": "{\\"transaction\\": {\\"amount\\": 5}}", "mode": "raw"}}}]}"""
 
 
-@pytest.mark.parametrize("text", [
-    postman_collection(30, indent=2), postman_collection(30, indent="\t"),
-    postman_collection(30, separators=(",", ":")), TRICKY_COLLECTION,
-], ids=["indented", "tabs", "one-line", "tricky"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        postman_collection(30, indent=2),
+        postman_collection(30, indent="\t"),
+        postman_collection(30, separators=(",", ":")),
+        TRICKY_COLLECTION,
+    ],
+    ids=["indented", "tabs", "one-line", "tricky"],
+)
 def test_postman_positions_are_those_of_a_lookup_from_the_start_of_the_file(text):
     requests = read_bytes(text.encode())
     pointers = item_pointers(json.loads(text)["item"], [])
@@ -118,7 +155,7 @@ def test_postman_body_positions_point_at_the_value_in_a_collection_on_one_line()
     text = postman_collection(5, separators=(",", ":"))
     request = read_bytes(text.encode())[1]
     position = request.locate("body", "/transaction/amount")
-    assert position.line == 1 and text[position.column - 1:].startswith("1000")
+    assert position.line == 1 and text[position.column - 1 :].startswith("1000")
 
 
 class ScanCounter:
@@ -129,8 +166,15 @@ class ScanCounter:
         skip_value = self.counting(positions.skip_value, lambda args, end: end - args[1])
         for module in (positions, postman_reader):
             patch.setattr(module, "skip_value", skip_value, raising=False)
-        patch.setattr(postman_reader, "line_column", self.counting(positions.line_column, lambda args, _: args[1]), raising=False)
-        patch.setattr(postman_reader, "position_after", self.counting(positions.position_after, lambda args, _: args[1] - args[2]), raising=False)
+        patch.setattr(
+            postman_reader, "line_column", self.counting(positions.line_column, lambda args, _: args[1]), raising=False
+        )
+        patch.setattr(
+            postman_reader,
+            "position_after",
+            self.counting(positions.position_after, lambda args, _: args[1] - args[2]),
+            raising=False,
+        )
 
     def counting(self, function, scanned):
         def counted(*args):
@@ -153,21 +197,46 @@ def test_reading_a_collection_scans_it_a_fixed_number_of_times_whatever_its_size
 
 # ---- HAR -----------------------------------------------------------------------------------
 
+
 def har_entry(number: int, body_text) -> dict:
-    request = {"method": "POST", "url": f"https://apitest.vipps.no/ecomm/v2/payments?n={number}",
-               "headers": [{"name": ":authority", "value": "apitest.vipps.no"}, {"name": "Content-Type", "value": "application/json"}]}
+    request = {
+        "method": "POST",
+        "url": f"https://apitest.vipps.no/ecomm/v2/payments?n={number}",
+        "headers": [
+            {"name": ":authority", "value": "apitest.vipps.no"},
+            {"name": "Content-Type", "value": "application/json"},
+        ],
+    }
     if body_text is not None:
         request["postData"] = {"mimeType": "application/json", "text": body_text}
-    return {"pageref": "p1", "request": request,
-            "response": {"status": 200, "headers": [], "content": {"mimeType": "application/json", "text": '{"orderId": "x"}'}}}
+    return {
+        "pageref": "p1",
+        "request": request,
+        "response": {
+            "status": 200,
+            "headers": [],
+            "content": {"mimeType": "application/json", "text": '{"orderId": "x"}'},
+        },
+    }
 
 
 def har_text(entries: int, **dump_options) -> str:
-    bodies = [json.dumps(dict(BODY, transaction=dict(BODY["transaction"], amount=number)), indent=2, ensure_ascii=False)
-              for number in range(entries)]
-    return json.dumps({"log": {"version": "1.2", "creator": {"name": "test"}, "pages": [{"id": "p1", "title": "Kasse"}],
-                               "entries": [har_entry(number, body) for number, body in enumerate(bodies)]}},
-                      ensure_ascii=False, **dump_options)
+    bodies = [
+        json.dumps(dict(BODY, transaction=dict(BODY["transaction"], amount=number)), indent=2, ensure_ascii=False)
+        for number in range(entries)
+    ]
+    return json.dumps(
+        {
+            "log": {
+                "version": "1.2",
+                "creator": {"name": "test"},
+                "pages": [{"id": "p1", "title": "Kasse"}],
+                "entries": [har_entry(number, body) for number, body in enumerate(bodies)],
+            }
+        },
+        ensure_ascii=False,
+        **dump_options,
+    )
 
 
 def nth(text: str, wanted: str, number: int) -> int:
@@ -178,12 +247,12 @@ def nth(text: str, wanted: str, number: int) -> int:
 
 
 def cut_in_entry(text: str, entry_number: int) -> str:
-    return text[:nth(text, '"pageref"', entry_number) + 40]
+    return text[: nth(text, '"pageref"', entry_number) + 40]
 
 
 def break_entry(text: str, entry_number: int) -> str:
     at = nth(text, '"pageref": "p1"', entry_number)
-    return text[:at] + '"pageref": p1' + text[at + len('"pageref": "p1"'):]
+    return text[:at] + '"pageref": p1' + text[at + len('"pageref": "p1"') :]
 
 
 HAR_CASES = {
@@ -196,7 +265,9 @@ HAR_CASES = {
     "invalid entry": break_entry(har_text(5, indent=2), 3),
     "bad body": har_text(3, indent=2).replace('\\"amount\\": 1,', '\\"amount\\": ,'),
     "no request": json.dumps({"log": {"entries": [{"response": {}}, har_entry(1, "{}")]}}, indent=2),
-    "garbage between entries": json.dumps({"log": {"entries": [har_entry(0, "{}"), har_entry(1, "{}")]}}).replace("}}}, {", "}}} x {", 1),
+    "garbage between entries": json.dumps({"log": {"entries": [har_entry(0, "{}"), har_entry(1, "{}")]}}).replace(
+        "}}}, {", "}}} x {", 1
+    ),
     "numbers for entries": '{"log": {"entries": [123456789, 42, ' + json.dumps(har_entry(2, "{}")) + "]}}",
     "entries not a list": '{"log": {"entries": 5}}',
     "no entries": '{"log": {"version": "1.2"}, "other": [1, 2, 3]}',
@@ -223,13 +294,17 @@ def test_a_har_read_a_piece_at_a_time_gives_what_reading_it_whole_gives(tmp_path
 
 def test_the_whole_har_cases_fail_where_they_should():
     """The cases above compare two ways of reading; here, that each case is the failure it is named for."""
-    messages = {case: [item.message for item in read_bytes(text.encode(), input_format="har") if isinstance(item, InputError)]
-                for case, text in HAR_CASES.items()}
+    messages = {
+        case: [item.message for item in read_bytes(text.encode(), input_format="har") if isinstance(item, InputError)]
+        for case, text in HAR_CASES.items()
+    }
     assert messages["truncated"] == ["entry 5 is cut off: the file ends inside it (truncated HAR?)"]
     assert messages["ends after an entry"] == ["invalid HAR: the text ends inside an array (truncated?)"]
     assert messages["ends in the header"][0].startswith("not a HAR file: ")
     assert messages["invalid entry"][0].startswith("entry 4: invalid JSON: ")
-    assert messages["bad body"][0].startswith("entry 2 (POST https://apitest.vipps.no/ecomm/v2/payments): the request body is not valid JSON")
+    assert messages["bad body"][0].startswith(
+        "entry 2 (POST https://apitest.vipps.no/ecomm/v2/payments): the request body is not valid JSON"
+    )
     assert messages["no request"] == ['entry 1 has no "request" object, so it cannot be linted']
     assert messages["garbage between entries"] == ["invalid HAR: expected ',' or ']'"]
     assert messages["entries not a list"] == ["invalid HAR: expected a JSON array"]
@@ -257,13 +332,19 @@ def test_a_big_har_is_read_through_a_window_and_requests_keep_only_their_entry(t
     largest_entry = max(len(request.locator.text) for request in requests)
     assert max(windows) <= 2 * (4096 + largest_entry) < len(text) / 50
     lines = text.splitlines()
-    assert all(lines[request.position.line - 1][request.position.column - 1:] == "{" for request in requests)
+    assert all(lines[request.position.line - 1][request.position.column - 1 :] == "{" for request in requests)
 
 
-@pytest.mark.parametrize("data, message", [
-    (har_text(3, indent=2).encode().replace("Kåre".encode(), b"K\xe5re", 2), "invalid UTF-8: byte 0xe5 cannot be decoded"),
-    (b'{"log": {"entries": [\x00]}}', "binary file (contains NUL bytes), not a JSON request or dump"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (
+            har_text(3, indent=2).encode().replace("Kåre".encode(), b"K\xe5re", 2),
+            "invalid UTF-8: byte 0xe5 cannot be decoded",
+        ),
+        (b'{"log": {"entries": [\x00]}}', "binary file (contains NUL bytes), not a JSON request or dump"),
+    ],
+)
 def test_a_har_that_is_not_utf8_text_is_one_error_before_any_entry(tmp_path, monkeypatch, data, message):
     monkeypatch.setattr(har_reader, "READ_SIZE", 64)
     path = tmp_path / "bad.har"

@@ -79,6 +79,7 @@ def compile_pattern(pattern: str) -> Optional[Callable]:
     """
     if pattern not in _PATTERNS:
         from vipps_lint.safe_regex import UnsafePattern, compile_bounded
+
         try:
             _PATTERNS[pattern] = compile_bounded(pattern)
         except UnsafePattern:
@@ -89,6 +90,7 @@ def compile_pattern(pattern: str) -> Optional[Callable]:
 def validator_class():
     """Draft 2020-12, with `pattern` compiled by `compile_pattern` (so both paths agree)."""
     from jsonschema import Draft202012Validator, ValidationError, validators
+
     def pattern(validator, expected, instance, schema):
         search = compile_pattern(expected)
         if search is not None and isinstance(instance, str) and search(instance) is None:
@@ -110,7 +112,11 @@ def format_checker():
 def _typed(kind: type, check):
     def run(value) -> bool:
         if kind is int:
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and not value.is_integer()):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or (isinstance(value, float) and not value.is_integer())
+            ):
                 return True  # not an integer: `type` says so
             return check(int(value))
         return not isinstance(value, kind) or check(value)
@@ -123,10 +129,34 @@ class Unsupported(Exception):
 
 
 _SUPPORTED = {
-    "$schema", "$defs", "$ref", "type", "enum", "const", "properties", "required", "additionalProperties",
-    "items", "minItems", "maxItems", "uniqueItems", "minLength", "maxLength", "pattern", "minimum", "maximum",
-    "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "format", "allOf", "anyOf", "oneOf", "not",
-    "minProperties", "maxProperties",
+    "$schema",
+    "$defs",
+    "$ref",
+    "type",
+    "enum",
+    "const",
+    "properties",
+    "required",
+    "additionalProperties",
+    "items",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "format",
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "not",
+    "minProperties",
+    "maxProperties",
 }
 
 
@@ -141,7 +171,9 @@ _TYPES: dict[str, Predicate] = {
     "boolean": lambda value: isinstance(value, bool),
     "null": lambda value: value is None,
     "number": _is_number,
-    "integer": lambda value: (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, float) and value.is_integer()),
+    "integer": lambda value: (
+        (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, float) and value.is_integer())
+    ),
 }
 
 
@@ -165,11 +197,13 @@ def compile_predicate(schema: dict) -> Optional[Predicate]:
     def reference(name: str) -> Predicate:
         if name not in defs:
             raise Unsupported
+
         def follow(value):
             predicate = compiled.get(name)
             if predicate is None:
                 predicate = compiled[name] = _compile(defs[name], reference)
             return predicate(value)
+
         return follow
 
     try:
@@ -206,7 +240,7 @@ def _compile(schema: Any, reference) -> Predicate:
         ref = schema["$ref"]
         if not ref.startswith("#/$defs/"):
             raise Unsupported
-        checks.append(reference(ref[len("#/$defs/"):]))
+        checks.append(reference(ref[len("#/$defs/") :]))
     if "type" in schema:
         kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
         tests = tuple(_TYPES[kind] for kind in kinds)
@@ -276,7 +310,9 @@ def _string_checks(schema: dict) -> list[Predicate]:
     low, high = schema.get("minLength"), schema.get("maxLength")
     if low is not None or high is not None:
         low = low or 0
-        checks.append(lambda value: not isinstance(value, str) or (len(value) >= low and (high is None or len(value) <= high)))
+        checks.append(
+            lambda value: not isinstance(value, str) or (len(value) >= low and (high is None or len(value) <= high))
+        )
     search = compile_pattern(schema["pattern"]) if "pattern" in schema else None
     if search is not None:
         checks.append(lambda value: not isinstance(value, str) or search(value) is not None)
@@ -288,8 +324,12 @@ def _string_checks(schema: dict) -> list[Predicate]:
 
 def _number_checks(schema: dict) -> list[Predicate]:
     checks = []
-    for key, compare in (("minimum", lambda value, bound: value >= bound), ("maximum", lambda value, bound: value <= bound),
-                         ("exclusiveMinimum", lambda value, bound: value > bound), ("exclusiveMaximum", lambda value, bound: value < bound)):
+    for key, compare in (
+        ("minimum", lambda value, bound: value >= bound),
+        ("maximum", lambda value, bound: value <= bound),
+        ("exclusiveMinimum", lambda value, bound: value > bound),
+        ("exclusiveMaximum", lambda value, bound: value < bound),
+    ):
         if key in schema:
             bound = schema[key]
             checks.append(lambda value, bound=bound, compare=compare: not _is_number(value) or compare(value, bound))
@@ -319,8 +359,14 @@ def _array_checks(schema: dict, reference) -> list[Predicate]:
     low, high = schema.get("minItems"), schema.get("maxItems")
     if low is not None or high is not None:
         low = low or 0
-        checks.append(lambda value: not isinstance(value, list) or (len(value) >= low and (high is None or len(value) <= high)))
+        checks.append(
+            lambda value: not isinstance(value, list) or (len(value) >= low and (high is None or len(value) <= high))
+        )
     if schema.get("uniqueItems"):
-        checks.append(lambda value: not isinstance(value, list) or all(
-            not _json_equal(value[i], value[j]) for i in range(len(value)) for j in range(i + 1, len(value))))
+        checks.append(
+            lambda value: (
+                not isinstance(value, list)
+                or all(not _json_equal(value[i], value[j]) for i in range(len(value)) for j in range(i + 1, len(value)))
+            )
+        )
     return checks

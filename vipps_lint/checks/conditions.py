@@ -64,7 +64,11 @@ def _compile_one(condition: dict) -> Predicate:
         checks.append(lambda value: value is not _MISSING and value == expected and type(value) is type(expected))
     if "in" in condition:
         choices = condition["in"]
-        checks.append(lambda value: value is not _MISSING and any(value == choice and type(value) is type(choice) for choice in choices))
+        checks.append(
+            lambda value: (
+                value is not _MISSING and any(value == choice and type(value) is type(choice) for choice in choices)
+            )
+        )
     if "notIn" in condition:
         excluded = condition["notIn"]
         checks.append(lambda value: not any(value == choice and type(value) is type(choice) for choice in excluded))

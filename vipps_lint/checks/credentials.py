@@ -69,14 +69,24 @@ class CredentialsCheck:
         for name in ("Authorization", "Ocp-Apim-Subscription-Key", "client_secret"):
             value = request.header(name)
             if value is not None and _live(name.lower(), value):
-                yield Problem(RULE, f"{name} holds a live-looking production credential ({host}); a dump with working credentials must not be committed or shared",
-                              part="header", header=name, hint=hint)
+                yield Problem(
+                    RULE,
+                    f"{name} holds a live-looking production credential ({host}); a dump with working credentials must not be committed or shared",
+                    part="header",
+                    header=name,
+                    hint=hint,
+                )
         response = request.response
         if response is not None and isinstance(response.body, dict):
             token = response.body.get("access_token")
             if isinstance(token, str) and looks_like_jwt(token):
-                yield Problem(RULE, f"the logged response holds a live-looking production access_token ({host}); a dump with working credentials must not be committed or shared",
-                              part="response", pointer="/access_token", hint=hint)
+                yield Problem(
+                    RULE,
+                    f"the logged response holds a live-looking production access_token ({host}); a dump with working credentials must not be committed or shared",
+                    part="response",
+                    pointer="/access_token",
+                    hint=hint,
+                )
 
 
 def create(linter) -> Optional[CredentialsCheck]:

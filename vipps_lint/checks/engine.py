@@ -26,7 +26,9 @@ def selector_matches(selector: str, rule_id: str, known_ids=()) -> bool:
     """
     if selector in known_ids:
         return rule_id == selector
-    return rule_id == selector or fnmatch.fnmatchcase(rule_id, selector) or rule_id.startswith(selector.rstrip("-") + "-")
+    return (
+        rule_id == selector or fnmatch.fnmatchcase(rule_id, selector) or rule_id.startswith(selector.rstrip("-") + "-")
+    )
 
 
 class RuleSet:
@@ -41,17 +43,35 @@ class RuleSet:
     def matching(self, selectors: Iterable[str]) -> frozenset[str]:
         """The ids of the rules any of the selectors selects."""
         selectors = list(selectors)
-        return frozenset(rule_id for rule_id in self.rules
-                         if any(selector_matches(selector, rule_id, self.rules) for selector in selectors))
+        return frozenset(
+            rule_id
+            for rule_id in self.rules
+            if any(selector_matches(selector, rule_id, self.rules) for selector in selectors)
+        )
 
     def unknown_selectors(self, selectors: Iterable[str]) -> list[str]:
-        return [selector for selector in selectors if not any(selector_matches(selector, rule_id, self.rules) for rule_id in self.rules)]
+        return [
+            selector
+            for selector in selectors
+            if not any(selector_matches(selector, rule_id, self.rules) for rule_id in self.rules)
+        ]
 
-    def configure(self, select: Iterable[str] = (), ignore: Iterable[str] = (), extend_select: Iterable[str] = (),
-                  severities: Optional[dict[str, str]] = None) -> None:
+    def configure(
+        self,
+        select: Iterable[str] = (),
+        ignore: Iterable[str] = (),
+        extend_select: Iterable[str] = (),
+        severities: Optional[dict[str, str]] = None,
+    ) -> None:
         select, ignore, extend_select = list(select), list(ignore), list(extend_select)
-        enabled = {rule_id for rule_id in self.rules if not select or any(selector_matches(s, rule_id, self.rules) for s in select)}
-        enabled |= {rule_id for rule_id in self.rules if any(selector_matches(s, rule_id, self.rules) for s in extend_select)}
+        enabled = {
+            rule_id
+            for rule_id in self.rules
+            if not select or any(selector_matches(s, rule_id, self.rules) for s in select)
+        }
+        enabled |= {
+            rule_id for rule_id in self.rules if any(selector_matches(s, rule_id, self.rules) for s in extend_select)
+        }
         enabled -= {rule_id for rule_id in self.rules if any(selector_matches(s, rule_id, self.rules) for s in ignore)}
         self.enabled = enabled
         for selector, severity in (severities or {}).items():
@@ -70,7 +90,9 @@ class RuleSet:
             found = [
                 rule
                 for rule_id, rule in self.rules.items()
-                if rule_id in self.enabled and not rule.builtin and rule.applies_to_endpoint(operation.endpoint, operation.id, operation.api)
+                if rule_id in self.enabled
+                and not rule.builtin
+                and rule.applies_to_endpoint(operation.endpoint, operation.id, operation.api)
             ]
             self._by_operation[operation.id] = found
         return found

@@ -58,8 +58,11 @@ def example_request(rule: Rule, example: dict[str, Any], kind: str, index: int) 
 
 def _response(spec: dict[str, Any]) -> Response:
     headers = spec.get("headers") or {}
-    return Response(status=spec.get("status"), headers=list(headers.items()) if isinstance(headers, dict) else [tuple(pair) for pair in headers],
-                    body=spec.get("body", NO_BODY))
+    return Response(
+        status=spec.get("status"),
+        headers=list(headers.items()) if isinstance(headers, dict) else [tuple(pair) for pair in headers],
+        body=spec.get("body", NO_BODY),
+    )
 
 
 def example_as_of(rule: Rule) -> Optional[date]:

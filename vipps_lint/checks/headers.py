@@ -76,10 +76,21 @@ def idempotency_header(operation) -> Optional[str]:
 
 def uses_client_credentials(operation) -> bool:
     return operation.requires_header("client_id") and operation.requires_header("client_secret")
-# What each API accepts as an idempotency key (from the specs' parameter descriptions).
-_IDEMPOTENCY_LIMITS = {"epayment-v1": (50, None), "recurring-v2": (40, re.compile(r"[#?/\\]")), "recurring-v3": (40, re.compile(r"[#?/\\]"))}
 
-SYSTEM_HEADERS = ("Vipps-System-Name", "Vipps-System-Version", "Vipps-System-Plugin-Name", "Vipps-System-Plugin-Version")
+
+# What each API accepts as an idempotency key (from the specs' parameter descriptions).
+_IDEMPOTENCY_LIMITS = {
+    "epayment-v1": (50, None),
+    "recurring-v2": (40, re.compile(r"[#?/\\]")),
+    "recurring-v3": (40, re.compile(r"[#?/\\]")),
+}
+
+SYSTEM_HEADERS = (
+    "Vipps-System-Name",
+    "Vipps-System-Version",
+    "Vipps-System-Plugin-Name",
+    "Vipps-System-Plugin-Version",
+)
 SYSTEM_HEADER_MAX = 30
 
 _BEARER = re.compile(r"^bearer\s+\S+$", re.IGNORECASE)
@@ -104,17 +115,23 @@ def _authorization_problem(value: str) -> tuple[str, str]:
     if not rest:
         return "Authorization is the word Bearer with no access token after it (the API answers 401)", _BEARER_HINT
     if rest.split()[0].lower() == "bearer":
-        return ("Authorization says Bearer twice (`Bearer Bearer …`): the token already had the word in front of it (the API answers 401)",
-                "Send the word Bearer once: `Authorization: Bearer <access_token>`")
+        return (
+            "Authorization says Bearer twice (`Bearer Bearer …`): the token already had the word in front of it (the API answers 401)",
+            "Send the word Bearer once: `Authorization: Bearer <access_token>`",
+        )
     if is_placeholder(rest):
         shown = rest if len(rest) <= 40 else rest[:40].rsplit(" ", 1)[0] + "…"
-        return (f"Authorization holds placeholder text after Bearer ({shown!r}), not an access token (the API answers 401)",
-                "Call POST /accesstoken/get first and send its access_token: `Authorization: Bearer <access_token>`"
-                " (in Postman: run the access-token request, which sets {{access_token}})")
+        return (
+            f"Authorization holds placeholder text after Bearer ({shown!r}), not an access token (the API answers 401)",
+            "Call POST /accesstoken/get first and send its access_token: `Authorization: Bearer <access_token>`"
+            " (in Postman: run the access-token request, which sets {{access_token}})",
+        )
     words = len(rest.split())
-    return (f"Authorization: the access token after Bearer contains {'a space' if words == 2 else 'spaces'} ({words} parts), "
-            "but a token is one unbroken string (the API answers 401)",
-            "Send the token as one word, with no spaces, quotes or line breaks in it: `Authorization: Bearer <access_token>`")
+    return (
+        f"Authorization: the access token after Bearer contains {'a space' if words == 2 else 'spaces'} ({words} parts), "
+        "but a token is one unbroken string (the API answers 401)",
+        "Send the token as one word, with no spaces, quotes or line breaks in it: `Authorization: Bearer <access_token>`",
+    )
 
 
 def headers_recorded(request: Request) -> bool:
@@ -148,28 +165,49 @@ class HeaderCheck:
             missing = [name for name in ("client_id", "client_secret") if not (request.header(name) or "").strip()]
             if missing:
                 what = "POST /accesstoken/get" if api == "access-token" else "Checkout v3"
-                yield Problem("header-client-credentials", f"{' and '.join(missing)} header{'s' if len(missing) > 1 else ''} missing: {what} authenticates with the client_id and client_secret headers (the API answers 401)",
-                              part="header", header=missing[0], hint=f"Add `{missing[0]}: <your {missing[0]} from portal.vippsmobilepay.com>`")
+                yield Problem(
+                    "header-client-credentials",
+                    f"{' and '.join(missing)} header{'s' if len(missing) > 1 else ''} missing: {what} authenticates with the client_id and client_secret headers (the API answers 401)",
+                    part="header",
+                    header=missing[0],
+                    hint=f"Add `{missing[0]}: <your {missing[0]} from portal.vippsmobilepay.com>`",
+                )
         elif operation.id == "access-token:fetchToken":
             yield from self._basic_credentials(request)
         elif api not in NON_BEARER_APIS and operation.id not in NON_BEARER_OPERATIONS:
             authorization = request.header("Authorization")
             if authorization is None or not authorization.strip():
-                yield Problem("header-authorization-bearer", "Authorization header missing: every call needs `Authorization: Bearer <access token>` (the API answers 401)",
-                              part="header", header="Authorization", hint="Add `Authorization: Bearer <access_token from POST /accesstoken/get>`")
+                yield Problem(
+                    "header-authorization-bearer",
+                    "Authorization header missing: every call needs `Authorization: Bearer <access token>` (the API answers 401)",
+                    part="header",
+                    header="Authorization",
+                    hint="Add `Authorization: Bearer <access_token from POST /accesstoken/get>`",
+                )
             elif not _BEARER.match(authorization.strip()) and not is_placeholder(authorization):
                 message, hint = _authorization_problem(authorization.strip())
                 yield Problem("header-authorization-bearer", message, part="header", header="Authorization", hint=hint)
         if operation.path.startswith(NO_SUBSCRIPTION_KEY_PATHS):
             if request.header("Ocp-Apim-Subscription-Key") is not None:
-                yield Problem("header-userinfo-subscription-key",
-                              "Ocp-Apim-Subscription-Key is sent to the Userinfo API, which does not take it: the call is answered with 401",
-                              part="header", header="Ocp-Apim-Subscription-Key",
-                              hint="Remove the Ocp-Apim-Subscription-Key header from the Userinfo call; keep `Authorization: Bearer <the user's access token>`")
-        elif operation.requires_header("Ocp-Apim-Subscription-Key") and not (request.header("Ocp-Apim-Subscription-Key") or "").strip():
-            yield Problem("header-subscription-key", "Ocp-Apim-Subscription-Key header missing: every call needs the subscription key (the API answers 401)"
-                          + _sent_instead(request, "Ocp-Apim-Subscription-Key"),
-                          part="header", header="Ocp-Apim-Subscription-Key", hint="Add `Ocp-Apim-Subscription-Key: <your primary subscription key from portal.vippsmobilepay.com>`")
+                yield Problem(
+                    "header-userinfo-subscription-key",
+                    "Ocp-Apim-Subscription-Key is sent to the Userinfo API, which does not take it: the call is answered with 401",
+                    part="header",
+                    header="Ocp-Apim-Subscription-Key",
+                    hint="Remove the Ocp-Apim-Subscription-Key header from the Userinfo call; keep `Authorization: Bearer <the user's access token>`",
+                )
+        elif (
+            operation.requires_header("Ocp-Apim-Subscription-Key")
+            and not (request.header("Ocp-Apim-Subscription-Key") or "").strip()
+        ):
+            yield Problem(
+                "header-subscription-key",
+                "Ocp-Apim-Subscription-Key header missing: every call needs the subscription key (the API answers 401)"
+                + _sent_instead(request, "Ocp-Apim-Subscription-Key"),
+                part="header",
+                header="Ocp-Apim-Subscription-Key",
+                hint="Add `Ocp-Apim-Subscription-Key: <your primary subscription key from portal.vippsmobilepay.com>`",
+            )
 
     def _basic_credentials(self, request: Request) -> Iterator[Problem]:
         """POST /miami/v1/token (Access token API 2.0.0): `Authorization: Basic base64(client_id:client_secret)`."""
@@ -179,11 +217,20 @@ class HeaderCheck:
         scheme = authorization.split(None, 1)[0].lower() if authorization else ""
         if scheme == "basic" and len(authorization.split()) == 2:
             return
-        got = "it is missing" if not authorization else f"got the {authorization.split(None, 1)[0]} scheme" if scheme != "basic" else "got Basic without credentials"
-        yield Problem("header-client-credentials",
-                      f"POST /miami/v1/token authenticates with the Basic scheme: Authorization carries your client id and secret; {got} (the API answers 401)",
-                      part="header", header="Authorization",
-                      hint="Send the Basic scheme with the base64 of client id, a colon and client secret (curl: -u with them), or call POST /accesstoken/get with the client_id and client_secret headers")
+        got = (
+            "it is missing"
+            if not authorization
+            else f"got the {authorization.split(None, 1)[0]} scheme"
+            if scheme != "basic"
+            else "got Basic without credentials"
+        )
+        yield Problem(
+            "header-client-credentials",
+            f"POST /miami/v1/token authenticates with the Basic scheme: Authorization carries your client id and secret; {got} (the API answers 401)",
+            part="header",
+            header="Authorization",
+            hint="Send the Basic scheme with the base64 of client id, a colon and client secret (curl: -u with them), or call POST /accesstoken/get with the client_id and client_secret headers",
+        )
 
     def _header_names(self, request: Request) -> Iterator[Problem]:
         from vipps_lint.checks.header_names import typos  # only for requests with headers
@@ -191,8 +238,13 @@ class HeaderCheck:
         for sent, wanted in typos(request.headers):
             if request.header(wanted) is not None:
                 continue  # both sent: the right one is read, the other is noise
-            yield Problem("header-name-typo", f"{sent} is not a header the API reads: did you mean {wanted}? As sent, the API sees no {wanted}",
-                          part="header", header=sent, hint=f"Rename the header to `{wanted}` (exactly; `_` instead of `-` is dropped by many proxies)")
+            yield Problem(
+                "header-name-typo",
+                f"{sent} is not a header the API reads: did you mean {wanted}? As sent, the API sees no {wanted}",
+                part="header",
+                header=sent,
+                hint=f"Rename the header to `{wanted}` (exactly; `_` instead of `-` is dropped by many proxies)",
+            )
 
     def _merchant_serial_number(self, request: Request, operation) -> Iterator[Problem]:
         if operation.api in NO_MSN_APIS:
@@ -202,17 +254,32 @@ class HeaderCheck:
         if value is not None and value.strip():
             if not _MSN.match(value.strip()) and not is_placeholder(value):
                 rule = "header-merchant-serial-number" if required else "header-merchant-serial-number-recommended"
-                yield Problem(rule, f"Merchant-Serial-Number must be the sales unit's number, digits only, got {value.strip()!r}",
-                              part="header", header="Merchant-Serial-Number", hint="Write `Merchant-Serial-Number: 123456` with your sales unit's number (portal.vippsmobilepay.com)")
+                yield Problem(
+                    rule,
+                    f"Merchant-Serial-Number must be the sales unit's number, digits only, got {value.strip()!r}",
+                    part="header",
+                    header="Merchant-Serial-Number",
+                    hint="Write `Merchant-Serial-Number: 123456` with your sales unit's number (portal.vippsmobilepay.com)",
+                )
             return
         if required:
-            yield Problem("header-merchant-serial-number", "Merchant-Serial-Number header missing: this API requires it on every call"
-                          + _sent_instead(request, "Merchant-Serial-Number"),
-                          part="header", header="Merchant-Serial-Number", hint="Add `Merchant-Serial-Number: 123456` with your sales unit's number (portal.vippsmobilepay.com)")
+            yield Problem(
+                "header-merchant-serial-number",
+                "Merchant-Serial-Number header missing: this API requires it on every call"
+                + _sent_instead(request, "Merchant-Serial-Number"),
+                part="header",
+                header="Merchant-Serial-Number",
+                hint="Add `Merchant-Serial-Number: 123456` with your sales unit's number (portal.vippsmobilepay.com)",
+            )
         else:
-            yield Problem("header-merchant-serial-number-recommended", "Merchant-Serial-Number header missing: recommended on every call, and required when you use partner keys"
-                          + _sent_instead(request, "Merchant-Serial-Number"),
-                          part="header", header="Merchant-Serial-Number", hint="Add `Merchant-Serial-Number: 123456` with your sales unit's number (portal.vippsmobilepay.com)")
+            yield Problem(
+                "header-merchant-serial-number-recommended",
+                "Merchant-Serial-Number header missing: recommended on every call, and required when you use partner keys"
+                + _sent_instead(request, "Merchant-Serial-Number"),
+                part="header",
+                header="Merchant-Serial-Number",
+                hint="Add `Merchant-Serial-Number: 123456` with your sales unit's number (portal.vippsmobilepay.com)",
+            )
 
     def _system_headers(self, request: Request) -> Iterator[Problem]:
         missing = []
@@ -221,11 +288,21 @@ class HeaderCheck:
             if value is None or not value.strip():
                 missing.append(name)
             elif len(value) > SYSTEM_HEADER_MAX and not is_placeholder(value):
-                yield Problem("header-vipps-system-length", f"{name} is {len(value)} characters; at most {SYSTEM_HEADER_MAX} are allowed",
-                              part="header", header=name, hint=f"Shorten it to {SYSTEM_HEADER_MAX} characters, e.g. {value[:SYSTEM_HEADER_MAX]!r}")
+                yield Problem(
+                    "header-vipps-system-length",
+                    f"{name} is {len(value)} characters; at most {SYSTEM_HEADER_MAX} are allowed",
+                    part="header",
+                    header=name,
+                    hint=f"Shorten it to {SYSTEM_HEADER_MAX} characters, e.g. {value[:SYSTEM_HEADER_MAX]!r}",
+                )
         if missing:
-            yield Problem("header-vipps-system", f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing: tell Vipps MobilePay which system and plugin send the call (required for partners and plugins)",
-                          part="header", header=missing[0], hint="Add e.g. `Vipps-System-Name: acme-shop`, `Vipps-System-Version: 3.1.2`, `Vipps-System-Plugin-Name: acme-vipps-plugin`, `Vipps-System-Plugin-Version: 1.4.0`")
+            yield Problem(
+                "header-vipps-system",
+                f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing: tell Vipps MobilePay which system and plugin send the call (required for partners and plugins)",
+                part="header",
+                header=missing[0],
+                hint="Add e.g. `Vipps-System-Name: acme-shop`, `Vipps-System-Version: 3.1.2`, `Vipps-System-Plugin-Name: acme-vipps-plugin`, `Vipps-System-Plugin-Version: 1.4.0`",
+            )
 
     def _idempotency(self, request: Request, operation) -> Iterator[Problem]:
         api = operation.api
@@ -234,33 +311,59 @@ class HeaderCheck:
             return
         value = request.header(name)
         if value is None or not value.strip():
-            yield Problem("header-idempotency-key", f"{name} header missing: {request.operation.endpoint} changes state and must carry a unique key, so a retry is not done twice"
-                          + _sent_instead(request, name),
-                          part="header", header=name, hint=f"Add `{name}: <a new UUID per operation, reused only for retries of it>`, e.g. `{name}: 5f1f7a3e-1c2b-4b8e-9a41-0c6a3d9e2b17`")
+            yield Problem(
+                "header-idempotency-key",
+                f"{name} header missing: {request.operation.endpoint} changes state and must carry a unique key, so a retry is not done twice"
+                + _sent_instead(request, name),
+                part="header",
+                header=name,
+                hint=f"Add `{name}: <a new UUID per operation, reused only for retries of it>`, e.g. `{name}: 5f1f7a3e-1c2b-4b8e-9a41-0c6a3d9e2b17`",
+            )
             return
         limit, forbidden = _IDEMPOTENCY_LIMITS.get(api, (None, None))
         if limit is not None and len(value) > limit:
-            yield Problem("header-idempotency-key", f"{name} is {len(value)} characters; this API accepts at most {limit}",
-                          part="header", header=name, hint="Use a UUID (36 characters)")
+            yield Problem(
+                "header-idempotency-key",
+                f"{name} is {len(value)} characters; this API accepts at most {limit}",
+                part="header",
+                header=name,
+                hint="Use a UUID (36 characters)",
+            )
         elif forbidden is not None and forbidden.search(value):
-            yield Problem("header-idempotency-key", f"{name} contains {forbidden.search(value).group()!r}; this API does not accept '#', '?', '/' or '\\' in it",
-                          part="header", header=name, hint="Use a UUID (letters, digits and '-')")
+            yield Problem(
+                "header-idempotency-key",
+                f"{name} contains {forbidden.search(value).group()!r}; this API does not accept '#', '?', '/' or '\\' in it",
+                part="header",
+                header=name,
+                hint="Use a UUID (letters, digits and '-')",
+            )
 
     def _content_type(self, request: Request) -> Iterator[Problem]:
         if not request.has_body:
             return
         value = request.header("Content-Type")
         if value is None:
-            yield Problem("header-content-type-json", "Content-Type header missing on a request with a JSON body",
-                          part="header", header="Content-Type", hint="Add `Content-Type: application/json`")
+            yield Problem(
+                "header-content-type-json",
+                "Content-Type header missing on a request with a JSON body",
+                part="header",
+                header="Content-Type",
+                hint="Add `Content-Type: application/json`",
+            )
         elif not _JSON_MEDIA_TYPE.match(value.strip()):
-            yield Problem("header-content-type-json", f"Content-Type is {value.strip()!r}, but the body is JSON",
-                          part="header", header="Content-Type", hint="Send `Content-Type: application/json`")
+            yield Problem(
+                "header-content-type-json",
+                f"Content-Type is {value.strip()!r}, but the body is JSON",
+                part="header",
+                header="Content-Type",
+                hint="Send `Content-Type: application/json`",
+            )
 
 
 def _sent_instead(request: Request, wanted: str) -> str:
     """' (Idempotency_Key was sent: the name must be exactly Idempotency-Key)', or ''."""
     from vipps_lint.checks.header_names import sent_instead
+
     sent = sent_instead(request.headers, wanted)
     return f" ({sent} was sent: the name must be exactly {wanted})" if sent else ""
 

@@ -81,6 +81,7 @@ def _parse_step(step: str):
 def _child_steps(query) -> Optional[list]:
     from jsonpath_rfc9535.segments import JSONPathChildSegment
     from jsonpath_rfc9535.selectors import IndexSelector, NameSelector, WildcardSelector
+
     steps = []
     for segment in query.segments:
         if type(segment) is not JSONPathChildSegment or len(segment.selectors) != 1:

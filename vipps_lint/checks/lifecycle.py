@@ -27,8 +27,20 @@ RULES = ("api-retired", "api-deprecated", "api-lifecycle-announced")
 _RULE_BY_STATUS = {"retired": "api-retired", "deprecated": "api-deprecated"}
 _VERB = {"retired": "has been retired", "deprecated": "has been deprecated", "legacy": "is legacy"}
 _FUTURE_VERB = {"retired": "will be retired", "deprecated": "will be deprecated", "legacy": "becomes legacy"}
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 @dataclass(frozen=True)
@@ -60,14 +72,26 @@ def statuses() -> tuple[Status, ...]:
     import yaml
 
     from vipps_lint.data import specs_dir
+
     with open(specs_dir() / "lifecycle.yaml", encoding="utf-8") as handle:
         data = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     found = []
     for entry in data["apis"]:
         when, text = _parse_date(entry.get("date"))
-        found.append(Status(entry["api"], entry["name"], entry["status"], when, text, entry["successor"],
-                            entry["instead"], entry["docs"], tuple(entry.get("hosts") or ()),
-                            tuple(entry.get("paths") or ())))
+        found.append(
+            Status(
+                entry["api"],
+                entry["name"],
+                entry["status"],
+                when,
+                text,
+                entry["successor"],
+                entry["instead"],
+                entry["docs"],
+                tuple(entry.get("hosts") or ()),
+                tuple(entry.get("paths") or ()),
+            )
+        )
     return tuple(found)
 
 
@@ -78,24 +102,36 @@ def status_of_api(api: str) -> Optional[Status]:
 def status_of_host(host: str, path: str) -> Optional[Status]:
     """The retired API a request to another host is for (the most specific path entry wins)."""
     host = host.lower()
-    matching = [status for status in statuses() if host in status.hosts
-                and (not status.paths or any(path.startswith(prefix) for prefix in status.paths))]
+    matching = [
+        status
+        for status in statuses()
+        if host in status.hosts and (not status.paths or any(path.startswith(prefix) for prefix in status.paths))
+    ]
     return max(matching, key=lambda status: len(status.paths) > 0, default=None)
 
 
 def problem(status: Status, as_of: date) -> Problem:
     if status.date is not None and status.date > as_of:
-        return Problem("api-lifecycle-announced",
-                       f"{status.name} {_FUTURE_VERB[status.status]} {'in' if ' ' in status.date_text else 'on'} "
-                       f"{status.date_text} (checking as of "
-                       f"{as_of.isoformat()}); its successor is {status.successor}",
-                       part="url", hint=f"{status.instead} ({status.docs})")
+        return Problem(
+            "api-lifecycle-announced",
+            f"{status.name} {_FUTURE_VERB[status.status]} {'in' if ' ' in status.date_text else 'on'} "
+            f"{status.date_text} (checking as of "
+            f"{as_of.isoformat()}); its successor is {status.successor}",
+            part="url",
+            hint=f"{status.instead} ({status.docs})",
+        )
     since = f" since {status.date_text}" if status.date_text else ""
-    consequence = {"retired": "calls to it fail", "deprecated": "it still answers, but will not for long",
-                   "legacy": "it keeps working, with no end date"}[status.status]
-    return Problem(_RULE_BY_STATUS[status.status],
-                   f"{status.name} {_VERB[status.status]}{since}: {consequence}; use {status.successor}",
-                   part="url", hint=f"{status.instead} ({status.docs})")
+    consequence = {
+        "retired": "calls to it fail",
+        "deprecated": "it still answers, but will not for long",
+        "legacy": "it keeps working, with no end date",
+    }[status.status]
+    return Problem(
+        _RULE_BY_STATUS[status.status],
+        f"{status.name} {_VERB[status.status]}{since}: {consequence}; use {status.successor}",
+        part="url",
+        hint=f"{status.instead} ({status.docs})",
+    )
 
 
 def retired_host_problem(request: Request, as_of: date) -> Optional[Problem]:

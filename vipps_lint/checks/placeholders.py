@@ -39,7 +39,7 @@ def placeholder_pointers(body: Any) -> set[str]:
     stack: list[tuple[tuple, Any]] = [((), body)]
     while stack:
         parts, value = stack.pop()
-        for key, item in (value.items() if isinstance(value, dict) else enumerate(value)):
+        for key, item in value.items() if isinstance(value, dict) else enumerate(value):
             if isinstance(item, str):
                 if ("{" in item or "<" in item) and is_placeholder_value(item):
                     found.add(pointer_from_parts((*parts, key)))

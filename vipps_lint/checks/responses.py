@@ -56,7 +56,11 @@ def epayment_code(body: dict) -> Optional[int]:
         match = _TRAILING_CODE.search(type_uri)
         candidates.append(match.group(1) if match else None)
     for candidate in candidates:
-        if isinstance(candidate, (int, str)) and str(candidate).strip().isdigit() and LOWEST <= int(candidate) <= HIGHEST:
+        if (
+            isinstance(candidate, (int, str))
+            and str(candidate).strip().isdigit()
+            and LOWEST <= int(candidate) <= HIGHEST
+        ):
             return int(candidate)
     return None
 
@@ -77,7 +81,11 @@ def explain(body: Any) -> tuple[Optional[str], Optional[str], Optional[str]]:
             if _text(item.get("contextId")):
                 text += f" (contextId {item['contextId']})"
             parts.append(text)
-        return "; ".join(part for part in parts if part) or None, "/0/errorMessage" if "errorMessage" in body[0] else "/0", None
+        return (
+            "; ".join(part for part in parts if part) or None,
+            "/0/errorMessage" if "errorMessage" in body[0] else "/0",
+            None,
+        )
     if not isinstance(body, dict):
         return None, None, None
     if "title" in body or "detail" in body or "traceId" in body:
@@ -89,7 +97,9 @@ def explain(body: Any) -> tuple[Optional[str], Optional[str], Optional[str]]:
         extras = [
             f"{extra.get('name')}: {extra.get('reason')}" if extra.get("name") else str(extra.get("reason"))
             for extra in body.get("extraDetails") or []
-            if isinstance(extra, dict) and extra.get("reason") and str(extra.get("name", "")).lower() not in ("code", "errorcode")
+            if isinstance(extra, dict)
+            and extra.get("reason")
+            and str(extra.get("name", "")).lower() not in ("code", "errorcode")
         ]
         if extras:
             text += f" ({'; '.join(extras)})"
@@ -117,7 +127,9 @@ def error_code(body: Any) -> Optional[tuple[str, str]]:
     the error-code table; others (eCom's `errorGroup`/`errorCode`) by the API's own message."""
     first = body[0] if isinstance(body, list) and body and isinstance(body[0], dict) else None
     if first is not None and (first.get("errorCode") not in (None, "") or _text(first.get("errorGroup"))):
-        label = " ".join(str(part) for part in (_text(first.get("errorGroup")), first.get("errorCode")) if part not in (None, ""))
+        label = " ".join(
+            str(part) for part in (_text(first.get("errorGroup")), first.get("errorCode")) if part not in (None, "")
+        )
         return label[:60], (_text(first.get("errorMessage")) or "")[:200]
     if not isinstance(body, dict):
         return None
@@ -134,15 +146,29 @@ class ResponseCheck:
         response = request.response
         if response is None or response.status is None or response.status < 400:
             return
-        what = request.operation.endpoint if request.operation is not None else f"{request.method or ''} {request.url or ''}".strip()
+        what = (
+            request.operation.endpoint
+            if request.operation is not None
+            else f"{request.method or ''} {request.url or ''}".strip()
+        )
         explanation, pointer, hint = explain(response.body)
         said = f": {explanation}" if explanation else " (no explanation in the response body)"
         if response.status >= 500:
-            yield Problem("response-server-error", f"{what} failed with HTTP {response.status}{said}", part="response",
-                          pointer=pointer if explanation else None, hint=hint or SERVER_HINT)
+            yield Problem(
+                "response-server-error",
+                f"{what} failed with HTTP {response.status}{said}",
+                part="response",
+                pointer=pointer if explanation else None,
+                hint=hint or SERVER_HINT,
+            )
         else:
-            yield Problem("response-client-error", f"{what} was rejected with HTTP {response.status}{said}", part="response",
-                          pointer=pointer if explanation else None, hint=hint or STATUS_HINTS.get(response.status, STATUS_HINTS[400]))
+            yield Problem(
+                "response-client-error",
+                f"{what} was rejected with HTTP {response.status}{said}",
+                part="response",
+                pointer=pointer if explanation else None,
+                hint=hint or STATUS_HINTS.get(response.status, STATUS_HINTS[400]),
+            )
 
 
 def create(linter) -> Optional[ResponseCheck]:

@@ -103,8 +103,10 @@ class Rule:
             return True
         if "operations" in scope and operation_id in scope["operations"]:
             return True
-        if "endpoints" in scope and (endpoint in scope["endpoints"]
-                                     or _ANY_PARAMETER.sub("{}", endpoint) in _endpoint_shapes(tuple(scope["endpoints"]))):
+        if "endpoints" in scope and (
+            endpoint in scope["endpoints"]
+            or _ANY_PARAMETER.sub("{}", endpoint) in _endpoint_shapes(tuple(scope["endpoints"]))
+        ):
             return True
         return "apis" in scope and api in scope["apis"]
 
@@ -130,10 +132,13 @@ class ShippedRuleFile:
 
     def __init__(self, text: str):
         import yaml
+
         self.text = text
         self.data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        self._rule_positions = [Position(text.count("\n", 0, match.start()) + 1, len(match.group(1)) + 1)
-                                for match in _RULE_START.finditer(text)]
+        self._rule_positions = [
+            Position(text.count("\n", 0, match.start()) + 1, len(match.group(1)) + 1)
+            for match in _RULE_START.finditer(text)
+        ]
         rules = self.data.get("rules") if isinstance(self.data, dict) else None
         if not isinstance(rules, list) or len(rules) != len(self._rule_positions):
             raise ValueError("a rule does not start with '- id:'; the positioned loader reads this file")
@@ -145,6 +150,7 @@ class ShippedRuleFile:
             return self._rule_positions[int(parts[2])]
         if self._positioned is None:
             from vipps_lint.yamlpos import load_yaml
+
             self._positioned = load_yaml(self.text)
         return self._positioned.position(pointer)
 
@@ -160,12 +166,15 @@ class RuleLoader:
 
     def _error(self, file: str, loaded, pointer: str, message: str) -> None:
         position = loaded.position(pointer) if loaded is not None else None
-        self.errors.append(InputError(file, message, position.line if position else None, position.column if position else None))
+        self.errors.append(
+            InputError(file, message, position.line if position else None, position.column if position else None)
+        )
 
     def load_file(self, path: Path) -> list[Rule]:
         if self.shipped:
             return self._load_file(path)
         from vipps_lint.safe_regex import untrusted
+
         with untrusted():  # a user's rule pack: its patterns run on RE2, without backtracking
             return self._load_file(path)
 
@@ -182,6 +191,7 @@ class RuleLoader:
         loaded = self._shipped_file(text)
         if loaded is None:
             from vipps_lint.yamlpos import YamlError, load_yaml
+
             try:
                 loaded = load_yaml(text)
             except YamlError as error:
@@ -254,7 +264,9 @@ class RuleLoader:
         try:
             rule.when = compile_conditions(spec.get("when") or [])
         except (re.error, UnsafePattern) as error:
-            self._error(file, loaded, f"{pointer}/when", f"rule {rule.id}: invalid regular expression in 'when': {error}")
+            self._error(
+                file, loaded, f"{pointer}/when", f"rule {rule.id}: invalid regular expression in 'when': {error}"
+            )
         thens = spec["then"] if isinstance(spec["then"], list) else [spec["then"]]
         for index, then in enumerate(thens):
             where = f"{pointer}/then/{index}" if isinstance(spec["then"], list) else f"{pointer}/then"
@@ -265,7 +277,12 @@ class RuleLoader:
             for template in templates.by_code.values():
                 unknown = template.names - TEMPLATE_VARIABLES
                 if unknown:
-                    self._error(file, loaded, f"{pointer}/{name}", f"rule {rule.id}: unknown template variable {{{{{sorted(unknown)[0]}}}}}; known: {', '.join(sorted(TEMPLATE_VARIABLES))}")
+                    self._error(
+                        file,
+                        loaded,
+                        f"{pointer}/{name}",
+                        f"rule {rule.id}: unknown template variable {{{{{sorted(unknown)[0]}}}}}; known: {', '.join(sorted(TEMPLATE_VARIABLES))}",
+                    )
         return rule if len(self.errors) == errors_before else None
 
     def _compile_then(self, file, loaded, where, rule_id, then) -> Optional[CompiledThen]:
@@ -273,22 +290,40 @@ class RuleLoader:
         module = function_module(name)
         if module is None:
             from vipps_lint.checks.functions import NAMES
-            self._error(file, loaded, f"{where}/function", f"rule {rule_id}: unknown function '{name}'; known: {', '.join(NAMES)}")
+
+            self._error(
+                file,
+                loaded,
+                f"{where}/function",
+                f"rule {rule_id}: unknown function '{name}'; known: {', '.join(NAMES)}",
+            )
             return None
         options = then.get("functionOptions") or {}
         if self.validate:
             from jsonschema import Draft202012Validator
-            for error in Draft202012Validator(module.OPTIONS, format_checker=Draft202012Validator.FORMAT_CHECKER).iter_errors(options):
+
+            for error in Draft202012Validator(
+                module.OPTIONS, format_checker=Draft202012Validator.FORMAT_CHECKER
+            ).iter_errors(options):
                 suffix = "".join(f"/{part}" for part in error.absolute_path)
-                self._error(file, loaded, f"{where}/functionOptions{suffix}", f"rule {rule_id}: {name} functionOptions: {error.message}")
+                self._error(
+                    file,
+                    loaded,
+                    f"{where}/functionOptions{suffix}",
+                    f"rule {rule_id}: {name} functionOptions: {error.message}",
+                )
                 return None
         try:
             check = module.compile(options)
         except re.error as error:
-            self._error(file, loaded, f"{where}/functionOptions", f"rule {rule_id}: invalid regular expression: {error}")
+            self._error(
+                file, loaded, f"{where}/functionOptions", f"rule {rule_id}: invalid regular expression: {error}"
+            )
             return None
         except (TypeError, ValueError, KeyError) as error:
-            self._error(file, loaded, f"{where}/functionOptions", f"rule {rule_id}: invalid {name} functionOptions: {error}")
+            self._error(
+                file, loaded, f"{where}/functionOptions", f"rule {rule_id}: invalid {name} functionOptions: {error}"
+            )
             return None
         return CompiledThen(then.get("field"), name, check)
 
@@ -297,7 +332,9 @@ def rule_files(directory: Path) -> list[Path]:
     return sorted(path for pattern in ("*.yaml", "*.yml") for path in directory.glob(pattern))
 
 
-def load_rules(extra_dirs: Optional[list[str]] = None, validate_shipped: bool = False) -> tuple[dict[str, Rule], list[InputError]]:
+def load_rules(
+    extra_dirs: Optional[list[str]] = None, validate_shipped: bool = False
+) -> tuple[dict[str, Rule], list[InputError]]:
     """The shipped rules plus those in `extra_dirs`, by id, and what was wrong with them.
 
     Shipped rule files are validated against the meta-schema by the test-suite, so a normal
@@ -306,7 +343,9 @@ def load_rules(extra_dirs: Optional[list[str]] = None, validate_shipped: bool = 
     """
     rules: dict[str, Rule] = {}
     errors: list[InputError] = []
-    sources = [(rules_dir(), validate_shipped, True)] + [(Path(directory), True, False) for directory in extra_dirs or []]
+    sources = [(rules_dir(), validate_shipped, True)] + [
+        (Path(directory), True, False) for directory in extra_dirs or []
+    ]
     for directory, validate, shipped in sources:
         loader = RuleLoader(validate=validate, shipped=shipped and not validate)
         if not directory.is_dir():
@@ -316,7 +355,14 @@ def load_rules(extra_dirs: Optional[list[str]] = None, validate_shipped: bool = 
             for rule in loader.load_file(path):
                 if rule.id in rules:
                     first = rules[rule.id]
-                    loader.errors.append(InputError(rule.file, f"rule id '{rule.id}' is already defined at {first.file}:{first.line}", rule.line, None))
+                    loader.errors.append(
+                        InputError(
+                            rule.file,
+                            f"rule id '{rule.id}' is already defined at {first.file}:{first.line}",
+                            rule.line,
+                            None,
+                        )
+                    )
                     continue
                 rules[rule.id] = rule
         errors.extend(loader.errors)

@@ -44,15 +44,40 @@ from vipps_lint.checks.functions import render_value
 from vipps_lint.models import Problem, Request
 from vipps_lint.positions import dotted_path, pointer_from_parts
 
-RULES = ("schema-required", "schema-type", "schema-enum", "schema-length", "schema-pattern", "schema-range",
-            "schema-format", "schema-unknown-property", "schema-invalid")
+RULES = (
+    "schema-required",
+    "schema-type",
+    "schema-enum",
+    "schema-length",
+    "schema-pattern",
+    "schema-range",
+    "schema-format",
+    "schema-unknown-property",
+    "schema-invalid",
+)
 
 # When one value fails several keywords, the most basic problem is the one worth reading.
-_PRIORITY = {"schema-type": 0, "schema-required": 0, "schema-unknown-property": 0, "schema-enum": 1, "schema-format": 2,
-             "schema-length": 3, "schema-pattern": 4, "schema-range": 5, "schema-invalid": 6}
+_PRIORITY = {
+    "schema-type": 0,
+    "schema-required": 0,
+    "schema-unknown-property": 0,
+    "schema-enum": 1,
+    "schema-format": 2,
+    "schema-length": 3,
+    "schema-pattern": 4,
+    "schema-range": 5,
+    "schema-invalid": 6,
+}
 
-_TYPE_WORDS = {"string": "a string", "integer": "a whole number", "number": "a number", "object": "an object",
-               "array": "an array", "boolean": "true or false", "null": "null"}
+_TYPE_WORDS = {
+    "string": "a string",
+    "integer": "a whole number",
+    "number": "a number",
+    "object": "an object",
+    "array": "an array",
+    "boolean": "true or false",
+    "null": "null",
+}
 
 _AMOUNT_WORDS = re.compile(r"amount|price", re.IGNORECASE)
 
@@ -94,6 +119,7 @@ class SchemaCheck:
                 schema = self.schemas[name]
             else:
                 from vipps_lint.data import schemas_dir
+
                 try:
                     with open(schemas_dir() / name, encoding="utf-8") as handle:
                         schema = json.load(handle)
@@ -155,7 +181,9 @@ def _merge_misspelt(found: list[Problem]) -> list[Problem]:
                 dropped.add(pointer)
                 shown = problem.message.split(" is not a field", 1)[0]
                 problem.rule = "schema-required"
-                problem.message = f"{shown}: did you mean {suggested} (required)? The API rejects the request without it"
+                problem.message = (
+                    f"{shown}: did you mean {suggested} (required)? The API rejects the request without it"
+                )
                 problem.hint = f'Rename the field to "{suggested}"'
     return [problem for problem in found if problem.pointer not in dropped]
 
@@ -175,10 +203,15 @@ def _leaves(error) -> list:
         # The value is not even of the branch's type: the furthest branch.
         wrong_type = any(sub.validator == "type" for sub in own)
         # Fields the branch does not know: the body was not written for this branch.
-        unknown = sum(len(set(sub.instance) - set(sub.schema.get("properties") or {}))
-                      for sub in own if sub.validator == "additionalProperties" and isinstance(sub.instance, dict))
+        unknown = sum(
+            len(set(sub.instance) - set(sub.schema.get("properties") or {}))
+            for sub in own
+            if sub.validator == "additionalProperties" and isinstance(sub.instance, dict)
+        )
         # A wrong value in a discriminating field (`type: EVENT_CAMPAIGN`) one level down.
-        discriminator = any(len(sub.absolute_path) == depth + 1 and sub.validator in ("enum", "const") for sub in errors)
+        discriminator = any(
+            len(sub.absolute_path) == depth + 1 and sub.validator in ("enum", "const") for sub in errors
+        )
         return (wrong_type, unknown, discriminator, len(errors), index)
 
     _index, best = min(branches.items(), key=distance)
@@ -200,26 +233,53 @@ def _describe(error) -> list[Problem]:
         return [_type_problem(parts, path, pointer, value, expected)]
     if keyword in ("enum", "const"):
         options = expected if keyword == "enum" else [expected]
-        return [Problem("schema-enum", f"{path} is {render_value(value)}, which is not one of the values the API allows", pointer=pointer,
-                        hint=_enum_hint(value, options))]
+        return [
+            Problem(
+                "schema-enum",
+                f"{path} is {render_value(value)}, which is not one of the values the API allows",
+                pointer=pointer,
+                hint=_enum_hint(value, options),
+            )
+        ]
     if keyword in ("minLength", "maxLength"):
         length = len(value)
-        limit = f"at most {expected} {'is' if expected == 1 else 'are'} allowed" if keyword == "maxLength" else \
-            f"at least {expected} {'is' if expected == 1 else 'are'} required"
+        limit = (
+            f"at most {expected} {'is' if expected == 1 else 'are'} allowed"
+            if keyword == "maxLength"
+            else f"at least {expected} {'is' if expected == 1 else 'are'} required"
+        )
         unit = "character" if length == 1 else "characters"
         hint = f"Shorten it to {expected} characters or fewer" if keyword == "maxLength" else None
         return [Problem("schema-length", f"{path} is {length} {unit}; {limit}", pointer=pointer, hint=hint)]
     if keyword in ("minItems", "maxItems"):
         limit = f"at most {expected}" if keyword == "maxItems" else f"at least {expected}"
-        return [Problem("schema-length", f"{path} has {len(value)} item{'s' if len(value) != 1 else ''}; {limit} allowed", pointer=pointer)]
+        return [
+            Problem(
+                "schema-length",
+                f"{path} has {len(value)} item{'s' if len(value) != 1 else ''}; {limit} allowed",
+                pointer=pointer,
+            )
+        ]
     if keyword == "pattern":
-        return [Problem("schema-pattern", f"{path} is {render_value(value)}, but the API wants {describe_pattern(expected)}", pointer=pointer,
-                        hint=f"Send a value that matches the regular expression {expected}")]
+        return [
+            Problem(
+                "schema-pattern",
+                f"{path} is {render_value(value)}, but the API wants {describe_pattern(expected)}",
+                pointer=pointer,
+                hint=f"Send a value that matches the regular expression {expected}",
+            )
+        ]
     if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"):
-        return [Problem("schema-range", f"{path} is {render_value(value)}; {_range_words(keyword, expected)}", pointer=pointer)]
+        return [
+            Problem(
+                "schema-range", f"{path} is {render_value(value)}; {_range_words(keyword, expected)}", pointer=pointer
+            )
+        ]
     if keyword == "format":
         description = FORMATS[expected][2] if expected in FORMATS else expected
-        return [Problem("schema-format", f"{path} is {render_value(value)}, which is not {description}", pointer=pointer)]
+        return [
+            Problem("schema-format", f"{path} is {render_value(value)}, which is not {description}", pointer=pointer)
+        ]
     if keyword in ("oneOf", "anyOf"):
         if keyword == "oneOf" and not error.context:
             message = f"{path} fits more than one of the alternative shapes the spec allows here (its oneOf), so the API cannot tell which is meant"
@@ -239,18 +299,28 @@ def _missing(parts: list, value: Any, required: list, schema: dict) -> list[Prob
             continue
         kind = ((schema.get("properties") or {}).get(name) or {}).get("type")
         kind_words = f" ({_TYPE_WORDS.get(kind, kind)})" if isinstance(kind, str) else ""
-        found.append(Problem("schema-required", f"{dotted_path([*parts, name])} is required", pointer=pointer_from_parts([*parts, name]),
-                             hint=f'Add "{name}"{kind_words} to {where}'))
+        found.append(
+            Problem(
+                "schema-required",
+                f"{dotted_path([*parts, name])} is required",
+                pointer=pointer_from_parts([*parts, name]),
+                hint=f'Add "{name}"{kind_words} to {where}',
+            )
+        )
     return found
 
 
 def _unknown(parts: list, value: dict, schema: dict) -> list[Problem]:
-    known = sorted(schema.get("properties") or {})  # the same hint whether the schema was shipped (sorted keys) or built in memory
+    known = sorted(
+        schema.get("properties") or {}
+    )  # the same hint whether the schema was shipped (sorted keys) or built in memory
     found = []
     for name in value:
         if name in known:
             continue
-        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6) or [k for k in known if k.lower() == name.lower()]
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6) or [
+            k for k in known if k.lower() == name.lower()
+        ]
         if close:
             hint = f'Did you mean "{close[0]}"? Rename the field'
         elif known:
@@ -259,9 +329,15 @@ def _unknown(parts: list, value: dict, schema: dict) -> list[Problem]:
         else:
             hint = "Remove it"
         where = dotted_path(parts) if parts else "the body"
-        found.append(Problem("schema-unknown-property", f"{dotted_path([*parts, name])} is not a field of {where} in this API call (newest spec): "
-                             "a misspelt name, or a field the API does not read, so its value does not take effect",
-                             pointer=pointer_from_parts([*parts, name]), hint=hint))
+        found.append(
+            Problem(
+                "schema-unknown-property",
+                f"{dotted_path([*parts, name])} is not a field of {where} in this API call (newest spec): "
+                "a misspelt name, or a field the API does not read, so its value does not take effect",
+                pointer=pointer_from_parts([*parts, name]),
+                hint=hint,
+            )
+        )
     return found
 
 
@@ -322,11 +398,19 @@ def _range_words(keyword: str, bound: Any) -> str:
 _SIMPLE_PATTERNS: tuple[tuple[re.Pattern, Callable[[re.Match], str]], ...] = (
     (re.compile(r"^\^(\\d|\[0-9\])\{(\d+)\}\$$"), lambda m: f"exactly {m.group(2)} digits"),
     (re.compile(r"^\^(\\d|\[0-9\])\{(\d+),\}\$$"), lambda m: f"{m.group(2)} or more digits"),
-    (re.compile(r"^\^(\\d|\[0-9\])\{(\d+),(\d+)\}\$$"), lambda m: f"exactly {m.group(2)} digits" if m.group(2) == m.group(3) else f"{m.group(2)} to {m.group(3)} digits"),
+    (
+        re.compile(r"^\^(\\d|\[0-9\])\{(\d+),(\d+)\}\$$"),
+        lambda m: (
+            f"exactly {m.group(2)} digits" if m.group(2) == m.group(3) else f"{m.group(2)} to {m.group(3)} digits"
+        ),
+    ),
     (re.compile(r"^\^(\\d|\[0-9\])\+\$$"), lambda m: "digits only"),
     (re.compile(r"^\^\[A-Z\]\{(\d+)\}\$$"), lambda m: f"exactly {m.group(1)} capital letters (A-Z)"),
     (re.compile(r"^\^\.\{(\d+),(\d+)\}\$$"), lambda m: f"{m.group(1)} to {m.group(2)} characters on one line"),
-    (re.compile(r"^\^\\d\+\(\[\\\.\]\\d\{1,(\d+)\}\)\?\$$"), lambda m: f"a number with a dot before at most {m.group(1)} decimals, like 1.5"),
+    (
+        re.compile(r"^\^\\d\+\(\[\\\.\]\\d\{1,(\d+)\}\)\?\$$"),
+        lambda m: f"a number with a dot before at most {m.group(1)} decimals, like 1.5",
+    ),
     (re.compile(r"^\^\[([-a-zA-Z0-9_.]+)\](?:\{(\d+),(\d+)\}|([*+]))\$$"), lambda m: _class_words(m)),
 )
 

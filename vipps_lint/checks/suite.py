@@ -22,8 +22,12 @@ from vipps_lint.checks.placeholders import placeholder_pointers
 from vipps_lint.models import Problem, Request
 
 # Modules that report rules in code (`builtin: NAME` in rules/), by that name.
-_REPORTING_MODULES = {"routing": "vipps_lint.routing", "suppressions": "vipps_lint.suppressions", "session": "vipps_lint.session",
-                      **{name: f"vipps_lint.checks.{name}" for name in CODE_CHECKS}}
+_REPORTING_MODULES = {
+    "routing": "vipps_lint.routing",
+    "suppressions": "vipps_lint.suppressions",
+    "session": "vipps_lint.session",
+    **{name: f"vipps_lint.checks.{name}" for name in CODE_CHECKS},
+}
 
 
 class RuleIdMismatch(Exception):
@@ -61,8 +65,13 @@ class CheckSuite:
                 superseding.setdefault(pointer, set())
         if not superseding:
             return problems
-        return [problem for problem in problems
-                if problem.part != "body" or problem.pointer not in superseding or id(problem) in superseding[problem.pointer]]
+        return [
+            problem
+            for problem in problems
+            if problem.part != "body"
+            or problem.pointer not in superseding
+            or id(problem) in superseding[problem.pointer]
+        ]
 
 
 def check_rule_ids(rules: dict) -> None:
@@ -75,7 +84,9 @@ def check_rule_ids(rules: dict) -> None:
             documented.setdefault(rule.builtin, set()).add(rule_id)
     problems = []
     for name in sorted(set(documented) - set(_REPORTING_MODULES)):
-        problems.append(f"builtin: {name} (rules {', '.join(sorted(documented[name]))}) names no module that reports rules")
+        problems.append(
+            f"builtin: {name} (rules {', '.join(sorted(documented[name]))}) names no module that reports rules"
+        )
     for name, module_name in _REPORTING_MODULES.items():
         reported = set(importlib.import_module(module_name).RULES)
         for rule_id in sorted(reported - documented.get(name, set())):

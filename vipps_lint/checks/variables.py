@@ -62,8 +62,14 @@ class VariableCheck:
                     continue
                 seen.add((part, name))
                 where = _WHERE[part].format(header=header, pointer=pointer or "/")
-                yield Problem(RULE, f'variable "{name}" in {where} is not defined, so the request would be sent with its placeholder as literal text',
-                              part=part, pointer=pointer, header=header, hint=_hint(request, name))
+                yield Problem(
+                    RULE,
+                    f'variable "{name}" in {where} is not defined, so the request would be sent with its placeholder as literal text',
+                    part=part,
+                    pointer=pointer,
+                    header=header,
+                    hint=_hint(request, name),
+                )
         for name in first_use:  # used where no text is scanned (a JSON key): said at the request
             yield _placeholder_problem(request, name, placeholders[name], "url", None, None)
 
@@ -80,7 +86,9 @@ class VariableCheck:
                     yield "body", None, pointer_from_parts(parts), value
 
 
-def _placeholder_problem(request: Request, name: str, placeholder: tuple[str, Optional[str]], part: str, header: Any, pointer: Any) -> Problem:
+def _placeholder_problem(
+    request: Request, name: str, placeholder: tuple[str, Optional[str]], part: str, header: Any, pointer: Any
+) -> Problem:
     """One finding per file for a variable whose value is a placeholder, at its first use."""
     value, environment = placeholder
     where = f"the environment {os.path.basename(environment)}" if environment else "the collection's variables"
@@ -90,13 +98,19 @@ def _placeholder_problem(request: Request, name: str, placeholder: tuple[str, Op
     else:
         shown = text if len(text) <= 60 else text[:59].rstrip() + "…>"
         what = f"holds the placeholder {shown!r} in {where}, not a value"
-    message = f'variable "{name}" {what}: requests that use it would send that text, and what it stands for was not checked'
+    message = (
+        f'variable "{name}" {what}: requests that use it would send that text, and what it stands for was not checked'
+    )
     if environment:
-        hint = (f'Give {name} its real value in the environment ({environment}; in Postman: Environments, the "{name}" row, '
-                "then export it again), or pass an environment that has it with --postman-env")
+        hint = (
+            f'Give {name} its real value in the environment ({environment}; in Postman: Environments, the "{name}" row, '
+            "then export it again), or pass an environment that has it with --postman-env"
+        )
     else:
-        hint = (f"Give {name} its real value in the collection's Variables tab, or pass an environment that has it: "
-                f"vipps-lint check --postman-env ENVIRONMENT.postman_environment.json {request.file}")
+        hint = (
+            f"Give {name} its real value in the collection's Variables tab, or pass an environment that has it: "
+            f"vipps-lint check --postman-env ENVIRONMENT.postman_environment.json {request.file}"
+        )
     return Problem(RULE, message, part=part, pointer=pointer, header=header, hint=hint)
 
 

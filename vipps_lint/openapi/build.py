@@ -52,8 +52,9 @@ def dump(data: Any) -> str:
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def build(spec_paths: list[Union[Path, SpecInput]], documents: Optional[Documents] = None,
-          overlay: Optional[Overlay] = None) -> Build:
+def build(
+    spec_paths: list[Union[Path, SpecInput]], documents: Optional[Documents] = None, overlay: Optional[Overlay] = None
+) -> Build:
     """Derive every operation of the given specs. Raises SpecError for a broken spec.
 
     Plain paths are read in file-name order; `SpecInput`s (from `sources.resolve_inputs`) in
@@ -61,8 +62,10 @@ def build(spec_paths: list[Union[Path, SpecInput]], documents: Optional[Document
     """
     documents = documents or Documents()
     inputs = [item for item in spec_paths if isinstance(item, SpecInput)]
-    inputs += sorted((SpecInput(path, path.name, str(path)) for path in spec_paths if not isinstance(path, SpecInput)),
-                     key=lambda item: item.name)
+    inputs += sorted(
+        (SpecInput(path, path.name, str(path)) for path in spec_paths if not isinstance(path, SpecInput)),
+        key=lambda item: item.name,
+    )
     for item in inputs:
         for referenced, stored in item.refs.items():
             documents.alias(item.path.parent / referenced, stored)
@@ -77,8 +80,11 @@ def build(spec_paths: list[Union[Path, SpecInput]], documents: Optional[Document
             if not item.keeps(entry["path"]):
                 continue
             if entry["id"] in seen:
-                raise SpecError(item.location, f"operation {entry['id']} is defined twice (also in {seen[entry['id']]})",
-                                documents.position(operation_uri, pointer))
+                raise SpecError(
+                    item.location,
+                    f"operation {entry['id']} is defined twice (also in {seen[entry['id']]})",
+                    documents.position(operation_uri, pointer),
+                )
             seen[entry["id"]] = item.location
             entry["spec"] = item.name
             entry["schema"] = None
@@ -95,12 +101,21 @@ def build(spec_paths: list[Union[Path, SpecInput]], documents: Optional[Document
     return result
 
 
-def _record_api(apis: dict[str, dict[str, Any]], entry: dict[str, Any], item: SpecInput, spec: dict,
-                provenance: dict[str, Any]) -> None:
+def _record_api(
+    apis: dict[str, dict[str, Any]], entry: dict[str, Any], item: SpecInput, spec: dict, provenance: dict[str, Any]
+) -> None:
     """The index's facts about each API: the spec it was built from, and its path prefixes."""
     info = spec.get("info") or {}
-    api = apis.setdefault(entry["api"], {"title": str(info.get("title") or ""), "version": entry["apiVersion"],
-                                         "spec": item.name, **provenance, "prefixes": []})
+    api = apis.setdefault(
+        entry["api"],
+        {
+            "title": str(info.get("title") or ""),
+            "version": entry["apiVersion"],
+            "spec": item.name,
+            **provenance,
+            "prefixes": [],
+        },
+    )
     known = api_prefix(entry["path"])
     prefix = known[0] if known is not None else "/" + entry["path"].strip("/").split("/", 1)[0] + "/"
     if prefix not in api["prefixes"]:
@@ -114,8 +129,9 @@ def _record_api(apis: dict[str, dict[str, Any]], entry: dict[str, Any], item: Sp
 SPEC_SCHEMA_PREFIX = "spec:"
 
 
-def build_in_memory(spec_paths: list[str],
-                    allow_outside: bool = False) -> tuple[list[dict[str, Any]], dict[str, dict], list]:
+def build_in_memory(
+    spec_paths: list[str], allow_outside: bool = False
+) -> tuple[list[dict[str, Any]], dict[str, dict], list]:
     """For `check --spec`: (index entries, schemas by name, InputErrors). Nothing is cached on disk.
 
     Schema names get a `spec:` prefix so they never mix with the shipped files. Remote
@@ -160,13 +176,20 @@ def write(result: Build, out: Path) -> list[Path]:
     return changed
 
 
-def build_command(specs: list[str], out_dir: str, remote_refs, from_site: bool = False,
-                  overlay_file: Optional[str] = None, coverage_file: Optional[str] = None) -> int:
+def build_command(
+    specs: list[str],
+    out_dir: str,
+    remote_refs,
+    from_site: bool = False,
+    overlay_file: Optional[str] = None,
+    coverage_file: Optional[str] = None,
+) -> int:
     """`vipps-lint schemas build`: derive, write, say what changed; the exit status."""
     import click
 
     from vipps_lint.openapi.sources import resolve_inputs
     from vipps_lint.status import EXIT_CLEAN, Incomplete, UsageError
+
     if not specs and not from_site:
         raise UsageError("name spec files, a directory of specs, URLs, or --from-site", None)
     remote = {}
@@ -189,10 +212,13 @@ def build_command(specs: list[str], out_dir: str, remote_refs, from_site: bool =
         from vipps_lint.checks.lifecycle import statuses
         from vipps_lint.checks.rules import load_rules
         from vipps_lint.openapi.coverage import render
+
         text = render(result.index(), load_rules()[0], statuses())
         target = Path(coverage_file)
         if not target.exists() or target.read_text(encoding="utf-8") != text:
             target.write_text(text, encoding="utf-8", newline="\n")
             changed.append(target)
-    click.echo(f"{len(result.entries)} operations, {len(result.schemas)} request schemas in {out_dir}; {len(changed)} files changed")
+    click.echo(
+        f"{len(result.entries)} operations, {len(result.schemas)} request schemas in {out_dir}; {len(changed)} files changed"
+    )
     return EXIT_CLEAN

@@ -43,8 +43,13 @@ def render(index: dict, rules: dict, statuses) -> str:
         facts = index["apis"][api]
         mine = [entry for entry in operations if entry["api"] == api]
         with_schema = sum(1 for entry in mine if entry.get("schema"))
-        count = sum(1 for rule in rules.values() if not rule.builtin and rule.scope and any(
-            rule.applies_to_endpoint(f"{entry['method']} {entry['path']}", entry["id"], api) for entry in mine))
+        count = sum(
+            1
+            for rule in rules.values()
+            if not rule.builtin
+            and rule.scope
+            and any(rule.applies_to_endpoint(f"{entry['method']} {entry['path']}", entry["id"], api) for entry in mine)
+        )
         status = by_api.get(api)
         if status is None:
             lifecycle = "current"
@@ -52,9 +57,14 @@ def render(index: dict, rules: dict, statuses) -> str:
             since = f" since {status.date_text}" if status.date_text else ""
             lifecycle = f"{status.status}{since} → {status.successor}"
         source = (facts.get("source") or "announced in specs/overlay.yaml").split(" @ ")[0]
-        rows.append(f"| {_cell(api)} | {_cell(facts.get('version') or '')} | {_cell(facts.get('date') or '—')} | "
-                    f"{_cell(source)} | {_cell(lifecycle)} | {with_schema} of {len(mine)} | {count} |")
-    retired = [f"{status.name}{' ' + ', '.join(status.paths) if status.paths else ''} on {', '.join(status.hosts)}"
-               f" ({status.status}{' since ' + status.date_text if status.date_text else ''}; use {status.successor})"
-               for status in statuses if status.hosts]
+        rows.append(
+            f"| {_cell(api)} | {_cell(facts.get('version') or '')} | {_cell(facts.get('date') or '—')} | "
+            f"{_cell(source)} | {_cell(lifecycle)} | {with_schema} of {len(mine)} | {count} |"
+        )
+    retired = [
+        f"{status.name}{' ' + ', '.join(status.paths) if status.paths else ''} on {', '.join(status.hosts)}"
+        f" ({status.status}{' since ' + status.date_text if status.date_text else ''}; use {status.successor})"
+        for status in statuses
+        if status.hosts
+    ]
     return HEADER + "\n".join(rows) + "\n" + FOOTER.format(hosts="; ".join(retired))

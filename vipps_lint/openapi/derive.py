@@ -36,16 +36,40 @@ DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 CHECKED_FORMATS = ("date", "date-time", "email", "int32", "int64", "uri", "uuid")
 
 _SCALAR_KEYWORDS = (
-    "type", "enum", "const", "required", "minLength", "maxLength", "pattern", "minimum", "maximum",
-    "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minItems", "maxItems", "uniqueItems",
-    "minProperties", "maxProperties", "dependentRequired", "format",
+    "type",
+    "enum",
+    "const",
+    "required",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "minProperties",
+    "maxProperties",
+    "dependentRequired",
+    "format",
 )
 _SUBSCHEMA = ("items", "additionalProperties", "not", "contains", "unevaluatedProperties", "propertyNames")
 _SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
 _SUBSCHEMA_MAPS = ("properties", "patternProperties")
 # Keywords whose subschemas apply to a value *inside* this one (used to tell recursion from a cycle).
-_DESCENDING = ("properties", "patternProperties", "items", "prefixItems", "additionalProperties", "contains",
-               "unevaluatedProperties", "propertyNames")
+_DESCENDING = (
+    "properties",
+    "patternProperties",
+    "items",
+    "prefixItems",
+    "additionalProperties",
+    "contains",
+    "unevaluatedProperties",
+    "propertyNames",
+)
 
 
 class _Unmergeable(Exception):
@@ -85,11 +109,17 @@ class SchemaDeriver:
         except exceptions.SchemaError as error:
             where = "/".join(str(part) for part in error.path)
             message = error.message if len(error.message) <= 200 else error.message[:200] + "…"
-            raise SpecError(self.documents.display(uri), f"the schema is not valid JSON Schema: {message}"
-                            + (f" (at {where})" if where else ""), self.documents.position(uri, pointer)) from None
+            raise SpecError(
+                self.documents.display(uri),
+                f"the schema is not valid JSON Schema: {message}" + (f" (at {where})" if where else ""),
+                self.documents.position(uri, pointer),
+            ) from None
         except RecursionError:
-            raise SpecError(self.documents.display(uri), "the schema is nested too deeply to check",
-                            self.documents.position(uri, pointer)) from None
+            raise SpecError(
+                self.documents.display(uri),
+                "the schema is nested too deeply to check",
+                self.documents.position(uri, pointer),
+            ) from None
         self._check_patterns(derived, uri, pointer)
         return derived
 
@@ -97,6 +127,7 @@ class SchemaDeriver:
         """Every `pattern` must run on RE2 (vipps_lint/safe_regex.py): one that cannot (lookaround,
         backreferences) is a SpecError naming it, not a regex that could hang the run."""
         from vipps_lint.safe_regex import UnsafePattern, compile_bounded
+
         stack = [schema]
         while stack:
             node = stack.pop()
@@ -105,7 +136,9 @@ class SchemaDeriver:
                     try:
                         compile_bounded(node["pattern"])
                     except UnsafePattern as error:
-                        raise SpecError(self.documents.display(uri), str(error), self.documents.position(uri, pointer)) from None
+                        raise SpecError(
+                            self.documents.display(uri), str(error), self.documents.position(uri, pointer)
+                        ) from None
                 stack.extend(node.values())
             elif isinstance(node, list):
                 stack.extend(node)
@@ -135,7 +168,9 @@ class SchemaDeriver:
         if isinstance(node, bool):
             return node
         if not isinstance(node, dict):
-            raise SpecError(self.documents.display(uri), "a schema must be a mapping", self.documents.position(uri, pointer))
+            raise SpecError(
+                self.documents.display(uri), "a schema must be a mapping", self.documents.position(uri, pointer)
+            )
         if "$ref" in node:
             try:
                 return {"$ref": "#/$defs/" + self._define(uri, pointer, node["$ref"])}
@@ -199,8 +234,11 @@ class SchemaDeriver:
         target_uri, target_pointer, target = self.documents.resolve(uri, pointer, ref)
         key = (target_uri, target_pointer)
         if key in self._same_level:
-            raise SpecError(self.documents.display(uri), f"$ref {ref!r} makes a cycle that never reaches a value: the schema refers to itself",
-                            self.documents.position(uri, pointer + "/$ref"))
+            raise SpecError(
+                self.documents.display(uri),
+                f"$ref {ref!r} makes a cycle that never reaches a value: the schema refers to itself",
+                self.documents.position(uri, pointer + "/$ref"),
+            )
         name = self._names.get(key)
         if name is not None:
             return name
@@ -265,7 +303,11 @@ def _merge(left: dict, right: dict) -> dict:
         elif key == "properties":
             properties = dict(merged[key])
             for name, schema in value.items():
-                properties[name] = schema if name not in properties or properties[name] == schema else {"allOf": [properties[name], schema]}
+                properties[name] = (
+                    schema
+                    if name not in properties or properties[name] == schema
+                    else {"allOf": [properties[name], schema]}
+                )
             merged[key] = properties
         elif key == "required":
             merged[key] = list(merged[key]) + [name for name in value if name not in merged[key]]
@@ -318,8 +360,12 @@ def _subschemas(schema: dict):
 
 
 def _close_objects(schema: dict) -> None:
-    if "properties" in schema and "additionalProperties" not in schema and "unevaluatedProperties" not in schema \
-            and "patternProperties" not in schema:
+    if (
+        "properties" in schema
+        and "additionalProperties" not in schema
+        and "unevaluatedProperties" not in schema
+        and "patternProperties" not in schema
+    ):
         schema["additionalProperties"] = False
     for child in _subschemas(schema):
         _close_objects(child)
@@ -334,7 +380,7 @@ def _reachable(root: dict, defs: dict[str, Any]) -> set[str]:
             continue
         ref = schema.get("$ref")
         if isinstance(ref, str) and ref.startswith("#/$defs/"):
-            name = ref[len("#/$defs/"):]
+            name = ref[len("#/$defs/") :]
             if name not in found and name in defs:
                 found.add(name)
                 stack.append(defs[name])
@@ -342,7 +388,9 @@ def _reachable(root: dict, defs: dict[str, Any]) -> set[str]:
     return found
 
 
-def request_body_schema(documents: Documents, uri: str, operation_pointer: str, operation: dict) -> Optional[tuple[str, str, Any]]:
+def request_body_schema(
+    documents: Documents, uri: str, operation_pointer: str, operation: dict
+) -> Optional[tuple[str, str, Any]]:
     """(document, pointer, schema) of an operation's JSON request body, or None without one."""
     body = operation.get("requestBody")
     if body is None:

@@ -40,8 +40,13 @@ class SpecError(Exception):
 
     def input_error(self):
         from vipps_lint.models import InputError
-        return InputError(self.file, self.message, self.position.line if self.position else None,
-                          self.position.column if self.position else None)
+
+        return InputError(
+            self.file,
+            self.message,
+            self.position.line if self.position else None,
+            self.position.column if self.position else None,
+        )
 
 
 def file_uri(path: Path) -> str:
@@ -69,12 +74,17 @@ def check_openapi(display: str, loaded: PositionedYaml) -> None:
         why = "a Swagger 2.0 document; convert it to OpenAPI 3 first" if swagger else "no top-level 'openapi: 3.x' key"
         raise SpecError(display, f"not an OpenAPI 3 document: {why}", Position(1, 1))
     if not OPENAPI_VERSION.match(str(version)):
-        raise SpecError(display, f"unsupported OpenAPI version {version!r}; vipps-lint reads 3.0 and 3.1", loaded.position("/openapi"))
+        raise SpecError(
+            display,
+            f"unsupported OpenAPI version {version!r}; vipps-lint reads 3.0 and 3.1",
+            loaded.position("/openapi"),
+        )
 
 
 def _inside(path: Path, root: Path) -> bool:
     """Whether `path` is in `root`'s folder tree, symbolic links followed."""
     import os
+
     real, real_root = os.path.realpath(path), os.path.realpath(root)
     return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
 
@@ -138,8 +148,11 @@ class Documents:
             path = uri_path(uri)
             display = self.display(uri)
             if not self.allow_outside and not any(_inside(path, root) for root in self.roots):
-                raise SpecError(display, "outside the folder of the document that refers to it; "
-                                "files there are read only with --allow-outside-files")
+                raise SpecError(
+                    display,
+                    "outside the folder of the document that refers to it; "
+                    "files there are read only with --allow-outside-files",
+                )
             try:
                 text = read_limited_text(str(path), MAX_FILE_BYTES)
             except FileNotFoundError:
@@ -151,12 +164,14 @@ class Documents:
 
     def _store(self, uri: str, loaded: PositionedYaml) -> None:
         from referencing import Resource
+
         self.loaded[uri] = loaded
         # Opaque: an OpenAPI document is not a JSON Schema, so no $id/$anchor scanning.
         self.registry = self.registry.with_resource(uri, Resource.opaque(loaded.data))
 
     def _retrieve(self, uri: str):
         from referencing import Resource
+
         return Resource.opaque(self._load(uri).data)
 
     def position(self, uri: str, pointer: str) -> Optional[Position]:
@@ -169,6 +184,7 @@ class Documents:
     def resolve(self, base_uri: str, pointer: str, ref: Any) -> tuple[str, str, Any]:
         """(document URI, pointer, value) a `$ref` found at base_uri#pointer points to."""
         from referencing.exceptions import Unresolvable
+
         where = self.display(base_uri)
         position = self.position(base_uri, pointer + "/$ref")
         if not isinstance(ref, str):
@@ -180,8 +196,12 @@ class Documents:
             target = f"{document}#{fragment}"
         if document.startswith(("http://", "https://")):
             if document not in self.remote:
-                raise RemoteReference(where, f"$ref {ref!r} is a remote document; it is not fetched "
-                                      f"(map it to a local copy with --remote URL=FILE)", position)
+                raise RemoteReference(
+                    where,
+                    f"$ref {ref!r} is a remote document; it is not fetched "
+                    f"(map it to a local copy with --remote URL=FILE)",
+                    position,
+                )
             document = self.remote[document]
             target = f"{document}#{fragment}"
         try:

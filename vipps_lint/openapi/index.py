@@ -81,7 +81,7 @@ def derived_operation_id(method: str, path: str) -> str:
     """
     known = api_prefix(path)
     if known is not None:
-        path = path[len(known[0]) - 1:]
+        path = path[len(known[0]) - 1 :]
     words = [part for part in re.split(r"[^A-Za-z0-9]+", re.sub(r"\{[^}]*\}", "", path)) if part]
     return method.lower() + "".join(word[:1].upper() + word[1:] for word in words)
 
@@ -132,13 +132,18 @@ def operations(documents, uri: str) -> Iterator[tuple[dict[str, Any], str, str, 
             yield entry, item_uri, f"{item_pointer}/{method}", operation
 
 
-def header_facts(documents, item_uri: str, item_pointer: str, item: dict, method: str, operation: dict) -> dict[str, bool]:
+def header_facts(
+    documents, item_uri: str, item_pointer: str, item: dict, method: str, operation: dict
+) -> dict[str, bool]:
     """The header parameters of an operation (its path item's and its own): name → required.
 
     Names keep the spec's spelling. An operation's own parameter overrides the path item's.
     """
     facts: dict[str, tuple[str, bool]] = {}
-    for base, parameters in ((item_pointer, item.get("parameters")), (f"{item_pointer}/{method}", operation.get("parameters"))):
+    for base, parameters in (
+        (item_pointer, item.get("parameters")),
+        (f"{item_pointer}/{method}", operation.get("parameters")),
+    ):
         if not isinstance(parameters, list):
             continue
         for number, parameter in enumerate(parameters):
@@ -147,6 +152,10 @@ def header_facts(documents, item_uri: str, item_pointer: str, item: dict, method
             while isinstance(parameter, dict) and "$ref" in parameter and hops < 16:
                 uri, pointer, parameter = documents.resolve(uri, pointer, parameter["$ref"])
                 hops += 1
-            if isinstance(parameter, dict) and parameter.get("in") == "header" and isinstance(parameter.get("name"), str):
+            if (
+                isinstance(parameter, dict)
+                and parameter.get("in") == "header"
+                and isinstance(parameter.get("name"), str)
+            ):
                 facts[parameter["name"].lower()] = (parameter["name"], parameter.get("required") is True)
     return {name: required for name, required in sorted(facts.values(), key=lambda pair: pair[0].lower())}

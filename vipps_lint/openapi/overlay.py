@@ -26,6 +26,7 @@ from vipps_lint.openapi.index import api_prefix
 
 def overlay_path() -> Path:
     from vipps_lint.data import specs_dir
+
     return specs_dir() / "overlay.yaml"
 
 
@@ -45,6 +46,7 @@ class Overlay:
     @classmethod
     def load(cls, path: Optional[Path] = None) -> Overlay:
         from vipps_lint.yamlpos import load_yaml
+
         path = path or overlay_path()
         try:
             data = load_yaml(path.read_text(encoding="utf-8"), core_schema=True).data or {}
@@ -52,8 +54,12 @@ class Overlay:
             raise SpecError(str(path), f"cannot read: {error.strerror or error}") from None
         if not isinstance(data, dict):
             raise SpecError(str(path), "expected a mapping with schemas/operations/facts")
-        overlay = cls(str(path), list(data.get("schemas") or []), list(data.get("operations") or []),
-                      list(data.get("facts") or []))
+        overlay = cls(
+            str(path),
+            list(data.get("schemas") or []),
+            list(data.get("operations") or []),
+            list(data.get("facts") or []),
+        )
         for entry in [*overlay.schemas, *overlay.operations, *overlay.facts]:
             if not isinstance(entry, dict) or not entry.get("source") or not entry.get("api"):
                 raise SpecError(str(path), f"every entry needs `api` and `source`: {entry!r}")
@@ -88,8 +94,9 @@ class Overlay:
         target = schema
         for token in parents:
             if not isinstance(target, dict) or token not in target:
-                raise SpecError(self.location,
-                                f"{what}: {token!r} is not in the derived schema (has the spec changed?)")
+                raise SpecError(
+                    self.location, f"{what}: {token!r} is not in the derived schema (has the spec changed?)"
+                )
             target = target[token]
         if not isinstance(target, dict):
             raise SpecError(self.location, f"{what}: the parent is not an object")
@@ -114,18 +121,41 @@ class Overlay:
     def _add_operation(self, result, entry: dict[str, Any]) -> None:
         identifier = f"{entry['api']}:{entry['operationId']}"
         endpoint = (entry["method"], entry["path"])
-        if any(existing["id"] == identifier or (existing["method"], existing["path"]) == endpoint
-               for existing in result.entries):
-            raise SpecError(self.location, f"operation {identifier} ({entry['method']} {entry['path']}) "
-                            "is in a spec now; remove this overlay entry")
-        result.entries.append({
-            "id": identifier, "api": entry["api"], "apiVersion": str(entry.get("apiVersion") or ""),
-            "method": entry["method"], "path": entry["path"], "operationId": entry["operationId"],
-            "hasBody": bool(entry.get("hasBody")), "spec": None, "schema": None, "announced": entry["source"],
-        })
-        api = result.apis.setdefault(entry["api"], {"title": str(entry.get("title") or entry["api"]),
-                                                    "version": str(entry.get("apiVersion") or ""), "spec": None,
-                                                    "source": None, "date": None, "sha256": None, "prefixes": []})
+        if any(
+            existing["id"] == identifier or (existing["method"], existing["path"]) == endpoint
+            for existing in result.entries
+        ):
+            raise SpecError(
+                self.location,
+                f"operation {identifier} ({entry['method']} {entry['path']}) "
+                "is in a spec now; remove this overlay entry",
+            )
+        result.entries.append(
+            {
+                "id": identifier,
+                "api": entry["api"],
+                "apiVersion": str(entry.get("apiVersion") or ""),
+                "method": entry["method"],
+                "path": entry["path"],
+                "operationId": entry["operationId"],
+                "hasBody": bool(entry.get("hasBody")),
+                "spec": None,
+                "schema": None,
+                "announced": entry["source"],
+            }
+        )
+        api = result.apis.setdefault(
+            entry["api"],
+            {
+                "title": str(entry.get("title") or entry["api"]),
+                "version": str(entry.get("apiVersion") or ""),
+                "spec": None,
+                "source": None,
+                "date": None,
+                "sha256": None,
+                "prefixes": [],
+            },
+        )
         known = api_prefix(entry["path"])
         prefix = known[0] if known is not None else "/" + "/".join(entry["path"].strip("/").split("/")[:2]) + "/"
         if prefix not in api["prefixes"]:

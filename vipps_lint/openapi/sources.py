@@ -21,7 +21,9 @@ from vipps_lint.openapi.documents import SpecError
 
 def manifest_path() -> Path:
     from vipps_lint.data import specs_dir
+
     return specs_dir() / "sources.yaml"
+
 
 # A spec bundle is ~100 KB; anything far larger is not one.
 MAX_DOWNLOAD = 8 * 1024 * 1024
@@ -61,6 +63,7 @@ class Manifest:
     @classmethod
     def load(cls, path: Optional[Path] = None) -> Manifest:
         from vipps_lint.yamlpos import load_yaml
+
         path = path or manifest_path()
         try:
             data = load_yaml(path.read_text(encoding="utf-8"), core_schema=True).data
@@ -76,8 +79,9 @@ class Manifest:
 
     def _input(self, entry: dict[str, Any], path: Path, location: str) -> SpecInput:
         refs = {name: path.parent / Path(stored).name for name, stored in (entry.get("refs") or {}).items()}
-        return SpecInput(path, path.name, location, tuple(entry.get("only") or ()), tuple(entry.get("exclude") or ()),
-                         entry, refs)
+        return SpecInput(
+            path, path.name, location, tuple(entry.get("only") or ()), tuple(entry.get("exclude") or ()), entry, refs
+        )
 
     def from_directory(self, directory: Path, skip_bundled: bool = False) -> list[SpecInput]:
         """The manifest's files inside `directory`; every one must be there."""
@@ -87,8 +91,11 @@ class Manifest:
                 continue
             path = directory / entry["file"]
             if not path.is_file():
-                raise SpecError(str(path), f"no such file: {directory} is not laid out like the collection "
-                                "specs/sources.yaml describes (vipps-specs-2026)")
+                raise SpecError(
+                    str(path),
+                    f"no such file: {directory} is not laid out like the collection "
+                    "specs/sources.yaml describes (vipps-specs-2026)",
+                )
             inputs.append(self._input(entry, path, str(path)))
         return inputs
 
@@ -98,14 +105,16 @@ class Manifest:
     def download(self, url: str, download_dir: Path) -> SpecInput:
         entry = self.by_bundle(url) or {}
         path = fetch(url, download_dir)
-        return SpecInput(path, path.name, url, tuple(entry.get("only") or ()), tuple(entry.get("exclude") or ()),
-                         entry or None)
+        return SpecInput(
+            path, path.name, url, tuple(entry.get("only") or ()), tuple(entry.get("exclude") or ()), entry or None
+        )
 
 
 def fetch(url: str, download_dir: Path) -> Path:
     """Download one spec (https only, bounded size) into `download_dir`."""
     import urllib.error
     import urllib.request
+
     split = urlsplit(url)
     if split.scheme != "https" or not split.hostname:
         raise SpecError(url, "only https:// URLs are fetched")
@@ -125,8 +134,9 @@ def fetch(url: str, download_dir: Path) -> Path:
     return target
 
 
-def resolve_inputs(arguments: list[str], from_site: bool, download_dir: Optional[Path] = None,
-                   manifest: Optional[Manifest] = None) -> list[SpecInput]:
+def resolve_inputs(
+    arguments: list[str], from_site: bool, download_dir: Optional[Path] = None, manifest: Optional[Manifest] = None
+) -> list[SpecInput]:
     """Spec arguments (files, collection directories, URLs) → inputs, in build order.
 
     Plain files are read in file-name order (as the build always did); a directory or

@@ -34,6 +34,7 @@ LOGGER = logging.getLogger("vipps_lint.preflight")
 
 def _default_hosts() -> tuple[str, ...]:
     from vipps_lint.routing import KLARNA_HOSTS, VIPPS_HOSTS
+
     return (*VIPPS_HOSTS, *KLARNA_HOSTS)
 
 
@@ -155,8 +156,10 @@ def __getattr__(name: str) -> Union[type, Callable]:
     # The hooks import their HTTP library: only the one asked for.
     if name in ("PreflightAdapter", "preflight_session"):
         from vipps_lint.preflight import requests_hook
+
         return getattr(requests_hook, name)
     if name in ("PreflightTransport", "AsyncPreflightTransport"):
         from vipps_lint.preflight import httpx_hook
+
         return getattr(httpx_hook, name)
     raise AttributeError(f"module 'vipps_lint.preflight' has no attribute {name!r}")

@@ -83,6 +83,7 @@ def _patch_requests() -> None:
     except ImportError:
         return
     from vipps_lint.preflight.requests_hook import request_body, response_body
+
     original = requests.Session.send
 
     @functools.wraps(original)
@@ -176,9 +177,11 @@ def unpatch_clients() -> None:
             return
         if "requests" in _installed:
             import requests
+
             requests.Session.send = _installed.pop("requests")
         if "httpx" in _installed:
             import httpx
+
             httpx.Client._send_single_request, httpx.AsyncClient._send_single_request = _installed.pop("httpx")
 
 
@@ -237,6 +240,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if not config.stash[_ENABLED]:
         return
     from vipps_lint.api import ConfigError
+
     try:
         _Shared.preflight = _make_preflight(config)
     except ConfigError as error:  # one clear line, not an INTERNALERROR traceback
@@ -252,6 +256,7 @@ def _stop_session() -> None:
 
 def _make_preflight(config: pytest.Config, on_result=None):
     from vipps_lint.preflight import Preflight
+
     hosts = [*config.getini("vipps_preflight_hosts"), *config.getoption("vipps_hosts")]
     settings = config.getoption("vipps_config") or True
 

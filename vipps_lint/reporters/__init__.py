@@ -51,6 +51,7 @@ def write_report(report, output_format: str, stream, options: ReportOptions) -> 
 
     from vipps_lint.fixes import annotate
     from vipps_lint.secrets import Masker, MaskingStream
+
     if output_format == "concise":
         options = dataclasses.replace(options, concise=True)
     module = reporter(output_format)
@@ -77,6 +78,7 @@ def write_report_file(report, output_format: str, path: str, options: ReportOpti
     import dataclasses
 
     from vipps_lint.status import Incomplete
+
     try:
         with open(path, "w", encoding="utf-8", newline="\n") as stream:
             write_report(report, output_format, stream, dataclasses.replace(options, color=False))
@@ -88,6 +90,7 @@ def write_errors(report, stream, skip=frozenset()) -> None:
     """The inputs that could not be read, one `file:line:col: what is wrong` line each, masked
     (`skip`: the lines already written)."""
     from vipps_lint.secrets import Masker
+
     if report.errors:
         masker = Masker(report.secrets)
         for error in report.errors:
@@ -100,6 +103,7 @@ def relative_to_cwd(file: str) -> Optional[str]:
     """The input's path relative to the working directory (CI's checkout), '/'-separated,
     or None when it lies outside it (or is stdin)."""
     import os
+
     if file == "-":
         return None
     relative = os.path.relpath(os.path.abspath(file))

@@ -28,6 +28,7 @@ def escape_property(text: str) -> str:
 
 def command(kind: str, message: str, file: str, line: Optional[int], column: Optional[int], title: str) -> str:
     from vipps_lint.reporters import relative_to_cwd
+
     # Annotations name files relative to the checkout (the working directory in CI).
     properties = [f"file={escape_property(relative_to_cwd(file) or file)}"]
     if line is not None:
@@ -45,11 +46,21 @@ def needs(options) -> tuple[str, ...]:
 
 def render(report: Report, stream, options) -> None:
     from vipps_lint.reporters.text import summary_line
+
     for error in report.errors:
         stream.write(command("error", error.message, error.file, error.line, error.column, "vipps-lint") + "\n")
     for finding in report.findings:
         position = finding.position
         message = finding.message + (f"\nhint: {finding.hint}" if finding.hint else "")
-        stream.write(command(COMMANDS[finding.severity], message, finding.file, position.line if position else None,
-                             position.column if position else None, finding.rule) + "\n")
+        stream.write(
+            command(
+                COMMANDS[finding.severity],
+                message,
+                finding.file,
+                position.line if position else None,
+                position.column if position else None,
+                finding.rule,
+            )
+            + "\n"
+        )
     stream.write(summary_line(report) + "\n")

@@ -71,6 +71,7 @@ class _Page:
     def __init__(self, report: Report, options):
         self.report = report
         from vipps_lint.escape import escape_controls_in_lines
+
         # Masked first (the masker must see a secret as it was), then every control character,
         # bidirectional override and lone surrogate written as a visible escape (`\u202e`):
         # a value can neither reorder what the page shows nor stop it from being written.
@@ -117,6 +118,7 @@ def endpoint_of(request: Request) -> str:
         return request.operation.endpoint
     if request.method or request.url:
         from vipps_lint.urls import split_url
+
         try:
             path = split_url(request.url or "").path
         except ValueError:
@@ -545,6 +547,7 @@ class _ExampleFindings:
         from vipps_lint.checks.examples import example_as_of
         from vipps_lint.explain import _example_findings
         from vipps_lint.pipeline import Linter, Settings
+
         as_of = example_as_of(rule)
         linter = self.linters.get(as_of)
         if linter is None:
@@ -557,6 +560,7 @@ def _explanations(page: _Page, rule_ids: list[str]) -> str:
     import io
 
     from vipps_lint.explain import explain_rule
+
     example_findings = _ExampleFindings()
     parts = []
     for rule_id in rule_ids:

@@ -19,6 +19,7 @@ def junit_tree(report: Report, fail_on: str):
     from xml.etree import ElementTree
 
     from vipps_lint.reporters.text import location
+
     root = ElementTree.Element("testsuites", name="vipps-lint")
     findings_by_file = defaultdict(list)
     for finding in report.findings:
@@ -68,6 +69,7 @@ def _well_formed(root) -> None:
     """XML 1.0 cannot hold most control characters, not even as &#1;: every text and attribute
     is escaped (`\\x01`), so the report always parses."""
     from vipps_lint.escape import escape_controls, escape_controls_in_lines
+
     for element in root.iter():
         if element.text:
             element.text = escape_controls_in_lines(element.text)
@@ -77,6 +79,7 @@ def _well_formed(root) -> None:
 
 def render(report: Report, stream, options) -> None:
     from xml.etree import ElementTree
+
     tree = junit_tree(report, options.fail_on)
     ElementTree.indent(tree)
     stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')

@@ -30,6 +30,7 @@ FINGERPRINT_KEY = "vippsLint/v1"
 def _artifact_location(file: str) -> dict:
     """The file relative to %SRCROOT% (the working directory) when it lies below it."""
     from vipps_lint.reporters import relative_to_cwd
+
     if file == "-":
         return {"uri": "stdin"}
     relative = relative_to_cwd(file)
@@ -57,7 +58,11 @@ def _physical_location(file: str, line: Optional[int], column: Optional[int]) ->
 
 def rule_descriptor(rule) -> dict:
     help_text = rule.why + (f"\n\nHow to fix: {rule.how_to_fix}" if rule.how_to_fix else "")
-    help_markdown = f"{rule.why}\n\n" + (f"**How to fix**\n\n{rule.how_to_fix}\n\n" if rule.how_to_fix else "") + f"[Documentation]({rule.docs})"
+    help_markdown = (
+        f"{rule.why}\n\n"
+        + (f"**How to fix**\n\n{rule.how_to_fix}\n\n" if rule.how_to_fix else "")
+        + f"[Documentation]({rule.docs})"
+    )
     descriptor = {
         "id": rule.id,
         "name": rule.id,
@@ -86,17 +91,22 @@ def _fixes(finding: Finding) -> list[dict]:
         return []
     start, end = replacement.start, replacement.end
     region = {"startLine": start.line, "startColumn": start.column, "endLine": end.line, "endColumn": end.column}
-    return [{
-        "description": {"text": finding.fix.description},
-        "artifactChanges": [{
-            "artifactLocation": _artifact_location(finding.file),
-            "replacements": [{"deletedRegion": region, "insertedContent": {"text": replacement.text}}],
-        }],
-    }]
+    return [
+        {
+            "description": {"text": finding.fix.description},
+            "artifactChanges": [
+                {
+                    "artifactLocation": _artifact_location(finding.file),
+                    "replacements": [{"deletedRegion": region, "insertedContent": {"text": replacement.text}}],
+                }
+            ],
+        }
+    ]
 
 
 def result(finding: Finding, rule_index: dict[str, int]) -> dict:
     from vipps_lint.baseline import fingerprint
+
     position = finding.position
     request = finding.request
     text = finding.message + (f"\nhint: {finding.hint}" if finding.hint else "")
@@ -105,10 +115,16 @@ def result(finding: Finding, rule_index: dict[str, int]) -> dict:
         "ruleId": finding.rule,
         "level": LEVELS[finding.severity],
         "message": {"text": text},
-        "locations": [{
-            "physicalLocation": _physical_location(finding.file, position.line if position else None, position.column if position else None),
-            "logicalLocations": [{"fullyQualifiedName": f"{finding.part}:{where if where is not None else ''}", "kind": "element"}],
-        }],
+        "locations": [
+            {
+                "physicalLocation": _physical_location(
+                    finding.file, position.line if position else None, position.column if position else None
+                ),
+                "logicalLocations": [
+                    {"fullyQualifiedName": f"{finding.part}:{where if where is not None else ''}", "kind": "element"}
+                ],
+            }
+        ],
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint(finding)},
         "properties": {
             "part": finding.part,
@@ -145,22 +161,28 @@ def sarif_log(report: Report, options) -> dict:
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "vipps-lint",
-                "version": __version__,
-                "semanticVersion": __version__,
-                "rules": [rule_descriptor(rule) for rule in rules],
-            }},
-            "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().as_uri() + "/"}},
-            "columnKind": "unicodeCodePoints",
-            "invocations": [{
-                "executionSuccessful": not report.errors,
-                "toolExecutionNotifications": [_notification(error) for error in report.errors],
-            }],
-            "results": [result(finding, rule_index) for finding in report.findings],
-            "properties": {"baselinedFindings": report.baselined},
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "vipps-lint",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "rules": [rule_descriptor(rule) for rule in rules],
+                    }
+                },
+                "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().as_uri() + "/"}},
+                "columnKind": "unicodeCodePoints",
+                "invocations": [
+                    {
+                        "executionSuccessful": not report.errors,
+                        "toolExecutionNotifications": [_notification(error) for error in report.errors],
+                    }
+                ],
+                "results": [result(finding, rule_index) for finding in report.findings],
+                "properties": {"baselinedFindings": report.baselined},
+            }
+        ],
     }
 
 

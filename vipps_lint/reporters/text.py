@@ -51,6 +51,7 @@ def _console(stream, options):
 
 def _broken_pipe() -> None:
     import errno
+
     raise BrokenPipeError(errno.EPIPE, "Broken pipe")
 
 
@@ -132,7 +133,11 @@ def render(report: Report, stream, options) -> None:
             console.print(Text(concise_line(finding)))
         return
     if options.statistics or options.concise:
-        lines = statistics_lines(report, options.rules) if options.statistics else [concise_line(finding) for finding in report.findings]
+        lines = (
+            statistics_lines(report, options.rules)
+            if options.statistics
+            else [concise_line(finding) for finding in report.findings]
+        )
         for line in lines:
             console.print(Text(line))
         console.print(Text(summary_line(report), style="bold" if report.findings or report.errors else "bold green"))
@@ -209,7 +214,9 @@ def statistics_lines(report: Report, rules: dict) -> list[str]:
         rule = rules.get(rule_id)
         title = rule.title if rule is not None else ""
         marker = "[*]" if fixable[rule_id] else "   "
-        lines.append(f"{counts[rule_id]:>{count_width}}  {rule_id:<{rule_width}}  {severities[rule_id]:<7}  {marker} {title}".rstrip())
+        lines.append(
+            f"{counts[rule_id]:>{count_width}}  {rule_id:<{rule_width}}  {severities[rule_id]:<7}  {marker} {title}".rstrip()
+        )
     return lines
 
 

@@ -103,8 +103,9 @@ def walk(directory: str, errors: Optional[list] = None, keep=None) -> Iterator[s
     """
     modules = [reader_module(name) for name in READERS]
     # All readers' globs as one regex: a directory of 10,000 bodies is matched 10,000 times.
-    taken = re.compile("|".join(fnmatch.translate(os.path.normcase(pattern))
-                                for module in modules for pattern in module.PATTERNS))
+    taken = re.compile(
+        "|".join(fnmatch.translate(os.path.normcase(pattern)) for module in modules for pattern in module.PATTERNS)
+    )
     sniffed = [(pattern, module) for module in modules for pattern in getattr(module, "SNIFFED_PATTERNS", ())]
 
     def unreadable(error: OSError) -> None:
@@ -113,12 +114,18 @@ def walk(directory: str, errors: Optional[list] = None, keep=None) -> Iterator[s
             errors.append(InputError(where, f"cannot read directory: {error.strerror or error}"))
 
     for root, dirs, files in os.walk(directory, onerror=unreadable):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (
-            keep(os.path.join(root, d), True) if keep is not None else d not in SKIPPED_DIRECTORIES))
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if not d.startswith(".")
+            and (keep(os.path.join(root, d), True) if keep is not None else d not in SKIPPED_DIRECTORIES)
+        )
         for filename in sorted(files):
             path = os.path.join(root, filename)
-            if not (taken.match(os.path.normcase(filename))
-                    or any(fnmatch.fnmatch(filename, pattern) for pattern, _ in sniffed)):
+            if not (
+                taken.match(os.path.normcase(filename))
+                or any(fnmatch.fnmatch(filename, pattern) for pattern, _ in sniffed)
+            ):
                 continue
             if keep is not None and not keep(path, False):
                 continue
@@ -126,13 +133,17 @@ def walk(directory: str, errors: Optional[list] = None, keep=None) -> Iterator[s
             if problem:
                 if errors is not None:
                     errors.append(InputError(_shown(path), problem))
-            elif taken.match(os.path.normcase(filename)) or any(fnmatch.fnmatch(filename, pattern) and _sniffs(module, path) for pattern, module in sniffed):
+            elif taken.match(os.path.normcase(filename)) or any(
+                fnmatch.fnmatch(filename, pattern) and _sniffs(module, path) for pattern, module in sniffed
+            ):
                 yield path
 
 
 def _sniffs(module, path: str) -> bool:
     head = read_head(SourceFile(path, path))
-    return not isinstance(head, InputError) and module.sniff(head.decode("utf-8", errors="replace").lstrip("\ufeff"), None)
+    return not isinstance(head, InputError) and module.sniff(
+        head.decode("utf-8", errors="replace").lstrip("\ufeff"), None
+    )
 
 
 def expand_paths(paths: Iterable[str], keep=None) -> Iterator[Union[SourceFile, InputError]]:
@@ -218,7 +229,9 @@ def decode_text(source: SourceFile, data: bytes) -> Union[str, InputError]:
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        return InputError(source.display, f"invalid UTF-8: byte 0x{data[error.start]:02x} cannot be decoded", line, column)
+        return InputError(
+            source.display, f"invalid UTF-8: byte 0x{data[error.start]:02x} cannot be decoded", line, column
+        )
     return text[1:] if text.startswith("\ufeff") else text
 
 

@@ -52,16 +52,71 @@ _CONTINUATION = re.compile(r"(?:\\|(?<=\s)\^|(?<=\s)`)[ \t]*$")
 
 _WITH_VALUE_SHORT = set("XHduAebcowmxEFTKrUYyzt")
 _WITH_VALUE_LONG = {
-    "--request", "--header", "--data", "--data-raw", "--data-binary", "--data-ascii", "--data-urlencode", "--json",
-    "--user", "--url", "--user-agent", "--referer", "--cookie", "--cookie-jar", "--output", "--write-out", "--max-time",
-    "--connect-timeout", "--retry", "--retry-delay", "--retry-max-time", "--proxy", "--proxy-user", "--cacert", "--capath",
-    "--cert", "--cert-type", "--key", "--key-type", "--pass", "--form", "--form-string", "--resolve", "--connect-to",
-    "--upload-file", "--config", "--range", "--limit-rate", "--max-redirs", "--interface", "--local-port",
-    "--dns-servers", "--time-cond", "--oauth2-bearer", "--variable", "--trace", "--trace-ascii", "--stderr",
-    "--aws-sigv4", "--unix-socket", "--ciphers", "--tls-max", "--expect100-timeout", "--keepalive-time",
+    "--request",
+    "--header",
+    "--data",
+    "--data-raw",
+    "--data-binary",
+    "--data-ascii",
+    "--data-urlencode",
+    "--json",
+    "--user",
+    "--url",
+    "--user-agent",
+    "--referer",
+    "--cookie",
+    "--cookie-jar",
+    "--output",
+    "--write-out",
+    "--max-time",
+    "--connect-timeout",
+    "--retry",
+    "--retry-delay",
+    "--retry-max-time",
+    "--proxy",
+    "--proxy-user",
+    "--cacert",
+    "--capath",
+    "--cert",
+    "--cert-type",
+    "--key",
+    "--key-type",
+    "--pass",
+    "--form",
+    "--form-string",
+    "--resolve",
+    "--connect-to",
+    "--upload-file",
+    "--config",
+    "--range",
+    "--limit-rate",
+    "--max-redirs",
+    "--interface",
+    "--local-port",
+    "--dns-servers",
+    "--time-cond",
+    "--oauth2-bearer",
+    "--variable",
+    "--trace",
+    "--trace-ascii",
+    "--stderr",
+    "--aws-sigv4",
+    "--unix-socket",
+    "--ciphers",
+    "--tls-max",
+    "--expect100-timeout",
+    "--keepalive-time",
 }
-_SHORT_TO_LONG = {"X": "--request", "H": "--header", "d": "--data", "u": "--user", "A": "--user-agent", "e": "--referer",
-                  "G": "--get", "I": "--head"}
+_SHORT_TO_LONG = {
+    "X": "--request",
+    "H": "--header",
+    "d": "--data",
+    "u": "--user",
+    "A": "--user-agent",
+    "e": "--referer",
+    "G": "--get",
+    "I": "--head",
+}
 _DATA_OPTIONS = ("--data", "--data-raw", "--data-binary", "--data-ascii", "--data-urlencode", "--json")
 
 
@@ -95,7 +150,9 @@ def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, In
             yield InputError(source.display, f"{what} cannot be parsed: {problem}", number + 1, match.start(1) + 1)
             number = end
             continue
-        command = command[next((i for i, token in enumerate(command) if token in ("curl", "curl.exe")), 0):]  # past a "$ " prompt
+        command = command[
+            next((i for i, token in enumerate(command) if token in ("curl", "curl.exe")), 0) :
+        ]  # past a "$ " prompt
         item = _request(source, text, command, starts[number] + match.start(1), starts[end], name, what, index, options)
         yield item
         if isinstance(item, Request):
@@ -109,7 +166,11 @@ def _no_command_message(text: str, options: ReadOptions) -> str:
     message = "no curl command found: a file read as curl must hold lines that start with `curl`, e.g. `curl https://apitest.vipps.no/epayment/v1/payments -H 'Content-Type: application/json' -d '{…}'`"
     if options.input_format == NAME:
         looks_like = "JSON" if text.lstrip()[:1] in ("{", "[") else None
-        message += f"; this file looks like {looks_like}: run without `--input-format curl`" if looks_like else "; or run without `--input-format curl` to detect the format"
+        message += (
+            f"; this file looks like {looks_like}: run without `--input-format curl`"
+            if looks_like
+            else "; or run without `--input-format curl` to detect the format"
+        )
     return message
 
 
@@ -132,7 +193,7 @@ def _gather(lines: list[str], first: int) -> tuple[Optional[list[str]], int, Opt
         line = lines[number].rstrip("\r\n")
         number += 1
         continuation = _CONTINUATION.search(line)
-        piece = (line[:continuation.start()] + " ") if continuation else line + "\n"
+        piece = (line[: continuation.start()] + " ") if continuation else line + "\n"
         logical.append(piece)
         quotes.feed(piece)
         if continuation or quotes.open:
@@ -211,7 +272,7 @@ def _tokens(command: str) -> list[str]:
             parts.append(command[index:])
             break
         if match.start() > index:
-            parts.append(command[index:match.start()])
+            parts.append(command[index : match.start()])
         char, index = match.group(), match.end()
         if char in _WHITESPACE or char == "#" or char in _PUNCTUATION:
             if parts or quoted:
@@ -242,7 +303,7 @@ def _tokens(command: str) -> list[str]:
                 inner = _DOUBLE_SPECIAL.search(command, index)
                 if inner is None:
                     raise ValueError("No closing quotation")
-                parts.append(command[index:inner.start()])
+                parts.append(command[index : inner.start()])
                 index = inner.end()
                 if inner.group() == '"':
                     break
@@ -276,8 +337,17 @@ def _comment_name(lines: list[str], number: int) -> Optional[str]:
     return previous.lstrip("#").strip() or None if previous.startswith("#") and not previous.startswith("#!") else None
 
 
-def _request(source: SourceFile, text: str, tokens: list[str], offset: int, end: int, name: Optional[str], what: str,
-             index: int, options: ReadOptions) -> Union[Request, InputError]:
+def _request(
+    source: SourceFile,
+    text: str,
+    tokens: list[str],
+    offset: int,
+    end: int,
+    name: Optional[str],
+    what: str,
+    index: int,
+    options: ReadOptions,
+) -> Union[Request, InputError]:
     position = line_column(text, offset)
     method, url, headers, data, json_mode, get, user = None, None, [], [], False, False, None
 
@@ -321,7 +391,9 @@ def _request(source: SourceFile, text: str, tokens: list[str], offset: int, end:
     if user is None:
         user = _url_credentials(url)  # https://id:password@host: curl sends them as -u would
     if user is not None and "authorization" not in names:
-        headers.append(("Authorization", "Basic " + base64.b64encode((user if ":" in user else user + ":").encode()).decode()))
+        headers.append(
+            ("Authorization", "Basic " + base64.b64encode((user if ":" in user else user + ":").encode()).decode())
+        )
     if json_mode:
         for header_name, header_value in (("Content-Type", "application/json"), ("Accept", "application/json")):
             if header_name.lower() not in names:
@@ -342,13 +414,25 @@ def _request(source: SourceFile, text: str, tokens: list[str], offset: int, end:
                 body = strict_json.loads(body_text)
             except json.JSONDecodeError as problem:
                 where = line_column(text, found + problem.pos) if found >= 0 else position
-                return InputError(source.display, f"{what}: the body is not valid JSON: {problem.msg}", where.line, where.column)
+                return InputError(
+                    source.display, f"{what}: the body is not valid JSON: {problem.msg}", where.line, where.column
+                )
             except RecursionError:
                 return error("the body is nested too deeply to be a request body")
             if first is not None:
                 locator = JsonTextLocator(body_text, first.line, first.column)
-    return Request(source=source, index=index, method=method, url=url, headers=headers, body=body, name=name,
-                   position=Position(position.line, position.column), locator=locator, meta=meta)
+    return Request(
+        source=source,
+        index=index,
+        method=method,
+        url=url,
+        headers=headers,
+        body=body,
+        name=name,
+        position=Position(position.line, position.column),
+        locator=locator,
+        meta=meta,
+    )
 
 
 def _url_credentials(url: str) -> Optional[str]:
@@ -378,7 +462,7 @@ def _options(tokens: list[str]) -> Iterator[tuple[Optional[str], str]]:
         elif token.startswith("-") and len(token) > 1:
             for offset, letter in enumerate(token[1:], start=1):
                 if letter in _WITH_VALUE_SHORT:
-                    value = token[offset + 1:]
+                    value = token[offset + 1 :]
                     if not value and position < len(tokens):
                         value = tokens[position]
                         position += 1
@@ -402,4 +486,6 @@ def _data_value(source: SourceFile, option: str, value: str, options: ReadOption
     try:
         return read_limited_text(path, options.max_body_bytes)
     except (OSError, UnicodeDecodeError) as problem:
-        return InputError(source.display, f"cannot read the body file {name}: {getattr(problem, 'strerror', None) or problem}")
+        return InputError(
+            source.display, f"cannot read the body file {name}: {getattr(problem, 'strerror', None) or problem}"
+        )

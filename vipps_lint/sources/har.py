@@ -47,14 +47,17 @@ from vipps_lint.sources.timestamps import parse_time
 
 NAME = "har"
 TRAITS = ReaderTraits(
-    NAME, not_fixable="the body is base64-encoded or form fields, which --fix does not rewrite; apply the hint by hand")
+    NAME, not_fixable="the body is base64-encoded or form fields, which --fix does not rewrite; apply the hint by hand"
+)
 PATTERNS = ("*.har",)
 
 _HAR_START = re.compile(r'^\s*\{\s*"log"\s*:\s*\{')
 
 
 def sniff(head: str, path: Optional[str]) -> bool:
-    return bool(_HAR_START.match(head)) or (path is not None and path.lower().endswith(".har") and head.lstrip().startswith("{"))
+    return bool(_HAR_START.match(head)) or (
+        path is not None and path.lower().endswith(".har") and head.lstrip().startswith("{")
+    )
 
 
 def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, InputError]]:
@@ -132,7 +135,12 @@ class _Window:
 
 
 def _open(source: SourceFile) -> Union[_Window, InputError]:
-    if source.text is not None or source.path is None or source.prefetched is not None or not _decodes_cleanly(source.path):
+    if (
+        source.text is not None
+        or source.path is None
+        or source.prefetched is not None
+        or not _decodes_cleanly(source.path)
+    ):
         # In memory already, or not readable as UTF-8: read_all_text says why, as for every reader.
         text = read_all_text(source)
         if isinstance(text, InputError):
@@ -253,7 +261,11 @@ def _page_titles(pages: Optional[str]) -> dict[str, str]:
         parsed = strict_json.loads(pages) if pages else []
     except json.JSONDecodeError:
         return {}
-    return {page["id"]: page.get("title") for page in parsed if isinstance(page, dict) and "id" in page and page.get("title")}
+    return {
+        page["id"]: page.get("title")
+        for page in parsed
+        if isinstance(page, dict) and "id" in page and page.get("title")
+    }
 
 
 def _scan_error(source: SourceFile, window: _Window, error: ScanError, what: str) -> InputError:
@@ -273,19 +285,33 @@ def _read_entry(source, window, index, start, end, entry, titles, options) -> It
     position = window.position(start)
     if isinstance(entry, json.JSONDecodeError):
         if end >= len(window.text):
-            yield InputError(source.display, f"entry {index + 1} is cut off: the file ends inside it (truncated HAR?)", position.line, position.column)
+            yield InputError(
+                source.display,
+                f"entry {index + 1} is cut off: the file ends inside it (truncated HAR?)",
+                position.line,
+                position.column,
+            )
         else:
             where = position_after(window.text, entry.pos, start, position)
             yield InputError(source.display, f"entry {index + 1}: invalid JSON: {entry.msg}", where.line, where.column)
         return
     request = entry.get("request") if isinstance(entry, dict) else None
     if not isinstance(request, dict):
-        yield InputError(source.display, f'entry {index + 1} has no "request" object, so it cannot be linted', position.line, position.column)
+        yield InputError(
+            source.display,
+            f'entry {index + 1} has no "request" object, so it cannot be linted',
+            position.line,
+            position.column,
+        )
         return
     if not isinstance(request.get("url"), str) or not request["url"].strip():
         # Without a URL no API call can be told; HAR 1.2 requires request.url.
-        yield InputError(source.display, f'entry {index + 1} has no "request.url" (HAR 1.2 requires it), so it cannot be linted',
-                         position.line, position.column)
+        yield InputError(
+            source.display,
+            f'entry {index + 1} has no "request.url" (HAR 1.2 requires it), so it cannot be linted',
+            position.line,
+            position.column,
+        )
         return
     # The window moves on; what places this request's findings is its own entry's text.
     text = window.text[start:end]
@@ -297,8 +323,15 @@ def _read_entry(source, window, index, start, end, entry, titles, options) -> It
         where = _body_error_position(text, position, problem)
         yield InputError(source.display, f"{describe}: {problem[0]}", where.line, where.column)
         return
-    headers_pointers = [(name, f"/request/headers/{number}/value") for number, name in _header_positions(request.get("headers"))]
-    embedded = isinstance(post_data.get("text"), str) and post_data.get("encoding") != "base64" and body is not NO_BODY and body_text is not None
+    headers_pointers = [
+        (name, f"/request/headers/{number}/value") for number, name in _header_positions(request.get("headers"))
+    ]
+    embedded = (
+        isinstance(post_data.get("text"), str)
+        and post_data.get("encoding") != "base64"
+        and body is not NO_BODY
+        and body_text is not None
+    )
     meta = RequestMeta(TRAITS, time=parse_time(entry.get("startedDateTime")))  # time: the HTML report's timeline
     if body_text is not None:
         meta.body_text = body_text
@@ -319,8 +352,16 @@ def _read_entry(source, window, index, start, end, entry, titles, options) -> It
         body=body,
         name=titles.get(entry.get("pageref")),
         position=position,
-        locator=AnchoredRequestLocator(text, 0, position, body="/request/postData/text" if embedded else None,
-                                       response="/response/content/text", url="/request/url", headers=headers_pointers, known=known),
+        locator=AnchoredRequestLocator(
+            text,
+            0,
+            position,
+            body="/request/postData/text" if embedded else None,
+            response="/response/content/text",
+            url="/request/url",
+            headers=headers_pointers,
+            known=known,
+        ),
         response=_response(entry.get("response")),
         meta=meta,
     )
@@ -347,15 +388,21 @@ def _post_data_text_span(text: str, expected: str) -> Optional[tuple[int, int]]:
 def _header_positions(raw: Any) -> list[tuple[int, str]]:
     if not isinstance(raw, list):
         return []
-    return [(position, item["name"]) for position, item in enumerate(raw)
-            if isinstance(item, dict) and isinstance(item.get("name"), str) and not item["name"].startswith(":")]
+    return [
+        (position, item["name"])
+        for position, item in enumerate(raw)
+        if isinstance(item, dict) and isinstance(item.get("name"), str) and not item["name"].startswith(":")
+    ]
 
 
 def _headers(raw: Any) -> list[tuple[str, str]]:
     if not isinstance(raw, list):
         return []
-    return [(item["name"], str(item.get("value", ""))) for item in raw
-            if isinstance(item, dict) and isinstance(item.get("name"), str) and not item["name"].startswith(":")]
+    return [
+        (item["name"], str(item.get("value", "")))
+        for item in raw
+        if isinstance(item, dict) and isinstance(item.get("name"), str) and not item["name"].startswith(":")
+    ]
 
 
 def _header(headers: list[tuple[str, str]], name: str) -> str:
@@ -401,12 +448,23 @@ def _body(post_data: dict, headers, options: ReadOptions):
     if _looks_gzipped(text) or "\x00" in text:
         if expects_json or "gzip" in _header(headers, "content-encoding").lower():
             what = "gzip-compressed" if _looks_gzipped(text) else "binary"
-            return NO_BODY, None, (f"the request body is {what} data, not JSON (export the HAR with decoded bodies)", None)
+            return (
+                NO_BODY,
+                None,
+                (f"the request body is {what} data, not JSON (export the HAR with decoded bodies)", None),
+            )
         return NO_BODY, None, None
     if not expects_json:
         return NO_BODY, text, None
     if len(text) > options.max_body_bytes:
-        return NO_BODY, None, (f"body is {len(text) / 1024 / 1024:.1f} MiB; bodies over {options.max_body_bytes / 1024 / 1024:.0f} MiB are not linted", None)
+        return (
+            NO_BODY,
+            None,
+            (
+                f"body is {len(text) / 1024 / 1024:.1f} MiB; bodies over {options.max_body_bytes / 1024 / 1024:.0f} MiB are not linted",
+                None,
+            ),
+        )
     try:
         return strict_json.loads(text), text, None
     except json.JSONDecodeError as error:
@@ -447,4 +505,6 @@ def _response(raw: Any) -> Optional[Response]:
                 body = NO_BODY
     else:
         text = None
-    return Response(status=status if isinstance(status, int) and status > 0 else None, headers=headers, body=body, body_text=text)
+    return Response(
+        status=status if isinstance(status, int) and status > 0 else None, headers=headers, body=body, body_text=text
+    )

@@ -43,7 +43,9 @@ PATTERNS = ("*.http", "*.rest")
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "CONNECT")
 _REQUEST_LINE = re.compile(r"^(?:(%s)\s+)?(\S+?)(?:\s+HTTP/[\d.]+)?\s*$" % "|".join(METHODS))
-_SNIFF_REQUEST_LINE = re.compile(r"^(?:%s)\s+(?:https?://|\{\{|/)\S*(?:\s+HTTP/[\d.]+)?\s*$" % "|".join(METHODS), re.MULTILINE)
+_SNIFF_REQUEST_LINE = re.compile(
+    r"^(?:%s)\s+(?:https?://|\{\{|/)\S*(?:\s+HTTP/[\d.]+)?\s*$" % "|".join(METHODS), re.MULTILINE
+)
 _VARIABLE_DEFINITION = re.compile(r"^@([A-Za-z_][\w.-]*)\s*=\s*(.*?)\s*$")
 _NAME_COMMENT = re.compile(r"^(?:#|//)\s*@name\s+(.+?)\s*$")
 _SEPARATOR = re.compile(r"^###")
@@ -68,7 +70,11 @@ def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, In
     for line in lines:
         starts.append(starts[-1] + len(line))
     # REST Client applies file variables to the whole file, wherever they are defined.
-    definitions = {match.group(1): match.group(2) for match in map(_VARIABLE_DEFINITION.match, (line.strip() for line in lines)) if match}
+    definitions = {
+        match.group(1): match.group(2)
+        for match in map(_VARIABLE_DEFINITION.match, (line.strip() for line in lines))
+        if match
+    }
     index = 0
     block_start = 0
     for number in range(len(lines) + 1):
@@ -82,7 +88,9 @@ def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, In
         block_start = number
 
 
-def _block(source, text, lines, starts, first, end, definitions, index, options) -> Optional[Union[Request, InputError]]:
+def _block(
+    source, text, lines, starts, first, end, definitions, index, options
+) -> Optional[Union[Request, InputError]]:
     """The request in lines[first:end] (a `###` line may open it), or None for a block without one."""
     name = None
     number = first
@@ -111,7 +119,12 @@ def _block(source, text, lines, starts, first, end, definitions, index, options)
     position = Position(request_line + 1, len(lines[request_line]) - len(lines[request_line].lstrip()) + 1)
     match = _REQUEST_LINE.match(lines[request_line].strip())
     if match is None:
-        return InputError(source.display, f'not a request line: "{lines[request_line].strip()[:60]}" (expected "METHOD URL [HTTP/1.1]")', position.line, position.column)
+        return InputError(
+            source.display,
+            f'not a request line: "{lines[request_line].strip()[:60]}" (expected "METHOD URL [HTTP/1.1]")',
+            position.line,
+            position.column,
+        )
     method, url = (match.group(1) or "GET"), match.group(2)
     while number < end and lines[number].lstrip()[:1] in ("?", "&"):
         url += lines[number].strip()
@@ -124,7 +137,12 @@ def _block(source, text, lines, starts, first, end, definitions, index, options)
             continue
         header = _HEADER.match(line)
         if header is None:
-            return InputError(source.display, f'not a header: "{line[:60]}" (expected "Name: value", and a blank line before the body)', number, 1)
+            return InputError(
+                source.display,
+                f'not a header: "{line[:60]}" (expected "Name: value", and a blank line before the body)',
+                number,
+                1,
+            )
         headers.append((header.group(1), variables.substitute(header.group(2)).text))
     body_index = number + 1  # past the blank line
     body_first = body_index + 1  # its 1-based line
@@ -133,7 +151,7 @@ def _block(source, text, lines, starts, first, end, definitions, index, options)
         if lines[handler].startswith(("> ", ">>", "<> ")):
             body_end = handler
             break
-    raw = "".join(lines[min(body_index, end):body_end]).rstrip()
+    raw = "".join(lines[min(body_index, end) : body_end]).rstrip()
     meta = RequestMeta(TRAITS, headers_recorded=True)  # the file is the whole request: no header line, no header
     body, locator = NO_BODY, None
     if raw.strip() and not raw.lstrip().startswith("< "):  # "< ./body.json" (a body from a file) is not read
@@ -146,11 +164,28 @@ def _block(source, text, lines, starts, first, end, definitions, index, options)
             except json.JSONDecodeError as error:
                 where = offset_position(raw, substitution.original_offset(error.pos), body_first)
                 after = " after substituting {{variables}}" if substitution.changed else ""
-                return InputError(source.display, f"request {index + 1} ({method} {url.split('?', 1)[0]}): the body is not valid JSON{after}: {error.msg}", where.line, where.column)
+                return InputError(
+                    source.display,
+                    f"request {index + 1} ({method} {url.split('?', 1)[0]}): the body is not valid JSON{after}: {error.msg}",
+                    where.line,
+                    where.column,
+                )
             except RecursionError:
                 return InputError(source.display, "the body is nested too deeply to be a request body", body_first, 1)
-            locator = JsonTextLocator(substitution.text, body_first, written=raw, to_written=substitution.original_offset)
+            locator = JsonTextLocator(
+                substitution.text, body_first, written=raw, to_written=substitution.original_offset
+            )
             if not substitution.changed:
                 meta.body_span = (starts[body_index], starts[body_index] + len(raw))
-    return Request(source=source, index=index, method=method.upper(), url=variables.substitute(url).text, headers=headers,
-                   body=body, name=name, position=position, locator=locator, meta=meta)
+    return Request(
+        source=source,
+        index=index,
+        method=method.upper(),
+        url=variables.substitute(url).text,
+        headers=headers,
+        body=body,
+        name=name,
+        position=position,
+        locator=locator,
+        meta=meta,
+    )

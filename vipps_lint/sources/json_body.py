@@ -45,7 +45,12 @@ def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, In
     if len(text) > options.max_body_bytes:
         megabytes = len(text) / 1024 / 1024
         limit = options.max_body_bytes / 1024 / 1024
-        yield InputError(source.display, f"body is {megabytes:.1f} MiB; bodies over {limit:.0f} MiB are not linted (no Vipps API accepts one)", 1, 1)
+        yield InputError(
+            source.display,
+            f"body is {megabytes:.1f} MiB; bodies over {limit:.0f} MiB are not linted (no Vipps API accepts one)",
+            1,
+            1,
+        )
         return
     body = parse_json_document(source, text)
     if isinstance(body, InputError):
@@ -57,8 +62,14 @@ def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, In
         return
     if source.path is not None and len(text) < 65536:
         source.text = text  # small: keep it for code frames instead of reading the file again
-    yield Request(source=source, index=0, body=body, locator=JsonTextLocator(text), position=_first_position(text),
-                  meta=RequestMeta(TRAITS, _body=BodyText(span=(0, len(text)))))
+    yield Request(
+        source=source,
+        index=0,
+        body=body,
+        locator=JsonTextLocator(text),
+        position=_first_position(text),
+        meta=RequestMeta(TRAITS, _body=BodyText(span=(0, len(text)))),
+    )
 
 
 def _first_position(text: str):

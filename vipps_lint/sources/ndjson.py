@@ -77,9 +77,24 @@ _RESPONSE_BODY_KEYS = ("responseBody", "response_body")
 # A logged response object with one of these is the response, not its body.
 _ENVELOPE_PARTS = ("body", "headers", "content")
 # What else a logged response (not its body) may hold.
-_ENVELOPE_KEYS = frozenset(_STATUS_KEYS + _ENVELOPE_PARTS + ("statusText", "status_text", "statusMessage", "reason", "duration", "durationMs", "elapsed", "time"))
+_ENVELOPE_KEYS = frozenset(
+    _STATUS_KEYS
+    + _ENVELOPE_PARTS
+    + ("statusText", "status_text", "statusMessage", "reason", "duration", "durationMs", "elapsed", "time")
+)
 # Keys of error bodies: RFC 7807 problems (ePayment, Recurring v3, Checkout…) and others.
-_PROBLEM_KEYS = ("title", "detail", "type", "instance", "traceId", "errors", "extraDetails", "message", "error", "error_description")
+_PROBLEM_KEYS = (
+    "title",
+    "detail",
+    "type",
+    "instance",
+    "traceId",
+    "errors",
+    "extraDetails",
+    "message",
+    "error",
+    "error_description",
+)
 
 
 def sniff(head: str, path: Optional[str]) -> bool:
@@ -162,8 +177,15 @@ class NdjsonLocator:
     findings is. Each finding's position is computed once, when it is made (a header's path
     in the logged headers only then too)."""
 
-    def __init__(self, line: str, line_number: int, request_pointer: list, logged_headers: Any,
-                 body_pointer: Optional[str], response_body_pointer: Optional[str]):
+    def __init__(
+        self,
+        line: str,
+        line_number: int,
+        request_pointer: list,
+        logged_headers: Any,
+        body_pointer: Optional[str],
+        response_body_pointer: Optional[str],
+    ):
         self.line = line
         self.line_number = line_number
         self.request_pointer = request_pointer
@@ -233,7 +255,9 @@ def _response(top: dict, entry: dict) -> tuple[Optional[Response], Optional[str]
             headers = []
         if "body" in logged:
             body_pointer, raw_body = "/response/body", logged.get("body")
-        elif isinstance(logged.get("content"), dict) and "text" in logged["content"]:  # HAR-like {"content": {"text": …}}
+        elif (
+            isinstance(logged.get("content"), dict) and "text" in logged["content"]
+        ):  # HAR-like {"content": {"text": …}}
             body_pointer, raw_body = "/response/content/text", logged["content"]["text"]
         elif "content" in logged and not isinstance(logged["content"], dict):
             body_pointer, raw_body = "/response/content", logged["content"]
@@ -257,10 +281,14 @@ def _response(top: dict, entry: dict) -> tuple[Optional[Response], Optional[str]
         status = int(status) if status is not None else None
     except (TypeError, ValueError):
         status = None
-    return Response(status=status, headers=headers or [], body=body, body_text=text), body_pointer if body is not NO_BODY else None
+    return Response(
+        status=status, headers=headers or [], body=body, body_text=text
+    ), body_pointer if body is not NO_BODY else None
 
 
-def parse_line(source: SourceFile, line: str, line_number: int, index: int, line_offset: int) -> Union[Request, InputError, None]:
+def parse_line(
+    source: SourceFile, line: str, line_number: int, index: int, line_offset: int
+) -> Union[Request, InputError, None]:
     """The request one log line holds (None for a blank line)."""
     line = line.rstrip("\r\n")
     if not line.strip():
@@ -273,12 +301,19 @@ def parse_line(source: SourceFile, line: str, line_number: int, index: int, line
     except RecursionError:
         return InputError(source.display, "invalid JSON: nested too deeply to be a request", line_number, indent + 1)
     if not isinstance(top, dict):
-        return InputError(source.display, "expected a JSON object with method, url, headers and body on this line", line_number, indent + 1)
+        return InputError(
+            source.display,
+            "expected a JSON object with method, url, headers and body on this line",
+            line_number,
+            indent + 1,
+        )
     entry, entry_parts = (top["request"], ["request"]) if isinstance(top.get("request"), dict) else (top, [])
     _, method = _first(entry, _METHOD_KEYS)
     _, url = _first(entry, _URL_KEYS)
     if not method and not url:
-        return InputError(source.display, "no method or url: expected one request object per line", line_number, indent + 1)
+        return InputError(
+            source.display, "no method or url: expected one request object per line", line_number, indent + 1
+        )
     headers = _headers(entry.get("headers"))
     if isinstance(headers, str):
         return InputError(source.display, headers, line_number, indent + 1)
@@ -304,8 +339,14 @@ def parse_line(source: SourceFile, line: str, line_number: int, index: int, line
     sent = first_time(top) if entry is top else first_time(top) or first_time(entry)
     if sent is not None:
         request.meta.time = sent  # for the HTML report's timeline
-    request.locator = NdjsonLocator(line, line_number, entry_parts, entry.get("headers"), body_pointer if body is not NO_BODY else None,
-                                    response_body_pointer)
+    request.locator = NdjsonLocator(
+        line,
+        line_number,
+        entry_parts,
+        entry.get("headers"),
+        body_pointer if body is not NO_BODY else None,
+        response_body_pointer,
+    )
     if body is not NO_BODY and body_pointer is not None:
         # Finding the body in the line costs four times its parsing; only --fix needs it.
         request.meta.defer_body(lambda: _body_place(line, line_offset, body_pointer, body_text))
@@ -317,8 +358,11 @@ def _body_place(line: str, line_offset: int, body_pointer: str, body_text: Optio
     if start is None:
         return None
     end = skip_value(line, start)
-    return BodyText(body_text if body_text is not None else line[start:end], (line_offset + start, line_offset + end),
-                    "json-string" if body_text is not None else "raw")
+    return BodyText(
+        body_text if body_text is not None else line[start:end],
+        (line_offset + start, line_offset + end),
+        "json-string" if body_text is not None else "raw",
+    )
 
 
 def sections(source: SourceFile, count: int) -> list[Section]:
@@ -356,8 +400,13 @@ def sections(source: SourceFile, count: int) -> list[Section]:
 
 
 def _too_long(source: SourceFile, length: int, options: ReadOptions, line_number: int) -> InputError:
-    return InputError(source.display, f"line is {length / 1024 / 1024:.1f} MiB; requests over "
-                      f"{options.max_body_bytes / 1024 / 1024:.0f} MiB are not linted", line_number, 1)
+    return InputError(
+        source.display,
+        f"line is {length / 1024 / 1024:.1f} MiB; requests over "
+        f"{options.max_body_bytes / 1024 / 1024:.0f} MiB are not linted",
+        line_number,
+        1,
+    )
 
 
 def _lines(source: SourceFile, limit: int) -> Iterator[Union[bytes, LongLine]]:
@@ -394,8 +443,14 @@ def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, In
     yield from read_lines(source, _lines(source, options.max_body_bytes), options, first_line, offset)
 
 
-def read_lines(source: SourceFile, raw_lines: Iterable[Union[bytes, LongLine]], options: ReadOptions, first_line: int = 1,
-               offset: int = 0, at_file_start: Optional[bool] = None) -> Iterator[Union[Request, InputError]]:
+def read_lines(
+    source: SourceFile,
+    raw_lines: Iterable[Union[bytes, LongLine]],
+    options: ReadOptions,
+    first_line: int = 1,
+    offset: int = 0,
+    at_file_start: Optional[bool] = None,
+) -> Iterator[Union[Request, InputError]]:
     """The requests of a run of whole lines (bytes, each ending in "\n" but perhaps the file's
     last) that starts at line `first_line` and character `offset` of the file (`at_file_start`:
     whether that is the file's start, where a BOM is dropped; by default when `first_line` is 1);
@@ -416,13 +471,23 @@ def read_lines(source: SourceFile, raw_lines: Iterable[Union[bytes, LongLine]], 
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as error:
-                yield InputError(source.display, f"invalid UTF-8: byte 0x{raw[error.start]:02x} cannot be decoded", line_number, error.start + 1)
+                yield InputError(
+                    source.display,
+                    f"invalid UTF-8: byte 0x{raw[error.start]:02x} cannot be decoded",
+                    line_number,
+                    error.start + 1,
+                )
                 offset += len(raw.decode("utf-8", errors="replace"))
                 continue
             if len(raw) > options.max_body_bytes:
                 yield _too_long(source, len(raw), options, line_number)
             elif "\x00" in line:
-                yield InputError(source.display, "binary data (NUL bytes) on this line, not a JSON request", line_number, line.index("\x00") + 1)
+                yield InputError(
+                    source.display,
+                    "binary data (NUL bytes) on this line, not a JSON request",
+                    line_number,
+                    line.index("\x00") + 1,
+                )
             else:
                 item = parse_line(source, line, line_number, index, offset)
                 if item is not None:

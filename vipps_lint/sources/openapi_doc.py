@@ -87,8 +87,9 @@ class AssembledLocator:
         while True:
             if at in self.origins:
                 uri, pointer = self.origins[at]
-                position = (self.documents.position(uri, pointer + key[len(at):])
-                            or self.documents.position(uri, pointer))
+                position = self.documents.position(uri, pointer + key[len(at) :]) or self.documents.position(
+                    uri, pointer
+                )
                 return position or self.fallback
             if not at:
                 return self.fallback
@@ -102,6 +103,7 @@ def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, In
     from vipps_lint.openapi.index import operations
     from vipps_lint.openapi.own_schemas import DocumentSchemas, OperationSchema
     from vipps_lint.routing import Operation
+
     text = read_all_text(source)
     if isinstance(text, InputError):
         yield text
@@ -162,8 +164,11 @@ def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, In
                 name=name,
                 endpoint_hint=endpoint,
                 position=position,
-                locator=(AssembledLocator(documents, pointer[1], position) if isinstance(pointer, tuple)
-                         else YamlLocator(positioned, pointer, position)),
+                locator=(
+                    AssembledLocator(documents, pointer[1], position)
+                    if isinstance(pointer, tuple)
+                    else YamlLocator(positioned, pointer, position)
+                ),
                 meta=meta,
             )
             index += 1
@@ -182,6 +187,7 @@ def _examples(documents, uri: str, entry: dict, operation_uri: str, pointer: str
     from vipps_lint.openapi.derive import json_safe
     from vipps_lint.openapi.documents import SpecError
     from vipps_lint.positions import pointer_from_parts
+
     body = operation.get("requestBody")
     body_uri, body_pointer = operation_uri, pointer + "/requestBody"
     while isinstance(body, dict) and "$ref" in body:
@@ -197,17 +203,28 @@ def _examples(documents, uri: str, entry: dict, operation_uri: str, pointer: str
         here = operation_pointer_in(uri, operation_uri, pointer, body_uri, media_pointer)
         candidates = []
         if "example" in media:
-            candidates.append((f"{entry['operationId']} example", body_uri, media_pointer + "/example", media["example"]))
+            candidates.append(
+                (f"{entry['operationId']} example", body_uri, media_pointer + "/example", media["example"])
+            )
         for name, example in (media.get("examples") or {}).items():
             example_uri, example_pointer = body_uri, media_pointer + pointer_from_parts(["examples", name])
             try:
                 while isinstance(example, dict) and "$ref" in example:
-                    example_uri, example_pointer, example = documents.resolve(example_uri, example_pointer, example["$ref"])
+                    example_uri, example_pointer, example = documents.resolve(
+                        example_uri, example_pointer, example["$ref"]
+                    )
             except SpecError as error:
                 yield error
                 continue
             if isinstance(example, dict) and "value" in example:
-                candidates.append((f"{entry['operationId']} example {name!r}", example_uri, example_pointer + "/value", example["value"]))
+                candidates.append(
+                    (
+                        f"{entry['operationId']} example {name!r}",
+                        example_uri,
+                        example_pointer + "/value",
+                        example["value"],
+                    )
+                )
         schema = media.get("schema")
         schema_uri, schema_pointer = body_uri, media_pointer + "/schema"
         try:
@@ -220,7 +237,7 @@ def _examples(documents, uri: str, entry: dict, operation_uri: str, pointer: str
             schema = None
         # Vendor examples on the request schema (ePayment's `x-examples`), with their `$ref`s inlined.
         x_examples = schema.get("x-examples") if isinstance(schema, dict) else None
-        for name, example in (x_examples.items() if isinstance(x_examples, dict) else ()):
+        for name, example in x_examples.items() if isinstance(x_examples, dict) else ():
             example_pointer = schema_pointer + pointer_from_parts(["x-examples", name])
             if isinstance(example, dict) and "value" in example and set(example) <= {"value", "summary", "description"}:
                 example, example_pointer = example["value"], example_pointer + "/value"  # Stoplight's wrapper
@@ -239,8 +256,14 @@ def _examples(documents, uri: str, entry: dict, operation_uri: str, pointer: str
                 assembled = None
             if isinstance(assembled, dict) and assembled:
                 # Its pointer carries where each value came from, for the locator.
-                candidates.append((f"{entry['operationId']} example assembled from its properties' examples",
-                                   "assembled", (media_pointer, origins), assembled))
+                candidates.append(
+                    (
+                        f"{entry['operationId']} example assembled from its properties' examples",
+                        "assembled",
+                        (media_pointer, origins),
+                        assembled,
+                    )
+                )
         for name, example_uri, example_pointer, value in candidates:
             value = json_safe(value)
             if value in seen:
@@ -266,12 +289,14 @@ def _inline_refs(documents, uri: str, pointer: str, value: Any, depth: int = 0) 
     return value
 
 
-def _assemble(documents, uri: str, pointer: str, schema: Any, depth: int,
-              origins: dict[str, tuple[str, str]], at: str) -> Any:
+def _assemble(
+    documents, uri: str, pointer: str, schema: Any, depth: int, origins: dict[str, tuple[str, str]], at: str
+) -> Any:
     """The value a schema's own `example:` values describe: an object of its properties'
     examples (recursively), an array of one item's; None where the spec gives none.
     `origins` records, per body pointer `at`, where in the spec each example value is."""
     from vipps_lint.positions import pointer_from_parts
+
     hops = 0
     while isinstance(schema, dict) and "$ref" in schema and hops < 16:
         uri, pointer, schema = documents.resolve(uri, pointer, schema["$ref"])
@@ -297,8 +322,15 @@ def _assemble(documents, uri: str, pointer: str, schema: Any, depth: int,
     if isinstance(schema.get("properties"), dict):
         assembled = {}
         for name, child in schema["properties"].items():
-            value = _assemble(documents, uri, f"{pointer}/properties/{name}", child, depth + 1, origins,
-                              at + pointer_from_parts([name]))
+            value = _assemble(
+                documents,
+                uri,
+                f"{pointer}/properties/{name}",
+                child,
+                depth + 1,
+                origins,
+                at + pointer_from_parts([name]),
+            )
             if value is not None:
                 assembled[name] = value
         return assembled or None
@@ -308,7 +340,9 @@ def _assemble(documents, uri: str, pointer: str, schema: Any, depth: int,
     return None
 
 
-def operation_pointer_in(uri: str, operation_uri: str, operation_pointer: str, body_uri: str, media_pointer: str) -> str:
+def operation_pointer_in(
+    uri: str, operation_uri: str, operation_pointer: str, body_uri: str, media_pointer: str
+) -> str:
     """The deepest pointer *in this document* on the way to an example: the media type when the
     request body is here, else the operation, else its path item's `$ref` (the pointer up to /paths/…)."""
     if body_uri == uri:

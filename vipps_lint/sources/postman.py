@@ -61,22 +61,37 @@ from vipps_lint.sources.variables import VARIABLE, Substitution, Variables, is_p
 NAME = "postman"
 TRAITS = ReaderTraits(
     NAME,
-    variables=("Define {name} in the collection's variables, or pass the environment that defines it: "
-               "vipps-lint check --postman-env ENVIRONMENT.postman_environment.json {file}"),
+    variables=(
+        "Define {name} in the collection's variables, or pass the environment that defines it: "
+        "vipps-lint check --postman-env ENVIRONMENT.postman_environment.json {file}"
+    ),
     not_fixable="the body holds {{variables}}, and --fix edits a Postman body only when it has none; apply the hint by hand",
 )
 PATTERNS = ("*.postman_collection.json",)
 
 SUPPORTED_SCHEMAS = ("v2.0.0", "v2.1.0")
 _SCHEMA_VERSION = re.compile(r"/collection/(v[\d.]+)/")
-_MARKERS = ('"_postman_id"', "schema.getpostman.com/json/collection", "schema.postman.com/json/collection", '"_postman_variable_scope"')
+_MARKERS = (
+    '"_postman_id"',
+    "schema.getpostman.com/json/collection",
+    "schema.postman.com/json/collection",
+    '"_postman_variable_scope"',
+)
 _PATH_VARIABLE = re.compile(r"(?<=/):([A-Za-z_][\w-]*)")
 # The Content-Type Postman sends for a raw body of each language (others: text/plain).
-_RAW_CONTENT_TYPES = {"json": "application/json", "javascript": "application/javascript", "html": "text/html", "xml": "application/xml", "text": "text/plain"}
+_RAW_CONTENT_TYPES = {
+    "json": "application/json",
+    "javascript": "application/javascript",
+    "html": "text/html",
+    "xml": "application/xml",
+    "text": "text/plain",
+}
 
 
 # Exporters differ in key order: Postman writes "info" first, openapi-to-postman "item".
-_COLLECTION_START = re.compile(r'\s*\{\s*"(?:info|item)"\s*:\s*[\[{]\s*(?:\{\s*)?"(?:_postman_id|name|id|item|request)"')
+_COLLECTION_START = re.compile(
+    r'\s*\{\s*"(?:info|item)"\s*:\s*[\[{]\s*(?:\{\s*)?"(?:_postman_id|name|id|item|request)"'
+)
 _ENVIRONMENT_VALUES = re.compile(r'"values"\s*:\s*\[\s*\{\s*"key"')
 
 
@@ -85,7 +100,11 @@ def sniff(head: str, path: Optional[str]) -> bool:
         return False
     if path is not None and path.lower().endswith((".postman_collection.json", ".postman_environment.json")):
         return True
-    return any(marker in head for marker in _MARKERS) or bool(_COLLECTION_START.match(head)) or bool(_ENVIRONMENT_VALUES.search(head))
+    return (
+        any(marker in head for marker in _MARKERS)
+        or bool(_COLLECTION_START.match(head))
+        or bool(_ENVIRONMENT_VALUES.search(head))
+    )
 
 
 def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, InputError]]:
@@ -118,11 +137,23 @@ def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, In
     values = {**collection_values, **environment}
     runtime = script_set_names(_scripts(document))
     # name → (its placeholder, the environment file it is in, or None: the collection's variables)
-    placeholders = {name: (value, options.postman_env if name in environment else None)
-                    for name, value in values.items() if is_placeholder_value(value) and name not in runtime}
-    variables = Variables(values, runtime=runtime, placeholders={name for name, value in values.items() if is_placeholder_value(value)})
+    placeholders = {
+        name: (value, options.postman_env if name in environment else None)
+        for name, value in values.items()
+        if is_placeholder_value(value) and name not in runtime
+    }
+    variables = Variables(
+        values, runtime=runtime, placeholders={name for name, value in values.items() if is_placeholder_value(value)}
+    )
     reader = _CollectionReader(source, text, variables, options, placeholders)
-    yield from reader.items(document.get("item"), "", [], document.get("auth"), item_places(text), _behavior(None, document.get("protocolProfileBehavior")))
+    yield from reader.items(
+        document.get("item"),
+        "",
+        [],
+        document.get("auth"),
+        item_places(text),
+        _behavior(None, document.get("protocolProfileBehavior")),
+    )
 
 
 def _schema_problem(document: dict) -> Optional[str]:
@@ -151,10 +182,15 @@ def load_environment(path: str) -> Union[dict[str, str], InputError]:
         if isinstance(document, InputError):
             _ENVIRONMENTS[path] = document
         elif not isinstance(document, dict) or not isinstance(document.get("values"), list):
-            _ENVIRONMENTS[path] = InputError(path, 'not a Postman environment: expected a "values" list (Environments → Export in Postman)', 1, 1)
+            _ENVIRONMENTS[path] = InputError(
+                path, 'not a Postman environment: expected a "values" list (Environments → Export in Postman)', 1, 1
+            )
         else:
-            _ENVIRONMENTS[path] = {str(item["key"]): _text(item.get("value")) for item in document["values"]
-                                   if isinstance(item, dict) and "key" in item and item.get("enabled", True) is not False}
+            _ENVIRONMENTS[path] = {
+                str(item["key"]): _text(item.get("value"))
+                for item in document["values"]
+                if isinstance(item, dict) and "key" in item and item.get("enabled", True) is not False
+            }
     return _ENVIRONMENTS[path]
 
 
@@ -167,8 +203,11 @@ def _text(value: Any) -> str:
 def _variable_list(raw: Any) -> dict[str, str]:
     if not isinstance(raw, list):
         return {}
-    return {str(item.get("key", item.get("id"))): _text(item.get("value")) for item in raw
-            if isinstance(item, dict) and (item.get("key") or item.get("id")) and not item.get("disabled")}
+    return {
+        str(item.get("key", item.get("id"))): _text(item.get("value"))
+        for item in raw
+        if isinstance(item, dict) and (item.get("key") or item.get("id")) and not item.get("disabled")
+    }
 
 
 def _scripts(node: Any) -> Iterator[str]:
@@ -298,8 +337,14 @@ class _LineCursor:
 
 
 class _CollectionReader:
-    def __init__(self, source: SourceFile, text: str, variables: Variables, options: ReadOptions,
-                 placeholders: Optional[dict[str, tuple[str, Optional[str]]]] = None):
+    def __init__(
+        self,
+        source: SourceFile,
+        text: str,
+        variables: Variables,
+        options: ReadOptions,
+        placeholders: Optional[dict[str, tuple[str, Optional[str]]]] = None,
+    ):
         self.source = source
         self.text = text
         self.variables = variables
@@ -309,8 +354,15 @@ class _CollectionReader:
         self.index = 0
         self.lines = _LineCursor(text)
 
-    def items(self, items: Any, prefix: str, pointer: list, auth: Any,
-              places: Optional[list[ItemPlace]], behavior: Optional[dict] = None) -> Iterator[Union[Request, InputError]]:
+    def items(
+        self,
+        items: Any,
+        prefix: str,
+        pointer: list,
+        auth: Any,
+        places: Optional[list[ItemPlace]],
+        behavior: Optional[dict] = None,
+    ) -> Iterator[Union[Request, InputError]]:
         if not isinstance(items, list):
             return
         if places is not None and len(places) != len(items):
@@ -321,7 +373,11 @@ class _CollectionReader:
             item_pointer = pointer + ["item", position]
             place = places[position] if places is not None else None
             name = prefix + str(item.get("name") or f"item {position + 1}")
-            inherited = item.get("auth") if isinstance(item.get("auth"), dict) and item["auth"].get("type") != "inherit" else auth
+            inherited = (
+                item.get("auth")
+                if isinstance(item.get("auth"), dict) and item["auth"].get("type") != "inherit"
+                else auth
+            )
             item_behavior = _behavior(behavior, item.get("protocolProfileBehavior"))
             if "request" in item:
                 made = self.request(item["request"], name, item_pointer, inherited, place, item_behavior)
@@ -330,10 +386,24 @@ class _CollectionReader:
                 yield made
                 self.index += 1
             if isinstance(item.get("item"), list):
-                yield from self.items(item["item"], name + " / ", item_pointer, inherited, place.items if place is not None else None, item_behavior)
+                yield from self.items(
+                    item["item"],
+                    name + " / ",
+                    item_pointer,
+                    inherited,
+                    place.items if place is not None else None,
+                    item_behavior,
+                )
 
-    def request(self, raw: Any, name: str, item_pointer: list, auth: Any, place: Optional[ItemPlace],
-                behavior: Optional[dict] = None) -> Union[Request, InputError]:
+    def request(
+        self,
+        raw: Any,
+        name: str,
+        item_pointer: list,
+        auth: Any,
+        place: Optional[ItemPlace],
+        behavior: Optional[dict] = None,
+    ) -> Union[Request, InputError]:
         if place is not None:
             offset = place.offset
         else:
@@ -342,8 +412,15 @@ class _CollectionReader:
         if isinstance(raw, str):
             raw = {"url": raw, "method": "GET"}
         if not isinstance(raw, dict):
-            return InputError(self.source.display, f'request "{name}": "request" must be an object or a URL', position.line, position.column)
-        request_auth = raw.get("auth") if isinstance(raw.get("auth"), dict) and raw["auth"].get("type") != "inherit" else auth
+            return InputError(
+                self.source.display,
+                f'request "{name}": "request" must be an object or a URL',
+                position.line,
+                position.column,
+            )
+        request_auth = (
+            raw.get("auth") if isinstance(raw.get("auth"), dict) and raw["auth"].get("type") != "inherit" else auth
+        )
         url = self.variables.substitute(_url_text(raw.get("url")))
         headers, header_pointers = self.headers(raw.get("header"), request_auth)
         body, body_substitution, problem = self.body(raw.get("body"))
@@ -361,8 +438,14 @@ class _CollectionReader:
             meta.unknown_at_lint_time = unknown
         if self.placeholders:
             meta.placeholder_variables = self.placeholders
-            body_text = body_substitution.text if body_substitution is not None else (body if isinstance(body, dict) else None)
-            first = [used for used in self.placeholders_in(url.text, headers, body_text) if used not in self.placeholders_used]
+            body_text = (
+                body_substitution.text if body_substitution is not None else (body if isinstance(body, dict) else None)
+            )
+            first = [
+                used
+                for used in self.placeholders_in(url.text, headers, body_text)
+                if used not in self.placeholders_used
+            ]
             if first:
                 meta.placeholder_first_use = first
                 self.placeholders_used.update(first)
@@ -385,10 +468,19 @@ class _CollectionReader:
             name=name,
             position=position,
             locator=AnchoredRequestLocator(
-                self.text, offset, position, body=locator_body, url="/request/url", headers=header_pointers,
-                body_text=body_substitution.text if body_substitution is not None and body_substitution.changed else None,
+                self.text,
+                offset,
+                position,
+                body=locator_body,
+                url="/request/url",
+                headers=header_pointers,
+                body_text=body_substitution.text
+                if body_substitution is not None and body_substitution.changed
+                else None,
                 body_map=body_substitution.original_offset if body_substitution is not None else None,
-                known={"/request/body/raw": place.body_raw[0]} if place is not None and place.body_raw is not None else None,
+                known={"/request/body/raw": place.body_raw[0]}
+                if place is not None and place.body_raw is not None
+                else None,
             ),
             meta=meta,
         )
@@ -398,8 +490,11 @@ class _CollectionReader:
         left_open = self.variables.left_open
         if not left_open or not isinstance(body, (dict, list, str)):
             return set()
-        return {pointer_from_parts(parts) for parts, value in string_leaves(body)
-                if "{{" in value and any(name in left_open for name in VARIABLE.findall(value))}
+        return {
+            pointer_from_parts(parts)
+            for parts, value in string_leaves(body)
+            if "{{" in value and any(name in left_open for name in VARIABLE.findall(value))
+        }
 
     def placeholders_in(self, url: str, headers: list[tuple[str, str]], body: Any) -> list[str]:
         """The placeholder variables a request uses, in the order the variables check meets them."""
@@ -417,7 +512,11 @@ class _CollectionReader:
     def headers(self, raw: Any, auth: Any) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         headers, pointers = [], []
         if isinstance(raw, str):  # v2.0 allows "Name: value" lines
-            raw = [{"key": k.strip(), "value": v.strip()} for k, _, v in (line.partition(":") for line in raw.splitlines()) if k.strip()]
+            raw = [
+                {"key": k.strip(), "value": v.strip()}
+                for k, _, v in (line.partition(":") for line in raw.splitlines())
+                if k.strip()
+            ]
         for position, item in enumerate(raw if isinstance(raw, list) else []):
             if not isinstance(item, dict) or item.get("disabled") or not item.get("key"):
                 continue
@@ -458,12 +557,26 @@ class _CollectionReader:
         mode = raw.get("mode")
         if mode in ("urlencoded", "formdata"):
             fields = raw.get(mode) if isinstance(raw.get(mode), list) else []
-            return ({str(item.get("key")): self.variables.substitute(_text(item.get("value"))).text
-                     for item in fields if isinstance(item, dict) and not item.get("disabled") and item.get("type") != "file"} or NO_BODY), None, None
+            return (
+                (
+                    {
+                        str(item.get("key")): self.variables.substitute(_text(item.get("value"))).text
+                        for item in fields
+                        if isinstance(item, dict) and not item.get("disabled") and item.get("type") != "file"
+                    }
+                    or NO_BODY
+                ),
+                None,
+                None,
+            )
         text = raw.get("raw") if mode == "raw" else None
         if not isinstance(text, str) or not text.strip():
             return NO_BODY, None, None
-        language = ((raw.get("options") or {}).get("raw") or {}).get("language") if isinstance(raw.get("options"), dict) else None
+        language = (
+            ((raw.get("options") or {}).get("raw") or {}).get("language")
+            if isinstance(raw.get("options"), dict)
+            else None
+        )
         looks_json = text.lstrip()[:1] in ("{", "[")
         if not looks_json and language != "json":
             return NO_BODY, None, None
@@ -474,7 +587,11 @@ class _CollectionReader:
             return strict_json.loads(substitution.text), substitution, None
         except json.JSONDecodeError as error:
             after = " after substituting {{variables}}" if substitution.changed else ""
-            return NO_BODY, None, f"the body is not valid JSON{after}: {error.msg} (body line {error.lineno}, column {error.colno})"
+            return (
+                NO_BODY,
+                None,
+                f"the body is not valid JSON{after}: {error.msg} (body line {error.lineno}, column {error.colno})",
+            )
         except RecursionError:
             return NO_BODY, None, "the body is nested too deeply to be a request body"
 
@@ -486,15 +603,25 @@ def _behavior(inherited: Optional[dict], own: Any) -> Optional[dict]:
     return {**(inherited or {}), **own}
 
 
-def _implicit_content_type(body: Any, headers: list[tuple[str, str]], behavior: Optional[dict]) -> Optional[tuple[str, str]]:
+def _implicit_content_type(
+    body: Any, headers: list[tuple[str, str]], behavior: Optional[dict]
+) -> Optional[tuple[str, str]]:
     """The Content-Type Postman adds for a raw body when the request sets none (and the
     pointer of what decides it), or None."""
-    if not isinstance(body, dict) or body.get("disabled") or body.get("mode") != "raw" or not isinstance(body.get("raw"), str) or not body["raw"]:
+    if (
+        not isinstance(body, dict)
+        or body.get("disabled")
+        or body.get("mode") != "raw"
+        or not isinstance(body.get("raw"), str)
+        or not body["raw"]
+    ):
         return None
     if any(name.lower() == "content-type" for name, _ in headers):
         return None
     disabled = (behavior or {}).get("disabledSystemHeaders")
-    if isinstance(disabled, dict) and any(str(name).lower() == "content-type" and value for name, value in disabled.items()):
+    if isinstance(disabled, dict) and any(
+        str(name).lower() == "content-type" and value for name, value in disabled.items()
+    ):
         return None
     options = body.get("options")
     raw_options = options.get("raw") if isinstance(options, dict) else None
@@ -510,20 +637,31 @@ def _url_text(raw: Any) -> str:
         return raw
     if not isinstance(raw, dict):
         return ""
-    path_values = {str(item.get("key")): _text(item.get("value")) for item in raw.get("variable") or []
-                   if isinstance(item, dict) and item.get("key") and item.get("value") not in (None, "")}
+    path_values = {
+        str(item.get("key")): _text(item.get("value"))
+        for item in raw.get("variable") or []
+        if isinstance(item, dict) and item.get("key") and item.get("value") not in (None, "")
+    }
     text = raw.get("raw")
     if not isinstance(text, str) or not text:
         host = raw.get("host")
         host = ".".join(str(part) for part in host) if isinstance(host, list) else str(host or "")
         path = raw.get("path")
-        path = "/".join(str(part.get("value") if isinstance(part, dict) else part) for part in path) if isinstance(path, list) else str(path or "")
+        path = (
+            "/".join(str(part.get("value") if isinstance(part, dict) else part) for part in path)
+            if isinstance(path, list)
+            else str(path or "")
+        )
         text = (f"{raw['protocol']}://" if raw.get("protocol") else "") + host
         if raw.get("port"):
             text += f":{raw['port']}"
         if path:
             text += "/" + path.lstrip("/")
-        query = [item for item in raw.get("query") or [] if isinstance(item, dict) and not item.get("disabled") and item.get("key")]
+        query = [
+            item
+            for item in raw.get("query") or []
+            if isinstance(item, dict) and not item.get("disabled") and item.get("key")
+        ]
         if query:
             text += "?" + "&".join(f"{item['key']}={_text(item.get('value'))}" for item in query)
     if path_values:

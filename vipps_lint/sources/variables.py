@@ -147,7 +147,7 @@ class Variables:
         for match in VARIABLE.finditer(text):
             value = self._resolve_nested(match.group(1), result)
             replacement = match.group() if value is None else value
-            pieces.append(text[position:match.start()])
+            pieces.append(text[position : match.start()])
             new_length += match.start() - position
             result.edits.append((match.start(), match.end(), new_length, new_length + len(replacement)))
             pieces.append(replacement)
@@ -155,7 +155,7 @@ class Variables:
             position = match.end()
         pieces.append(text[position:])
         result.text = "".join(pieces)
-        result.edits = [edit for edit in result.edits if text[edit[0]:edit[1]] != result.text[edit[2]:edit[3]]]
+        result.edits = [edit for edit in result.edits if text[edit[0] : edit[1]] != result.text[edit[2] : edit[3]]]
         return result
 
     def _resolve_nested(self, name: str, result: Substitution, depth: int = 0) -> Optional[str]:
@@ -164,7 +164,9 @@ class Variables:
             self._note(result, name)
             return None
         if "{{" in value and depth < 5:
-            return VARIABLE.sub(lambda inner: self._resolve_nested(inner.group(1), result, depth + 1) or inner.group(), value)
+            return VARIABLE.sub(
+                lambda inner: self._resolve_nested(inner.group(1), result, depth + 1) or inner.group(), value
+            )
         return value
 
     def substitute_json(self, text: str) -> Substitution:
@@ -206,4 +208,3 @@ SCRIPT_SETS = re.compile(r"""pm\.(?:environment|collectionVariables|variables|gl
 def script_set_names(scripts: Iterable[str]) -> set[str]:
     """Variables that Postman scripts set while a collection runs."""
     return {name for script in scripts for name in SCRIPT_SETS.findall(script)}
-

@@ -20,8 +20,22 @@ from typing import Any, Callable, Iterator, Optional
 
 from vipps_lint.positions import dotted_path
 
-NAMES = ("defined", "undefined", "pattern", "url", "phone", "wording", "equals", "enum", "length", "type", "amount", "date",
-         "words", "keys")
+NAMES = (
+    "defined",
+    "undefined",
+    "pattern",
+    "url",
+    "phone",
+    "wording",
+    "equals",
+    "enum",
+    "length",
+    "type",
+    "amount",
+    "date",
+    "words",
+    "keys",
+)
 _MODULES = {"type": "value_type", "date": "date_window"}
 
 
@@ -99,9 +113,14 @@ def render_value(value: Any, limit: int = 80) -> str:
 def describe_type(value: Any) -> str:
     if value is None:
         return "null"
-    return {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "an array", dict: "an object"}.get(
-        type(value), type(value).__name__
-    )
+    return {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "an array",
+        dict: "an object",
+    }.get(type(value), type(value).__name__)
 
 
 def first(options: dict, *names: str, default: Optional[Any] = None) -> Any:

@@ -17,7 +17,9 @@ def compile(options):
     def check(value, context):
         if value is UNDEFINED:
             yield Violation("missing", "is missing")
-        elif not allow_empty and (value is None or value == "" or value == [] or (isinstance(value, str) and not value.strip())):
+        elif not allow_empty and (
+            value is None or value == "" or value == [] or (isinstance(value, str) and not value.strip())
+        ):
             yield Violation("empty", "is empty")
 
     return check

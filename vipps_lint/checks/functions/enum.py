@@ -41,11 +41,17 @@ def compile(options):
         if near is not None:
             yield Violation("case", f"must be one of {listing}", near)
         else:
-            guess = closest(value, [choice for choice in allowed if isinstance(choice, str)]) if isinstance(value, str) else None
+            guess = (
+                closest(value, [choice for choice in allowed if isinstance(choice, str)])
+                if isinstance(value, str)
+                else None
+            )
             if closed and guess is None and not (isinstance(value, str) and value.startswith(closed)):
                 return
             if guess is not None:
-                yield Violation("not-allowed", f"must be one of {listing}", guess, detail=f"did you mean {guess!r}?", safe=False)
+                yield Violation(
+                    "not-allowed", f"must be one of {listing}", guess, detail=f"did you mean {guess!r}?", safe=False
+                )
             else:
                 yield Violation("not-allowed", f"must be one of {listing}")
 

@@ -1,7 +1,7 @@
 """`length`: a string or array must have at least `min` and at most `max` items/characters.
 
-    functionOptions:
-      max: 100
+functionOptions:
+  max: 100
 """
 
 from vipps_lint.checks.functions import Violation

@@ -82,6 +82,7 @@ class _LazyPhonenumbers:
 
     def __getattr__(self, name):
         import phonenumbers as module
+
         return getattr(module, name)
 
 

@@ -49,7 +49,12 @@ OPTIONS = {
         "appScheme": {
             "oneOf": [
                 {"type": "boolean"},
-                {"type": "object", "additionalProperties": False, "required": ["when"], "properties": {"when": CONDITION_SCHEMA}},
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["when"],
+                    "properties": {"when": CONDITION_SCHEMA},
+                },
             ]
         },
     },
@@ -59,7 +64,9 @@ _WEB_SCHEMES = {"http", "https"}
 # scheme://host[:port] followed by the path, query, fragment or the end: most URLs in requests.
 # Its host is what urlsplit would give, so a match on an allowed scheme and a public host
 # needs no further parsing (the full check below decides everything else).
-_PLAIN_WEB_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)(?::[0-9]{1,5})?(?=[/?#]|$)")
+_PLAIN_WEB_URL = re.compile(
+    r"([A-Za-z][A-Za-z0-9+.-]*)://([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)(?::[0-9]{1,5})?(?=[/?#]|$)"
+)
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 _PRIVATE_SUFFIXES = (".local", ".internal", ".lan", ".localdomain", ".home.arpa", ".corp", ".intranet")
 _LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
@@ -104,13 +111,20 @@ def compile(options):
             return
         text = value.strip()
         plain = _PLAIN_WEB_URL.match(text)
-        if plain is not None and plain.group(1).lower() in schemes and host_kind(plain.group(2).lower()) == "public" and not ports:
+        if (
+            plain is not None
+            and plain.group(1).lower() in schemes
+            and host_kind(plain.group(2).lower()) == "public"
+            and not ports
+        ):
             return
         scheme_match = _SCHEME.match(text)
         scheme = scheme_match.group(1).lower() if scheme_match else None
         if scheme is not None and scheme not in _WEB_SCHEMES and scheme not in schemes:
             if not app_scheme_allowed(context.parent, context.root):
-                yield Violation("app-scheme", f"uses the app scheme {scheme}://, which is not allowed here; use {wanted}")
+                yield Violation(
+                    "app-scheme", f"uses the app scheme {scheme}://, which is not allowed here; use {wanted}"
+                )
             return
         try:
             parts = split_url(text)
@@ -126,16 +140,27 @@ def compile(options):
         also = f" (and must use {wanted})" if scheme not in schemes else ""
         if kind == "local" and reject_local:
             if browser:
-                yield Violation("browser-local-host", f"points to {host}, which users' phones cannot open: it is your own computer{also}")
+                yield Violation(
+                    "browser-local-host",
+                    f"points to {host}, which users' phones cannot open: it is your own computer{also}",
+                )
             else:
                 yield Violation("local-host", f"points to {host}, which Vipps MobilePay can never reach{also}")
         elif kind == "private" and reject_private:
             if browser:
-                yield Violation("browser-private-host", f"points to the private host {host}, which users' phones cannot open{also}")
+                yield Violation(
+                    "browser-private-host", f"points to the private host {host}, which users' phones cannot open{also}"
+                )
             else:
-                yield Violation("private-host", f"points to the private host {host}, which Vipps MobilePay cannot reach{also}")
+                yield Violation(
+                    "private-host", f"points to the private host {host}, which Vipps MobilePay cannot reach{also}"
+                )
         elif scheme not in schemes:
-            fix = urlunsplit(("https",) + tuple(parts)[1:]) if scheme == "http" and "https" in schemes and kind == "public" else None
+            fix = (
+                urlunsplit(("https",) + tuple(parts)[1:])
+                if scheme == "http" and "https" in schemes and kind == "public"
+                else None
+            )
             violation = Violation("scheme", f"must use {wanted}, not {scheme}://")
             if fix is not None:
                 violation.fix = fix
@@ -146,8 +171,11 @@ def compile(options):
             except ValueError:
                 port = None
             if port not in ports:
-                yield Violation("port", f"uses port {port}; Vipps MobilePay does not send to every port, only to common ones such as "
-                                f"{', '.join(str(p) for p in sorted(ports))}",
-                                detail=str(port))
+                yield Violation(
+                    "port",
+                    f"uses port {port}; Vipps MobilePay does not send to every port, only to common ones such as "
+                    f"{', '.join(str(p) for p in sorted(ports))}",
+                    detail=str(port),
+                )
 
     return check

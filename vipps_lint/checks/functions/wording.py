@@ -80,8 +80,12 @@ def compile(options):
     window = options.get("negationWindow", 3)
     # Per language: its phrases, and the words that negate them (None: not negation-aware).
     languages = [
-        (re.compile("|".join(_phrase_regex(phrase) for phrase in language_phrases)),
-         re.compile("|".join(_word_regex(word) for word in negations[language])) if negations.get(language) else None)
+        (
+            re.compile("|".join(_phrase_regex(phrase) for phrase in language_phrases)),
+            re.compile("|".join(_word_regex(word) for word in negations[language]))
+            if negations.get(language)
+            else None,
+        )
         for language, language_phrases in options["phrases"].items()
     ]
 
@@ -106,7 +110,7 @@ def compile(options):
             for match in language_regex.finditer(text):
                 negation_start = negated_by(text, match.start(), negation) if negation is not None else None
                 if negation_start is not None:
-                    found[match.start()] = found.get(match.start()) or text[negation_start:match.end()]
+                    found[match.start()] = found.get(match.start()) or text[negation_start : match.end()]
                 else:
                     found.setdefault(match.start(), None)
         negated = [span for span in found.values() if span is not None]
