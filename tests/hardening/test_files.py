@@ -316,10 +316,10 @@ def test_cutting_a_log_into_sections_never_reads_a_long_line_whole(tmp_path, mon
         return handle
 
     monkeypatch.setattr(ndjson, "open_regular", counting_open, raising=False)
-    real_open = io.open  # the real open: builtins.open is the one patched
+    builtin_open = io.open  # the real open: builtins.open is the one patched
 
     def patched_open(*a, **k):
-        return counting_open(a[0]) if a and a[0] == str(log) else real_open(*a, **k)
+        return counting_open(a[0]) if a and a[0] == str(log) else builtin_open(*a, **k)
 
     monkeypatch.setattr("builtins.open", patched_open)
     sections = ndjson.sections(SourceFile(str(log), str(log)), 3)
