@@ -133,6 +133,7 @@ def test_a_broken_ipv6_endpoint_option_is_a_usage_error_or_linted(tmp_path):
             "pattern '(a+' cannot be evaluated safely (missing )",
         ),
         ("servers", ("servers:\n  - url: https://api.vipps.no", "servers: 5"), None),
+        ("paths", ("paths:\n", "paths: x\nunused:\n"), None),
         ("path-item", ("  /epayment/v1/payments:\n    post:", "  /epayment/v1/payments: 5\n  /x:\n    post:"), None),
         (
             "operation",

@@ -99,8 +99,10 @@ def operations(documents, uri: str) -> Iterator[tuple[dict[str, Any], str, str, 
     """
     spec = documents.data(uri)
     prefix = server_prefix(spec)
-    version = str((spec.get("info") or {}).get("version") or "")
-    for path, item in (spec.get("paths") or {}).items():
+    info, paths = spec.get("info"), spec.get("paths")
+    version = str(info.get("version") or "") if isinstance(info, dict) else ""
+    # A typo (`paths: 5`, `info: draft`) describes no operation, as `servers: 5` is no server.
+    for path, item in (paths if isinstance(paths, dict) else {}).items():
         item_uri, item_pointer = uri, pointer_from_parts(["paths", path])
         while isinstance(item, dict) and "$ref" in item:
             item_uri, item_pointer, item = documents.resolve(item_uri, item_pointer, item["$ref"])
