@@ -176,6 +176,7 @@ def run(linter, paths: list[str], master: Optional[str] = None, output_parquet: 
     report = Report(errors=list(linter.setup_errors))
     # The checks across a whole log, in input order, from the executors' records (as Linter.run).
     across = SessionChecks(linter) if linter.session_rules else None
+    found_across: list = []
     for number, (display, uri, _fmt) in enumerate(files):
         report.errors.extend(missing.pop(number, ()))
         result = results[unique[uri][0]]
@@ -184,8 +185,11 @@ def run(linter, paths: list[str], master: Optional[str] = None, output_parquet: 
             ignored = file_settings(linter.settings, linter.rules, display)[1]
             found = across.feed(SourceFile(display, None), result["seen"], ignored)
             if found:
+                found_across.extend(found)
                 file_result.findings = sorted(file_result.findings + found, key=lambda finding: finding.request.index)
         report.merge(file_result)
+    if output_parquet and found_across:
+        _append_to_parquet(spark, found_across, output_parquet)
     for errors in missing.values():
         report.errors.extend(errors)
     report.errors.extend(unsupported)
@@ -196,6 +200,22 @@ def run(linter, paths: list[str], master: Optional[str] = None, output_parquet: 
     )
     report.replacements_computed = True
     return report
+
+
+def _append_to_parquet(spark, findings, output_parquet: str) -> None:
+    """Add the findings of the checks across a whole log, which the driver makes after the
+    executors' findings were written, to the findings table: it holds what the report holds."""
+    from vipps_lint.secrets import Masker, collect_secrets
+    from vipps_lint.spark import findings_columns
+    from vipps_lint.spark.executor import ITEM_FIELDS, finding_values, items_ddl
+
+    masker = Masker(set().union(*(collect_secrets(finding.request) for finding in findings)))
+    rows = []
+    for finding in findings:
+        values = finding_values(finding, lambda text: None if text is None else masker.mask_text(text))
+        values.update(file=finding.file)
+        rows.append(tuple(values.get(name) for name, _kind in ITEM_FIELDS))
+    findings_columns(spark.createDataFrame(rows, items_ddl())).write.mode("append").parquet(output_parquet)
 
 
 def _lint_on_spark(spark, linter, files):
