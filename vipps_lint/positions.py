@@ -73,8 +73,14 @@ def resolve_pointer(document, pointer: str, default=_MISSING):
 
 
 def _key_text(literal: str) -> str:
-    """A JSON string literal's value; most keys have no escapes and need no parsing."""
-    return literal[1:-1] if "\\" not in literal else strict_json.loads(literal)
+    """A JSON string literal's value; most keys have no escapes and need no parsing. A key with a
+    broken escape (`"\\log"`) is taken as written: the document's parse reports it, with its place."""
+    if "\\" not in literal:
+        return literal[1:-1]
+    try:
+        return strict_json.loads(literal)
+    except ValueError:
+        return literal[1:-1]
 
 
 def _skip_ws(text: str, offset: int) -> int:

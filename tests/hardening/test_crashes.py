@@ -274,3 +274,32 @@ def test_a_killed_jobs_worker_is_an_input_error_and_the_report_is_written(monkey
     assert "a --jobs worker process ended unexpectedly" in result.stderr
     report = json.loads(result.stdout)
     assert report["summary"]["files"] == 7
+
+
+# Inputs the fuzz test (test_fuzz.py) once found crashing a reader; each is now one line naming it.
+FUZZ_FINDS = [
+    (
+        "broken-key-escape.har",
+        '{"\\log": {"version": "1.2", "entries": [{"request": {"method": "POST", '
+        '"url": "https://apitest.vipps.no/checkout/v3/session", "headers": []}}]}}',
+        'not a HAR file: no "log.entries" array',
+    ),
+    (
+        "empty-components.yaml",
+        "openapi: 3.1.0\ninfo: {title: shop, version: '1'}\nservers: [{url: https://apitest.vipps.no}]\n"
+        "paths:\n  /epayment/v1/payments:\n    post:\n      requestBody:\n        content:\n"
+        "          application/json:\n            schema: {$ref: '#/components/schemas/Body'}\n"
+        "            example: {reference: abc}\ncomponents:\n",
+        "$ref '#/components/schemas/Body' points to nothing",
+    ),
+]
+
+
+@pytest.mark.parametrize("name, text, expected", FUZZ_FINDS, ids=[name for name, _, _ in FUZZ_FINDS])
+def test_what_the_fuzz_test_found_is_one_line(tmp_path, name, text, expected):
+    path = tmp_path / name
+    path.write_text(text)
+    result = invoke("check", path)
+    assert result.exit_code == 2
+    assert "internal error" not in result.stderr
+    assert expected in result.stderr
