@@ -22,9 +22,19 @@ from vipps_lint.preflight import MAX_RESPONSE_BYTES, Preflight, _policy
 __all__ = ["AsyncPreflightTransport", "PreflightTransport"]
 
 
-def _small(response: httpx.Response) -> bool:
+def worth_explaining(preflight: Preflight, request: httpx.Request, response: httpx.Response) -> bool:
+    """A failed response to a Vipps MobilePay request, small enough to read (the caller reads
+    the body, with `read` or `aread`, and passes it to `explain_response`)."""
+    if response.status_code < 400 or not preflight.applies_to(request.url):
+        return False
     length = response.headers.get("Content-Length")
     return not (length and length.isdigit() and int(length) > MAX_RESPONSE_BYTES)
+
+
+def explain_response(preflight: Preflight, request: httpx.Request, response: httpx.Response, body: bytes) -> None:
+    preflight.after_response(
+        request.method, request.url, response.status_code, response.headers, body, request_headers=request.headers
+    )
 
 
 class PreflightTransport(httpx.BaseTransport):
@@ -44,19 +54,11 @@ class PreflightTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         preflight = self.preflight
-        applies = preflight.applies_to(request.url)
-        if applies:
+        if preflight.applies_to(request.url):
             preflight.before_send(request.method, request.url, request.headers, request.read())
         response = self.transport.handle_request(request)
-        if applies and response.status_code >= 400 and _small(response):
-            preflight.after_response(
-                request.method,
-                request.url,
-                response.status_code,
-                response.headers,
-                response.read(),
-                request_headers=request.headers,
-            )
+        if worth_explaining(preflight, request, response):
+            explain_response(preflight, request, response, response.read())
         return response
 
     def close(self) -> None:
@@ -79,19 +81,11 @@ class AsyncPreflightTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         preflight = self.preflight
-        applies = preflight.applies_to(request.url)
-        if applies:
+        if preflight.applies_to(request.url):
             preflight.before_send(request.method, request.url, request.headers, await request.aread())
         response = await self.transport.handle_async_request(request)
-        if applies and response.status_code >= 400 and _small(response):
-            preflight.after_response(
-                request.method,
-                request.url,
-                response.status_code,
-                response.headers,
-                await response.aread(),
-                request_headers=request.headers,
-            )
+        if worth_explaining(preflight, request, response):
+            explain_response(preflight, request, response, await response.aread())
         return response
 
     async def aclose(self) -> None:

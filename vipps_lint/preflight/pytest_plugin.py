@@ -82,7 +82,7 @@ def _patch_requests() -> None:
         import requests
     except ImportError:
         return
-    from vipps_lint.preflight.requests_hook import request_body, response_body
+    from vipps_lint.preflight.requests_hook import check_request, explain_response
 
     original = requests.Session.send
 
@@ -91,17 +91,9 @@ def _patch_requests() -> None:
         preflight = _current()
         if preflight is None:
             return original(self, request, **kwargs)
-        preflight.before_send(request.method or "GET", request.url, request.headers, request_body(request))
+        check_request(preflight, request)
         response = original(self, request, **kwargs)
-        if response.status_code >= 400 and preflight.applies_to(request.url):
-            preflight.after_response(
-                request.method or "GET",
-                request.url,
-                response.status_code,
-                response.headers,
-                response_body(response),
-                request_headers=request.headers,
-            )
+        explain_response(preflight, request, response)
         return response
 
     requests.Session.send = send
@@ -115,6 +107,8 @@ def _patch_httpx() -> None:
         return
     # `_send_single_request` is where a client hands the final request (auth and redirects
     # done) to its transport, which is what respx and pytest-httpx replace.
+    from vipps_lint.preflight.httpx_hook import explain_response, worth_explaining
+
     sync_original = httpx.Client._send_single_request
     async_original = httpx.AsyncClient._send_single_request
 
@@ -125,15 +119,8 @@ def _patch_httpx() -> None:
             return sync_original(self, request)
         preflight.before_send(request.method, request.url, request.headers, request.read())
         response = sync_original(self, request)
-        if response.status_code >= 400:
-            preflight.after_response(
-                request.method,
-                request.url,
-                response.status_code,
-                response.headers,
-                response.read(),
-                request_headers=request.headers,
-            )
+        if worth_explaining(preflight, request, response):
+            explain_response(preflight, request, response, response.read())
         return response
 
     @functools.wraps(async_original)
@@ -143,15 +130,8 @@ def _patch_httpx() -> None:
             return await async_original(self, request)
         preflight.before_send(request.method, request.url, request.headers, await request.aread())
         response = await async_original(self, request)
-        if response.status_code >= 400:
-            preflight.after_response(
-                request.method,
-                request.url,
-                response.status_code,
-                response.headers,
-                await response.aread(),
-                request_headers=request.headers,
-            )
+        if worth_explaining(preflight, request, response):
+            explain_response(preflight, request, response, await response.aread())
         return response
 
     httpx.Client._send_single_request = send_single

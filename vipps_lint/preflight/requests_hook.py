@@ -42,6 +42,24 @@ def response_body(response: requests.Response) -> bytes:
         return b""
 
 
+def check_request(preflight: Preflight, request: requests.PreparedRequest) -> None:
+    """Lint a request requests is about to send (raises `PreflightError` in mode "raise")."""
+    preflight.before_send(request.method or "GET", request.url, request.headers, request_body(request))
+
+
+def explain_response(preflight: Preflight, request: requests.PreparedRequest, response: requests.Response) -> None:
+    """Explain a failed response to a Vipps MobilePay request in the log (its body is read only then)."""
+    if response.status_code >= 400 and preflight.applies_to(request.url):
+        preflight.after_response(
+            request.method or "GET",
+            request.url,
+            response.status_code,
+            response.headers,
+            response_body(response),
+            request_headers=request.headers,
+        )
+
+
 class PreflightAdapter(BaseAdapter):
     """A transport adapter that lints each request before the adapter it wraps sends it.
 
@@ -61,18 +79,9 @@ class PreflightAdapter(BaseAdapter):
         self.preflight = _policy(preflight, mode, options)
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
-        preflight = self.preflight
-        preflight.before_send(request.method or "GET", request.url, request.headers, request_body(request))
+        check_request(self.preflight, request)
         response = self.adapter.send(request, *args, **kwargs)
-        if response.status_code >= 400 and preflight.applies_to(request.url):
-            preflight.after_response(
-                request.method or "GET",
-                request.url,
-                response.status_code,
-                response.headers,
-                response_body(response),
-                request_headers=request.headers,
-            )
+        explain_response(self.preflight, request, response)
         return response
 
     def close(self) -> None:
