@@ -449,6 +449,18 @@ def load_effective(config_file: Optional[str], isolated: bool, command_line: dic
     return config, effective(config or Config(), command_line)
 
 
+def show_command(select, ignore, fail_on, rule_dirs, config_file, isolated, extend_select, as_of, output_format) -> int:
+    """`vipps-lint config`: print the effective configuration and where each value comes from."""
+    import click
+
+    from vipps_lint.status import EXIT_CLEAN
+
+    command_line = command_line_settings(select, ignore, extend_select, fail_on, rule_dirs, as_of)
+    config, settings = load_effective(config_file, isolated, command_line)
+    click.echo(describe(config, settings, output_format))
+    return EXIT_CLEAN
+
+
 def check_selectors(rules, config: Optional[Config], settings: dict[str, tuple[Any, str]]) -> None:
     """Every rule selector names a rule: a typo must not silently select nothing.
     A wrong option is a `UsageError`; wrong configuration keys are `Incomplete`, all named."""

@@ -424,33 +424,71 @@ def command(
     max_seconds: Optional[float] = None,
 ) -> int:
     """Run the proxy for the command line; the exit status."""
+    from vipps_lint.status import EXIT_CLEAN, EXIT_INCOMPLETE
+
     try:
-        import aiohttp  # noqa: F401
+        import aiohttp  # noqa: F401 - only whether the proxy extra is installed
     except ImportError:
         sys.stderr.write("vipps-lint proxy needs aiohttp: pip install 'vipps-lint[proxy]'\n")
-        return 2
+        return EXIT_INCOMPLETE
     try:
         host, port = parse_listen(listen)
         proxy = LintingProxy(upstream, linter, block=block, fail_on=fail_on)
     except UsageError as error:
         sys.stderr.write(f"vipps-lint proxy: {error}\n")
-        return 2
+        return EXIT_INCOMPLETE
     log = None
     if log_file:
         try:
             log = open(log_file, "a", encoding="utf-8")  # noqa: SIM115 - open for the proxy's whole life
         except OSError as error:
             sys.stderr.write(f"{log_file}: cannot write the log: {error.strerror or error}\n")
-            return 2
+            return EXIT_INCOMPLETE
     proxy.log = log
     try:
         asyncio.run(serve(proxy, host, port, banner=sys.stderr, max_seconds=max_seconds))
     except OSError as error:
         sys.stderr.write(f"vipps-lint proxy: cannot listen on {listen}: {error.strerror or error}\n")
-        return 2
+        return EXIT_INCOMPLETE
     except KeyboardInterrupt:
         pass
     finally:
         if log is not None:
             log.close()
-    return 0
+    return EXIT_CLEAN
+
+
+def command_line(
+    upstream: str,
+    listen: str,
+    block: bool,
+    log_file: Optional[str],
+    fail_on: Optional[str],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    rule_dirs: tuple[str, ...],
+    config_file: Optional[str],
+    isolated: bool,
+    extend_select: tuple[str, ...],
+    as_of: Optional[datetime],
+    max_seconds: Optional[float],
+) -> int:
+    """`vipps-lint proxy` after its options are read: the linter, then the proxy; the exit status.
+    A configuration that cannot be used stops it (`Incomplete`, a line a problem)."""
+    from vipps_lint.api import ConfigError
+    from vipps_lint.config import split_selectors
+    from vipps_lint.status import Incomplete
+
+    try:
+        linter = Linter(
+            config_file or (None if isolated else True),
+            select=split_selectors(select) or None,
+            ignore=split_selectors(ignore) or None,
+            extend_select=split_selectors(extend_select) or None,
+            rules=list(rule_dirs) or None,
+            fail_on=fail_on,
+            as_of=as_of.date() if as_of else None,
+        )
+    except ConfigError as error:
+        raise Incomplete(*error.problems) from None
+    return command(upstream, listen, block, log_file, linter, fail_on, max_seconds)

@@ -62,6 +62,18 @@ class CheckOptions:
     master: Optional[str] = None
     parquet_dir: Optional[str] = None  # --output-parquet DIR
 
+    @classmethod
+    def from_command_line(cls, paths, as_of, **options) -> CheckOptions:
+        """The options as click gives them: `output_FORMAT` keys, `as_of` a datetime."""
+        report_keys = [key for key in options if key.startswith("output_") and key != "output_format"]
+        report_files = {key.removeprefix("output_"): options.pop(key) for key in report_keys}
+        return cls(
+            paths=list(paths),
+            as_of=as_of.date() if as_of is not None else None,
+            report_files={name: path for name, path in report_files.items() if path},
+            **options,
+        )
+
 
 def check(options: CheckOptions) -> int:
     from vipps_lint.config import check_selectors, command_line_settings, load_effective

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from vipps_lint.models import Report
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_INCOMPLETE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report a SIGINT
 
 
 def status(incomplete: bool, failing: bool) -> int:
