@@ -19,9 +19,6 @@ if TYPE_CHECKING:
 SEVERITIES = ("error", "warning", "info")
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
-# The parts of an HTTP exchange a finding can be about (the JSON report's `part`).
-PARTS = ("body", "header", "url", "response")
-
 NO_BODY = object()
 """`Request.body` when the request carries no body at all (distinct from a JSON `null`)."""
 
@@ -35,8 +32,8 @@ class Position:
 class Locator(Protocol):
     """Maps a place in a request to a position in its input file.
 
-    `part` is one of PARTS; `key` is a JSON Pointer for body/response, a header name for
-    header, None for url. Returns None when the place has no position of its own (the
+    `part` is "body", "header", "url" or "response" (the JSON report's `part`); `key` is a
+    JSON Pointer for body/response, a header name for header, None for url. Returns None when the place has no position of its own (the
     reporter then falls back to the request's own position).
     """
 
@@ -443,7 +440,6 @@ class EndpointStats:
 
 
 # Timeline buckets are minutes since the epoch: [requests, failed responses, findings].
-TIMELINE_FIELDS = ("requests", "failed", "findings")
 
 
 def merge_timeline(into: dict[int, list[int]], other: dict[int, list[int]]) -> None:

@@ -8,7 +8,6 @@ them.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Optional
 
@@ -366,29 +365,6 @@ def object_members(text: str, offset: int, stop_at: Optional[str] = None):
         yield key, start, end
         offset = _next_item(text, end, "}")
     _check_closed(text, offset, "an object")
-
-
-def array_values(text: str, offset: int):
-    """(start, end, value) for each item of the array at `offset`, each parsed on its own
-    (`raw_decode`, at C speed), so a huge array is read one item at a time. An item that
-    does not parse is yielded as its `json.JSONDecodeError` (with end == len(text) when
-    the text ends inside it), and the walk stops there."""
-    offset = _skip_ws(text, offset)
-    if offset >= len(text) or text[offset] != "[":
-        raise ScanError("expected a JSON array", offset)
-    offset = _skip_ws(text, offset + 1)
-    while offset < len(text) and text[offset] != "]":
-        try:
-            value, end = _DECODER.raw_decode(text, offset)
-        except json.JSONDecodeError as error:
-            yield offset, skip_value(text, offset), error
-            return
-        except RecursionError:
-            yield offset, skip_value(text, offset), json.JSONDecodeError("nested too deeply", text, offset)
-            return
-        yield offset, end, value
-        offset = _next_item(text, end, "]")
-    _check_closed(text, offset, "an array")
 
 
 def _next_item(text: str, end: int, closer: str) -> int:

@@ -71,7 +71,6 @@ class Tracker:
         self.total_bytes = 0
         self.begun = False  # the inputs are found (walking a large tree can take a while)
         self._requests = 0  # not yet added to the shared counters
-        self._bytes = 0
         self._counted: dict[int, int] = {}  # id(source) → its bytes already counted
 
     def begin(self, sources: list[SourceFile]) -> None:

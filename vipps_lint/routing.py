@@ -103,10 +103,6 @@ class Operation:
         lowered = name.lower()
         return any(required for header, required in self.headers if header.lower() == lowered)
 
-    def declares_header(self, name: str) -> bool:
-        lowered = name.lower()
-        return any(header.lower() == lowered for header, _ in self.headers)
-
     @property
     def endpoint(self) -> str:
         return f"{self.method} {self.path}"

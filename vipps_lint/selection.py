@@ -150,7 +150,6 @@ class FileSelection:
     # Files named on the command line are judged like files a walk found (the pre-commit hook).
     skip_non_requests: bool = False
     base: Optional[str] = None  # globs are relative to this directory (the configuration's; default: cwd)
-    excluded_files: int = 0  # named files left out by --force-exclude (for the summary)
     never: frozenset = frozenset()  # real paths a walk never yields (the run's own baseline files)
     stdin_filename: Optional[str] = None  # the file standard input stands for (--stdin-filename)
 
@@ -185,7 +184,6 @@ class FileSelection:
         for path in paths:
             if path == "-" and self.stdin_filename:
                 if self.force_exclude and self.is_excluded(self.stdin_filename):
-                    self.excluded_files += 1
                     continue
                 for source in expand_paths([path]):
                     if isinstance(source, SourceFile):
@@ -200,7 +198,6 @@ class FileSelection:
                 and self.force_exclude
                 and self.is_excluded(path)
             ):
-                self.excluded_files += 1
                 continue
             if path != "-" and os.path.isdir(path):
                 ignored = GitIgnored(path) if self.respect_gitignore else None

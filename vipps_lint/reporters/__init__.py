@@ -34,7 +34,7 @@ class ReportOptions:
     concise: bool = False  # one line per finding, then the summary (`--format concise`)
     statistics: bool = False  # counts per rule instead of each finding (`--statistics`)
     rules: dict[str, Any] = field(default_factory=dict)  # rule id → Rule, for rule metadata (SARIF)
-    # Masks secrets in a text (set by cli.write_report). Reporters that cut raw file text
+    # Masks secrets in a text (set by write_report). Reporters that cut raw file text
     # into pieces (a code frame's window) mask the whole line first, so no piece of a
     # secret survives the cut; everything written is masked again on the way out.
     mask: Optional[Callable[[str], str]] = None

@@ -193,8 +193,8 @@ def _skip_whitespace(text: str, offset: int) -> int:
 
 
 def _entries(window: _Window, array_start: int) -> Iterator[tuple[int, int, Any]]:
-    """`positions.array_values` over the window: (start, end, entry) for each entry of the
-    array at `array_start`, offsets into `window.text` as it is while the entry is handled.
+    """(start, end, entry) for each entry of the array at `array_start`, each parsed on its
+    own, offsets into `window.text` as it is while the entry is handled.
     An entry that does not parse (even with the rest of the file read) is yielded as its
     `json.JSONDecodeError`, and the walk stops there."""
     text = window.text
