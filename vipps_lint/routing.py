@@ -108,6 +108,22 @@ class Operation:
         return f"{self.method} {self.path}"
 
 
+def _path_pattern(operation: Operation) -> re.Pattern:
+    # A trailing slash is optional both ways (Userinfo's spec has /userinfo/, callers send /userinfo).
+    return re.compile(
+        "^" + _TEMPLATE_PARAMETER.sub("[^/]+", re.escape(operation.path.rstrip("/") or "/")) + "/?$",
+        re.IGNORECASE if operation.path in CASE_INSENSITIVE_PATHS else 0,
+    )
+
+
+def _literal_start(operation: Operation) -> str:
+    """The text every path `_path_pattern` matches begins with: a cheap test before the regex
+    ('' for a pattern that ignores case, whose Unicode case folding str.lower does not copy)."""
+    if operation.path in CASE_INSENSITIVE_PATHS:
+        return ""
+    return (operation.path.rstrip("/") or "/").split("{", 1)[0]
+
+
 @dataclass(frozen=True)
 class Endpoint:
     method: Optional[str]
@@ -162,17 +178,10 @@ def _remember(cache: dict, key, value):
 class Router:
     def __init__(self, operations: list[Operation], api_prefixes: Optional[list[str]] = None):
         self.operations = operations
-        self._compiled = [
-            # A trailing slash is optional both ways (Userinfo's spec has /userinfo/, callers send /userinfo).
-            (
-                operation,
-                re.compile(
-                    "^" + _TEMPLATE_PARAMETER.sub("[^/]+", re.escape(operation.path.rstrip("/") or "/")) + "/?$",
-                    re.IGNORECASE if operation.path in CASE_INSENSITIVE_PATHS else 0,
-                ),
-            )
-            for operation in operations
-        ]
+        # Each operation's path regex is compiled the first time a path could match it: a
+        # pre-commit run routes one request, and compiling all of them costs more than the lint.
+        self._candidates = [(operation, _literal_start(operation)) for operation in operations]
+        self._patterns: dict[int, re.Pattern] = {}
         # Path prefixes of the APIs we know: a path under one that matches no operation
         # is a mistake worth reporting; a path under none is some other API.
         self.api_prefixes = sorted(
@@ -233,7 +242,7 @@ class Router:
     def _find(self, method: Optional[str], host: Optional[str], path: str) -> Optional[Operation]:
         host = host.lower() if host else None
         on_external_host = host is not None and host in KLARNA_HOSTS
-        for operation, pattern in self._compiled:
+        for index, (operation, start) in enumerate(self._candidates):
             if method is not None and operation.method != method:
                 continue
             if operation.hosts:
@@ -241,6 +250,11 @@ class Router:
                     continue
             elif on_external_host:
                 continue
+            if start and not path.startswith(start):
+                continue  # the path regex could not match: it begins with this text
+            pattern = self._patterns.get(index)
+            if pattern is None:
+                pattern = self._patterns[index] = _path_pattern(operation)
             if pattern.match(path):
                 return operation
         return None
