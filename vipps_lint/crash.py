@@ -12,7 +12,7 @@ import contextlib
 import errno
 import sys
 
-EXIT_INCOMPLETE = 2
+from vipps_lint.status import EXIT_INCOMPLETE
 
 
 def _safe(text: str) -> str:

@@ -121,8 +121,7 @@ def check(options: CheckOptions) -> int:
         write_report(report, options.output_format, sys.stdout, report_options)
     for output_format, path in options.report_files.items():
         write_report_file(report, output_format, path, report_options)
-    result = exit_status(report, settings.fail_on)
-    return 0 if options.exit_zero and result == 1 else result  # --exit-zero: findings do not fail; errors still do
+    return exit_status(report, settings.fail_on, options.exit_zero)
 
 
 def _command_line_selection(options: CheckOptions) -> dict:

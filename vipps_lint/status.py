@@ -23,8 +23,9 @@ def status(incomplete: bool, failing: bool) -> int:
     return EXIT_FINDINGS if failing else EXIT_CLEAN
 
 
-def exit_status(report: Report, fail_on: str) -> int:
-    return status(bool(report.errors), report.worst_rank() >= SEVERITY_RANK[fail_on])
+def exit_status(report: Report, fail_on: str, exit_zero: bool = False) -> int:
+    """--exit-zero: findings do not fail; inputs that could not be linted still do."""
+    return status(bool(report.errors), not exit_zero and report.worst_rank() >= SEVERITY_RANK[fail_on])
 
 
 class Incomplete(Exception):
