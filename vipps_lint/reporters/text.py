@@ -49,6 +49,24 @@ def _console(stream, options):
     return console
 
 
+def _plain(stream, options) -> bool:
+    """Whether the console `_console` makes writes no escape sequences to this stream (rich's
+    Console.is_terminal, decided without importing rich; where in doubt, False: ask rich)."""
+    import builtins
+    import os
+
+    if hasattr(builtins, "get_ipython"):  # IPython or Jupyter: rich has its own ways there
+        return False
+    if options.color is False or (options.color is None and os.environ.get("NO_COLOR")):
+        return True
+    if options.color or "TTY_COMPATIBLE" in os.environ or "FORCE_COLOR" in os.environ:
+        return False
+    try:
+        return hasattr(stream, "isatty") and not stream.isatty()
+    except ValueError:
+        return False
+
+
 def _broken_pipe() -> None:
     import errno
 
@@ -125,6 +143,13 @@ def needs(options) -> tuple[str, ...]:
 
 
 def render(report: Report, stream, options) -> None:
+    if not report.findings and not (report.endpoints and not (options.quiet or options.statistics or options.concise)):
+        # Only the summary line (a clean pre-commit run): importing rich would cost more than the lint.
+        if options.quiet:
+            return
+        if _plain(stream, options):
+            stream.write(summary_line(report) + "\n")
+            return
     from rich.text import Text  # start-up time
 
     console = _console(stream, options)
