@@ -209,6 +209,22 @@ def headers(kind: str, index: int) -> list[tuple[str, str]]:
     return found
 
 
+def shop_headers(token: str) -> dict[str, str]:
+    """The headers of a correct ePayment call as a shop sends it, with a real-looking access
+    token (bench/preflight.py; the tests of the Python API and of the proxy)."""
+    return {
+        "Authorization": f"Bearer {token}",
+        "Ocp-Apim-Subscription-Key": "7c1e4b2a9d8f4e6b8a3c2d1e0f9a8b7c",
+        "Merchant-Serial-Number": "123456",
+        "Idempotency-Key": "5f1f7a3e-1c2b-4b8e-9a41-0c6a3d9e2b17",
+        "Content-Type": "application/json",
+        "Vipps-System-Name": "acme-webshop",
+        "Vipps-System-Version": "4.2.1",
+        "Vipps-System-Plugin-Name": "acme-vipps-plugin",
+        "Vipps-System-Plugin-Version": "1.8.0",
+    }
+
+
 def generate(count: int, seed: int = 2024, defect_rate: float = 0.1) -> tuple[list[dict], list[dict]]:
     """(requests, seeded defects); each request is {index, kind, method, url, headers, body}."""
     rng = random.Random(seed)

@@ -30,20 +30,12 @@ import sys
 import time
 from pathlib import Path
 
+import corpus  # bench/corpus.py, beside this file (python bench/preflight.py)
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 URL_PATH = "/epayment/v1/payments"
-HEADERS = {
-    "Authorization": "Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJiZW5jaCJ9.c2lnbmF0dXJlLWJlbmNobWFyaw",
-    "Ocp-Apim-Subscription-Key": "7c1e4b2a9d8f4e6b8a3c2d1e0f9a8b7c",
-    "Merchant-Serial-Number": "123456",
-    "Idempotency-Key": "5f1f7a3e-1c2b-4b8e-9a41-0c6a3d9e2b17",
-    "Content-Type": "application/json",
-    "Vipps-System-Name": "acme-webshop",
-    "Vipps-System-Version": "4.2.1",
-    "Vipps-System-Plugin-Name": "acme-vipps-plugin",
-    "Vipps-System-Plugin-Version": "1.8.0",
-}
+HEADERS = corpus.shop_headers("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJiZW5jaCJ9.c2lnbmF0dXJlLWJlbmNobWFyaw")
 
 
 def percentile(values: list[float], fraction: float) -> float:

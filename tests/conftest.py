@@ -76,6 +76,17 @@ def run_json(*args: str, **kwargs):
     return result.returncode, json.loads(result.stdout)
 
 
+def bench_module(name: str):
+    """A module of bench/ (`corpus`: the benchmark corpus, and a shop's correct headers)."""
+    import importlib
+
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+
+
 def fixture_files() -> set[str]:
     """The fixture inputs a directory walk of fixtures/ lints, relative to fixtures/."""
     from vipps_lint.sources import walk

@@ -15,23 +15,15 @@ from vipps_lint.cli import main
 from vipps_lint.models import Request
 from vipps_lint.sources import ReadOptions, expand_paths, read_source
 
+from conftest import bench_module
+
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
 
 EPAYMENT_URL = "https://apitest.vipps.no/epayment/v1/payments"
 TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwcmVmbGlnaHQtdGVzdCJ9.c2lnbmF0dXJlLXByZWZsaWdodA"
-KEY = "7c1e4b2a9d8f4e6b8a3c2d1e0f9a8b7c"
-GOOD_HEADERS = {
-    "Authorization": f"Bearer {TOKEN}",
-    "Ocp-Apim-Subscription-Key": KEY,
-    "Merchant-Serial-Number": "123456",
-    "Idempotency-Key": "5f1f7a3e-1c2b-4b8e-9a41-0c6a3d9e2b17",
-    "Content-Type": "application/json",
-    "Vipps-System-Name": "acme-webshop",
-    "Vipps-System-Version": "4.2.1",
-    "Vipps-System-Plugin-Name": "acme-vipps-plugin",
-    "Vipps-System-Plugin-Version": "1.8.0",
-}
+GOOD_HEADERS = bench_module("corpus").shop_headers(TOKEN)
+KEY = GOOD_HEADERS["Ocp-Apim-Subscription-Key"]
 
 
 def body(name: str) -> dict:

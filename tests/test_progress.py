@@ -16,19 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, REPO
+from conftest import FIXTURES, REPO, bench_module
 
 pty = pytest.importorskip("pty", reason="pseudo-terminals are POSIX only")
 
-BENCH = REPO / "bench"
-
 
 def _log(path: Path, requests: int) -> Path:
-    sys.path.insert(0, str(BENCH))
-    try:
-        import corpus
-    finally:
-        sys.path.remove(str(BENCH))
+    corpus = bench_module("corpus")
     generated, _ = corpus.generate(requests)
     corpus.write_ndjson(generated, path)
     return path

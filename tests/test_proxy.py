@@ -19,23 +19,15 @@ from pathlib import Path
 
 import pytest
 
+from conftest import bench_module
+
 requests = pytest.importorskip("requests")
 pytest.importorskip("aiohttp")
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
 TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwcmVmbGlnaHQtcHJveHkifQ.c2lnbmF0dXJlLXByb3h5LXRlc3Q"
-HEADERS = {
-    "Authorization": f"Bearer {TOKEN}",
-    "Ocp-Apim-Subscription-Key": "7c1e4b2a9d8f4e6b8a3c2d1e0f9a8b7c",
-    "Merchant-Serial-Number": "123456",
-    "Idempotency-Key": "5f1f7a3e-1c2b-4b8e-9a41-0c6a3d9e2b17",
-    "Content-Type": "application/json",
-    "Vipps-System-Name": "acme-webshop",
-    "Vipps-System-Version": "4.2.1",
-    "Vipps-System-Plugin-Name": "acme-vipps-plugin",
-    "Vipps-System-Plugin-Version": "1.8.0",
-}
+HEADERS = bench_module("corpus").shop_headers(TOKEN)
 # Bodies as a shop would write them, odd spacing and non-ASCII included: they must arrive byte for byte.
 GOOD = (FIXTURES / "epayment/create-good.json").read_bytes().replace(b'"NOK"', b'"NOK"   ').rstrip() + b"  \n"
 BAD = (FIXTURES / "epayment/create-bad-phone-and-return.json").read_bytes()
