@@ -16,15 +16,19 @@ from conftest import run_json
 _LINTERS: dict = {}
 
 
-def _findings(method, url, body=NO_BODY, as_of=None, **settings):
+def _lint(method, url, body=NO_BODY, as_of=None, **settings):
+    """The findings of one request (None: not an API vipps-lint lints), one linter per settings."""
     key = (as_of, tuple(sorted((name, tuple(value)) for name, value in settings.items())))
     linter = _LINTERS.get(key) or _LINTERS.setdefault(key, Linter(Settings(as_of=as_of, **settings)))
-    request = Request(SourceFile("t", None), 0, method, url, body=body)
-    return [(finding.rule, finding.severity, finding.message) for finding in linter.lint_request(request) or []]
+    return linter.lint_request(Request(SourceFile("t", None), 0, method, url, body=body))
 
 
-def _rules(method, url, body=NO_BODY, as_of=None):
-    return [(rule, severity) for rule, severity, _ in _findings(method, url, body, as_of)]
+def _findings(method, url, body=NO_BODY, as_of=None, **settings):
+    return [(f.rule, f.severity, f.message) for f in _lint(method, url, body, as_of, **settings) or []]
+
+
+def _rules(method, url, body=NO_BODY, as_of=None, prefix=""):
+    return [(rule, severity) for rule, severity, _ in _findings(method, url, body, as_of) if rule.startswith(prefix)]
 
 
 RECURRING_V2 = {
@@ -39,40 +43,29 @@ RECURRING_V2 = {
 
 
 @pytest.mark.parametrize(
-    "method, url, day_before, day_of, rule, severity",
+    "call, day_before, day_of, finding",
     [
+        ("POST https://api.vipps.no/recurring/v2/agreements", "2023-10-31", "2023-11-01", "api-retired error"),
         (
-            "POST",
-            "https://api.vipps.no/recurring/v2/agreements",
-            date(2023, 10, 31),
-            date(2023, 11, 1),
-            "api-retired",
-            "error",
+            "GET https://api.vipps.no/partner-api/v0/salesunits/123456",
+            "2023-09-30",
+            "2023-10-01",
+            "api-deprecated warning",
         ),
         (
-            "GET",
-            "https://api.vipps.no/partner-api/v0/salesunits/123456",
-            date(2023, 9, 30),
-            date(2023, 10, 1),
-            "api-deprecated",
-            "warning",
+            "POST https://api.vipps.no/checkout/v3/session/x/expire",
+            "2026-05-31",
+            "2026-06-01",
+            "api-deprecated warning",
         ),
-        (
-            "POST",
-            "https://api.vipps.no/checkout/v3/session/acme-order-1234/expire",
-            date(2026, 5, 31),
-            date(2026, 6, 1),
-            "api-deprecated",
-            "warning",
-        ),
-        ("POST", "https://api.mobilepay.dk/v1/payments", date(2025, 3, 30), date(2025, 3, 31), "api-retired", "error"),
+        ("POST https://api.mobilepay.dk/v1/payments", "2025-03-30", "2025-03-31", "api-retired error"),
     ],
 )
-def test_lifecycle_findings_take_effect_on_their_date(method, url, day_before, day_of, rule, severity):
-    before = [(r, s) for r, s in _rules(method, url, as_of=day_before) if r.startswith("api-")]
+def test_lifecycle_findings_take_effect_on_their_date(call, day_before, day_of, finding):
+    method, url = call.split()
+    before = _rules(method, url, as_of=date.fromisoformat(day_before), prefix="api-")
     assert before == [("api-lifecycle-announced", "info")]
-    on_the_day = [(r, s) for r, s in _rules(method, url, as_of=day_of) if r.startswith("api-")]
-    assert on_the_day == [(rule, severity)]
+    assert _rules(method, url, as_of=date.fromisoformat(day_of), prefix="api-") == [tuple(finding.split())]
 
 
 def test_messages_name_the_date_and_what_to_call_instead():
@@ -84,9 +77,8 @@ def test_messages_name_the_date_and_what_to_call_instead():
         if f[0].startswith("api-")
     ]
     assert message == "Recurring API v2 has been retired since 2023-11-01: calls to it fail; use Recurring API v3"
-    linter = Linter(Settings(as_of=date(2026, 11, 29)))
-    request = Request(SourceFile("t", None), 0, "GET", "https://api.vipps.no/partner-api/v0/merchants/987654321")
-    [finding] = [f for f in linter.lint_request(request) if f.rule == "api-deprecated"]
+    merchants = _lint("GET", "https://api.vipps.no/partner-api/v0/merchants/987654321", as_of=date(2026, 11, 29))
+    [finding] = [f for f in merchants if f.rule == "api-deprecated"]
     assert "since October 2023" in finding.message and "/management/v1/" in finding.hint
     announced = _findings("GET", "https://api.vipps.no/checkout/v3/session/acme-order-1234", as_of=date(2026, 1, 15))
     assert (
@@ -105,21 +97,12 @@ def test_retired_mobilepay_hosts_are_reported_with_their_successor_not_skipped()
     assert [(rule, severity) for rule, severity, _ in other] == [("api-retired", "error")]
     assert "api.vipps.no" in other[0][2]
     # Ignored, the rule reports nothing, and the request is another API's again (skipped).
-    linter = Linter(Settings(ignore=["api-retired"]))
-    assert (
-        linter.lint_request(Request(SourceFile("t", None), 0, "GET", "https://api.mobilepay.dk/v1/payments/x")) is None
-    )
+    assert _lint("GET", "https://api.mobilepay.dk/v1/payments/x", ignore=["api-retired"]) is None
 
 
 def test_legacy_ecom_and_current_apis_get_no_lifecycle_finding():
-    assert not [
-        r
-        for r, _ in _rules("GET", "https://api.vipps.no/ecomm/v2/payments/acme-order-1234/details")
-        if r.startswith("api-")
-    ]
-    assert not [
-        r for r, _ in _rules("GET", "https://api.vipps.no/epayment/v1/payments/acme-order-1234") if r.startswith("api-")
-    ]
+    assert not _rules("GET", "https://api.vipps.no/ecomm/v2/payments/acme-order-1234/details", prefix="api-")
+    assert not _rules("GET", "https://api.vipps.no/epayment/v1/payments/acme-order-1234", prefix="api-")
     ecom = next(status for status in statuses() if status.api == "ecom-v2")
     assert ecom.status == "legacy" and ecom.date is None
 
@@ -136,9 +119,10 @@ def test_unknown_path_under_a_known_api_is_an_error_with_did_you_mean():
     )
     assert (rule, severity) == ("route-unknown-path", "error")
     assert message == "POST /epayment/v1/payment is not an operation of the epayment-v1 API (it answers 404)"
-    linter = Linter(Settings())
-    request = Request(SourceFile("t", None), 0, "POST", "https://api.vipps.no/epayment/v1/payment", body={})
-    assert linter.lint_request(request)[0].hint == "Did you mean POST /epayment/v1/payments?"
+    assert (
+        _lint("POST", "https://api.vipps.no/epayment/v1/payment", {})[0].hint
+        == "Did you mean POST /epayment/v1/payments?"
+    )
     # Every API with a spec has its prefix: a typo under Management or Login is caught too.
     assert _rules("GET", "https://api.vipps.no/management/v1/sale-units/123456")[0] == ("route-unknown-path", "error")
     # Another company's API under the same path is not Vipps Checkout's.
@@ -146,15 +130,9 @@ def test_unknown_path_under_a_known_api_is_an_error_with_did_you_mean():
 
 
 def test_announced_operations_and_case_insensitive_gateway_paths_route():
-    assert not [
-        r for r, _ in _rules("GET", "https://api.vipps.no/management/v2/product-orders") if r == "route-unknown-path"
-    ]
-    assert not [
-        r
-        for r, _ in _rules("POST", "https://api.vipps.no/psp/v3/psppayments/updateStatus", {})
-        if r == "route-unknown-path"
-    ]
-    assert not [r for r, _ in _rules("POST", "https://api.vipps.no/miami/v1/token") if r == "route-unknown-path"]
+    assert not _rules("GET", "https://api.vipps.no/management/v2/product-orders", prefix="route-unknown-path")
+    assert not _rules("POST", "https://api.vipps.no/psp/v3/psppayments/updateStatus", {}, prefix="route-unknown-path")
+    assert not _rules("POST", "https://api.vipps.no/miami/v1/token", prefix="route-unknown-path")
 
 
 def test_klarna_rules_recognise_kustom_hosts():

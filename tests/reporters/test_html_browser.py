@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_html_report import hostile_exchange
 
 from vipps_lint.cli import main
 
@@ -58,25 +59,7 @@ def reports(tmp_path_factory):
     """The HTML and JSON reports of one run over fixtures/ and a log with hostile values."""
     work = tmp_path_factory.mktemp("dashboard")
     hostile_log = work / "hostile.ndjson"
-    hostile_log.write_text(
-        json.dumps(
-            {
-                "ts": "2024-06-14T12:00:00Z",
-                "method": "POST",
-                "url": "https://apitest.vipps.no/epayment/v1/payments",
-                "headers": {"Content-Type": "application/json"},
-                "body": {
-                    "amount": {"currency": "NOK", "value": 100},
-                    "paymentMethod": {"type": "WALLET"},
-                    "reference": HOSTILE,
-                    "returnUrl": "http://example.com/" + HOSTILE,
-                    "userFlow": "WEB_REDIRECT",
-                },
-                "response": {"status": 400, "body": {"title": HOSTILE}},
-            }
-        )
-        + "\n"
-    )
+    hostile_log.write_text(json.dumps(hostile_exchange(HOSTILE, "2024-06-14T12:00:00Z", title=HOSTILE)) + "\n")
     page, report = work / "report.html", work / "report.json"
     result = CliRunner().invoke(
         main,

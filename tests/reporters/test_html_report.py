@@ -152,10 +152,11 @@ def test_timeline_bucket_size_follows_the_span():
     assert len(buckets) <= html_report.MAX_BUCKETS and size % 10080 == 0
 
 
-def test_request_values_are_text_never_markup(tmp_path):
-    hostile = "</script><script>alert(1)</script><img src=x onerror=alert(2)><!--"
-    line = {
-        "ts": "2024-06-14T08:00:00Z",
+def hostile_exchange(hostile: str, ts: str, **answer) -> dict:
+    """A logged ePayment create call (and its 400 answer, `answer` its body) with `hostile`
+    in the reference, the return URL and the answer: values every report shows."""
+    return {
+        "ts": ts,
         "method": "POST",
         "url": "https://apitest.vipps.no/epayment/v1/payments",
         "headers": {"Content-Type": "application/json"},
@@ -166,8 +167,13 @@ def test_request_values_are_text_never_markup(tmp_path):
             "returnUrl": "http://example.com/" + hostile,
             "userFlow": "WEB_REDIRECT",
         },
-        "response": {"status": 400, "body": {"title": hostile, "detail": hostile}},
+        "response": {"status": 400, "body": answer},
     }
+
+
+def test_request_values_are_text_never_markup(tmp_path):
+    hostile = "</script><script>alert(1)</script><img src=x onerror=alert(2)><!--"
+    line = hostile_exchange(hostile, "2024-06-14T08:00:00Z", title=hostile, detail=hostile)
     log = tmp_path / "hostile.ndjson"
     unknown_path = {
         "method": "GET",

@@ -31,6 +31,10 @@ TOKEN_SCRIPT = {
 }
 
 
+# A subscription key and a callback that no rule objects to.
+SHOP = {"key": "k", "callback": "https://shop.example.com/cb"}
+
+
 def environment(tmp_path, **values) -> str:
     path = tmp_path / "shop.postman_environment.json"
     path.write_text(
@@ -166,14 +170,7 @@ def test_real_environment_values_are_still_linted(tmp_path):
 
 
 def test_a_script_set_variable_keeps_a_real_environment_value(tmp_path):
-    env = environment(
-        tmp_path,
-        msn="123456",
-        mobileNumber="91234567",
-        key="k",
-        callback="https://shop.example.com/cb",
-        access_token="two words",
-    )
+    env = environment(tmp_path, msn="123456", mobileNumber="91234567", **SHOP, access_token="two words")
     item = dict(initiate(), event=[TOKEN_SCRIPT])
     _, report = lint(tmp_path, [item], env)
     assert [f["rule"] for f in report["findings"]] == [
@@ -207,13 +204,7 @@ def test_empty_collection_variables_are_placeholders_too(tmp_path):
 
 
 def test_placeholder_values_are_judged_by_nothing_even_when_the_variable_rule_is_off(tmp_path):
-    env = environment(
-        tmp_path,
-        msn="<Your MSN>",
-        mobileNumber="<Input the mobile number>",
-        key="k",
-        callback="https://shop.example.com/cb",
-    )
+    env = environment(tmp_path, msn="<Your MSN>", mobileNumber="<Input the mobile number>", **SHOP)
     status, report = lint(
         tmp_path,
         [initiate(orderId="{{msn}}-{{orderId}}")],
@@ -259,13 +250,10 @@ def test_postman_adds_the_content_type_of_a_raw_body_itself(tmp_path, options, b
         item["request"]["body"]["options"] = options
     if behavior is not None:
         item["protocolProfileBehavior"] = behavior
-    [request] = read_text(
-        "c.json", collection([item], variables=[("access_token", "t"), ("key", "k"), ("msn", "123456")])
-    )
+    variables = [("access_token", "t"), ("key", "k"), ("msn", "123456")]
+    [request] = read_text("c.json", collection([item], variables=variables))
     assert request.header("Content-Type") == expected[0]
-    path = tmp_path / "c.postman_collection.json"
-    path.write_text(collection([item], variables=[("access_token", "t"), ("key", "k"), ("msn", "123456")]))
-    _, report = run_json(str(path))
+    _, report = lint(tmp_path, [item], variables=variables)
     messages = [f["message"] for f in report["findings"] if f["rule"] == "header-content-type-json"]
     assert messages == ([] if expected[1] is None else [expected[1]])
 
