@@ -254,7 +254,10 @@ def _templated_value_problem(body: _Body, start: int, end: int) -> Optional[str]
         return f"the value comes from {{{{{names[0]}}}}}; change it where that variable is defined"
     if names:
         variables = ", ".join("{{%s}}" % name for name in names)
-        return f"the value is written with {variables}, and --fix replaces only values written out in full; apply the hint by hand"
+        return (
+            f"the value is written with {variables}, and --fix replaces only values written out in full; apply the "
+            "hint by hand"
+        )
     if written != body.text[start:end]:
         return "the value is not written literally in the file"
     return None

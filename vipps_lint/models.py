@@ -33,8 +33,9 @@ class Locator(Protocol):
     """Maps a place in a request to a position in its input file.
 
     `part` is "body", "header", "url" or "response" (the JSON report's `part`); `key` is a
-    JSON Pointer for body/response, a header name for header, None for url. Returns None when the place has no position of its own (the
-    reporter then falls back to the request's own position).
+    JSON Pointer for body/response, a header name for header, None for url. Returns None
+    when the place has no position of its own (the reporter then falls back to the
+    request's own position).
     """
 
     def locate(self, part: str, key: Optional[str]) -> Optional[Position]: ...

@@ -152,7 +152,8 @@ class LintingProxy:
 
         started = time.perf_counter()
         try:
-            # A client that never finishes its body (chunked without end, a trickle) holds a connection at most this long.
+            # A client that never finishes its body (chunked without end, a trickle) holds a
+            # connection at most this long.
             body = await asyncio.wait_for(request.read(), timeout=self.timeout)
         except asyncio.TimeoutError:
             detail = f"the request body did not arrive within {self.timeout:g} s"

@@ -65,13 +65,17 @@ class CredentialsCheck:
         host = (split_url(request.url).hostname or "").lower()
         if host not in PRODUCTION_HOSTS:
             return
-        hint = "Run `vipps-lint redact FILE -o FILE` to mask it (or write a placeholder such as <access_token>); rotate the credential if the file was shared"
+        hint = (
+            "Run `vipps-lint redact FILE -o FILE` to mask it (or write a placeholder such as <access_token>); "
+            "rotate the credential if the file was shared"
+        )
         for name in ("Authorization", "Ocp-Apim-Subscription-Key", "client_secret"):
             value = request.header(name)
             if value is not None and _live(name.lower(), value):
                 yield Problem(
                     RULE,
-                    f"{name} holds a live-looking production credential ({host}); a dump with working credentials must not be committed or shared",
+                    f"{name} holds a live-looking production credential ({host}); a dump with working "
+                    "credentials must not be committed or shared",
                     part="header",
                     header=name,
                     hint=hint,
@@ -82,7 +86,8 @@ class CredentialsCheck:
             if isinstance(token, str) and looks_like_jwt(token):
                 yield Problem(
                     RULE,
-                    f"the logged response holds a live-looking production access_token ({host}); a dump with working credentials must not be committed or shared",
+                    f"the logged response holds a live-looking production access_token ({host}); a dump with "
+                    "working credentials must not be committed or shared",
                     part="response",
                     pointer="/access_token",
                     hint=hint,

@@ -7,19 +7,25 @@ dumps when they have headers, bare bodies never (see `headers_recorded`). Vipps 
 operations get all rules; other companies' APIs (Klarna Checkout) only
 `header-content-type-json`.
 
-| rule | when |
-| --- | --- |
-| `header-authorization-bearer` | `Authorization` missing, or not `Bearer <token>` (every API but the calls below and Login's OAuth endpoints) |
-| `header-client-credentials` | `client_id`/`client_secret` missing where the spec requires them (`POST /accesstoken/get`, Checkout v3), which take them instead of a token |
-| `header-subscription-key` | `Ocp-Apim-Subscription-Key` missing or empty where the operation's spec requires it |
-| `header-merchant-serial-number` | `Merchant-Serial-Number` missing where the spec requires it (ePayment, Order Management, Checkout, PSP v3, …) |
-| `header-merchant-serial-number-recommended` | missing elsewhere (required with partner keys); not for the Partner API, whose calls name the merchant in the path |
-| `header-vipps-system` | some of the four `Vipps-System-*` headers missing (one finding listing them) |
-| `header-vipps-system-length` | a `Vipps-System-*` value longer than 30 characters |
-| `header-idempotency-key` | `Idempotency-Key` (eCom: `X-Request-Id`) missing or malformed on the calls whose spec requires it |
-| `header-content-type-json` | a JSON body without `Content-Type: application/json` |
-| `header-name-typo` | a header name that is almost a known one (`Idempotency_Key`, `MerchantSerialNumber`): did you mean |
-| `header-userinfo-subscription-key` | `Ocp-Apim-Subscription-Key` sent to the Userinfo API, which answers 401 to it |
+- `header-authorization-bearer`: `Authorization` missing, or not `Bearer <token>` (every API but
+  the calls below and Login's OAuth endpoints)
+- `header-client-credentials`: `client_id`/`client_secret` missing where the spec requires them
+  (`POST /accesstoken/get`, Checkout v3), which take them instead of a token
+- `header-subscription-key`: `Ocp-Apim-Subscription-Key` missing or empty where the operation's
+  spec requires it
+- `header-merchant-serial-number`: `Merchant-Serial-Number` missing where the spec requires it
+  (ePayment, Order Management, Checkout, PSP v3, …)
+- `header-merchant-serial-number-recommended`: missing elsewhere (required with partner keys);
+  not for the Partner API, whose calls name the merchant in the path
+- `header-vipps-system`: some of the four `Vipps-System-*` headers missing (one finding listing them)
+- `header-vipps-system-length`: a `Vipps-System-*` value longer than 30 characters
+- `header-idempotency-key`: `Idempotency-Key` (eCom: `X-Request-Id`) missing or malformed on the
+  calls whose spec requires it
+- `header-content-type-json`: a JSON body without `Content-Type: application/json`
+- `header-name-typo`: a header name that is almost a known one (`Idempotency_Key`,
+  `MerchantSerialNumber`): did you mean
+- `header-userinfo-subscription-key`: `Ocp-Apim-Subscription-Key` sent to the Userinfo API, which
+  answers 401 to it
 
 A value that is a whole placeholder (`{{auth}}`, `<token>`) is not judged: it says nothing
 about what will be sent. Which headers an operation requires comes from the header
@@ -103,7 +109,10 @@ def is_vipps_api(api: str) -> bool:
     return not api.startswith("klarna-")
 
 
-_BEARER_HINT = "Write `Authorization: Bearer <access_token>` — the word Bearer, one space, then the access_token value from POST /accesstoken/get"
+_BEARER_HINT = (
+    "Write `Authorization: Bearer <access_token>` — the word Bearer, one space, then the access_token value from "
+    "POST /accesstoken/get"
+)
 
 
 def _authorization_problem(value: str) -> tuple[str, str]:
@@ -116,7 +125,8 @@ def _authorization_problem(value: str) -> tuple[str, str]:
         return "Authorization is the word Bearer with no access token after it (the API answers 401)", _BEARER_HINT
     if rest.split()[0].lower() == "bearer":
         return (
-            "Authorization says Bearer twice (`Bearer Bearer …`): the token already had the word in front of it (the API answers 401)",
+            "Authorization says Bearer twice (`Bearer Bearer …`): the token already had the word in front of "
+            "it (the API answers 401)",
             "Send the word Bearer once: `Authorization: Bearer <access_token>`",
         )
     if is_placeholder(rest):
@@ -128,9 +138,11 @@ def _authorization_problem(value: str) -> tuple[str, str]:
         )
     words = len(rest.split())
     return (
-        f"Authorization: the access token after Bearer contains {'a space' if words == 2 else 'spaces'} ({words} parts), "
+        f"Authorization: the access token after Bearer contains {'a space' if words == 2 else 'spaces'} "
+        f"({words} parts), "
         "but a token is one unbroken string (the API answers 401)",
-        "Send the token as one word, with no spaces, quotes or line breaks in it: `Authorization: Bearer <access_token>`",
+        "Send the token as one word, with no spaces, quotes or line breaks in it: `Authorization: Bearer "
+        "<access_token>`",
     )
 
 
@@ -167,7 +179,8 @@ class HeaderCheck:
                 what = "POST /accesstoken/get" if api == "access-token" else "Checkout v3"
                 yield Problem(
                     "header-client-credentials",
-                    f"{' and '.join(missing)} header{'s' if len(missing) > 1 else ''} missing: {what} authenticates with the client_id and client_secret headers (the API answers 401)",
+                    f"{' and '.join(missing)} header{'s' if len(missing) > 1 else ''} missing: {what} "
+                    "authenticates with the client_id and client_secret headers (the API answers 401)",
                     part="header",
                     header=missing[0],
                     hint=f"Add `{missing[0]}: <your {missing[0]} from portal.vippsmobilepay.com>`",
@@ -179,7 +192,8 @@ class HeaderCheck:
             if authorization is None or not authorization.strip():
                 yield Problem(
                     "header-authorization-bearer",
-                    "Authorization header missing: every call needs `Authorization: Bearer <access token>` (the API answers 401)",
+                    "Authorization header missing: every call needs `Authorization: Bearer <access token>` "
+                    "(the API answers 401)",
                     part="header",
                     header="Authorization",
                     hint="Add `Authorization: Bearer <access_token from POST /accesstoken/get>`",
@@ -191,10 +205,12 @@ class HeaderCheck:
             if request.header("Ocp-Apim-Subscription-Key") is not None:
                 yield Problem(
                     "header-userinfo-subscription-key",
-                    "Ocp-Apim-Subscription-Key is sent to the Userinfo API, which does not take it: the call is answered with 401",
+                    "Ocp-Apim-Subscription-Key is sent to the Userinfo API, which does not take it: the call "
+                    "is answered with 401",
                     part="header",
                     header="Ocp-Apim-Subscription-Key",
-                    hint="Remove the Ocp-Apim-Subscription-Key header from the Userinfo call; keep `Authorization: Bearer <the user's access token>`",
+                    hint="Remove the Ocp-Apim-Subscription-Key header from the Userinfo call; keep `Authorization: "
+                    "Bearer <the user's access token>`",
                 )
         elif (
             operation.requires_header("Ocp-Apim-Subscription-Key")
@@ -226,10 +242,12 @@ class HeaderCheck:
         )
         yield Problem(
             "header-client-credentials",
-            f"POST /miami/v1/token authenticates with the Basic scheme: Authorization carries your client id and secret; {got} (the API answers 401)",
+            "POST /miami/v1/token authenticates with the Basic scheme: Authorization carries your client id "
+            f"and secret; {got} (the API answers 401)",
             part="header",
             header="Authorization",
-            hint="Send the Basic scheme with the base64 of client id, a colon and client secret (curl: -u with them), or call POST /accesstoken/get with the client_id and client_secret headers",
+            hint="Send the Basic scheme with the base64 of client id, a colon and client secret (curl: -u with "
+            "them), or call POST /accesstoken/get with the client_id and client_secret headers",
         )
 
     def _header_names(self, request: Request) -> Iterator[Problem]:
@@ -259,7 +277,8 @@ class HeaderCheck:
                     f"Merchant-Serial-Number must be the sales unit's number, digits only, got {value.strip()!r}",
                     part="header",
                     header="Merchant-Serial-Number",
-                    hint="Write `Merchant-Serial-Number: 123456` with your sales unit's number (portal.vippsmobilepay.com)",
+                    hint="Write `Merchant-Serial-Number: 123456` with your sales unit's number "
+                    "(portal.vippsmobilepay.com)",
                 )
             return
         if required:
@@ -274,8 +293,8 @@ class HeaderCheck:
         else:
             yield Problem(
                 "header-merchant-serial-number-recommended",
-                "Merchant-Serial-Number header missing: recommended on every call, and required when you use partner keys"
-                + _sent_instead(request, "Merchant-Serial-Number"),
+                "Merchant-Serial-Number header missing: recommended on every call, and required when you use "
+                "partner keys" + _sent_instead(request, "Merchant-Serial-Number"),
                 part="header",
                 header="Merchant-Serial-Number",
                 hint="Add `Merchant-Serial-Number: 123456` with your sales unit's number (portal.vippsmobilepay.com)",
@@ -298,10 +317,12 @@ class HeaderCheck:
         if missing:
             yield Problem(
                 "header-vipps-system",
-                f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing: tell Vipps MobilePay which system and plugin send the call (required for partners and plugins)",
+                f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing: tell Vipps MobilePay "
+                "which system and plugin send the call (required for partners and plugins)",
                 part="header",
                 header=missing[0],
-                hint="Add e.g. `Vipps-System-Name: acme-shop`, `Vipps-System-Version: 3.1.2`, `Vipps-System-Plugin-Name: acme-vipps-plugin`, `Vipps-System-Plugin-Version: 1.4.0`",
+                hint="Add e.g. `Vipps-System-Name: acme-shop`, `Vipps-System-Version: 3.1.2`, "
+                "`Vipps-System-Plugin-Name: acme-vipps-plugin`, `Vipps-System-Plugin-Version: 1.4.0`",
             )
 
     def _idempotency(self, request: Request, operation) -> Iterator[Problem]:
@@ -313,11 +334,12 @@ class HeaderCheck:
         if value is None or not value.strip():
             yield Problem(
                 "header-idempotency-key",
-                f"{name} header missing: {request.operation.endpoint} changes state and must carry a unique key, so a retry is not done twice"
-                + _sent_instead(request, name),
+                f"{name} header missing: {request.operation.endpoint} changes state and must carry a unique "
+                "key, so a retry is not done twice" + _sent_instead(request, name),
                 part="header",
                 header=name,
-                hint=f"Add `{name}: <a new UUID per operation, reused only for retries of it>`, e.g. `{name}: 5f1f7a3e-1c2b-4b8e-9a41-0c6a3d9e2b17`",
+                hint=f"Add `{name}: <a new UUID per operation, reused only for retries of it>`, e.g. `{name}: "
+                "5f1f7a3e-1c2b-4b8e-9a41-0c6a3d9e2b17`",
             )
             return
         limit, forbidden = _IDEMPOTENCY_LIMITS.get(api, (None, None))
@@ -332,7 +354,8 @@ class HeaderCheck:
         elif forbidden is not None and forbidden.search(value):
             yield Problem(
                 "header-idempotency-key",
-                f"{name} contains {forbidden.search(value).group()!r}; this API does not accept '#', '?', '/' or '\\' in it",
+                f"{name} contains {forbidden.search(value).group()!r}; this API does not accept '#', '?', '/' "
+                "or '\\' in it",
                 part="header",
                 header=name,
                 hint="Use a UUID (letters, digits and '-')",

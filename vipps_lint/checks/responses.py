@@ -31,13 +31,19 @@ RULES = ("response-client-error", "response-server-error")
 
 STATUS_HINTS: dict[int, str] = {
     400: "Correct the request as the API says; sending it again unchanged fails the same way",
-    401: "Check `Authorization: Bearer <token>` (a fresh token from POST /accesstoken/get) and `Ocp-Apim-Subscription-Key` — test keys work only on apitest.vipps.no",
-    403: "The keys are valid but not for this: check that the sales unit (Merchant-Serial-Number) has this API/product enabled",
+    401: "Check `Authorization: Bearer <token>` (a fresh token from POST /accesstoken/get) and "
+    "`Ocp-Apim-Subscription-Key` — test keys work only on apitest.vipps.no",
+    403: "The keys are valid but not for this: check that the sales unit (Merchant-Serial-Number) has this "
+    "API/product enabled",
     404: "Check the path and the id in it (orderId, reference, agreementId) against what the create call returned",
-    409: "The Idempotency-Key was used before with a different body, or the payment is in a state that does not allow this; use a new key for a new operation",
+    409: "The Idempotency-Key was used before with a different body, or the payment is in a state that does not "
+    "allow this; use a new key for a new operation",
     429: "Too many requests: slow down and retry after the time the Retry-After header gives",
 }
-SERVER_HINT = "A problem on the API's side: retry later with the same Idempotency-Key; if it persists, give Vipps MobilePay support the traceId"
+SERVER_HINT = (
+    "A problem on the API's side: retry later with the same Idempotency-Key; if it persists, give Vipps MobilePay "
+    "support the traceId"
+)
 
 _TRAILING_CODE = re.compile(r"(\d{4,5})\D*$")
 

@@ -281,7 +281,8 @@ class RuleLoader:
                         file,
                         loaded,
                         f"{pointer}/{name}",
-                        f"rule {rule.id}: unknown template variable {{{{{sorted(unknown)[0]}}}}}; known: {', '.join(sorted(TEMPLATE_VARIABLES))}",
+                        f"rule {rule.id}: unknown template variable {{{{{sorted(unknown)[0]}}}}}; known: "
+                        f"{', '.join(sorted(TEMPLATE_VARIABLES))}",
                     )
         return rule if len(self.errors) == errors_before else None
 

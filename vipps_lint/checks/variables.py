@@ -64,7 +64,8 @@ class VariableCheck:
                 where = _WHERE[part].format(header=header, pointer=pointer or "/")
                 yield Problem(
                     RULE,
-                    f'variable "{name}" in {where} is not defined, so the request would be sent with its placeholder as literal text',
+                    f'variable "{name}" in {where} is not defined, so the request would be sent with its '
+                    "placeholder as literal text",
                     part=part,
                     pointer=pointer,
                     header=header,
@@ -103,7 +104,8 @@ def _placeholder_problem(
     )
     if environment:
         hint = (
-            f'Give {name} its real value in the environment ({environment}; in Postman: Environments, the "{name}" row, '
+            f"Give {name} its real value in the environment ({environment}; in Postman: Environments, the "
+            f'"{name}" row, '
             "then export it again), or pass an environment that has it with --postman-env"
         )
     else:

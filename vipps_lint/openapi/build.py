@@ -219,6 +219,7 @@ def build_command(
             target.write_text(text, encoding="utf-8", newline="\n")
             changed.append(target)
     click.echo(
-        f"{len(result.entries)} operations, {len(result.schemas)} request schemas in {out_dir}; {len(changed)} files changed"
+        f"{len(result.entries)} operations, {len(result.schemas)} request schemas in {out_dir}; {len(changed)} "
+        "files changed"
     )
     return EXIT_CLEAN

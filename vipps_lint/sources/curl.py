@@ -163,7 +163,10 @@ def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, In
 
 
 def _no_command_message(text: str, options: ReadOptions) -> str:
-    message = "no curl command found: a file read as curl must hold lines that start with `curl`, e.g. `curl https://apitest.vipps.no/epayment/v1/payments -H 'Content-Type: application/json' -d '{…}'`"
+    message = (
+        "no curl command found: a file read as curl must hold lines that start with `curl`, e.g. `curl "
+        "https://apitest.vipps.no/epayment/v1/payments -H 'Content-Type: application/json' -d '{…}'`"
+    )
     if options.input_format == NAME:
         looks_like = "JSON" if text.lstrip()[:1] in ("{", "[") else None
         message += (

@@ -461,7 +461,8 @@ def _body(post_data: dict, headers, options: ReadOptions):
             NO_BODY,
             None,
             (
-                f"body is {len(text) / 1024 / 1024:.1f} MiB; bodies over {options.max_body_bytes / 1024 / 1024:.0f} MiB are not linted",
+                f"body is {len(text) / 1024 / 1024:.1f} MiB; bodies over "
+                f"{options.max_body_bytes / 1024 / 1024:.0f} MiB are not linted",
                 None,
             ),
         )

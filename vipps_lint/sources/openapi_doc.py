@@ -3,10 +3,10 @@
 `vipps-lint check openapi.yaml` reads an OpenAPI 3.0/3.1 document (YAML or JSON) and
 yields one request per example of a JSON request body — a media type's `example`, and each
 entry of its `examples` (inline `value`s and `$ref`s to `components/examples`), each of the
-request schema's `x-examples` (their `$ref`s inlined), and, for an operation with none of these, the body its schema's properties'
-own `example:` values make (`meta.assembled_example`: a field without an example is
-absent, so no "required" finding is made for it). Each request
-is for `METHOD path` (the server's path prefix joined in, as routing expects), so the YAML
+request schema's `x-examples` (their `$ref`s inlined), and, for an operation with none of
+these, the body its schema's properties' own `example:` values make
+(`meta.assembled_example`: a field without an example is absent, so no "required" finding
+is made for it). Each request is for `METHOD path` (the server's path prefix joined in, as routing expects), so the YAML
 rules of the Vipps operation it routes to apply, and findings point at lines of the YAML file.
 
 The body is validated against the request schema of its operation *in this document*

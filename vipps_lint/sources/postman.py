@@ -65,7 +65,9 @@ TRAITS = ReaderTraits(
         "Define {name} in the collection's variables, or pass the environment that defines it: "
         "vipps-lint check --postman-env ENVIRONMENT.postman_environment.json {file}"
     ),
-    not_fixable="the body holds {{variables}}, and --fix edits a Postman body only when it has none; apply the hint by hand",
+    not_fixable=(
+        "the body holds {{variables}}, and --fix edits a Postman body only when it has none; apply the hint by hand"
+    ),
 )
 PATTERNS = ("*.postman_collection.json",)
 
@@ -166,7 +168,10 @@ def _schema_problem(document: dict) -> Optional[str]:
     match = _SCHEMA_VERSION.search(schema)
     if not match or match.group(1) not in SUPPORTED_SCHEMAS:
         shown = schema or "(none)"
-        return f"unknown Postman collection schema {shown}; vipps-lint reads v2.0.0 and v2.1.0: in Postman, export the collection as Collection v2.1"
+        return (
+            f"unknown Postman collection schema {shown}; vipps-lint reads v2.0.0 and v2.1.0: in Postman, export "
+            "the collection as Collection v2.1"
+        )
     return None
 
 
