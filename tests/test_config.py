@@ -176,7 +176,8 @@ def test_endpoints_per_glob_rules_dir_select_and_as_of_from_a_yaml_file(tmp_path
         ),
         (
             "pyproject.toml",
-            '[tool.vipps-lint]\nselect = ["ecom"]\n\n[tool.vipps-lint.severity]\necom-callback-https = "error"\necom-mobile-number = "loud"\n',
+            '[tool.vipps-lint]\nselect = ["ecom"]\n\n[tool.vipps-lint.severity]\necom-callback-https = '
+            '"error"\necom-mobile-number = "loud"\n',
             "pyproject.toml:6: severity: ecom-mobile-number: expected one of error, warning, info, got 'loud'",
         ),
         ("pyproject.toml", '[tool.vipps-lint]\nselect = ["ecom"\n', "pyproject.toml:3:1: invalid TOML"),
@@ -214,7 +215,8 @@ def test_endpoints_per_glob_rules_dir_select_and_as_of_from_a_yaml_file(tmp_path
         (
             "pyproject.toml",
             "[project]\nname = 'x'\n\n[tool]\nvipps-lint = 3\n",
-            "pyproject.toml:5: tool.vipps-lint must be a table of settings ([tool.vipps-lint] with key = value lines), got 3",
+            "pyproject.toml:5: tool.vipps-lint must be a table of settings ([tool.vipps-lint] with key = value "
+            "lines), got 3",
         ),
         (
             "pyproject.toml",

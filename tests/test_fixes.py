@@ -251,7 +251,8 @@ TEMPLATED_HTTP = (
     "@cb = http://shop.example.com/cb\n@host = shop.example.com\n@amount = 100\n\n"
     "### initiate\nPOST https://api.vipps.no/ecomm/v2/payments\nContent-Type: application/json\n\n"
     '{"merchantInfo": {"merchantSerialNumber": "123456", "callbackPrefix": "{{cb}}", "fallBack": "http://{{host}}/fb"},\n'
-    ' "customerInfo": {"mobileNumber": "+47 91 23 45 67"}, "transaction": {"orderId": "a-1", "amount": {{amount}}, "transactionText": "x"}}\n'
+    ' "customerInfo": {"mobileNumber": "+47 91 23 45 67"}, "transaction": {"orderId": "a-1", "amount": '
+    '{{amount}}, "transactionText": "x"}}\n'
 )
 
 

@@ -97,13 +97,13 @@ def test_curl_in_a_shell_script_and_the_marker_does_not_name_the_command(tmp_pat
 # Fetch the payment
 # vipps-lint: ignore[header-subscription-key]
 curl https://apitest.vipps.no/epayment/v1/payments/acme-shop-123-order123abc \\
-  -H "Authorization: Bearer $TOKEN" -H "Merchant-Serial-Number: 123456" \\
-  -H "Vipps-System-Name: a" -H "Vipps-System-Version: 1" -H "Vipps-System-Plugin-Name: b" -H "Vipps-System-Plugin-Version: 1"
+  -H "Authorization: Bearer $TOKEN" -H "Merchant-Serial-Number: 123456" -H "Vipps-System-Name: a" \\
+  -H "Vipps-System-Version: 1" -H "Vipps-System-Plugin-Name: b" -H "Vipps-System-Plugin-Version: 1"
 
 # Second call
 curl https://apitest.vipps.no/epayment/v1/payments/acme-shop-123-order123abc \\
-  -H "Authorization: Bearer $TOKEN" -H "Merchant-Serial-Number: 123456" \\
-  -H "Vipps-System-Name: a" -H "Vipps-System-Version: 1" -H "Vipps-System-Plugin-Name: b" -H "Vipps-System-Plugin-Version: 1"
+  -H "Authorization: Bearer $TOKEN" -H "Merchant-Serial-Number: 123456" -H "Vipps-System-Name: a" \\
+  -H "Vipps-System-Version: 1" -H "Vipps-System-Plugin-Name: b" -H "Vipps-System-Plugin-Version: 1"
 """
     status, found, report = _check(tmp_path, "pay.sh", script)
     assert found == [("header-subscription-key", 9)], found

@@ -111,7 +111,8 @@ def test_a_guessed_country_code_is_a_hint_but_never_an_automatic_fix(tmp_path):
 
     body = tmp_path / "payment.json"
     body.write_text(
-        '{"amount": {"currency": "EUR", "value": 1000}, "paymentMethod": {"type": "WALLET"}, "reference": "acme-shop-123-order1",'
+        '{"amount": {"currency": "EUR", "value": 1000}, "paymentMethod": {"type": "WALLET"}, "reference": '
+        '"acme-shop-123-order1",'
         ' "customer": {"phoneNumber": "40123456"}, "returnUrl": "https://example.com/r", "userFlow": "WEB_REDIRECT"}'
     )
     _, report = run_json(str(body))

@@ -186,8 +186,8 @@ def test_response_explanations():
     }
     text, pointer, hint = explain(problem)
     assert (
-        text
-        == "Bad Request: Invalid phone number (customer.phoneNumber: not MSISDN) [error 4070: invalid phone number] — traceId t-1"
+        text == "Bad Request: Invalid phone number (customer.phoneNumber: not MSISDN) [error 4070: invalid phone "
+        "number] — traceId t-1"
     )
     assert pointer == "/detail" and "4791234567" in hint
     assert epayment_code({"type": "https://developer.vippsmobilepay.com/docs/APIs/epayment-api/problems#6010"}) == 6010
@@ -342,12 +342,14 @@ def _authorization(value):
     [
         (
             "Bearer <This value will be overwritten when you call the Get Access Token API>",
-            "Authorization holds placeholder text after Bearer ('<This value will be overwritten when…'), not an access token (the API answers 401)",
+            "Authorization holds placeholder text after Bearer ('<This value will be overwritten when…'), not "
+            "an access token (the API answers 401)",
             "Call POST /accesstoken/get first",
         ),
         (
             "Bearer abc def",
-            "Authorization: the access token after Bearer contains a space (2 parts), but a token is one unbroken string (the API answers 401)",
+            "Authorization: the access token after Bearer contains a space (2 parts), but a token is one "
+            "unbroken string (the API answers 401)",
             "Send the token as one word",
         ),
         (

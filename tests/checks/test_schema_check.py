@@ -21,7 +21,8 @@ def test_a_body_with_five_mistakes_gets_five_clear_findings_none_duplicated():
         (
             "ecom-mobile-number",
             "/customerInfo/mobileNumber",
-            'customerInfo.mobileNumber is "+47 91 23 45 67"; Vipps expects 8 digits without country code or spaces, so the number will not be prefilled',
+            'customerInfo.mobileNumber is "+47 91 23 45 67"; Vipps expects 8 digits without country code or '
+            "spaces, so the number will not be prefilled",
             'Send "mobileNumber": "91234567"',
             3,
         ),
@@ -29,7 +30,8 @@ def test_a_body_with_five_mistakes_gets_five_clear_findings_none_duplicated():
         (
             "schema-required",
             "/merchantInfo/callBackPrefix",
-            "merchantInfo.callBackPrefix: did you mean callbackPrefix (required)? The API rejects the request without it",
+            "merchantInfo.callBackPrefix: did you mean callbackPrefix (required)? The API rejects the request "
+            "without it",
             'Rename the field to "callbackPrefix"',
             7,
         ),

@@ -136,9 +136,8 @@ def _inputs(folder):
     }
     (folder / "shop.postman_collection.json").write_text(json.dumps(postman))
     (folder / "calls.http").write_text(
-        f"POST {URL}\nAuthorization: Bearer {TOKEN}\nOcp-Apim-Subscription-Key {KEY}\nContent-Type: application/json\n\n"
-        + json.dumps(BODY)
-        + "\n"
+        f"POST {URL}\nAuthorization: Bearer {TOKEN}\nOcp-Apim-Subscription-Key {KEY}\nContent-Type: "
+        "application/json\n\n" + json.dumps(BODY) + "\n"
     )
     (folder / "calls.curl").write_text(
         f"curl {URL} -u shop:{PASSWORD} -H 'X-Api-Key: {API_KEY}' -H 'Cookie: session={COOKIE}' "

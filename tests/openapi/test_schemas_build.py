@@ -185,7 +185,10 @@ def test_yaml_1_2_booleans_only(tmp_path):
     assert schema["properties"]["countryCode"]["enum"] == ["NO", "DK", "FI"]
 
 
-SPEC_HEAD = "openapi: 3.0.3\ninfo: {title: Test, version: '1'}\npaths:\n  /v1/things:\n    post:\n      operationId: createThing\n"
+SPEC_HEAD = (
+    "openapi: 3.0.3\ninfo: {title: Test, version: '1'}\npaths:\n  /v1/things:\n    post:\n      operationId: "
+    "createThing\n"
+)
 
 
 def _spec(tmp_path: Path, schema_yaml: str, components: str = "", name: str = "spec.yaml") -> Path:
@@ -327,8 +330,8 @@ def test_api_coverage_doc_is_current():
         assert f"\n| {api} | " in shipped
     assert "| epayment-v1 | 1.8.1 | 2026-04-21 |" in shipped
     assert (
-        "| recurring-v2 | 2.6.17 | 2023-12-07 | vippsas/vipps-recurring-api docs/openapi.yaml | retired since 2023-11-01"
-        in shipped
+        "| recurring-v2 | 2.6.17 | 2023-12-07 | vippsas/vipps-recurring-api docs/openapi.yaml | retired since "
+        "2023-11-01" in shipped
     )
 
 
@@ -362,7 +365,10 @@ def test_bundle_urls_are_fetched_https_only_and_recorded_as_read(shared_dir, tmp
         if entry.get("bundle")
     }
     assert len(bundles) == 6  # ePayment, Recurring, Checkout, Webhooks, Access token, Login
-    newer = b"openapi: 3.0.0\ninfo: {title: ePayment API, version: 1.9.0}\nservers: [{url: https://api.vipps.no/epayment}]\npaths: {}\n"
+    newer = (
+        b"openapi: 3.0.0\ninfo: {title: ePayment API, version: 1.9.0}\nservers: [{url: "
+        b"https://api.vipps.no/epayment}]\npaths: {}\n"
+    )
     served = {url: path.read_bytes() for url, path in bundles.items()}
     epayment_url = "https://developer.vippsmobilepay.com/redocusaurus/epayment-swagger-id.yaml"
     fetched = []

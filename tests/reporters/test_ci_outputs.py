@@ -84,7 +84,9 @@ def test_github_annotations_one_per_finding_with_escaping(tmp_path):
     commands = [line for line in lines if line.startswith("::")]
     assert len(commands) == 4
     assert commands[0].startswith(
-        "::error file=fixtures/ecom/initiate-http-urls.json,line=7,col=23,title=ecom-callback-https::merchantInfo.callbackPrefix must use https://"
+        "::error "
+        "file=fixtures/ecom/initiate-http-urls.json,line=7,col=23,title=ecom-callback-https::"
+        "merchantInfo.callbackPrefix must use https://"
     )
     assert "%0Ahint: Set merchantInfo.callbackPrefix" in commands[0]  # the hint on its own line
     assert commands[3].startswith(

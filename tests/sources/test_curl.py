@@ -12,7 +12,8 @@ def test_a_json_body_forced_to_curl_is_one_input_error():
     result = run_cli("check", "--input-format", "curl", str(body))
     assert result.returncode == 2
     assert result.stderr.decode().splitlines() == [
-        f"{body}:1:1: {NO_COMMAND}, e.g. `curl https://apitest.vipps.no/epayment/v1/payments -H 'Content-Type: application/json' -d '{{…}}'`;"
+        f"{body}:1:1: {NO_COMMAND}, e.g. `curl https://apitest.vipps.no/epayment/v1/payments -H 'Content-Type: "
+        f"application/json' -d '{{…}}'`;"
         " this file looks like JSON: run without `--input-format curl`"
     ]
     assert "1 input could not be read or parsed" in result.stdout.decode()
@@ -43,13 +44,15 @@ def test_curl_errors_name_the_command_by_its_comment_or_its_number(tmp_path):
     path.write_text(
         "# Create payment\n"
         'curl -X POST https://apitest.vipps.no/epayment/v1/payments -d \'{"reference": 1}\n'
-        "curl -X POST https://apitest.vipps.no/epayment/v1/payments -H 'Content-Type: application/json' -d '{\"a\": }'\n"
+        "curl -X POST https://apitest.vipps.no/epayment/v1/payments -H 'Content-Type: application/json' -d "
+        "'{\"a\": }'\n"
         "curl -H 'Accept: application/json'\n"
     )
     result = run_cli("check", str(path))
     assert result.returncode == 2
     assert result.stderr.decode().splitlines() == [
         f'{path}:2:1: curl command "Create payment" cannot be parsed: a quote is never closed (unbalanced \' or ")',
-        f"{path}:3:106: curl command 2: the body is not valid JSON: Expecting value",  # at the `}` where a value belongs
+        # at the `}` where a value belongs
+        f"{path}:3:106: curl command 2: the body is not valid JSON: Expecting value",
         f"{path}:4:1: curl command 3: no URL: give it after `curl` (`curl https://apitest.vipps.no/…`) or with `--url`",
     ]

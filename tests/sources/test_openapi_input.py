@@ -328,7 +328,8 @@ def test_broken_or_cyclic_refs_in_the_documents_schemas_are_input_errors_and_the
     errors = result.stderr.decode().strip().splitlines()
     assert errors == [  # the cycle two operations share is reported once
         f"{path}:9:28: $ref '#/components/schemas/Nope' points to nothing",
-        f"{path}:37:24: $ref '#/components/schemas/A' makes a cycle that never reaches a value: the schema refers to itself",
+        f"{path}:37:24: $ref '#/components/schemas/A' makes a cycle that never reaches a value: the schema "
+        "refers to itself",
     ]
     status, report = run_json(str(path))
     assert status == 2 and len(report["errors"]) == 2 and report["summary"]["requests"] == 4

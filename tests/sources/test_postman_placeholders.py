@@ -132,7 +132,8 @@ def test_environment_placeholders_are_said_once_per_variable_and_judged_by_nothi
             "Get Access Token",
             "header",
             "Merchant-Serial-Number",
-            f"variable \"msn\" holds the placeholder '<Go To Vipps Portal->copy the Merchant Serial Number here>' {where}",
+            'variable "msn" holds the placeholder \'<Go To Vipps Portal->copy the Merchant Serial Number '
+            f"here>' {where}",
         ),
         (
             "unresolved-variable",
@@ -196,7 +197,8 @@ def test_empty_collection_variables_are_placeholders_too(tmp_path):
         (
             "unresolved-variable",
             "/merchantInfo/callbackPrefix",
-            'variable "host" holds the placeholder "<your shop\'s address>" in the collection\'s variables, not a value',
+            'variable "host" holds the placeholder "<your shop\'s address>" in the collection\'s variables, '
+            "not a value",
         ),
         ("unresolved-variable", "/transaction/amount", 'variable "amount" is empty in the collection\'s variables'),
     ], found

@@ -120,7 +120,8 @@ TRICKY_COLLECTION = """{"info": {"schema": "https://schema.getpostman.com/json/c
      "body": {"mode": "raw", "raw": "{\\"transaction\\": {\\"amount\\": \\"1\\"}}"},
      "body": {"mode": "raw", "raw": "{\\"transaction\\": {\\"amount\\": 1000}}"}}},
     {"name": "b", "request": "https://apitest.vipps.no/ecomm/v2/payments/x/details"}]},
-  {"name": "c", "request": {"method": "POST", "url": "https://apitest.vipps.no/ecomm/v2/payments", "body": {"mode": "raw", "raw": "{}"}},
+  {"name": "c", "request": {"method": "POST", "url": "https://apitest.vipps.no/ecomm/v2/payments",
+                            "body": {"mode": "raw", "raw": "{}"}},
    "request": {"method": "POST", "url": "https://apitest.vipps.no/ecomm/v2/payments",
                "body": {"raw": "{\\"transaction\\": {\\"amount\\": 5}}", "mode": "raw"}}}]}"""
 

@@ -195,12 +195,14 @@ def test_har_entries_are_parsed_one_at_a_time(monkeypatch):
         (
             "gzip",
             lambda: har(har_entry("\x1f\ufffd\x08\x00\x00\x00\x00\x00"), har_entry(json.dumps(GOOD_ECOM))),
-            "entry 1 (POST https://apitest.vipps.no/ecomm/v2/payments): the request body is gzip-compressed data, not JSON",
+            "entry 1 (POST https://apitest.vipps.no/ecomm/v2/payments): the request body is gzip-compressed "
+            "data, not JSON",
         ),
         (
             "bad-json",
             lambda: har(har_entry('{\n  "merchantInfo": {,\n}'), har_entry(json.dumps(GOOD_ECOM))),
-            "entry 1 (POST https://apitest.vipps.no/ecomm/v2/payments): the request body is not valid JSON: Expecting property name",
+            "entry 1 (POST https://apitest.vipps.no/ecomm/v2/payments): the request body is not valid JSON: "
+            "Expecting property name",
         ),
     ],
 )
@@ -259,7 +261,10 @@ def postman_item(name, raw_body, url="{{base_url}}/ecomm/v2/payments", **request
 
 
 def test_postman_resolves_variables_then_parses_folders_and_auth():
-    raw = '{"merchantInfo": {"merchantSerialNumber": "{{msn}}", "callbackPrefix": "{{cb}}", "authToken": "{{$guid}}"},\n "transaction": {"orderId": "a-1", "amount": {{amount}}, "transactionText": "x"}}'
+    raw = (
+        '{"merchantInfo": {"merchantSerialNumber": "{{msn}}", "callbackPrefix": "{{cb}}", "authToken": '
+        '"{{$guid}}"},\n "transaction": {"orderId": "a-1", "amount": {{amount}}, "transactionText": "x"}}'
+    )
     text = collection(
         [{"name": "eCom", "item": [postman_item("Initiate", raw)]}],
         variables=[
@@ -433,8 +438,8 @@ def test_official_ecom_collection_through_the_cli(shared_dir):
     # are said once per variable, where it is first used, and judged by no other rule; the
     # ones the collection's scripts overwrite (access_token, orderId) not at all. What is left
     # is in the collection itself: {{sub}} is defined nowhere. (Get Userinfo sends no
-    # subscription key, and must not: Userinfo rejects it.) Postman sends Content-Type: application/json for the QR request's
-    # JSON body by itself.
+    # subscription key, and must not: Userinfo rejects it.) Postman sends Content-Type:
+    # application/json for the QR request's JSON body by itself.
     assert found == sorted(
         [
             ("unresolved-variable", "QR / Generate QR Code PNG", f'variable "Ocp-Apim-Subscription-Key" {portal}'),
@@ -450,7 +455,8 @@ def test_official_ecom_collection_through_the_cli(shared_dir):
             (
                 "unresolved-variable",
                 "Get Userinfo",
-                'variable "sub" in the URL is not defined, so the request would be sent with its placeholder as literal text',
+                'variable "sub" in the URL is not defined, so the request would be sent with its placeholder '
+                "as literal text",
             ),
         ]
     ), found
@@ -464,7 +470,8 @@ def test_http_file_requests_variables_names_and_positions():
     text = (
         "@host = https://apitest.vipps.no\n@amount = 2500\n\n### Initiate\nPOST {{host}}/ecomm/v2/payments HTTP/1.1\n"
         "Content-Type: application/json\n// a comment\n\n"
-        + '{"merchantInfo": {"callbackPrefix": "http://x.example/cb"},\n "transaction": {"amount": {{amount}}, "id": "{{$guid}}"}}\n'
+        + '{"merchantInfo": {"callbackPrefix": "http://x.example/cb"},\n "transaction": {"amount": {{amount}}, '
+        '"id": "{{$guid}}"}}\n'
         "\n###\n# @name details\nGET {{host}}/ecomm/v2/payments/abc/details\n\n"
         "### raw body\nPOST https://apitest.vipps.no/ecomm/v2/payments\n\n"
         + json.dumps(GOOD_ECOM)
@@ -503,10 +510,12 @@ def test_http_file_bad_body_names_file_line_and_request(tmp_path):
 
 def test_curl_options_quoting_and_continuations():
     text = (
-        "# Pay\ncurl -sS -XPOST 'https://apitest.vipps.no/ecomm/v2/payments' \\\n  -H 'Content-Type: application/json' \\\n"
+        "# Pay\ncurl -sS -XPOST 'https://apitest.vipps.no/ecomm/v2/payments' \\\n  -H 'Content-Type: "
+        "application/json' \\\n"
         "  -u 'client:secret' \\\n  -d '" + json.dumps(GOOD_ECOM, indent=2) + "'\n\n"
         'curl --json \'{"reference": "r"}\' https://apitest.vipps.no/epayment/v1/payments | jq .\n'
-        'curl.exe -X GET https://apitest.vipps.no/ecomm/v2/payments/abc/details ^\n  -H "Ocp-Apim-Subscription-Key: k"\n'
+        "curl.exe -X GET https://apitest.vipps.no/ecomm/v2/payments/abc/details ^\n  -H "
+        '"Ocp-Apim-Subscription-Key: k"\n'
     )
     first, second, third = read_text("a.curl", text)
     assert (first.name, first.method, first.url, first.body) == (
@@ -530,7 +539,8 @@ def test_curl_options_quoting_and_continuations():
 def test_curl_prompts_powershell_continuations_and_get_data():
     text = (
         "$ curl -G https://apitest.vipps.no/recurring/v3/agreements -d status=ACTIVE -H 'Accept: application/json'\n"
-        'curl.exe --request POST `\n  --url https://apitest.vipps.no/epayment/v1/payments `\n  --data-binary \'{"reference": "r-1"}\'\n'
+        "curl.exe --request POST `\n  --url https://apitest.vipps.no/epayment/v1/payments `\n  --data-binary "
+        '\'{"reference": "r-1"}\'\n'
     )
     first, second = read_text("a.curl", text)
     assert (first.method, first.url, first.body) == (
