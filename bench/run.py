@@ -36,7 +36,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-import corpus  # noqa: E402  (bench/corpus.py, beside this file)
+import corpus  # noqa: E402 - bench/corpus.py, beside this file, once sys.path names the folder
 
 RULESET = HERE / "spectral-ecom.yaml"
 ECOM_SCHEMA = ROOT / "schemas" / "ecom-v2" / "initiatePaymentV3UsingPOST.json"
@@ -264,7 +264,8 @@ def build_corpus(work: Path, arguments) -> dict:
         json.dumps(clean["body"], indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     log(
-        f"corpus: {largest:,} requests ({len(defects):,} seeded defects) in {time.perf_counter() - start:.1f} s → {work}"
+        f"corpus: {largest:,} requests ({len(defects):,} seeded defects) "
+        f"in {time.perf_counter() - start:.1f} s → {work}"
     )
     return {
         "requests": requests,
@@ -660,7 +661,8 @@ class Bench:
             if first and last and first["ok"] and last["ok"] and len(clean) > 1:
                 growth = last["rss_kb"] / first["rss_kb"]
                 add(
-                    f"NDJSON: peak memory flat as the file grows (≤{FLAT_GROWTH:g}× from {clean[0]:,} to {clean[-1]:,} lines "
+                    f"NDJSON: peak memory flat as the file grows (≤{FLAT_GROWTH:g}× from {clean[0]:,} to "
+                    f"{clean[-1]:,} lines "
                     "of a log without mistakes)",
                     f"{growth:.2f}× ({first['rss_kb'] / 1024:.0f} → {last['rss_kb'] / 1024:.0f} MiB)",
                     growth <= FLAT_GROWTH,
@@ -687,7 +689,8 @@ class Bench:
                 allowed = har["file_mib"] + HAR_CONSTANT_MIB
                 add(
                     f"HAR: holds at most the file + {HAR_CONSTANT_MIB:g} MiB beyond a one-file run",
-                    f"+{extra_mib:.0f} MiB for a {har['file_mib']:.1f} MiB HAR ({entries:,} entries; peak {har['rss_kb'] / 1024:.0f} MiB)",
+                    f"+{extra_mib:.0f} MiB for a {har['file_mib']:.1f} MiB HAR ({entries:,} entries; peak "
+                    f"{har['rss_kb'] / 1024:.0f} MiB)",
                     extra_mib <= allowed,
                     entries < ISSUE_SIZES["har"],
                 )
@@ -840,7 +843,8 @@ def machine_info(tools: dict, tool_status: dict, load: str) -> list[tuple[str, s
 def report_text(bench: Bench, targets: list[dict], machine: list[tuple[str, str]], command: str) -> str:
     arguments = bench.arguments
     parts = [
-        f"Measured {datetime.date.today().isoformat()}: median of {arguments.repeat} run{'s' if arguments.repeat != 1 else ''}"
+        f"Measured {datetime.date.today().isoformat()}: median of {arguments.repeat} "
+        f"run{'s' if arguments.repeat != 1 else ''}"
         f" ({arguments.warmup} untimed warm-up run{'s' if arguments.warmup != 1 else ''} before each command).",
         "",
         "### Machine",
@@ -856,7 +860,8 @@ def report_text(bench: Bench, targets: list[dict], machine: list[tuple[str, str]
         "Wall time, CPU time (user + system) and peak RSS of the command's process (`os.wait4`; for",
         "a command that starts worker processes, CPU includes the workers it waited for and peak",
         "RSS is the largest single process). Commands are started by a small helper process, so a",
-        f"peak RSS is the command's own (it cannot read below the helper's {bench.spawner.rss_floor_kb / 1024:.1f} MiB).",
+        "peak RSS is the command's own (it cannot read below the helper's "
+        f"{bench.spawner.rss_floor_kb / 1024:.1f} MiB).",
         "",
         measurement_table(bench),
         "",

@@ -9,8 +9,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from vipps_lint.checks.rules import load_rules  # noqa: E402
-from vipps_lint.explain import rules_markdown  # noqa: E402
+from vipps_lint.checks.rules import load_rules  # noqa: E402 - from this checkout, once sys.path names it
+from vipps_lint.explain import rules_markdown  # noqa: E402 - from this checkout, once sys.path names it
 
 BLOCK = re.compile(r"(<!-- rules:start[^>]*-->\n)(.*?)(<!-- rules:end -->)", re.DOTALL)
 

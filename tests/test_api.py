@@ -39,7 +39,7 @@ def test_the_public_names_are_exported_and_typed():
         assert getattr(vipps_lint, name) is getattr(vipps_lint.api, name)
     assert (REPO / "vipps_lint" / "py.typed").is_file()
     with pytest.raises(AttributeError):
-        vipps_lint.no_such_name  # noqa: B018
+        vipps_lint.no_such_name  # noqa: B018 - the attribute lookup is what must raise
 
 
 def test_a_good_request_has_no_findings():

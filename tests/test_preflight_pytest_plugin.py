@@ -16,10 +16,10 @@ pytest_plugins = ["pytester"]
 def _modules_loaded_before_pytester():
     """pytester's in-process runs forget the modules first imported inside them; the linter's
     (yaml among them) must outlive a run, so they are imported here, by building one."""
-    import httpx  # noqa: F401
-    import requests  # noqa: F401
-    import responses  # noqa: F401
-    import respx  # noqa: F401
+    import httpx  # noqa: F401 - imported to be loaded, not used
+    import requests  # noqa: F401 - imported to be loaded, not used
+    import responses  # noqa: F401 - imported to be loaded, not used
+    import respx  # noqa: F401 - imported to be loaded, not used
 
     from vipps_lint import api
 

@@ -16,14 +16,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from vipps_lint.cli import main
+
+from conftest import FIXTURES, REPO
+
 pyspark = pytest.importorskip("pyspark", reason="the Spark tests need pyspark: pip install '.[test]'")
 
 # Each of these starts Spark jobs (a minute or more on a loaded machine): CI runs them all.
 pytestmark = pytest.mark.slow
-
-from vipps_lint.cli import main  # noqa: E402
-
-from conftest import FIXTURES, REPO  # noqa: E402
 
 LOOPBACK = {
     "spark.driver.host": "127.0.0.1",

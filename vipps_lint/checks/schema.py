@@ -282,7 +282,10 @@ def _describe(error) -> list[Problem]:
         ]
     if keyword in ("oneOf", "anyOf"):
         if keyword == "oneOf" and not error.context:
-            message = f"{path} fits more than one of the alternative shapes the spec allows here (its oneOf), so the API cannot tell which is meant"
+            message = (
+                f"{path} fits more than one of the alternative shapes the spec allows here (its oneOf), so the API "
+                "cannot tell which is meant"
+            )
         else:
             message = f"{path} fits none of the alternative shapes the spec allows here"
         return [Problem("schema-invalid", message, pointer=pointer)]

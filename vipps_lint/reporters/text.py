@@ -240,7 +240,8 @@ def statistics_lines(report: Report, rules: dict) -> list[str]:
         title = rule.title if rule is not None else ""
         marker = "[*]" if fixable[rule_id] else "   "
         lines.append(
-            f"{counts[rule_id]:>{count_width}}  {rule_id:<{rule_width}}  {severities[rule_id]:<7}  {marker} {title}".rstrip()
+            f"{counts[rule_id]:>{count_width}}  {rule_id:<{rule_width}}  {severities[rule_id]:<7}  {marker} "
+            f"{title}".rstrip()
         )
     return lines
 

@@ -92,6 +92,11 @@ def host_kind(host: str) -> str:
     return "public"
 
 
+def _always(answer: bool):
+    """A condition (like compile_conditions gives) with the same answer for every request."""
+    return lambda parent, root=None: answer
+
+
 def compile(options):
     schemes = [scheme.lower() for scheme in options.get("schemes", ["https"])]
     reject_local = options.get("rejectLocal", True)
@@ -100,7 +105,7 @@ def compile(options):
     if isinstance(app_scheme, dict):
         app_scheme_allowed = compile_conditions(app_scheme["when"])
     else:
-        app_scheme_allowed = lambda parent, root=None, allowed=bool(app_scheme): allowed  # noqa: E731
+        app_scheme_allowed = _always(bool(app_scheme))
     wanted = " or ".join(f"{scheme}://" for scheme in schemes)
     browser = options.get("openedBy") == "browser"
     ports = set(options.get("ports", ()))
