@@ -25,19 +25,13 @@ from vipps_lint.preflight import (
     preflight_session,
 )
 
+from conftest import bench_module
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 URL = "https://apitest.vipps.no/epayment/v1/payments"
 TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwcmVmbGlnaHQtY2xpZW50In0.c2lnbmF0dXJlLWNsaWVudHM"
-HEADERS = {
-    "Authorization": f"Bearer {TOKEN}",
-    "Ocp-Apim-Subscription-Key": "7c1e4b2a9d8f4e6b8a3c2d1e0f9a8b7c",
-    "Merchant-Serial-Number": "123456",
-    "Idempotency-Key": "5f1f7a3e-1c2b-4b8e-9a41-0c6a3d9e2b17",
-    "Vipps-System-Name": "acme-webshop",
-    "Vipps-System-Version": "4.2.1",
-    "Vipps-System-Plugin-Name": "acme-vipps-plugin",
-    "Vipps-System-Plugin-Version": "1.8.0",
-}
+# The clients set Content-Type themselves (json=…).
+HEADERS = {name: value for name, value in bench_module("corpus").shop_headers(TOKEN).items() if name != "Content-Type"}
 GOOD = json.loads((FIXTURES / "epayment/create-good.json").read_text())
 BAD = json.loads((FIXTURES / "epayment/create-bad-phone-and-return.json").read_text())
 PROBLEM_4070 = {

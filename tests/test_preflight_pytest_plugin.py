@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import bench_module
+
 pytest_plugins = ["pytester"]
 
 
@@ -28,20 +30,13 @@ def _modules_loaded_before_pytester():
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwcmVmbGlnaHQtcGx1Z2luIn0.c2lnbmF0dXJlLXBsdWdpbg"
+# The clients set Content-Type themselves (json=…).
+HEADERS = {name: value for name, value in bench_module("corpus").shop_headers(TOKEN).items() if name != "Content-Type"}
 
 COMMON = f"""
 import json
 URL = "https://apitest.vipps.no/epayment/v1/payments"
-HEADERS = {{
-    "Authorization": "Bearer {TOKEN}",
-    "Ocp-Apim-Subscription-Key": "7c1e4b2a9d8f4e6b8a3c2d1e0f9a8b7c",
-    "Merchant-Serial-Number": "123456",
-    "Idempotency-Key": "5f1f7a3e-1c2b-4b8e-9a41-0c6a3d9e2b17",
-    "Vipps-System-Name": "acme-webshop",
-    "Vipps-System-Version": "4.2.1",
-    "Vipps-System-Plugin-Name": "acme-vipps-plugin",
-    "Vipps-System-Plugin-Version": "1.8.0",
-}}
+HEADERS = {HEADERS!r}
 GOOD = {json.loads((FIXTURES / "epayment/create-good.json").read_text())!r}
 BAD = {json.loads((FIXTURES / "epayment/create-bad-phone-and-return.json").read_text())!r}
 """

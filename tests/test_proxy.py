@@ -265,6 +265,13 @@ def test_a_failed_upstream_response_is_explained(upstream, passing_proxy):
     assert explained["rule"] == "response-client-error" and "[error 4070: invalid phone number]" in explained["message"]
 
 
+def run_curl(output: Path, write_out: str, *arguments: str) -> subprocess.CompletedProcess:
+    """curl as a client in another language: the answer's body to `output`, `write_out` (-w) on
+    standard output."""
+    command = ["curl", "-sS", "--max-time", str(TIMEOUT), "-o", str(output), "-w", write_out, *arguments]
+    return subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT + 10)
+
+
 @pytest.mark.skipif(shutil.which("curl") is None, reason="needs the curl binary")
 def test_curl_as_a_client_in_another_language(upstream, passing_proxy, blocking_proxy, tmp_path):
     (tmp_path / "good.json").write_bytes(GOOD)
@@ -273,26 +280,11 @@ def test_curl_as_a_client_in_another_language(upstream, passing_proxy, blocking_
 
     def curl(proxy, body, marker):
         output = tmp_path / f"{marker}.out"
-        result = subprocess.run(
-            [
-                "curl",
-                "-sS",
-                "--max-time",
-                str(TIMEOUT),
-                "-o",
-                str(output),
-                "-w",
-                "%{http_code} %{content_type}",
-                "-X",
-                "POST",
-                "--data-binary",
-                f"@{tmp_path / body}",
-                *header_args,
-                f"{proxy.url}/epayment/v1/payments?test={marker}",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT + 10,
+        result = run_curl(
+            output,
+            "%{http_code} %{content_type}",
+            *("-X", "POST", "--data-binary", f"@{tmp_path / body}", *header_args),
+            f"{proxy.url}/epayment/v1/payments?test={marker}",
         )
         assert result.returncode == 0, result.stderr
         status, content_type = result.stdout.split(" ", 1)
@@ -404,27 +396,11 @@ def test_curl_expect_100_continue_with_a_large_body(upstream, passing_proxy, tmp
     payload["paymentDescription"] = "x" * 100 + " " + "socks " * 300
     data = json.dumps(payload).encode()
     (tmp_path / "large.json").write_bytes(data)
-    result = subprocess.run(
-        [
-            "curl",
-            "-sS",
-            "--max-time",
-            str(TIMEOUT),
-            "-o",
-            str(tmp_path / "out"),
-            "-w",
-            "%{http_code}",
-            "-H",
-            "Expect: 100-continue",
-            "-H",
-            "Content-Type: application/json",
-            "--data-binary",
-            f"@{tmp_path / 'large.json'}",
-            f"{passing_proxy.url}/epayment/v1/payments?test=expect",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT + 10,
+    result = run_curl(
+        tmp_path / "out",
+        "%{http_code}",
+        *("-H", "Expect: 100-continue", "-H", "Content-Type: application/json"),
+        *("--data-binary", f"@{tmp_path / 'large.json'}", f"{passing_proxy.url}/epayment/v1/payments?test=expect"),
     )
     assert result.returncode == 0 and result.stdout == "201", result.stderr
     [seen] = received_with(upstream, "test=expect")

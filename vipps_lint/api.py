@@ -178,6 +178,17 @@ class Findings(list):
         return f"Findings({list.__repr__(self)}, operation={self.operation!r}, linted={self.linted})"
 
 
+def severity_counts(findings: Iterable[Finding]) -> str:
+    """How many findings of each severity, e.g. "2 errors, 1 warning, 3 info" (the hooks' and
+    the proxy's one-line summaries)."""
+    parts = []
+    for level in ("error", "warning", "info"):
+        count = sum(1 for finding in findings if finding.severity == level)
+        if count:
+            parts.append(f"{count} {level}" + ("s" if count != 1 and level != "info" else ""))
+    return ", ".join(parts)
+
+
 class PreflightError(Exception):
     """A request was stopped before it was sent: it has findings at or above `fail_on`.
 

@@ -30,7 +30,7 @@ from datetime import datetime, timezone
 from typing import IO, Any, Optional
 from urllib.parse import urlsplit
 
-from vipps_lint.api import BodyError, Findings, Linter, _mask_url
+from vipps_lint.api import BodyError, Findings, Linter, _mask_url, severity_counts
 from vipps_lint.escape import escape_controls
 
 # Headers that belong to one connection, never forwarded (RFC 9110, 7.6.1), and those the
@@ -259,7 +259,7 @@ class LintingProxy:
 
     def _blocked(self, path: str, findings: Findings, errors: list[str], trace_id: str):
         shown = findings.at_or_above(self.fail_on)
-        counts = _counts(shown) if shown else "a body that is not valid JSON"
+        counts = severity_counts(shown) if shown else "a body that is not valid JSON"
         detail = f"vipps-lint: this request was not forwarded: {counts} at or above {self.fail_on} (see extraDetails)"
         extra_details = [{"name": error.split(": ", 1)[0], "reason": error.split(": ", 1)[-1]} for error in errors]
         extra_details += [
@@ -290,7 +290,7 @@ class LintingProxy:
         what = {"forwarded": str(status), "blocked": "blocked (400)", "upstream-error": f"{status} (upstream error)"}[
             outcome
         ]
-        summary = _counts(findings) if findings else ("could not be linted" if errors else "no findings")
+        summary = severity_counts(findings) if findings else ("could not be linted" if errors else "no findings")
         lines = [f"{findings.method} {findings.url} → {what}: {summary}"]
         lines += [f"  {error}" for error in errors]
         for finding in findings:
@@ -344,15 +344,6 @@ class LintingProxy:
         }
         self.log.write(json.dumps(entry, ensure_ascii=False) + "\n")
         self.log.flush()
-
-
-def _counts(findings) -> str:
-    parts = []
-    for level in ("error", "warning", "info"):
-        count = sum(1 for finding in findings if finding.severity == level)
-        if count:
-            parts.append(f"{count} {level}" + ("s" if count != 1 and level != "info" else ""))
-    return ", ".join(parts)
 
 
 class _ServerLog(logging.Handler):

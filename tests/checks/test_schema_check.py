@@ -11,6 +11,19 @@ from hypothesis import strategies as st
 from conftest import FIXTURES, REPO, SHARED, run_cli, run_json
 
 FIVE = "fixtures/schema/ecom-v2-five-mistakes.json"
+# A Checkout session the API takes, but for its `type` (which the spec requires with a default).
+CHECKOUT_SESSION = {
+    "merchantInfo": {
+        "callbackUrl": "https://example.com/cb",
+        "returnUrl": "https://example.com/r",
+        "callbackAuthorizationToken": "t",
+    },
+    "transaction": {
+        "amount": {"value": 49900, "currency": "NOK"},
+        "reference": "acme-shop-123-order",
+        "paymentDescription": "Socks",
+    },
+}
 
 
 def test_a_body_with_five_mistakes_gets_five_clear_findings_none_duplicated():
@@ -232,20 +245,7 @@ def test_nullable_and_oneof_wrappers_explain_the_real_branch():
             'Send it as a string, in quotes: "4791234567"',
         ),
     ]
-    checkout = {
-        "type": "PAYMENT",
-        "merchantInfo": {
-            "callbackUrl": "https://example.com/cb",
-            "returnUrl": "https://example.com/r",
-            "callbackAuthorizationToken": "t",
-        },
-        "transaction": {
-            "amount": {"value": 49900, "currency": "NOK"},
-            "reference": "acme-shop-123-order",
-            "paymentDescription": "Socks",
-        },
-        "configuration": {"elements": "full"},
-    }
+    checkout = {"type": "PAYMENT", **CHECKOUT_SESSION, "configuration": {"elements": "full"}}
     # `elements` is `allOf: [$ref Elements], nullable: true`: the enum is what matters, not "or null".
     assert _findings("POST /checkout/v3/session", checkout) == [
         (
@@ -260,19 +260,7 @@ def test_nullable_and_oneof_wrappers_explain_the_real_branch():
 def test_a_field_the_spec_requires_but_gives_a_default_may_be_left_out():
     # specs/overlay.yaml: Checkout's type (default PAYMENT) and Recurring's LEGACY pricing.type
     # (default LEGACY) are left out by the official Postman collections; the API fills them in.
-    session = {
-        "merchantInfo": {
-            "callbackUrl": "https://example.com/cb",
-            "returnUrl": "https://example.com/r",
-            "callbackAuthorizationToken": "t",
-        },
-        "transaction": {
-            "amount": {"value": 49900, "currency": "NOK"},
-            "reference": "acme-shop-123-order",
-            "paymentDescription": "Socks",
-        },
-    }
-    assert _findings("POST /checkout/v3/session", session) == []
+    assert _findings("POST /checkout/v3/session", CHECKOUT_SESSION) == []
     agreement = {
         "pricing": {"amount": 49900, "currency": "NOK"},
         "interval": {"unit": "MONTH", "count": 1},
@@ -285,7 +273,7 @@ def test_a_field_the_spec_requires_but_gives_a_default_may_be_left_out():
     without_amount = {**agreement, "pricing": {"currency": "NOK"}}
     found = [f[:2] for f in _findings("POST /recurring/v3/agreements", without_amount)]
     assert found == [("schema-required", "/pricing/amount")]
-    without_transaction = {key: value for key, value in session.items() if key != "transaction"}
+    without_transaction = {key: value for key, value in CHECKOUT_SESSION.items() if key != "transaction"}
     found = [f[:2] for f in _findings("POST /checkout/v3/session", without_transaction)]
     assert ("schema-required", "/transaction") in found
 

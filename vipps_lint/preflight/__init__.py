@@ -18,7 +18,16 @@ import fnmatch
 import logging
 from typing import Any, Callable, Iterable, Optional, Union
 
-from vipps_lint.api import BodyError, Findings, Linter, PreflightError, _mask_url, host_of, linter_for
+from vipps_lint.api import (
+    BodyError,
+    Findings,
+    Linter,
+    PreflightError,
+    _mask_url,
+    host_of,
+    linter_for,
+    severity_counts,
+)
 
 __all__ = [
     "AsyncPreflightTransport",
@@ -111,7 +120,7 @@ class Preflight:
                 "vipps-lint: %s %s: %s\n%s",
                 findings.method,
                 findings.url,
-                _counts(findings),
+                severity_counts(findings),
                 findings.text().rstrip("\n"),
             )
         return findings
@@ -137,15 +146,6 @@ class Preflight:
     def _record(self, kind: str, findings: Findings) -> None:
         if self.on_result is not None:
             self.on_result(kind, findings)
-
-
-def _counts(findings: Findings) -> str:
-    parts = []
-    for level in ("error", "warning", "info"):
-        count = sum(1 for finding in findings if finding.severity == level)
-        if count:
-            parts.append(f"{count} {level}" + ("s" if count != 1 and level != "info" else ""))
-    return ", ".join(parts)
 
 
 def _policy(preflight: Optional[Preflight], mode: str, options: dict) -> Preflight:
