@@ -75,19 +75,29 @@ def _word_regex(word: str) -> str:
 
 def compile(options):
     phrases = [phrase for language in options["phrases"].values() for phrase in language]
-    regex = re.compile("|".join(_phrase_regex(phrase) for phrase in phrases))
     negations = options.get("negations") or {}
     window = options.get("negationWindow", 3)
-    # Per language: its phrases, and the words that negate them (None: not negation-aware).
-    languages = [
-        (
-            re.compile("|".join(_phrase_regex(phrase) for phrase in language_phrases)),
-            re.compile("|".join(_word_regex(word) for word in negations[language]))
-            if negations.get(language)
-            else None,
-        )
-        for language, language_phrases in options["phrases"].items()
-    ]
+    # The regexes are compiled when a value is first checked: every run loads the rules, few
+    # requests have a text to check (every phrase and word is escaped: they always compile).
+    compiled: list = []
+
+    def regexes():
+        if not compiled:
+            # All phrases; and per language: its phrases, and the words that negate them
+            # (None: not negation-aware).
+            compiled.append(re.compile("|".join(_phrase_regex(phrase) for phrase in phrases)))
+            compiled.append(
+                [
+                    (
+                        re.compile("|".join(_phrase_regex(phrase) for phrase in language_phrases)),
+                        re.compile("|".join(_word_regex(word) for word in negations[language]))
+                        if negations.get(language)
+                        else None,
+                    )
+                    for language, language_phrases in options["phrases"].items()
+                ]
+            )
+        return compiled
 
     def negated_by(text: str, start: int, negation) -> Optional[int]:
         """Where a negation among the few words before `start`, in its clause, begins (or None)."""
@@ -106,7 +116,7 @@ def compile(options):
         comes before it: "ej gebyrfri" is Danish even though Norwegian has "gebyrfri*" too.
         """
         found: dict[int, Optional[str]] = {}  # phrase start → the negated text, None if not negated
-        for language_regex, negation in languages:
+        for language_regex, negation in regexes()[1]:
             for match in language_regex.finditer(text):
                 negation_start = negated_by(text, match.start(), negation) if negation is not None else None
                 if negation_start is not None:
@@ -127,7 +137,7 @@ def compile(options):
             return
         text = normalize(value)
         if not negations:
-            if not regex.search(text):
+            if not regexes()[0].search(text):
                 yield Violation("silent", "does not say that paying is fee-free")
             return
         said, negated = says_it(text)
