@@ -99,3 +99,20 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is not beside the clone")
     return SHARED
+
+
+def pytest_configure(config):
+    # The cache of parsed shipped data (vipps_lint.data_cache) goes to a folder of this test
+    # run, not the user's cache; in-process and real-process runs share it.
+    import tempfile
+
+    if "VIPPS_LINT_CACHE_DIR" not in os.environ:
+        config._vipps_lint_cache = tempfile.TemporaryDirectory(prefix="vipps-lint-cache-")
+        os.environ["VIPPS_LINT_CACHE_DIR"] = config._vipps_lint_cache.name
+
+
+def pytest_unconfigure(config):
+    cache = getattr(config, "_vipps_lint_cache", None)
+    if cache is not None:
+        os.environ.pop("VIPPS_LINT_CACHE_DIR", None)
+        cache.cleanup()

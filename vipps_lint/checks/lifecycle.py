@@ -67,14 +67,20 @@ def _parse_date(text: Any) -> tuple[Optional[date], Optional[str]]:
     return date.fromisoformat(text), text
 
 
-@lru_cache(maxsize=1)
-def statuses() -> tuple[Status, ...]:
+def _parse_yaml(name: str, text: str):
     import yaml
 
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+@lru_cache(maxsize=1)
+def statuses() -> tuple[Status, ...]:
     from vipps_lint.data import specs_dir
+    from vipps_lint.data_cache import parsed
 
     with open(specs_dir() / "lifecycle.yaml", encoding="utf-8") as handle:
-        data = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        text = handle.read()
+    data = parsed("lifecycle", {"lifecycle.yaml": text}, _parse_yaml)["lifecycle.yaml"]
     found = []
     for entry in data["apis"]:
         when, text = _parse_date(entry.get("date"))

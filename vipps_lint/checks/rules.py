@@ -128,21 +128,29 @@ _RULE_START = re.compile(r"^([ \t]*-[ \t]+)id:", re.MULTILINE)
 class ShippedRuleFile:
     """A shipped rule file read with libyaml alone: every run loads them, and the positioned
     loader (vipps_lint.yamlpos) costs most of start-up. The test-suite checks that both give
-    the same data and rule lines; a position other than a rule's asks the positioned loader."""
+    the same data and rule lines; a position other than a rule's asks the positioned loader.
+    What `parse` gives is kept in the cache of parsed data (vipps_lint.data_cache)."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, parsed: Optional[tuple[Any, list]] = None):
+        self.text = text
+        self.data, rule_positions = parsed if parsed is not None else self.parse(text)
+        self._rule_positions = [Position(line, column) for line, column in rule_positions]
+        self._positioned = None
+
+    @staticmethod
+    def parse(text: str) -> tuple[Any, list[tuple[int, int]]]:
+        """(the file's data, the line and column of each rule); ValueError when a rule's
+        position cannot be told this way (YAML errors raise too): the positioned loader reads it."""
         import yaml
 
-        self.text = text
-        self.data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        self._rule_positions = [
-            Position(text.count("\n", 0, match.start()) + 1, len(match.group(1)) + 1)
-            for match in _RULE_START.finditer(text)
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        rule_positions = [
+            (text.count("\n", 0, match.start()) + 1, len(match.group(1)) + 1) for match in _RULE_START.finditer(text)
         ]
-        rules = self.data.get("rules") if isinstance(self.data, dict) else None
-        if not isinstance(rules, list) or len(rules) != len(self._rule_positions):
+        rules = data.get("rules") if isinstance(data, dict) else None
+        if not isinstance(rules, list) or len(rules) != len(rule_positions):
             raise ValueError("a rule does not start with '- id:'; the positioned loader reads this file")
-        self._positioned = None
+        return data, rule_positions
 
     def position(self, pointer: str) -> Optional[Position]:
         parts = pointer.split("/")
@@ -163,6 +171,22 @@ class RuleLoader:
         self.shipped = shipped  # the package's own rule files: read fast (ShippedRuleFile)
         self.errors: list[InputError] = []
         self._meta = None
+        self._parsed: dict[str, tuple[str, Optional[tuple[Any, list]]]] = {}  # path → (text, parse) of shipped files
+
+    def read_shipped(self, paths: list[Path]) -> None:
+        """Read and parse these shipped rule files at once, through the cache of parsed data."""
+        from vipps_lint.data_cache import parsed
+
+        texts = {}
+        for path in paths:
+            try:
+                texts[path.name] = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue  # load_file says why
+        found = parsed("rules", texts, _parse_shipped)
+        for path in paths:
+            if path.name in texts:
+                self._parsed[str(path)] = (texts[path.name], found[path.name])
 
     def _error(self, file: str, loaded, pointer: str, message: str) -> None:
         position = loaded.position(pointer) if loaded is not None else None
@@ -180,6 +204,9 @@ class RuleLoader:
 
     def _load_file(self, path: Path) -> list[Rule]:
         file = str(path)
+        if file in self._parsed:
+            text, parsed = self._parsed[file]
+            return self._load_text(file, text, ShippedRuleFile(text, parsed) if parsed is not None else None)
         try:
             if self.shipped:
                 text = path.read_text(encoding="utf-8")
@@ -188,7 +215,9 @@ class RuleLoader:
         except (OSError, UnicodeDecodeError) as error:
             self.errors.append(InputError(file, f"cannot read rule file: {getattr(error, 'strerror', None) or error}"))
             return []
-        loaded = self._shipped_file(text)
+        return self._load_text(file, text, self._shipped_file(text))
+
+    def _load_text(self, file: str, text: str, loaded: Optional[ShippedRuleFile]) -> list[Rule]:
         if loaded is None:
             from vipps_lint.yamlpos import YamlError, load_yaml
 
@@ -329,6 +358,13 @@ class RuleLoader:
         return CompiledThen(then.get("field"), name, check)
 
 
+def _parse_shipped(name: str, text: str) -> Optional[tuple[Any, list]]:
+    try:
+        return ShippedRuleFile.parse(text)
+    except Exception:  # noqa: BLE001 - the positioned loader says what is wrong, with its line
+        return None
+
+
 def rule_files(directory: Path) -> list[Path]:
     return sorted(path for pattern in ("*.yaml", "*.yml") for path in directory.glob(pattern))
 
@@ -352,7 +388,10 @@ def load_rules(
         if not directory.is_dir():
             errors.append(InputError(str(directory), "rule directory does not exist"))
             continue
-        for path in rule_files(directory):
+        paths = rule_files(directory)
+        if loader.shipped:
+            loader.read_shipped(paths)
+        for path in paths:
             for rule in loader.load_file(path):
                 if rule.id in rules:
                     first = rules[rule.id]
