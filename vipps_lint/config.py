@@ -41,6 +41,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from vipps_lint.lazy_re import lazy_compile
 from vipps_lint.models import SEVERITIES, InputError
 from vipps_lint.safe_io import MAX_SETTINGS_BYTES, read_limited_text
 
@@ -64,8 +65,8 @@ DEFAULTS: dict[str, Any] = {
     "force-exclude": False,
 }
 
-_TOML_ERROR_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
-_TOML_HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(?:#.*)?$")
+_TOML_ERROR_POSITION = lazy_compile(r"\(at line (\d+), column (\d+)\)")
+_TOML_HEADER = lazy_compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(?:#.*)?$")
 
 
 @dataclass

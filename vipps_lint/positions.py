@@ -12,12 +12,13 @@ import re
 from typing import Optional
 
 from vipps_lint import strict_json
+from vipps_lint.lazy_re import lazy_compile
 from vipps_lint.models import Position
 
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_SCALAR = re.compile(r"[^\s,\]}]+")
-_STRUCTURE = re.compile(r'["{}\[\]]')
+_WHITESPACE = lazy_compile(r"[ \t\n\r]*")
+_STRING = lazy_compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_SCALAR = lazy_compile(r"[^\s,\]}]+")
+_STRUCTURE = lazy_compile(r'["{}\[\]]')
 
 
 def pointer_tokens(pointer: str) -> list[str]:
@@ -217,7 +218,7 @@ def nearest_pointer_offset(text: str, pointer: str, start: int = 0) -> Optional[
         pointer = pointer.rsplit("/", 1)[0]
 
 
-_LITERAL_PIECE = re.compile(r'\\u([0-9a-fA-F]{4})|\\(.)|[^"\\]+', re.DOTALL)
+_LITERAL_PIECE = lazy_compile(r'\\u([0-9a-fA-F]{4})|\\(.)|[^"\\]+', re.DOTALL)
 _SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 

@@ -11,7 +11,6 @@ does when exactly one operation fits.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from dataclasses import dataclass
@@ -261,6 +260,8 @@ class Router:
 
     def closest_path(self, method: Optional[str], path: str) -> Optional[str]:
         """The known endpoint most like an unknown one, for a 'did you mean' hint."""
+        import difflib  # only for a path no operation has
+
         candidates = [op.endpoint for op in self.operations if method is None or op.method == method]
         wanted = f"{method} {path}" if method else path
         matches = difflib.get_close_matches(wanted, candidates, n=1, cutoff=0.6)

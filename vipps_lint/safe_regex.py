@@ -12,7 +12,6 @@ keep Python's `re` (and its speed); shipped schema patterns compile with RE2 lik
 from __future__ import annotations
 
 import contextlib
-import re
 from typing import Callable, Optional
 
 # RE2's memory for one compiled pattern (its default is 8 MiB too; said here so it is a promise).
@@ -84,9 +83,13 @@ def untrusted():
 
 def compile_rule_pattern(pattern: str):
     """A rule's `match`/`notMatch`/condition pattern: `re` for the shipped rules, RE2 for a
-    user's rule pack (see `untrusted`). Returns an object with `.search` and `.pattern`."""
+    user's rule pack (see `untrusted`). Returns an object with `.search` and `.pattern`.
+    A shipped rule's pattern is compiled when first used (every run loads the rules; the
+    test-suite compiles each one with `re`)."""
     if not _untrusted_depth:
-        return re.compile(pattern)
+        from vipps_lint.lazy_re import LazyPattern
+
+        return LazyPattern(pattern)
     return _Bounded(pattern, compile_bounded(pattern))
 
 

@@ -32,6 +32,7 @@ from typing import Iterable, Optional
 from urllib.parse import parse_qsl, unquote
 
 from vipps_lint.escape import escape_controls_in_lines, escape_surrogates
+from vipps_lint.lazy_re import lazy_compile
 from vipps_lint.urls import split_url
 
 SECRET_HEADERS = (
@@ -84,10 +85,10 @@ MIN_SECRET_LENGTH = 8  # shorter values are test data; masking them would mangle
 REDACTED = "…REDACTED"
 
 # A word of prose (lowercase letters only): no token after "Bearer"/"Basic" looks so.
-_WORD = re.compile(r"^[a-z]+$")
+_WORD = lazy_compile(r"^[a-z]+$")
 # A placeholder is recognised by its whole shape, never by a substring: 3.5% of real JWTs
 # contain "xxx", and a token that happens to contain "example" is still a token.
-_PLACEHOLDER = re.compile(
+_PLACEHOLDER = lazy_compile(
     r"^(?:\{\{.*\}\}|<[^<>]*>|\[[^\[\]]*\]|\$\{.*\}|\$[A-Za-z_][A-Za-z0-9_]*|%[A-Za-z_][A-Za-z0-9_]*%"
     r"|[xX*•#._-]+"  # xxxxxxxx, ********, xxxx-xxxx-xxxx
     r"|(.)\1+"  # one character repeated
@@ -101,10 +102,10 @@ _PLACEHOLDER = re.compile(
     re.IGNORECASE,
 )
 # Header names like X-Api-Key, X-Auth-Token, X-Client-Secret, Api-Token: secrets by their name.
-_SECRET_HEADER_NAME = re.compile(
+_SECRET_HEADER_NAME = lazy_compile(
     r"(?i)^(?:x-)?(?:[a-z0-9]+-)*(?:api-?key|auth-token|access-token|client-secret|secret|token|password)$"
 )
-_SCHEME = re.compile(r"^(bearer|basic)\s+(\S+)$", re.IGNORECASE)
+_SCHEME = lazy_compile(r"^(bearer|basic)\s+(\S+)$", re.IGNORECASE)
 _HEADER_NAMES = (
     "|".join(re.escape(name) for name in SECRET_HEADERS + COOKIE_HEADERS) + r"|x-[a-z0-9-]*(?:key|token|secret)"
 )
@@ -114,30 +115,30 @@ _QUERY_NAMES = "|".join(re.escape(name) for name in SECRET_QUERY_PARAMETERS)
 # (Unicode case folding would let 'ſecret' match 'secret' past the word prefilter).
 _PATTERNS = (
     # curl -u id:password, -su 'id:password', --user id:password, --proxy-user id:password
-    re.compile(
+    lazy_compile(
         r"""((?<![\w-])(?:-[A-Za-z]*[uU]|--(?:proxy-)?user(?=[\s=]))[ \t]*=?[ \t]*['"]?[^\s:'"`]*:)([^\s'"`]+)"""
     ),
     # https://id:password@host
-    re.compile(r"""(\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#@:'"]*:)([^\s/?#@'"]+)(?=@)"""),
-    re.compile(r"""((?<![\w-])--oauth2-bearer[ \t]+['"]?)([^\s'"`]+)"""),
+    lazy_compile(r"""(\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#@:'"]*:)([^\s/?#@'"]+)(?=@)"""),
+    lazy_compile(r"""((?<![\w-])--oauth2-bearer[ \t]+['"]?)([^\s'"`]+)"""),
     # "Authorization: Bearer eyJ…", "Ocp-Apim-Subscription-Key": "abc…", -H 'client_secret: abc…'
-    re.compile(
+    lazy_compile(
         rf'(?ai)((?:{_HEADER_NAMES})\\?"?\s*[:=]\s*\\?"?\s*(?:(?:bearer|basic)\s+)?)([^\s"\\,;&\'<>{{}}()`]{{{MIN_SECRET_LENGTH},}})'
     ),
     # HAR and Postman header objects: {"name": "client_secret", "value": "…"} ("key" in Postman)
-    re.compile(
+    lazy_compile(
         rf'(?ai)("(?:name|key)"\s*:\s*"(?:{_HEADER_NAMES})"\s*,\s*"value"\s*:\s*"(?:(?:bearer|basic)\s+)?)([^"\\]{{{MIN_SECRET_LENGTH},}})'
     ),
-    re.compile(rf'(?ai)("(?:{_BODY_KEYS})\\?"\s*:\s*\\?")([^"\\]{{{MIN_SECRET_LENGTH},}})'),
+    lazy_compile(rf'(?ai)("(?:{_BODY_KEYS})\\?"\s*:\s*\\?")([^"\\]{{{MIN_SECRET_LENGTH},}})'),
     # Postman's auth settings and form fields: {"key": "password", "value": "…"}
-    re.compile(
+    lazy_compile(
         rf'(?ai)("key"\s*:\s*"(?:{_BODY_KEYS}|token|apikey|value)"\s*,\s*"value"\s*:\s*")([^"\\]{{{MIN_SECRET_LENGTH},}})'
     ),
     # A header name, a space and a token (a malformed header line echoed in an error message)
-    re.compile(rf"(?ai)(\b(?:{_HEADER_NAMES})[ \t]+)((?=[A-Za-z0-9._~+/=-]*\d)[A-Za-z0-9._~+/=-]{{16,}})"),
-    re.compile(rf"(?ai)([?&](?:{_QUERY_NAMES})=)([^&#\s\"'\\]{{{MIN_SECRET_LENGTH},}})"),
-    re.compile(r"(?ai)(\b(?:bearer|basic)\s+)([A-Za-z0-9._~+/=-]{8,})"),
-    re.compile(r"()(\beyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.?[A-Za-z0-9_-]*)"),
+    lazy_compile(rf"(?ai)(\b(?:{_HEADER_NAMES})[ \t]+)((?=[A-Za-z0-9._~+/=-]*\d)[A-Za-z0-9._~+/=-]{{16,}})"),
+    lazy_compile(rf"(?ai)([?&](?:{_QUERY_NAMES})=)([^&#\s\"'\\]{{{MIN_SECRET_LENGTH},}})"),
+    lazy_compile(r"(?ai)(\b(?:bearer|basic)\s+)([A-Za-z0-9._~+/=-]{8,})"),
+    lazy_compile(r"()(\beyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.?[A-Za-z0-9_-]*)"),
 )
 # For each pattern, words (lowercase) of which the text must hold one for it to match at all:
 # a substring search is far cheaper than a regex scan of a large report (None: always scan).
@@ -300,7 +301,7 @@ class Masker:
         value = match.group(2)
         if is_placeholder(value):  # also what is masked already: it contains '…'
             return match.group(0)
-        if _WORD.match(value) and match.re is _SCHEME_WORD_PATTERN:
+        if _WORD.match(value) and match.re is _SCHEME_WORD_PATTERN.compiled():
             # "the access token after Bearer contains a space": a word of a message, not a
             # token (a secret the inputs really hold is masked by value before this).
             return match.group(0)

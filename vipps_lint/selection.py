@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterable, Iterator, Optional, Union
 
+from vipps_lint.lazy_re import lazy_compile
 from vipps_lint.models import InputError, SourceFile
 
 # Ruff's default excludes, where they apply to a repository of requests.
@@ -120,7 +120,7 @@ def plainly_not_a_body(body: Any, router=None) -> bool:
     return not any(key in keys for key in body)
 
 
-_QUOTED_KEY = re.compile(r'"((?:[^"\\\n]|\\.){1,64})"\s*:')
+_QUOTED_KEY = lazy_compile(r'"((?:[^"\\\n]|\\.){1,64})"\s*:')
 
 
 def plainly_not_request_text(head: str) -> bool:

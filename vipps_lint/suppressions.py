@@ -17,10 +17,10 @@ keep one anyway. Entries for rules this run does not check (deselected) are not 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Optional
 
+from vipps_lint.lazy_re import lazy_compile
 from vipps_lint.models import Finding, Position, Problem, Request
 
 RULE = "unused-ignore"
@@ -29,8 +29,8 @@ RULES = (RULE,)
 TEXT_FORMATS = ("http", "curl")
 
 # `# vipps-lint: ignore[a, b]` — bounded: a marker's list is short, and a line may be hostile.
-_MARKER = re.compile(r"(?:#|//)\s*vipps-lint:\s*ignore(?:\[([^\]\n]{0,500})\])?")
-_DESCRIPTION_MARKER = re.compile(r"vipps-lint:\s*ignore(?:\[([^\]\n]{0,500})\])?")
+_MARKER = lazy_compile(r"(?:#|//)\s*vipps-lint:\s*ignore(?:\[([^\]\n]{0,500})\])?")
+_DESCRIPTION_MARKER = lazy_compile(r"vipps-lint:\s*ignore(?:\[([^\]\n]{0,500})\])?")
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ import json
 import re
 from typing import Iterator, Optional
 
+from vipps_lint.lazy_re import lazy_compile
 from vipps_lint.models import Problem, Request
 from vipps_lint.secrets import is_placeholder
 from vipps_lint.urls import split_url
@@ -27,9 +28,9 @@ RULE = "dump-live-credentials"
 RULES = (RULE,)
 PRODUCTION_HOSTS = ("api.vipps.no",)
 
-_JWT = re.compile(r"^eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{16,}$")
-_SUBSCRIPTION_KEY = re.compile(r"^[0-9a-f]{32}$", re.IGNORECASE)
-_GENERATED_SECRET = re.compile(r"^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9+/=_~.-]{20,}$")
+_JWT = lazy_compile(r"^eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{16,}$")
+_SUBSCRIPTION_KEY = lazy_compile(r"^[0-9a-f]{32}$", re.IGNORECASE)
+_GENERATED_SECRET = lazy_compile(r"^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9+/=_~.-]{20,}$")
 
 
 def looks_like_jwt(token: str) -> bool:

@@ -38,6 +38,7 @@ from __future__ import annotations
 import re
 from typing import Iterator, Optional
 
+from vipps_lint.lazy_re import lazy_compile
 from vipps_lint.models import Problem, Request
 from vipps_lint.secrets import is_placeholder, mask
 
@@ -99,10 +100,10 @@ SYSTEM_HEADERS = (
 )
 SYSTEM_HEADER_MAX = 30
 
-_BEARER = re.compile(r"^bearer\s+\S+$", re.IGNORECASE)
-_JSON_MEDIA_TYPE = re.compile(r"^application/(?:[\w.+-]+\+)?json\s*(?:;|$)", re.IGNORECASE)
+_BEARER = lazy_compile(r"^bearer\s+\S+$", re.IGNORECASE)
+_JSON_MEDIA_TYPE = lazy_compile(r"^application/(?:[\w.+-]+\+)?json\s*(?:;|$)", re.IGNORECASE)
 # ePayment 1.8.1 `MSN`: ^[0-9]{4,10}$ (Checkout 2025-10: 5–7 characters); older specs said 5–6.
-_MSN = re.compile(r"^\d{4,10}$")
+_MSN = lazy_compile(r"^\d{4,10}$")
 
 
 def is_vipps_api(api: str) -> bool:

@@ -9,16 +9,17 @@ nodes in the same order (tests/checks/test_jsonpath.py compares them).
 
 from __future__ import annotations
 
-import re
 from typing import Any, NamedTuple, Optional
+
+from vipps_lint.lazy_re import lazy_compile
 
 _WILDCARD = object()
 
 # The dotted spelling of child paths (RFC 9535 member-name-shorthand, wildcards and
 # integer indexes): read without importing the library, which costs a pre-commit run 20 ms.
 _DOTTED_STEP = r"\.(?:[A-Za-z_][A-Za-z0-9_]*|\*)|\[(?:\*|0|-?[1-9][0-9]*)\]"
-_DOTTED_PATH = re.compile(rf"\$(?:{_DOTTED_STEP})*")
-_STEP = re.compile(_DOTTED_STEP)
+_DOTTED_PATH = lazy_compile(rf"\$(?:{_DOTTED_STEP})*")
+_STEP = lazy_compile(_DOTTED_STEP)
 
 
 class Node(NamedTuple):

@@ -13,14 +13,14 @@ findings there (as it does for values only a Postman run knows).
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from vipps_lint.lazy_re import lazy_compile
 from vipps_lint.positions import pointer_from_parts
 
 # A template variable anywhere in the value (`https://{{host}}/cb`), a whole value in angle
 # brackets (`<access_token>`, `<Input the mobile number>`), or a value the docs cut short.
-_PLACEHOLDER_VALUE = re.compile(r"\{\{[^{}]{0,200}\}\}|^<[^<>]{1,200}>$|<truncated>|^\$\{[^{}]{1,200}\}$")
+_PLACEHOLDER_VALUE = lazy_compile(r"\{\{[^{}]{0,200}\}\}|^<[^<>]{1,200}>$|<truncated>|^\$\{[^{}]{1,200}\}$")
 
 
 def is_placeholder_value(value: str) -> bool:

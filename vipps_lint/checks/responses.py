@@ -19,12 +19,12 @@ errors page does not list is reported as unknown, never guessed from its neighbo
 
 from __future__ import annotations
 
-import re
 from typing import Any, Iterator, Optional
 
 from vipps_lint.checks.error_codes import HIGHEST, LOWEST
 from vipps_lint.checks.error_codes import known as _known_code
 from vipps_lint.checks.error_codes import unknown as _unknown_code
+from vipps_lint.lazy_re import lazy_compile
 from vipps_lint.models import Problem, Request
 
 RULES = ("response-client-error", "response-server-error")
@@ -45,7 +45,7 @@ SERVER_HINT = (
     "support the traceId"
 )
 
-_TRAILING_CODE = re.compile(r"(\d{4,5})\D*$")
+_TRAILING_CODE = lazy_compile(r"(\d{4,5})\D*$")
 
 
 def _text(value: Any) -> Optional[str]:

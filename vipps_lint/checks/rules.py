@@ -20,11 +20,12 @@ from vipps_lint.checks.functions import Check
 from vipps_lint.checks.functions import module as function_module
 from vipps_lint.checks.jsonpath import compile_query
 from vipps_lint.data import rules_dir, schemas_dir
+from vipps_lint.lazy_re import lazy_compile
 from vipps_lint.models import InputError, Position
 from vipps_lint.safe_io import MAX_SETTINGS_BYTES, read_limited_text
 from vipps_lint.safe_regex import UnsafePattern
 
-_TEMPLATE_VARIABLE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+_TEMPLATE_VARIABLE = lazy_compile(r"\{\{\s*(\w+)\s*\}\}")
 TEMPLATE_VARIABLES = {"value", "property", "path", "pointer", "error", "fix", "since", "detail"}
 
 
@@ -60,7 +61,7 @@ class TemplateSet:
 
 # Path parameters are matched whatever the spec calls them: a rule written for
 # "POST /epayment/v1/payments/{reference}/capture" applies to ePayment 1.8.1's {Reference}.
-_ANY_PARAMETER = re.compile(r"\{[^}/]*\}")
+_ANY_PARAMETER = lazy_compile(r"\{[^}/]*\}")
 
 
 @functools.lru_cache(maxsize=256)
@@ -122,7 +123,7 @@ def _meta_validator():
         return Draft202012Validator(json.load(handle))
 
 
-_RULE_START = re.compile(r"^([ \t]*-[ \t]+)id:", re.MULTILINE)
+_RULE_START = lazy_compile(r"^([ \t]*-[ \t]+)id:", re.MULTILINE)
 
 
 class ShippedRuleFile:

@@ -36,6 +36,7 @@ from typing import Iterator, Optional, Union
 from urllib.parse import unquote
 
 from vipps_lint import strict_json
+from vipps_lint.lazy_re import lazy_compile
 from vipps_lint.models import NO_BODY, InputError, Position, ReaderTraits, Request, RequestMeta, SourceFile
 from vipps_lint.positions import JsonTextLocator, line_column
 from vipps_lint.safe_io import outside_problem, read_limited_text
@@ -47,8 +48,8 @@ TRAITS = ReaderTraits(NAME, not_fixable="--fix does not rewrite the body of a cu
 PATTERNS = ("*.curl",)
 SNIFFED_PATTERNS = ("*.sh",)
 
-_COMMAND_START = re.compile(r"^[ \t]*(?:\$[ \t]+)?(curl(?:\.exe)?)(?=[ \t\\^`]|$)", re.MULTILINE)
-_CONTINUATION = re.compile(r"(?:\\|(?<=\s)\^|(?<=\s)`)[ \t]*$")
+_COMMAND_START = lazy_compile(r"^[ \t]*(?:\$[ \t]+)?(curl(?:\.exe)?)(?=[ \t\\^`]|$)", re.MULTILINE)
+_CONTINUATION = lazy_compile(r"(?:\\|(?<=\s)\^|(?<=\s)`)[ \t]*$")
 
 _WITH_VALUE_SHORT = set("XHduAebcowmxEFTKrUYyzt")
 _WITH_VALUE_LONG = {
@@ -257,8 +258,8 @@ class _Quotes:
         self.state, self.escaped = state, escaped
 
 
-_OUTSIDE = re.compile(r"[\\'\"#|&;]")
-_IN_DOUBLE = re.compile(r'[\\"]')
+_OUTSIDE = lazy_compile(r"[\\'\"#|&;]")
+_IN_DOUBLE = lazy_compile(r'[\\"]')
 
 
 def _tokens(command: str) -> list[str]:
@@ -325,8 +326,8 @@ def _tokens(command: str) -> list[str]:
 _PUNCTUATION_SET = frozenset("|&;")
 _WHITESPACE = " \t\r\n"
 _PUNCTUATION = "|&;"
-_WORD_SPECIAL = re.compile(r"[ \t\r\n#|&;\\'\"]")
-_DOUBLE_SPECIAL = re.compile(r'["\\]')
+_WORD_SPECIAL = lazy_compile(r"[ \t\r\n#|&;\\'\"]")
+_DOUBLE_SPECIAL = lazy_compile(r'["\\]')
 
 
 def _comment_name(lines: list[str], number: int) -> Optional[str]:

@@ -26,10 +26,10 @@ import base64
 import binascii
 import codecs
 import json
-import re
 from typing import Any, Iterator, Optional, Union
 
 from vipps_lint import strict_json
+from vipps_lint.lazy_re import lazy_compile
 from vipps_lint.models import NO_BODY, InputError, Position, ReaderTraits, Request, RequestMeta, Response, SourceFile
 from vipps_lint.positions import (
     AnchoredRequestLocator,
@@ -51,7 +51,7 @@ TRAITS = ReaderTraits(
 )
 PATTERNS = ("*.har",)
 
-_HAR_START = re.compile(r'^\s*\{\s*"log"\s*:\s*\{')
+_HAR_START = lazy_compile(r'^\s*\{\s*"log"\s*:\s*\{')
 
 
 def sniff(head: str, path: Optional[str]) -> bool:
@@ -184,7 +184,7 @@ def _decoded_pieces(path: str) -> Iterator[str]:
             yield text.removeprefix("\ufeff") if at_start else text
 
 
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_WHITESPACE = lazy_compile(r"[ \t\n\r]*")
 _DECODER = strict_json.DECODER
 
 
@@ -367,7 +367,7 @@ def _read_entry(source, window, index, start, end, entry, titles, options) -> It
     )
 
 
-_POST_DATA_TEXT = re.compile(r'"postData"\s*:\s*\{[^"]*(?:"(?:[^"\\]|\\.)*"[^"]*)*?"text"\s*:\s*(?=")')
+_POST_DATA_TEXT = lazy_compile(r'"postData"\s*:\s*\{[^"]*(?:"(?:[^"\\]|\\.)*"[^"]*)*?"text"\s*:\s*(?=")')
 
 
 def _post_data_text_span(text: str, expected: str) -> Optional[tuple[int, int]]:

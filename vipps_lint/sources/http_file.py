@@ -32,6 +32,7 @@ import re
 from typing import Iterator, Optional, Union
 
 from vipps_lint import strict_json
+from vipps_lint.lazy_re import lazy_compile
 from vipps_lint.models import NO_BODY, InputError, ReaderTraits, Request, RequestMeta, SourceFile
 from vipps_lint.positions import JsonTextLocator, Position, offset_position
 from vipps_lint.sources import ReadOptions, read_all_text
@@ -42,14 +43,14 @@ TRAITS = ReaderTraits(NAME, variables='Add a line "@{name} = VALUE" above the re
 PATTERNS = ("*.http", "*.rest")
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "CONNECT")
-_REQUEST_LINE = re.compile(r"^(?:(%s)\s+)?(\S+?)(?:\s+HTTP/[\d.]+)?\s*$" % "|".join(METHODS))
-_SNIFF_REQUEST_LINE = re.compile(
+_REQUEST_LINE = lazy_compile(r"^(?:(%s)\s+)?(\S+?)(?:\s+HTTP/[\d.]+)?\s*$" % "|".join(METHODS))
+_SNIFF_REQUEST_LINE = lazy_compile(
     r"^(?:%s)\s+(?:https?://|\{\{|/)\S*(?:\s+HTTP/[\d.]+)?\s*$" % "|".join(METHODS), re.MULTILINE
 )
-_VARIABLE_DEFINITION = re.compile(r"^@([A-Za-z_][\w.-]*)\s*=\s*(.*?)\s*$")
-_NAME_COMMENT = re.compile(r"^(?:#|//)\s*@name\s+(.+?)\s*$")
-_SEPARATOR = re.compile(r"^###")
-_HEADER = re.compile(r"^([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*:\s*(.*?)\s*$")
+_VARIABLE_DEFINITION = lazy_compile(r"^@([A-Za-z_][\w.-]*)\s*=\s*(.*?)\s*$")
+_NAME_COMMENT = lazy_compile(r"^(?:#|//)\s*@name\s+(.+?)\s*$")
+_SEPARATOR = lazy_compile(r"^###")
+_HEADER = lazy_compile(r"^([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*:\s*(.*?)\s*$")
 
 
 def sniff(head: str, path: Optional[str]) -> bool:

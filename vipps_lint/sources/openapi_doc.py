@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator, Optional, Union
 
+from vipps_lint.lazy_re import lazy_compile
 from vipps_lint.models import InputError, Position, ReaderTraits, Request, RequestMeta, SourceFile
 from vipps_lint.sources import ReadOptions, read_all_text
 
@@ -41,8 +42,8 @@ PATTERNS = ()
 # YAML files are read only when they sniff as OpenAPI: a repository has many other YAML files.
 SNIFFED_PATTERNS = ("*.yaml", "*.yml")
 
-_YAML_KEY = re.compile(r"^openapi\s*:\s*['\"]?3\.", re.MULTILINE)
-_JSON_KEY = re.compile(r"\"openapi\"\s*:\s*\"3\.")
+_YAML_KEY = lazy_compile(r"^openapi\s*:\s*['\"]?3\.", re.MULTILINE)
+_JSON_KEY = lazy_compile(r"\"openapi\"\s*:\s*\"3\.")
 
 
 def sniff(head: str, path: Optional[str]) -> bool:

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator, Optional, Union
 
 from vipps_lint import strict_json
+from vipps_lint.lazy_re import lazy_compile
 from vipps_lint.models import NO_BODY, InputError, Position, ReaderTraits, Request, RequestMeta, SourceFile
 from vipps_lint.positions import (
     AnchoredRequestLocator,
@@ -72,14 +73,14 @@ TRAITS = ReaderTraits(
 PATTERNS = ("*.postman_collection.json",)
 
 SUPPORTED_SCHEMAS = ("v2.0.0", "v2.1.0")
-_SCHEMA_VERSION = re.compile(r"/collection/(v[\d.]+)/")
+_SCHEMA_VERSION = lazy_compile(r"/collection/(v[\d.]+)/")
 _MARKERS = (
     '"_postman_id"',
     "schema.getpostman.com/json/collection",
     "schema.postman.com/json/collection",
     '"_postman_variable_scope"',
 )
-_PATH_VARIABLE = re.compile(r"(?<=/):([A-Za-z_][\w-]*)")
+_PATH_VARIABLE = lazy_compile(r"(?<=/):([A-Za-z_][\w-]*)")
 # The Content-Type Postman sends for a raw body of each language (others: text/plain).
 _RAW_CONTENT_TYPES = {
     "json": "application/json",
@@ -91,10 +92,10 @@ _RAW_CONTENT_TYPES = {
 
 
 # Exporters differ in key order: Postman writes "info" first, openapi-to-postman "item".
-_COLLECTION_START = re.compile(
+_COLLECTION_START = lazy_compile(
     r'\s*\{\s*"(?:info|item)"\s*:\s*[\[{]\s*(?:\{\s*)?"(?:_postman_id|name|id|item|request)"'
 )
-_ENVIRONMENT_VALUES = re.compile(r'"values"\s*:\s*\[\s*\{\s*"key"')
+_ENVIRONMENT_VALUES = lazy_compile(r'"values"\s*:\s*\[\s*\{\s*"key"')
 
 
 def sniff(head: str, path: Optional[str]) -> bool:
@@ -239,8 +240,8 @@ class ItemPlace:
     body_raw: Optional[tuple[int, int]] = None
 
 
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
-_MEMBER_NAME = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_WHITESPACE = lazy_compile(r"[ \t\n\r]*")
+_MEMBER_NAME = lazy_compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 
 
 def item_places(text: str) -> Optional[list[ItemPlace]]:

@@ -26,9 +26,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Optional
 
-VARIABLE = re.compile(r"\{\{\s*([^{}\s][^{}]*?)\s*\}\}")
+from vipps_lint.lazy_re import lazy_compile
+
+VARIABLE = lazy_compile(r"\{\{\s*([^{}\s][^{}]*?)\s*\}\}")
 # A JSON string literal, or a variable outside one.
-_JSON_PIECE = re.compile(r'"(?:[^"\\]|\\.)*"|\{\{\s*([^{}\s][^{}]*?)\s*\}\}', re.DOTALL)
+_JSON_PIECE = lazy_compile(r'"(?:[^"\\]|\\.)*"|\{\{\s*([^{}\s][^{}]*?)\s*\}\}', re.DOTALL)
 
 PLACEHOLDER_UUID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 PLACEHOLDER_TIMESTAMP = "1700000000"
@@ -66,7 +68,7 @@ DYNAMIC_VARIABLES = {
 
 # The whole value in angle brackets: the instructions official environments ship in place
 # of a value (`<Go To Vipps Portal->…->copy the Client Id here>`).
-_INSTRUCTION = re.compile(r"<.*>", re.DOTALL)
+_INSTRUCTION = lazy_compile(r"<.*>", re.DOTALL)
 
 
 def is_placeholder_value(value: str) -> bool:
@@ -202,7 +204,7 @@ class Variables:
         return result
 
 
-SCRIPT_SETS = re.compile(r"""pm\.(?:environment|collectionVariables|variables|globals)\.set\(\s*["']([^"']+)["']""")
+SCRIPT_SETS = lazy_compile(r"""pm\.(?:environment|collectionVariables|variables|globals)\.set\(\s*["']([^"']+)["']""")
 
 
 def script_set_names(scripts: Iterable[str]) -> set[str]:

@@ -16,10 +16,10 @@ and 2028-11-28").
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta
 
 from vipps_lint.checks.functions import Violation
+from vipps_lint.lazy_re import lazy_compile
 
 OPTIONS = {
     "type": "object",
@@ -31,8 +31,8 @@ OPTIONS = {
     },
 }
 
-_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_DATE_TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$")
+_DATE = lazy_compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_DATE_TIME = lazy_compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$")
 
 
 def compile(options):

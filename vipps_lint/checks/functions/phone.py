@@ -35,6 +35,7 @@ from __future__ import annotations
 import re
 
 from vipps_lint.checks.functions import Violation
+from vipps_lint.lazy_re import lazy_compile
 from vipps_lint.positions import pointer_tokens
 
 OPTIONS = {
@@ -58,9 +59,9 @@ OPTIONS = {
 CURRENCY_REGIONS = {"NOK": "NO", "DKK": "DK", "EUR": "FI", "SEK": "SE"}
 _REGION_NAMES = {"NO": "Norwegian", "DK": "Danish", "FI": "Finnish", "SE": "Swedish"}
 
-_DIGITS = re.compile(r"^\d+$")
-_EIGHT_DIGITS = re.compile(r"^\d{8}$")
-_SEPARATORS = re.compile(r"[\s\-().\u00a0/]")
+_DIGITS = lazy_compile(r"^\d+$")
+_EIGHT_DIGITS = lazy_compile(r"^\d{8}$")
+_SEPARATORS = lazy_compile(r"[\s\-().\u00a0/]")
 _MSISDN_LENGTH = (9, 15)  # the spec's pattern ^\d{9,15}$ (ePayment 1.8.1)
 
 # Mobile numbers already written exactly as the API wants them, which `phonenumbers` would
@@ -68,8 +69,8 @@ _MSISDN_LENGTH = (9, 15)  # the spec's pattern ^\d{9,15}$ (ePayment 1.8.1)
 # parsing costs more than the rest of a rule; tests check that both ways always agree.
 _NO_MOBILE = r"(?:45(?:[0-24-9]\d|3[0-57-9])\d{4}|(?:4[016-8]|9\d)\d{6})"
 _DK_MOBILE = r"(?:(?:2[6-8]|6[78]|96)\d{6}|(?:2[0-59]|3[0-689]|[457]\d|6[0-69]|8[126-9]|9[1-47-9])[1-9]\d{5})"
-_NATIONAL_NO_AS_WANTED = re.compile(_NO_MOBILE)
-_MSISDN_AS_WANTED = {47: re.compile("47" + _NO_MOBILE), 45: re.compile("45" + _DK_MOBILE)}
+_NATIONAL_NO_AS_WANTED = lazy_compile(_NO_MOBILE)
+_MSISDN_AS_WANTED = {47: lazy_compile("47" + _NO_MOBILE), 45: lazy_compile("45" + _DK_MOBILE)}
 
 
 # Country calling codes of the Vipps MobilePay markets, so that compiling a rule needs no

@@ -29,12 +29,12 @@ cannot open it, not that Vipps MobilePay cannot call it, and the codes are
 from __future__ import annotations
 
 import ipaddress
-import re
 from functools import lru_cache
 from urllib.parse import urlunsplit
 
 from vipps_lint.checks.conditions import CONDITION_SCHEMA, compile_conditions
 from vipps_lint.checks.functions import Violation
+from vipps_lint.lazy_re import lazy_compile
 from vipps_lint.urls import split_url
 
 OPTIONS = {
@@ -64,10 +64,10 @@ _WEB_SCHEMES = {"http", "https"}
 # scheme://host[:port] followed by the path, query, fragment or the end: most URLs in requests.
 # Its host is what urlsplit would give, so a match on an allowed scheme and a public host
 # needs no further parsing (the full check below decides everything else).
-_PLAIN_WEB_URL = re.compile(
+_PLAIN_WEB_URL = lazy_compile(
     r"([A-Za-z][A-Za-z0-9+.-]*)://([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)(?::[0-9]{1,5})?(?=[/?#]|$)"
 )
-_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+_SCHEME = lazy_compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 _PRIVATE_SUFFIXES = (".local", ".internal", ".lan", ".localdomain", ".home.arpa", ".corp", ".intranet")
 _LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
 
