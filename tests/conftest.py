@@ -23,6 +23,49 @@ SHARED = REPO.parent / "shared"
 FIXTURES = REPO / "fixtures"
 
 
+# Test modules whose tests share what is slow to start (a module-scoped fixture): under
+# pytest-xdist each of them runs on one worker, so it starts once; other tests go one by one
+# to whichever worker is free. (xdist's own `xdist_group` marker names tests by rewriting
+# their node ids, which pytest 9 no longer allows.)
+ONE_WORKER_MODULES = (
+    "tests/spark/test_spark.py",  # one Spark session: a JVM
+    "tests/test_precommit.py",  # one pre-commit hook environment, installed by pip
+    "tests/test_ci_snippets.py",  # one virtual environment
+    "tests/test_proxy.py",  # one upstream server and two proxy processes
+    "tests/reporters/test_html_browser.py",  # one Chromium
+)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config):
+    """Plain `python -m pytest` runs on every core (pytest-xdist, one worker per CPU).
+
+    Set here rather than in addopts so that `-p no:xdist` still works; `-n 0` runs in this
+    process, `-n N` picks the number of workers."""
+    if not config.pluginmanager.hasplugin("xdist") or hasattr(config, "workerinput"):
+        return
+    if config.option.numprocesses is None and not config.getoption("usepdb", False):
+        config.option.numprocesses = "auto"
+    if config.option.numprocesses and config.option.dist == "no":
+        config.option.dist = "loadgroup"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """For `--dist loadgroup` (the default set above): ONE_WORKER_MODULES as units of work,
+    started first (larger units first), then the other tests one by one."""
+    if config.option.dist != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleGroups(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in ONE_WORKER_MODULES else nodeid
+
+    return ModuleGroups(config, log)
+
+
 def run_cli(
     *args: str, input: str | bytes | None = None, cwd: str | os.PathLike | None = None, env: dict | None = None
 ):
