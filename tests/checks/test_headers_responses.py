@@ -117,10 +117,13 @@ def _spec_header_facts(shared_dir):
         for entry in yaml.safe_load((specs_dir() / "sources.yaml").read_text(encoding="utf-8"))["specs"]
     }
     facts = {}
+    specs = {}  # each spec parsed once: many operations share one
     for entry in index:
         if entry["spec"] is None:  # announced in specs/overlay.yaml, no spec yet
             continue
-        spec = yaml.safe_load(files[entry["spec"]].read_text(encoding="utf-8"))
+        if entry["spec"] not in specs:
+            specs[entry["spec"]] = yaml.safe_load(files[entry["spec"]].read_text(encoding="utf-8"))
+        spec = specs[entry["spec"]]
         components = (spec.get("components") or {}).get("parameters") or {}
         prefix = next((server["url"].split("://", 1)[-1].partition("/")[2] for server in spec.get("servers") or []), "")
         item = spec["paths"][entry["path"][len("/" + prefix) if prefix else 0 :] or "/"]
