@@ -120,6 +120,7 @@ CHECK_MODULES = {
     "vipps_lint.selection",
     "vipps_lint.session",
     "vipps_lint.settings",
+    "vipps_lint.severities",
     "vipps_lint.sources",
     # Sniffing asks each reader in turn whether a file is its format.
     "vipps_lint.sources.curl",
@@ -143,10 +144,9 @@ VERSION_MODULES = {
     "vipps_lint",
     "vipps_lint.cli",
     "vipps_lint.cli_options",
-    "vipps_lint.escape",
-    "vipps_lint.models",
     "vipps_lint.reporters",
     "vipps_lint.safe_io",
+    "vipps_lint.severities",
     "vipps_lint.sources",
     "vipps_lint.status",
 }

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import click
 
-from vipps_lint.models import SEVERITIES
 from vipps_lint.reporters import FORMATS
+from vipps_lint.severities import SEVERITIES
 from vipps_lint.sources import format_names
 
 AS_FOR_CHECK = "As for check."

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol
 
 from vipps_lint.escape import escape_controls, escape_controls_in_lines, has_controls
+from vipps_lint.severities import SEVERITIES as SEVERITIES  # re-exported: where code has imported it from
+from vipps_lint.severities import SEVERITY_RANK as SEVERITY_RANK
 
 if TYPE_CHECKING:
     from vipps_lint.routing import Operation
 
-SEVERITIES = ("error", "warning", "info")
-SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
 NO_BODY = object()
 """`Request.body` when the request carries no body at all (distinct from a JSON `null`)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
-from vipps_lint.models import SEVERITY_RANK
+from vipps_lint.severities import SEVERITY_RANK
 
 if TYPE_CHECKING:
     from vipps_lint.models import Report

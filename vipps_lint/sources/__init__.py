@@ -36,9 +36,8 @@ import re
 import sys
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Iterable, Iterator, Optional, Union
+from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Union
 
-from vipps_lint.models import InputError, Request, SourceFile
 from vipps_lint.safe_io import (
     MAX_FILE_BYTES,
     MAX_STDIN_BYTES,
@@ -47,6 +46,11 @@ from vipps_lint.safe_io import (
     read_stream_limited,
     regular_file_problem,
 )
+
+if TYPE_CHECKING:
+    from vipps_lint.models import InputError, Request, SourceFile
+# (vipps_lint.models is imported where an error or a source is made: `vipps-lint --version`
+# reads READERS for its choices and needs nothing else of the package.)
 
 # Format name (`--input-format`) → reader module. Sniffed in this order, so most specific
 # first: a Postman collection or a HAR file is also JSON.
@@ -101,6 +105,8 @@ def walk(directory: str, errors: Optional[list] = None, keep=None) -> Iterator[s
     `keep(path, is_dir)` (vipps_lint.selection: excludes, .gitignore) may leave out files and
     whole directories; without it, the directories in SKIPPED_DIRECTORIES are left out.
     """
+    from vipps_lint.models import InputError
+
     modules = [reader_module(name) for name in READERS]
     # All readers' globs as one regex: a directory of 10,000 bodies is matched 10,000 times.
     taken = re.compile(
@@ -140,15 +146,17 @@ def walk(directory: str, errors: Optional[list] = None, keep=None) -> Iterator[s
 
 
 def _sniffs(module, path: str) -> bool:
+    from vipps_lint.models import SourceFile
+
     head = read_head(SourceFile(path, path))
-    return not isinstance(head, InputError) and module.sniff(
-        head.decode("utf-8", errors="replace").lstrip("\ufeff"), None
-    )
+    return isinstance(head, bytes) and module.sniff(head.decode("utf-8", errors="replace").lstrip("\ufeff"), None)
 
 
 def expand_paths(paths: Iterable[str], keep=None) -> Iterator[Union[SourceFile, InputError]]:
     """Each named file, each matching file below each named directory (`keep`: see `walk`),
     and stdin for '-'."""
+    from vipps_lint.models import InputError, SourceFile
+
     for path in paths:
         if path == "-":
             try:
@@ -184,6 +192,8 @@ def read_head(source: SourceFile) -> Union[bytes, InputError]:
         with open_regular(source.path) as handle:
             head = handle.read(SNIFF_BYTES)
     except OSError as error:
+        from vipps_lint.models import InputError
+
         return InputError(source.display, f"cannot read: {error.strerror or error}")
     if len(head) < SNIFF_BYTES:
         source.prefetched = head  # the whole file: its reader need not open it again
@@ -195,9 +205,11 @@ def choose_reader(source: SourceFile, options: ReadOptions):
     if options.input_format:
         if options.input_format in READERS:
             return reader_module(options.input_format)
+        from vipps_lint.models import InputError
+
         return InputError(source.display, f"unknown input format '{options.input_format}'")
     head = read_head(source)
-    if isinstance(head, InputError):
+    if not isinstance(head, bytes):  # an InputError
         return head
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
     for name in READERS:
@@ -214,7 +226,7 @@ def choose_reader(source: SourceFile, options: ReadOptions):
 
 def read_source(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, InputError]]:
     reader = choose_reader(source, options)
-    if isinstance(reader, InputError):
+    if not hasattr(reader, "read"):  # an InputError: no reader
         yield reader
         return
     yield from reader.read(source, options)
@@ -223,10 +235,14 @@ def read_source(source: SourceFile, options: ReadOptions) -> Iterator[Union[Requ
 def decode_text(source: SourceFile, data: bytes) -> Union[str, InputError]:
     """Input bytes as text: UTF-8 (a BOM is allowed and dropped); binary and bad UTF-8 are errors."""
     if b"\x00" in data[:SNIFF_BYTES]:
+        from vipps_lint.models import InputError
+
         return InputError(source.display, "binary file (contains NUL bytes), not a JSON request or dump", 1, 1)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
+        from vipps_lint.models import InputError
+
         line = data.count(b"\n", 0, error.start) + 1
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
         return InputError(
@@ -247,6 +263,8 @@ def read_all_text(source: SourceFile) -> Union[str, InputError]:
         try:
             data = read_limited(source.path, MAX_FILE_BYTES)
         except OSError as error:
+            from vipps_lint.models import InputError
+
             return InputError(source.display, f"cannot read: {error.strerror or error}")
     text = decode_text(source, data)
     if isinstance(text, str) and source.path is None:
