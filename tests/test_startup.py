@@ -58,6 +58,7 @@ NEVER = {
     "tempfile",
     "shutil",
     "logging",
+    "difflib",
     "vipps_lint.yamlpos",
     "vipps_lint.api",
     "vipps_lint.baseline",

@@ -9,7 +9,6 @@ header was meant to have; the header check reports it (`header-name-typo`) and n
 
 from __future__ import annotations
 
-import difflib
 import re
 from functools import lru_cache
 from typing import Optional
@@ -43,6 +42,8 @@ def meant(name: str) -> Optional[str]:
     squashed = _SEPARATORS.sub("", name).lower()
     if squashed in _BY_SQUASHED:
         return _BY_SQUASHED[squashed]
+    import difflib  # only for a did-you-mean
+
     close = difflib.get_close_matches(name.lower(), list(_BY_LOWER), n=1, cutoff=0.85)
     return _BY_LOWER[close[0]] if close else None
 

@@ -34,13 +34,13 @@ value (`DEFERS_TO_DECLARATIVE`: the hand-written rule has the better hint).
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from typing import Any, Callable, Iterable, Optional
 
 from vipps_lint.checks.compiled_schema import FORMATS, compile_predicate, format_checker, validator_class
 from vipps_lint.checks.functions import render_value
+from vipps_lint.lazy_re import lazy_compile
 from vipps_lint.models import Problem, Request
 from vipps_lint.positions import dotted_path, pointer_from_parts
 
@@ -79,7 +79,7 @@ _TYPE_WORDS = {
     "null": "null",
 }
 
-_AMOUNT_WORDS = re.compile(r"amount|price", re.IGNORECASE)
+_AMOUNT_WORDS = lazy_compile(r"amount|price", re.IGNORECASE)
 
 
 def create(linter) -> Optional[SchemaCheck]:
@@ -321,6 +321,8 @@ def _unknown(parts: list, value: dict, schema: dict) -> list[Problem]:
     for name in value:
         if name in known:
             continue
+        import difflib  # only for a did-you-mean
+
         close = difflib.get_close_matches(name, known, n=1, cutoff=0.6) or [
             k for k in known if k.lower() == name.lower()
         ]
@@ -382,6 +384,8 @@ def _enum_hint(value: Any, options: list) -> str:
     if isinstance(value, str):
         strings = [option for option in options if isinstance(option, str)]
         by_case = [option for option in strings if option.lower() == value.lower()]
+        import difflib  # only for a did-you-mean
+
         close = by_case or difflib.get_close_matches(value, strings, n=1, cutoff=0.6)
         if close:
             return f"Did you mean {render_value(close[0])}? Allowed: {allowed}"
@@ -399,22 +403,22 @@ def _range_words(keyword: str, bound: Any) -> str:
 
 
 _SIMPLE_PATTERNS: tuple[tuple[re.Pattern, Callable[[re.Match], str]], ...] = (
-    (re.compile(r"^\^(\\d|\[0-9\])\{(\d+)\}\$$"), lambda m: f"exactly {m.group(2)} digits"),
-    (re.compile(r"^\^(\\d|\[0-9\])\{(\d+),\}\$$"), lambda m: f"{m.group(2)} or more digits"),
+    (lazy_compile(r"^\^(\\d|\[0-9\])\{(\d+)\}\$$"), lambda m: f"exactly {m.group(2)} digits"),
+    (lazy_compile(r"^\^(\\d|\[0-9\])\{(\d+),\}\$$"), lambda m: f"{m.group(2)} or more digits"),
     (
-        re.compile(r"^\^(\\d|\[0-9\])\{(\d+),(\d+)\}\$$"),
+        lazy_compile(r"^\^(\\d|\[0-9\])\{(\d+),(\d+)\}\$$"),
         lambda m: (
             f"exactly {m.group(2)} digits" if m.group(2) == m.group(3) else f"{m.group(2)} to {m.group(3)} digits"
         ),
     ),
-    (re.compile(r"^\^(\\d|\[0-9\])\+\$$"), lambda m: "digits only"),
-    (re.compile(r"^\^\[A-Z\]\{(\d+)\}\$$"), lambda m: f"exactly {m.group(1)} capital letters (A-Z)"),
-    (re.compile(r"^\^\.\{(\d+),(\d+)\}\$$"), lambda m: f"{m.group(1)} to {m.group(2)} characters on one line"),
+    (lazy_compile(r"^\^(\\d|\[0-9\])\+\$$"), lambda m: "digits only"),
+    (lazy_compile(r"^\^\[A-Z\]\{(\d+)\}\$$"), lambda m: f"exactly {m.group(1)} capital letters (A-Z)"),
+    (lazy_compile(r"^\^\.\{(\d+),(\d+)\}\$$"), lambda m: f"{m.group(1)} to {m.group(2)} characters on one line"),
     (
-        re.compile(r"^\^\\d\+\(\[\\\.\]\\d\{1,(\d+)\}\)\?\$$"),
+        lazy_compile(r"^\^\\d\+\(\[\\\.\]\\d\{1,(\d+)\}\)\?\$$"),
         lambda m: f"a number with a dot before at most {m.group(1)} decimals, like 1.5",
     ),
-    (re.compile(r"^\^\[([-a-zA-Z0-9_.]+)\](?:\{(\d+),(\d+)\}|([*+]))\$$"), lambda m: _class_words(m)),
+    (lazy_compile(r"^\^\[([-a-zA-Z0-9_.]+)\](?:\{(\d+),(\d+)\}|([*+]))\$$"), lambda m: _class_words(m)),
 )
 
 _CLASS_PARTS = (("a-z", "letters"), ("A-Z", "letters"), ("0-9", "digits"))

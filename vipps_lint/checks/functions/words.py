@@ -13,8 +13,6 @@ with the unknown words corrected, when every one of them has a close match.
 
 from __future__ import annotations
 
-import difflib
-
 from vipps_lint.checks.functions import Violation
 
 OPTIONS = {
@@ -31,6 +29,8 @@ OPTIONS = {
 def closest(word: str, choices, cutoff: float = 0.75):
     """The known word a typo was meant to be, or None (case-insensitive, difflib ratio)."""
     by_folded = {choice.casefold(): choice for choice in choices}
+    import difflib  # only for a did-you-mean
+
     match = difflib.get_close_matches(word.casefold(), list(by_folded), n=1, cutoff=cutoff)
     return by_folded[match[0]] if match else None
 
