@@ -316,6 +316,8 @@ def test_every_masking_pattern_has_its_prefilter_words_in_what_it_matches():
         "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl",
         '{"key": "password", "value": "Sup3rS3cretPw"}',
         'not a header: "X-Api-Key 0123456789abcdef0123"',
+        "[{'key': 'password', 'value': 'Sup3rS3cretPw'}] is not of type 'object'",
+        "{'Ocp-Apim-Subscription-Key': '0123456789abcdef'} is not of type 'array'",
     ]
     for pattern, words in zip(secrets._PATTERNS, secrets._PATTERN_WORDS):
         # (one character past the match: a lookahead such as `(?=@)` is part of what matched)

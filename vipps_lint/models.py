@@ -390,7 +390,13 @@ class InputError:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        return escape_controls(f"{where}: {self.message}")
+        # Every error line is masked here, where it is rendered: messages quote their input (a
+        # configuration value, a rule file's YAML, a malformed header line), and the line goes to
+        # standard error (write_errors, Incomplete, `rules`, `explain`, `redact`) and into the
+        # API's ConfigError. Reports mask their whole text as well, with the secrets' values.
+        from vipps_lint.secrets import mask_credentials
+
+        return escape_controls(mask_credentials(f"{where}: {self.message}"))
 
 
 @dataclass

@@ -134,6 +134,14 @@ _PATTERNS = (
     lazy_compile(
         rf'(?ai)("key"\s*:\s*"(?:{_BODY_KEYS}|token|apikey|value)"\s*,\s*"value"\s*:\s*")([^"\\]{{{MIN_SECRET_LENGTH},}})'
     ),
+    # The same in Python's repr, as error messages quote a file's values (a rule file's or a
+    # configuration's {'Ocp-Apim-Subscription-Key': '…'}, {'key': 'password', 'value': '…'})
+    re.compile(
+        rf"(?ai)('(?:name|key)':\s*'(?:{_HEADER_NAMES}|{_BODY_KEYS}|token)',\s*'value':\s*'(?:(?:bearer|basic)\s+)?)([^'\\]{{{MIN_SECRET_LENGTH},}})"
+    ),
+    re.compile(
+        rf"(?ai)('(?:{_HEADER_NAMES}|{_BODY_KEYS})':\s*'(?:(?:bearer|basic)\s+)?)([^'\\]{{{MIN_SECRET_LENGTH},}})"
+    ),
     # A header name, a space and a token (a malformed header line echoed in an error message)
     lazy_compile(rf"(?ai)(\b(?:{_HEADER_NAMES})[ \t]+)((?=[A-Za-z0-9._~+/=-]*\d)[A-Za-z0-9._~+/=-]{{16,}})"),
     lazy_compile(rf"(?ai)([?&](?:{_QUERY_NAMES})=)([^&#\s\"'\\]{{{MIN_SECRET_LENGTH},}})"),
@@ -150,6 +158,8 @@ _PATTERN_WORDS: tuple[Optional[tuple[str, ...]], ...] = (
     SECRET_HEADERS + COOKIE_HEADERS + ("x-",),
     SECRET_BODY_KEYS,
     ('"key"',),
+    ("':",),  # Python's repr of a mapping: rare in reports, so these two scans are rare too
+    ("':",),
     SECRET_HEADERS + COOKIE_HEADERS + ("x-",),
     SECRET_QUERY_PARAMETERS,
     ("bearer", "basic"),
@@ -315,6 +325,19 @@ class Masker:
             if words is None or any(word in lowered for word in words):
                 text = pattern.sub(self._mask_match, text)
         return text
+
+
+_CREDENTIAL_MASKER: Optional[Masker] = None
+
+
+def mask_credentials(text: str) -> str:
+    """`text` with whatever looks like a credential masked (no secret values known: a line
+    written before or apart from a report, such as an error line; the report masks again
+    with the values its inputs held)."""
+    global _CREDENTIAL_MASKER
+    if _CREDENTIAL_MASKER is None:
+        _CREDENTIAL_MASKER = Masker()
+    return _CREDENTIAL_MASKER.mask_text(text)
 
 
 class MaskingStream:

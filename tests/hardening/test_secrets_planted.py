@@ -226,3 +226,136 @@ def test_basic_auth_in_a_postman_collection_masks_the_password(tmp_path):
     assert PASSWORD not in result.stdout
     encoded = base64.b64encode(f"shop-user:{PASSWORD}".encode()).decode()
     assert encoded not in result.stdout
+
+
+# Files that are not inputs — configuration, rule packs, Postman environments, baselines,
+# --spec documents — broken so that their error lines quote the planted secrets. The inputs
+# linted alongside hold none, so no secret is known by value: the error line itself must mask.
+_HEADERS = {
+    "Authorization": f"Bearer {TOKEN}",
+    "Ocp-Apim-Subscription-Key": KEY,
+    "client_secret": CLIENT_SECRET,
+    "Cookie": f"session={COOKIE}",
+    "X-Api-Key": API_KEY,
+}
+_URL_WITH_PASSWORD = f"https://shop:{PASSWORD}@example.com"
+
+
+def _config_yaml(folder):
+    path = folder / "vipps-lint.yaml"
+    path.write_text(
+        f'fail-on: "Bearer {TOKEN}"\n"Ocp-Apim-Subscription-Key {KEY}": 1\nseverity: {json.dumps(_HEADERS)}\n'
+        f"select: {json.dumps([{'password': BODY_PASSWORD}, _URL_WITH_PASSWORD])}\n"
+    )
+    return ["--config", path]
+
+
+def _config_toml(folder):
+    path = folder / "pyproject.toml"
+    path.write_text(
+        f'[tool.vipps-lint]\nfail-on = "Bearer {TOKEN}"\n"Ocp-Apim-Subscription-Key {KEY}" = 1\n'
+        f'select = [{{password = "{BODY_PASSWORD}"}}, "{_URL_WITH_PASSWORD}"]\n'
+        "[tool.vipps-lint.severity]\n" + "".join(f'"{name}" = "{value}"\n' for name, value in _HEADERS.items())
+    )
+    return ["--config", path]
+
+
+def _rule_pack(folder):
+    (folder / "rules").mkdir()
+    rule = {
+        "id": "team-leaky",
+        "severity": "fatal",
+        "title": _URL_WITH_PASSWORD,
+        "examples": {"bad": {"headers": _HEADERS, "body": {"password": BODY_PASSWORD}}},
+    }
+    (folder / "rules" / "team.yaml").write_text(json.dumps([rule]))
+    return ["--rules", folder / "rules"]
+
+
+def _postman_environment(folder):
+    path = folder / "shop.postman_environment.json"
+    values = [{"key": name, "value": value} for name, value in {**_HEADERS, "password": PASSWORD}.items()]
+    path.write_text(json.dumps({"name": f"Bearer {TOKEN}", "values": values})[:-3])  # cut short: invalid JSON
+    return ["--postman-env", path]
+
+
+def _baseline(folder):
+    path = folder / "baseline.json"
+    entry = {"fingerprint": f"Bearer {TOKEN}", "count": f"client_secret={CLIENT_SECRET}", "headers": _HEADERS}
+    path.write_text(json.dumps({"version": 1, "findings": [entry]}))
+    return ["--baseline", path]
+
+
+def _spec(folder):
+    path = folder / "spec.yaml"
+    path.write_text(
+        "openapi: 3.0.0\ninfo: {title: shop, version: '1'}\n"
+        f"servers: [{{url: '{_URL_WITH_PASSWORD}'}}]\n"
+        "paths:\n  /ecomm/v2/payments:\n    post:\n"
+        f"      parameters: [{{name: Authorization, in: header, schema: {{type: string, example: 'Bearer {TOKEN}'}}}}]\n"
+        "      requestBody:\n        content:\n          application/json:\n            schema:\n"
+        f"              type: object\n              example: {json.dumps(_HEADERS)}\n"
+        f"              properties: {{password: {{type: strng, default: '{BODY_PASSWORD}'}}}}\n"
+        "      responses: {'200': {description: ok}}\n"
+    )
+    return ["--spec", path]
+
+
+SETTINGS_FILES = {
+    "configuration (YAML)": _config_yaml,
+    "configuration (TOML)": _config_toml,
+    "rule pack": _rule_pack,
+    "Postman environment": _postman_environment,
+    "baseline": _baseline,
+    "--spec document": _spec,
+}
+
+
+def _clean_inputs(folder):
+    """Inputs that hold no secret: a Postman collection (so --postman-env applies) and a body."""
+    folder.mkdir()
+    collection = {
+        "info": {"name": "shop", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+        "item": [{"name": "Initiate", "request": {"method": "POST", "url": URL, "body": {"mode": "raw", "raw": "{}"}}}],
+    }
+    (folder / "shop.postman_collection.json").write_text(json.dumps(collection))
+    (folder / "body.json").write_text(json.dumps(BODY))
+    return folder
+
+
+@pytest.mark.parametrize("kind", sorted(SETTINGS_FILES))
+def test_error_lines_about_files_that_are_not_inputs_print_no_planted_secret(tmp_path, kind):
+    inputs = _clean_inputs(tmp_path / "in")
+    settings = tmp_path / "settings"
+    settings.mkdir()
+    options = SETTINGS_FILES[kind](settings)
+    out = tmp_path / "out"
+    out.mkdir()
+    reports = [item for name in FORMATS for item in (f"--output-{name}", out / name)]
+    result = _invoke("check", *options, *reports, inputs)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.stderr
+    assert str(options[1].name) in result.stderr  # the error line names the broken file
+    assert _leaks(result.stdout) == [] and _leaks(result.stderr) == [], result.stderr
+    for path in out.iterdir():  # when the run got as far as writing reports, the errors are in them
+        assert _leaks(path.read_text()) == [], path.name
+
+
+def test_rules_and_explain_print_no_planted_secret_from_a_broken_rule_pack(tmp_path):
+    options = _rule_pack(tmp_path)
+    for command in (["rules", *options], ["explain", "team-leaky", *options]):
+        result = _invoke(*command)
+        assert result.exit_code == 2 and "team.yaml" in result.stderr, command
+        assert _leaks(result.stdout) == [] and _leaks(result.stderr) == [], command
+
+
+def test_the_apis_configuration_error_holds_no_planted_secret(tmp_path):
+    from vipps_lint.api import ConfigError, Linter
+
+    for make in (_config_yaml, _rule_pack):
+        folder = tmp_path / make.__name__
+        folder.mkdir()
+        option, path = make(folder)
+        with pytest.raises(ConfigError) as raised:
+            Linter(config=path) if option == "--config" else Linter(rules=str(path))
+        assert _leaks(str(raised.value)) == [], make.__name__
