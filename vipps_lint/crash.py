@@ -12,7 +12,7 @@ import contextlib
 import errno
 import sys
 
-from vipps_lint.status import EXIT_INCOMPLETE
+from vipps_lint.status import EXIT_INCOMPLETE, EXIT_INTERRUPTED
 
 
 def _safe(text: str) -> str:
@@ -69,12 +69,16 @@ def last_resort():
 
     try:
         yield
+    except KeyboardInterrupt:
+        # Ctrl-C: the conventional 130 (128 + SIGINT). Click would say "Aborted!" and exit 1,
+        # which CI takes for findings.
+        _write_stderr("vipps-lint: interrupted")
+        sys.exit(EXIT_INTERRUPTED)
     except (
         click.exceptions.ClickException,
         click.exceptions.Exit,
         click.exceptions.Abort,
         SystemExit,
-        KeyboardInterrupt,
         GeneratorExit,
     ):
         raise

@@ -38,6 +38,7 @@ nothing.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -392,25 +393,82 @@ def write_atomically(path: str, text: str, expected: Optional[str] = None) -> No
         raise UnsafeFile("the file changed since it was read; not rewritten (run again)")
     data = (b"\xef\xbb\xbf" if has_bom else b"") + text.encode("utf-8")
     directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(prefix=".vipps-lint-fix-", dir=directory)
+    temporary = None
+    with _sigterm_unwinds():
+        try:
+            # Ctrl-C or SIGTERM between creating the file and knowing its name would leave it
+            # behind: they wait (blocked) until `temporary` is set, then unwind through here.
+            with _interrupts_deferred():
+                handle, temporary = tempfile.mkstemp(prefix=".vipps-lint-fix-", dir=directory)
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.chmod(temporary, status.st_mode & 0o7777)
+            if hasattr(os, "chown"):
+                created = os.stat(temporary)
+                if (created.st_uid, created.st_gid) != (status.st_uid, status.st_gid):
+                    try:
+                        os.chown(temporary, status.st_uid, status.st_gid)
+                    except OSError:
+                        raise UnsafeFile("its owner or group could not be kept; not rewritten") from None
+            os.replace(temporary, path)
+        except BaseException:  # also Ctrl-C and SIGTERM: no temporary file is left behind
+            if temporary is not None and os.path.exists(temporary):
+                os.unlink(temporary)
+            raise
+
+
+class _Terminated(BaseException):
+    """SIGTERM arrived while a temporary file of --fix existed (see `_sigterm_unwinds`)."""
+
+
+@contextlib.contextmanager
+def _sigterm_unwinds():
+    """SIGTERM's default action ends the process at once, which would leave the temporary file
+    behind. Meanwhile SIGTERM raises instead, so the file is removed as for Ctrl-C, and then
+    the process still ends of SIGTERM, as its sender expects (status 143 in a shell).
+
+    Only the main thread can handle signals; a handler someone else installed (an embedding
+    program's) and an ignored SIGTERM are left as they are."""
+    import signal
+    import threading
+
+    if (
+        not hasattr(signal, "SIGTERM")
+        or threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield
+        return
+
+    def unwind(signum, frame):
+        raise _Terminated
+
+    signal.signal(signal.SIGTERM, unwind)
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, status.st_mode & 0o7777)
-        if hasattr(os, "chown"):
-            created = os.stat(temporary)
-            if (created.st_uid, created.st_gid) != (status.st_uid, status.st_gid):
-                try:
-                    os.chown(temporary, status.st_uid, status.st_gid)
-                except OSError:
-                    raise UnsafeFile("its owner or group could not be kept; not rewritten") from None
-        os.replace(temporary, path)
-    except BaseException:  # also KeyboardInterrupt: no temporary file is left behind
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+        yield
+    except _Terminated:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        raise SystemExit(128 + signal.SIGTERM) from None  # if the signal is not delivered at once
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+@contextlib.contextmanager
+def _interrupts_deferred():
+    """SIGINT and SIGTERM are held back within (they arrive, and raise, when it ends)."""
+    import signal
+
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def fixable_in_place(finding: Finding) -> bool:

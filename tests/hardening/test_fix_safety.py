@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import stat
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -12,7 +15,7 @@ from vipps_lint import fixes
 from vipps_lint.cli import main
 from vipps_lint.safe_io import UnsafeFile
 
-from conftest import FIXTURES
+from conftest import FIXTURES, REPO
 
 BAD = (FIXTURES / "ecom" / "initiate-http-urls.json").read_text()
 
@@ -87,5 +90,50 @@ def test_no_temporary_file_is_left_when_interrupted(body, monkeypatch):
     monkeypatch.setattr(fixes.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         fixes.write_atomically(str(body), "{}", expected=BAD)
+    assert sorted(path.name for path in body.parent.iterdir()) == ["body.json"]
+    assert body.read_text() == BAD
+
+
+# A real process, stopped in the middle of writing the fixed file: os.fsync (called once the
+# temporary file holds the new text) says so on stdout and waits on stdin, which the test
+# never writes to; the signal is sent only once the line is read, so no sleep decides it.
+_STOPPED_WHILE_WRITING = """
+import os, sys
+from vipps_lint.cli import main
+
+def fsync_then_wait(fd):
+    print("writing", flush=True)
+    sys.stdin.buffer.read(1)
+
+os.fsync = fsync_then_wait
+sys.argv = ["vipps-lint", "check", "--fix", sys.argv[1]]
+main()
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGTERM") or os.name != "posix", reason="POSIX signals")
+@pytest.mark.parametrize(
+    "signum, status",
+    [(signal.SIGTERM, -signal.SIGTERM), (signal.SIGINT, 130)],  # ended by SIGTERM (143 in a shell); Ctrl-C: 130
+    ids=["SIGTERM", "SIGINT"],
+)
+def test_a_signal_while_writing_leaves_no_temporary_file_and_the_file_intact(body, signum, status):
+    environment = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    process = subprocess.Popen(
+        [sys.executable, "-c", _STOPPED_WHILE_WRITING, str(body)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=environment,
+    )
+    try:
+        assert process.stdout.readline() == b"writing\n", process.stderr.read()
+        assert [path.name for path in body.parent.iterdir() if path.name.startswith(".vipps-lint-fix-")]
+        process.send_signal(signum)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == status, stderr
+    assert b"Traceback" not in stderr
     assert sorted(path.name for path in body.parent.iterdir()) == ["body.json"]
     assert body.read_text() == BAD
