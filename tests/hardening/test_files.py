@@ -324,3 +324,107 @@ def test_cutting_a_log_into_sections_never_reads_a_long_line_whole(tmp_path, mon
     monkeypatch.setattr("builtins.open", patched_open)
     sections = ndjson.sections(SourceFile(str(log), str(log)), 3)
     assert sections and max(largest) <= safe_io.MIB
+
+
+# Each limit of docs/security.md, at its real value where a sparse file costs nothing (a file
+# over the limit is refused by its size, before a byte is read), else lowered for the test.
+def _sparse(path, size):
+    with open(path, "wb") as stream:
+        stream.truncate(size)
+    return path
+
+
+@pytest.mark.parametrize("option", ["--config", "--baseline", "--postman-env", "--rules"])
+def test_settings_files_over_16_mib_are_refused_unread(tmp_path, option):
+    corpus = FIXTURES.parent / "tests" / "hardening" / "fuzz-corpus"
+    collection = corpus / "shop.postman_collection.json"
+    over = safe_io.MAX_SETTINGS_BYTES + 1
+    if option == "--rules":
+        (tmp_path / "pack").mkdir()
+        _sparse(tmp_path / "pack" / "rules.yaml", over)
+        value = tmp_path / "pack"
+    else:
+        value = _sparse(tmp_path / {"--config": "big.yaml", "--baseline": "baseline.json"}.get(option, "e.json"), over)
+    result = invoke("check", option, str(value), str(collection))
+    assert result.exit_code == 2
+    assert "16.0 MiB is over the 16 MiB limit; not read" in result.stderr, result.stderr
+    assert safe_io.MAX_SETTINGS_BYTES == 16 * safe_io.MIB
+
+
+@pytest.mark.parametrize("option", [None, "--spec"])
+def test_files_read_whole_over_64_mib_are_refused_unread(tmp_path, option):
+    big = _sparse(tmp_path / "big.yaml", safe_io.MAX_FILE_BYTES + 1)
+    result = invoke("check", str(big), str(GOOD)) if option is None else invoke("check", option, str(big), str(GOOD))
+    assert result.exit_code == 2
+    assert "64.0 MiB is over the 64 MiB limit; not read" in result.stderr, result.stderr
+
+
+def test_standard_input_over_its_limit_is_refused(monkeypatch):
+    assert safe_io.MAX_STDIN_BYTES == 256 * safe_io.MIB
+    monkeypatch.setattr("vipps_lint.sources.MAX_STDIN_BYTES", 1000)
+    result = invoke("check", "-", input=GOOD.read_text() + " " * 1000)
+    assert result.exit_code == 2
+    assert "standard input is over the 0 MiB limit; not read" in result.stderr, result.stderr
+
+
+def test_one_har_entry_over_its_limit_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr("vipps_lint.sources.har.MAX_FILE_BYTES", 50_000)
+    monkeypatch.setattr("vipps_lint.sources.har.READ_SIZE", 4096)  # streamed in pieces, as a large file is
+    request = {"method": "POST", "url": "https://apitest.vipps.no/ecomm/v2/payments", "headers": []}
+    entries = [{"request": request}, {"request": {**request, "comment": "x" * 100_000}}]
+    path = tmp_path / "dump.har"
+    path.write_text(json.dumps({"log": {"version": "1.2", "entries": entries}}))
+    result = invoke("check", str(path))
+    assert result.exit_code == 2
+    assert "one entry is over the 0 MiB limit; not read further" in result.stderr, result.stderr
+
+
+def test_a_json_body_over_10_mib_is_not_linted(tmp_path):
+    from vipps_lint.sources import ReadOptions
+
+    assert ReadOptions().max_body_bytes == 10 * safe_io.MIB
+    body = tmp_path / "huge.json"
+    body.write_text('{"transactionText": "' + "x" * (10 * safe_io.MIB) + '"}')
+    result = invoke("check", str(body))
+    assert result.exit_code == 2
+    assert "huge.json:1:1: body is 10.0 MiB; bodies over 10 MiB are not linted" in result.stderr
+
+
+def _spec_referring_to(reference: str) -> str:
+    return (
+        "openapi: 3.1.0\ninfo: {title: t, version: '1'}\nservers: [{url: https://apitest.vipps.no}]\n"
+        "paths:\n  /epayment/v1/payments:\n    post:\n      operationId: x\n"
+        "      requestBody:\n        content:\n          application/json:\n"
+        f"            schema: {{$ref: '{reference}'}}\n"
+        "            example: {a: 1}\n"
+    )
+
+
+@pytest.mark.parametrize("how", ["walked document", "--spec"])
+def test_a_ref_to_a_special_file_is_refused(tmp_path, how):
+    os.mkfifo(tmp_path / "common.yaml")
+    spec = tmp_path / "openapi.yaml"
+    spec.write_text(_spec_referring_to("common.yaml#/Body"))
+    result = invoke("check", str(spec)) if how == "walked document" else invoke("check", "--spec", str(spec), str(GOOD))
+    assert result.exit_code == 2
+    assert "a FIFO (named pipe), not a regular file" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("how", ["walked document", "--spec"])
+def test_a_remote_ref_is_never_fetched(tmp_path, monkeypatch, how):
+    import socket
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("vipps-lint tried to reach the network")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_network)
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    spec = tmp_path / "openapi.yaml"
+    spec.write_text(_spec_referring_to("https://example.com/common.yaml#/Body"))
+    result = invoke("check", str(spec)) if how == "walked document" else invoke("check", "--spec", str(spec), str(GOOD))
+    assert "internal error" not in result.stderr and "network" not in result.stderr
+    if how == "walked document":  # its example is not checked against a schema it does not have
+        assert result.exit_code == 2
+        assert "is a remote document; it is not fetched (map it to a local copy with --remote" in result.stderr
+    else:  # --spec: that schema is left unconstrained; the rest is linted
+        assert result.exit_code == 1

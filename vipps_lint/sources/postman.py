@@ -182,8 +182,15 @@ _ENVIRONMENTS: dict[str, Union[dict, InputError]] = {}
 def load_environment(path: str) -> Union[dict[str, str], InputError]:
     """The enabled values of an exported Postman environment (read once per run)."""
     if path not in _ENVIRONMENTS:
+        from vipps_lint.safe_io import MAX_SETTINGS_BYTES, read_limited
+
         source = SourceFile(path, path)
-        text = read_all_text(source)
+        try:  # a settings file, small by nature: the settings' limit, not an input's
+            source.text = read_limited(path, MAX_SETTINGS_BYTES)
+        except OSError as error:
+            text = InputError(path, f"cannot read: {error.strerror or error}")
+        else:
+            text = read_all_text(source)
         document = text if isinstance(text, InputError) else parse_json_document(source, text)
         if isinstance(document, InputError):
             _ENVIRONMENTS[path] = document
