@@ -317,9 +317,14 @@ class Masker:
             return match.group(0)
         return match.group(1) + mask(value, self.suffix)
 
-    def mask_text(self, text: str) -> str:
+    def mask_known(self, text: str) -> str:
+        """Only the known secret values (for text masked by shape already)."""
         if self._known is not None:
             text = self._known.sub(lambda match: mask(match.group(), self.suffix), text)
+        return text
+
+    def mask_text(self, text: str) -> str:
+        text = self.mask_known(text)
         lowered = text.lower()
         for pattern, words in zip(_PATTERNS, _PATTERN_WORDS):
             if words is None or any(word in lowered for word in words):

@@ -94,8 +94,9 @@ def write_errors(report, stream, skip=frozenset()) -> None:
     if report.errors:
         masker = Masker(report.secrets)
         for error in report.errors:
-            if str(error) not in skip:
-                stream.write(masker.mask_text(str(error)) + "\n")
+            line = str(error)  # masked by shape already (InputError.__str__): here, by value
+            if line not in skip:
+                stream.write(masker.mask_known(line) + "\n")
         stream.flush()
 
 
