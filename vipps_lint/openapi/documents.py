@@ -213,7 +213,9 @@ class Documents:
             if cause is not None:
                 raise SpecError(where, f"$ref {ref!r} cannot be read: {cause}", position) from None
             raise SpecError(where, f"$ref {ref!r} points to nothing", position) from None
-        except (TypeError, AttributeError):  # the way passes through a null or a scalar (`components:` left empty)
+        # The way passes through a null or a scalar (`components:` left empty), or through a
+        # string, which referencing indexes as a sequence (int('Body'): ValueError).
+        except (TypeError, AttributeError, ValueError, LookupError):
             raise SpecError(where, f"$ref {ref!r} points to nothing", position) from None
         if document not in self.loaded:  # retrieved during the lookup: keep its positions too
             self._load(document)
