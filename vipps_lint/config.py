@@ -454,12 +454,26 @@ def show_command(select, ignore, fail_on, rule_dirs, config_file, isolated, exte
     """`vipps-lint config`: print the effective configuration and where each value comes from."""
     import click
 
+    from vipps_lint.secrets import mask_credentials
     from vipps_lint.status import EXIT_CLEAN
 
     command_line = command_line_settings(select, ignore, extend_select, fail_on, rule_dirs, as_of)
     config, settings = load_effective(config_file, isolated, command_line)
-    click.echo(describe(config, settings, output_format))
+    # A configuration file's values are printed back: a credential among them is masked, each
+    # value before it is quoted (JSON escapes would hide it from masking by shape) and the text.
+    shown = {key: (_masked(value, mask_credentials), origin) for key, (value, origin) in settings.items()}
+    click.echo(mask_credentials(describe(config, shown, output_format)))
     return EXIT_CLEAN
+
+
+def _masked(value: Any, mask) -> Any:
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, (list, tuple)):
+        return [_masked(item, mask) for item in value]
+    if isinstance(value, dict):
+        return {_masked(key, mask): _masked(item, mask) for key, item in value.items()}
+    return value
 
 
 def check_selectors(rules, config: Optional[Config], settings: dict[str, tuple[Any, str]]) -> None:

@@ -359,3 +359,18 @@ def test_the_apis_configuration_error_holds_no_planted_secret(tmp_path):
         with pytest.raises(ConfigError) as raised:
             Linter(config=path) if option == "--config" else Linter(rules=str(path))
         assert _leaks(str(raised.value)) == [], make.__name__
+
+
+def test_the_config_command_prints_no_planted_secret(tmp_path):
+    config = tmp_path / "vipps-lint.yaml"
+    globs = [
+        f"Bearer {TOKEN}",
+        f"Ocp-Apim-Subscription-Key: {KEY}",
+        _URL_WITH_PASSWORD,
+        f"client_secret={CLIENT_SECRET}",
+    ]
+    config.write_text(f"exclude: {json.dumps(globs)}\n")
+    for output_format in ("text", "json"):
+        result = _invoke("config", "--config", config, "--format", output_format)
+        assert result.exit_code == 0 and "exclude" in result.stdout, result.output
+        assert _leaks(result.stdout) == [] and _leaks(result.stderr) == [], output_format
