@@ -136,10 +136,10 @@ _PATTERNS = (
     ),
     # The same in Python's repr, as error messages quote a file's values (a rule file's or a
     # configuration's {'Ocp-Apim-Subscription-Key': '…'}, {'key': 'password', 'value': '…'})
-    re.compile(
+    lazy_compile(
         rf"(?ai)('(?:name|key)':\s*'(?:{_HEADER_NAMES}|{_BODY_KEYS}|token)',\s*'value':\s*'(?:(?:bearer|basic)\s+)?)([^'\\]{{{MIN_SECRET_LENGTH},}})"
     ),
-    re.compile(
+    lazy_compile(
         rf"(?ai)('(?:{_HEADER_NAMES}|{_BODY_KEYS})':\s*'(?:(?:bearer|basic)\s+)?)([^'\\]{{{MIN_SECRET_LENGTH},}})"
     ),
     # A header name, a space and a token (a malformed header line echoed in an error message)
