@@ -43,10 +43,13 @@ CONDITION_SCHEMA = {
 def compile_conditions(conditions: list[dict]) -> Predicate:
     """A predicate over an object that is true when every condition holds."""
     tests = [_compile_one(condition) for condition in conditions or ()]
+    if len(tests) == 1:  # most rules: called for every object a rule selects
+        return tests[0]
 
     def holds(obj: Any, root: Any = None) -> bool:
         return all(test(obj, root) for test in tests)
 
+    holds.always = not tests  # the compiled rules (compiled_rules.py) skip the call
     return holds
 
 
@@ -77,6 +80,14 @@ def _compile_one(condition: dict) -> Predicate:
         checks.append(lambda value: isinstance(value, str) and regex.search(value) is not None)
 
     tokens = pointer_tokens(name) if name.startswith("/") else None
+
+    if tokens is None and len(checks) == 1:
+        (only,) = checks
+
+        def test_field(obj: Any, root: Any = None) -> bool:
+            return only(obj.get(name, _MISSING) if isinstance(obj, dict) else _MISSING)
+
+        return test_field
 
     def test(obj: Any, root: Any = None) -> bool:
         if tokens is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 from datetime import date
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 from vipps_lint.checks.functions import NO_FIX, UNDEFINED, CheckContext, render_value
 from vipps_lint.checks.rules import Rule
@@ -36,6 +36,7 @@ class RuleSet:
         self.rules = rules
         self.enabled = set(rules)
         self._by_operation: dict[str, list[Rule]] = {}
+        self._compiled: dict[str, Callable] = {}  # operation id → its rules as one function (compiled_rules)
         # Rules whose `since` is after this date are reported one severity lower (None: today).
         self.as_of = as_of or date.today()
         self.not_yet_enforced = _not_yet_enforced(rules, self.as_of)
@@ -80,6 +81,7 @@ class RuleSet:
                 if selector_matches(selector, rule_id, self.rules):
                     rule.severity = severity
         self._by_operation.clear()
+        self._compiled.clear()
 
     def declarative_rules_for(self, request: Request) -> list[Rule]:
         operation = request.operation
@@ -120,19 +122,33 @@ class RuleSet:
             _report_as_announced(finding, since, self.as_of)
         return finding
 
-    def check_declarative(self, request: Request) -> Iterator[Problem]:
-        """Problems the YAML rules find in a request's body."""
+    def check_declarative(self, request: Request) -> list[Problem]:
+        """Problems the YAML rules find in a request's body, rule by rule."""
+        operation = request.operation
+        if not request.has_body or operation is None:
+            return []
+        run = self._compiled.get(operation.id)
+        if run is None:
+            from vipps_lint.checks.compiled_rules import compile_rules
+
+            interpreted = {
+                "apply_rule": _apply,
+                "host_allows": _host_allows,
+                "field_value": _field_value,
+                "problem": _problem,
+            }
+            run = compile_rules(self.declarative_rules_for(request), interpreted)
+            self._compiled[operation.id] = run
+        return run(request.body, request.url, self.as_of)
+
+    def interpret_declarative(self, request: Request) -> Iterator[Problem]:
+        """What `check_declarative` finds, rule by rule through `_apply` (what the compiled
+        rules are compared with in the tests)."""
         if not request.has_body:
             return
-        body = request.body
-        host = None
         for rule in self.declarative_rules_for(request):
-            if rule.scope.get("hosts"):
-                if host is None and request.url and "://" in request.url:
-                    host = (split_url(request.url).hostname or "").lower()
-                if host and not any(fnmatch.fnmatch(host, pattern) for pattern in rule.scope["hosts"]):
-                    continue
-            yield from _apply(rule, body, self.as_of)
+            if not rule.scope.get("hosts") or _host_allows(rule, request.url):
+                yield from _apply(rule, request.body, self.as_of)
 
 
 _LOWER = {"error": "warning", "warning": "info", "info": "info"}
@@ -156,6 +172,12 @@ def _report_as_announced(finding: Finding, since: str, as_of: date) -> None:
     """An announced change: one severity lower until it is enforced, and the message says so."""
     finding.severity = _LOWER[finding.severity]
     finding.message += f" (enforced from {since}; a {finding.severity} until then, checking as of {as_of.isoformat()})"
+
+
+def _host_allows(rule: Rule, url: Optional[str]) -> bool:
+    """Whether a rule with `scope.hosts` applies to a request to `url` (one without a host: yes)."""
+    host = (split_url(url).hostname or "").lower() if url and "://" in url else None
+    return not host or any(fnmatch.fnmatch(host, pattern) for pattern in rule.scope["hosts"])
 
 
 def _field_value(found: Any, field: str) -> tuple[Any, tuple, Any]:
