@@ -1,13 +1,19 @@
-"""A derived request schema compiled to one Python predicate: is this body valid?
+"""A derived request schema compiled to a fast "is this body valid?", two ways.
 
 Nearly every body a linter sees is valid, and `jsonschema` spends most of its time on
-bookkeeping for errors that never come (~10x slower than this on an eCom body). So the
-schema check asks this predicate first and runs `jsonschema` — for its detailed errors —
-only when the predicate says no. The predicate must never be more lenient than
-`jsonschema` (the test-suite compares the two on mutated bodies); for a keyword it does not
-know, `compile_predicate` returns None and the check uses `jsonschema` alone.
+bookkeeping for errors that never come. So the schema check asks a fast validity test first
+and runs `jsonschema` — for its detailed errors — only when the test says no:
 
-The formats both paths check are defined here (`FORMATS`), so they agree.
+- `compile_predicate`: the schema as one Python predicate (~10x faster than `jsonschema` on
+  an eCom body), ready at once: what a short run (one file from a pre-commit hook) uses;
+- `compile_native`: the schema on `jsonschema-rs` (compiled Rust; ~25x faster than the
+  predicate), for long runs, once loading its library has paid off (see schema.py).
+
+Neither may ever be more lenient than `jsonschema` (the test-suite compares all three on
+fixtures, the benchmark corpus and mutated bodies, for every shipped schema); for a keyword
+one does not know, it returns None and the check uses the next. The formats and patterns
+every path checks are defined here (`FORMATS`, `compile_pattern`), so they agree: the
+schema handed to `jsonschema-rs` asks it to call them rather than use its own.
 """
 
 from __future__ import annotations
@@ -48,8 +54,11 @@ def _is_uuid(value: str) -> bool:
         return False
 
 
-def _in_range(bits: int):
-    low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+INTEGER_BOUNDS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+
+
+def _in_range(name: str):
+    low, high = INTEGER_BOUNDS[name]
     return lambda value: low <= value <= high
 
 
@@ -60,8 +69,8 @@ FORMATS: dict[str, tuple[type, Callable[[Any], bool], str]] = {
     "email": (str, lambda value: bool(_EMAIL.match(value)), "an e-mail address"),
     "uri": (str, lambda value: bool(_URI.match(value)), "an absolute URI, like https://example.com/path"),
     "uuid": (str, _is_uuid, "a UUID, like 0b6ea7b2-6d6a-4c4c-8c4a-3f5a1c1e2d3f"),
-    "int32": (int, _in_range(32), "a 32-bit integer (-2147483648 to 2147483647)"),
-    "int64": (int, _in_range(64), "a 64-bit integer"),
+    "int32": (int, _in_range("int32"), "a 32-bit integer (-2147483648 to 2147483647)"),
+    "int64": (int, _in_range("int64"), "a 64-bit integer"),
 }
 
 
@@ -87,8 +96,12 @@ def compile_pattern(pattern: str) -> Optional[Callable]:
     return _PATTERNS[pattern]
 
 
-def validator_class():
-    """Draft 2020-12, with `pattern` compiled by `compile_pattern` (so both paths agree)."""
+def validator_class(part_is_valid: Optional[Callable[[Any, Any], bool]] = None):
+    """Draft 2020-12, with `pattern` compiled by `compile_pattern` (so both paths agree).
+
+    With `part_is_valid` (`compile_part_test`), `properties` does not descend into a value
+    that is valid for its subschema: the same errors, found without walking the valid parts.
+    """
     from jsonschema import Draft202012Validator, ValidationError, validators
 
     def pattern(validator, expected, instance, schema):
@@ -96,7 +109,18 @@ def validator_class():
         if search is not None and isinstance(instance, str) and search(instance) is None:
             yield ValidationError(f"{instance!r} does not match {expected!r}")
 
-    return validators.extend(Draft202012Validator, {"pattern": pattern})
+    keywords = {"pattern": pattern}
+    if part_is_valid is not None:
+
+        def properties(validator, properties, instance, schema):  # jsonschema's, plus the skip
+            if not validator.is_type(instance, "object"):
+                return
+            for name, subschema in properties.items():
+                if name in instance and not part_is_valid(instance[name], subschema):
+                    yield from validator.descend(instance[name], subschema, path=name, schema_path=name)
+
+        keywords["properties"] = properties
+    return validators.extend(Draft202012Validator, keywords)
 
 
 def format_checker():
@@ -126,6 +150,113 @@ def _typed(kind: type, check):
 
 class Unsupported(Exception):
     pass
+
+
+# What a JSON parser makes. jsonschema-rs reads other Python values its own way (a tuple as an
+# array, a Decimal as a number, where `jsonschema` sees neither), so it only judges these.
+_JSON_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
+def is_plain_json(value: Any) -> bool:
+    """Whether the value is made of dict (str keys), list, str, int, float, bool and None only."""
+    kind = type(value)
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or (type(item) not in _JSON_SCALARS and not is_plain_json(item)):
+                return False
+        return True
+    if kind is list:
+        return all(type(item) in _JSON_SCALARS or is_plain_json(item) for item in value)
+    return kind in _JSON_SCALARS
+
+
+# Values jsonschema-rs cannot read: an integer beyond 64 bits (older releases), a lone
+# surrogate ("\ud800" in JSON), nesting deeper than the recursion limit.
+NATIVE_CANNOT_READ = (ValueError, TypeError, OverflowError, RecursionError)
+
+
+def compile_native(schema: dict) -> Optional[Predicate]:
+    """`is_valid` on jsonschema-rs for a whole derived schema, or None: the library is not
+    installed, or the schema has a keyword `compile_predicate` does not know either.
+
+    The schema is rewritten first so that jsonschema-rs judges exactly what `jsonschema`
+    with `validator_class` and `format_checker` judges: Draft 2020-12 whatever `$schema`
+    says; each `pattern` and each format of `FORMATS` becomes a custom format that calls
+    the same Python check (RE2 for patterns, not jsonschema-rs's own regex dialect); the
+    integer formats become `minimum`/`maximum` for integers; other formats, which
+    `format_checker` does not check, are dropped. The predicate raises what it cannot read
+    (`NATIVE_CANNOT_READ`); callers then ask the next path.
+    """
+    try:
+        import jsonschema_rs
+    except ImportError:
+        return None
+    for engine_patterns in (True, False):  # a plain pattern the Rust engine refuses: RE2 for all
+        formats: dict[str, Callable[[str], bool]] = {}
+        try:
+            rewritten = _for_native(schema, formats, engine_patterns)
+            validator = jsonschema_rs.Draft202012Validator(rewritten, formats=formats, validate_formats=True)
+        except Unsupported:
+            return None
+        except (ValueError, TypeError, jsonschema_rs.ValidationError):
+            continue
+        return validator.is_valid
+    return None
+
+
+# Keywords whose Rust semantics differ from `jsonschema`'s on some values (multipleOf with a
+# float divisor), so a schema with them is left to the predicate.
+_NOT_NATIVE = {"multipleOf"}
+
+
+def _for_native(schema: Any, formats: dict[str, Callable[[str], bool]], engine_patterns: bool = True) -> Any:
+    if isinstance(schema, bool):
+        return schema
+    if not isinstance(schema, dict) or not set(schema) <= _SUPPORTED or set(schema) & _NOT_NATIVE:
+        raise Unsupported
+    rewritten: dict[str, Any] = {}
+    extra: list[dict] = []
+    for key, value in schema.items():
+        if key == "$schema":
+            continue  # always Draft 2020-12, as validator_class
+        if key == "$ref":
+            if not isinstance(value, str) or not value.startswith("#/$defs/"):
+                raise Unsupported
+            rewritten[key] = value
+        elif key in ("properties", "$defs"):
+            rewritten[key] = {name: _for_native(sub, formats, engine_patterns) for name, sub in value.items()}
+        elif key in ("items", "additionalProperties", "not"):
+            rewritten[key] = _for_native(value, formats, engine_patterns)
+        elif key in ("allOf", "anyOf", "oneOf"):
+            rewritten[key] = [_for_native(sub, formats, engine_patterns) for sub in value]
+        elif key == "pattern":
+            search = compile_pattern(value) if isinstance(value, str) else None
+            if search is None:
+                continue  # not checked on any path (see compile_pattern)
+            plain = plain_pattern(value) if engine_patterns else None
+            if plain is not None:
+                extra.append({"pattern": plain})
+            else:
+                name = f"vipps-lint-pattern:{value}"
+                formats[name] = lambda text, search=search: search(text) is not None
+                extra.append({"format": name})
+        elif key == "format":
+            fmt = FORMATS.get(value) if isinstance(value, str) else None
+            if fmt is None:
+                continue  # a format format_checker does not check
+            kind, check, _description = fmt
+            if kind is int:
+                low, high = INTEGER_BOUNDS[value]
+                extra.append({"if": {"type": "integer"}, "then": {"minimum": low, "maximum": high}})
+            else:
+                name = f"vipps-lint:{value}"
+                formats[name] = check
+                extra.append({"format": name})
+        else:
+            rewritten[key] = value
+    if extra:
+        rewritten["allOf"] = [*rewritten.get("allOf", ()), *extra]
+    return rewritten
 
 
 _SUPPORTED = {
@@ -192,6 +323,44 @@ def _json_equal(left, right) -> bool:
 def compile_predicate(schema: dict) -> Optional[Predicate]:
     """The predicate for a whole derived schema (with its `$defs`), or None if unsupported."""
     defs = schema.get("$defs") or {}
+    reference, compiled = _references(defs)
+    try:
+        predicate = _compile(schema, reference)
+        for name in defs:  # compile everything now: unsupported keywords show up at once
+            compiled.setdefault(name, _compile(defs[name], reference))
+    except Unsupported:
+        return None
+    return predicate
+
+
+def compile_part_test(schema: dict) -> Optional[Callable[[Any, Any], bool]]:
+    """`valid(value, subschema)` for any part of a derived schema, or None if its `$defs` are
+    unsupported. It lets `jsonschema` skip the parts of an invalid body that are valid (where
+    it would find nothing, at the cost of most of its time); a part it cannot compile is
+    never skipped."""
+    defs = schema.get("$defs") or {}
+    reference, compiled = _references(defs)
+    try:
+        for name in defs:
+            compiled.setdefault(name, _compile(defs[name], reference))
+    except Unsupported:
+        return None
+    parts: dict[int, tuple[Any, Predicate]] = {}  # by id(); the entry keeps its subschema alive
+
+    def valid(value: Any, subschema: Any) -> bool:
+        entry = parts.get(id(subschema))
+        if entry is None:
+            try:
+                entry = (subschema, _compile(subschema, reference))
+            except Unsupported:
+                entry = (subschema, lambda value: False)
+            parts[id(subschema)] = entry
+        return entry[1](value)
+
+    return valid
+
+
+def _references(defs: dict) -> tuple[Callable[[str], Predicate], dict[str, Predicate]]:
     compiled: dict[str, Predicate] = {}
 
     def reference(name: str) -> Predicate:
@@ -206,13 +375,7 @@ def compile_predicate(schema: dict) -> Optional[Predicate]:
 
         return follow
 
-    try:
-        predicate = _compile(schema, reference)
-        for name in defs:  # compile everything now: unsupported keywords show up at once
-            compiled.setdefault(name, _compile(defs[name], reference))
-    except Unsupported:
-        return None
-    return predicate
+    return reference, compiled
 
 
 def _all(checks: list[Predicate]) -> Predicate:
@@ -370,3 +533,127 @@ def _array_checks(schema: dict, reference) -> list[Predicate]:
             )
         )
     return checks
+
+
+# Characters that mean something to a regex engine, outside and inside a class.
+_META = set(".+*?()[]{}|^$\\")
+_CLASS_META = set("]\\^-[&~")
+_QUANTIFIER = re.compile(r"[*+?]|\{\d{1,4}(,\d{0,4})?\}")
+
+
+def plain_pattern(pattern: str) -> Optional[str]:
+    """The pattern for jsonschema-rs's own regex engine when it means the same there as on RE2.
+
+    Calling back into Python for every string (`compile_pattern`) costs more than the rest
+    of the validation, and most spec patterns are plain (`^\\d{8}$`, `^[a-zA-Z0-9-]{1,50}$`):
+    ASCII literals and classes, `\\d`, groups, alternatives, counted repeats, `^` first and
+    `$` last. Those match the same strings in every engine once `\\d` is written `[0-9]`.
+    Anything else (`.`, `\\w`, `\\s`, `\\b`, `\\p{L}`, non-ASCII) returns None: RE2's meaning is
+    kept by calling it.
+    """
+    out: list[str] = []
+    index, end = 0, len(pattern)
+    if pattern.startswith("^"):
+        out.append("^")
+        index = 1
+    if pattern.endswith("$") and not pattern.endswith("\\$") and end > index:
+        end -= 1
+    atom = False  # whether a quantifier may follow
+    while index < end:
+        char = pattern[index]
+        if char == "\\":
+            escaped = _escape(pattern[index + 1 : index + 2], _META)
+            if escaped is None:
+                return None
+            out.append(escaped)
+            index += 2
+            atom = True
+        elif char == "[":
+            closing = _class(pattern, index + 1, end)
+            if closing is None:
+                return None
+            text, index = closing
+            out.append(text)
+            atom = True
+        elif char in "*+?{":
+            match = _QUANTIFIER.match(pattern, index, end)
+            if not atom or match is None:
+                return None
+            out.append(match.group())
+            index = match.end()
+            if index < end and pattern[index] == "?":  # lazy: the same strings match
+                out.append("?")
+                index += 1
+            atom = False
+        elif char == "(":
+            if pattern.startswith("(?:", index):
+                out.append("(?:")
+                index += 3
+            elif pattern.startswith("(?", index):
+                return None
+            else:
+                out.append("(")
+                index += 1
+            atom = False
+        elif char in ")|":
+            out.append(char)
+            index += 1
+            atom = char == ")"
+        elif char.isascii() and (char.isalnum() or (char.isprintable() and char not in _META)):
+            out.append(char)
+            index += 1
+            atom = True
+        else:
+            return None  # `.`, `^`/`$` inside, `}`, a control or non-ASCII character
+    if end < len(pattern):
+        out.append("$")
+    return "".join(out)
+
+
+def _escape(char: str, meta: set) -> Optional[str]:
+    if char == "d":
+        return "[0-9]"
+    if char and char.isascii() and not char.isalnum() and char.isprintable() and char != " ":
+        return "\\" + char if char in meta else char
+    return None
+
+
+def _class(pattern: str, index: int, end: int) -> Optional[tuple[str, int]]:
+    """`[…]` of ASCII characters, ranges, escaped punctuation and `\\d`; (its text, where it ends)."""
+    out = ["["]
+    if pattern.startswith("^", index):
+        out.append("^")
+        index += 1
+    previous = None  # "char", "escape" or "range": what a hyphen would follow
+    while index < end:
+        char = pattern[index]
+        following = pattern[index + 1 : index + 2]
+        if char == "]":
+            if previous is None:
+                return None  # `[]…]`: a literal `]` on RE2, an empty class in ECMA-262
+            out.append("]")
+            return "".join(out), index + 1
+        if char == "\\":
+            escaped = _escape(following, _CLASS_META)
+            if escaped is None:
+                return None
+            out.append("0-9" if escaped == "[0-9]" else escaped)
+            index += 2
+            previous = "escape"
+        elif char == "-" and (previous is None or following == "]"):
+            out.append("\\-")  # first or last: the hyphen itself
+            index += 1
+            previous = "char"
+        elif char == "-":
+            if previous != "char" or not following.isascii() or not following.isalnum():
+                return None  # a range from an escape or after a range reads differently per engine
+            out.append("-" + following)
+            index += 2
+            previous = "range"
+        elif char in "[&~^" or not char.isascii() or not char.isprintable():
+            return None  # nested classes and set operations mean different things per engine
+        else:
+            out.append(char)
+            index += 1
+            previous = "char"
+    return None

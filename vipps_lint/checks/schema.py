@@ -4,9 +4,10 @@ The schemas are derived from the official OpenAPI specs (`vipps-lint schemas bui
 shipped in `schemas/`, or built in memory from `check --spec FILE`); an example read from
 an OpenAPI document is validated against the schema *that document* gives its operation
 (`Request.meta.document_schema`, see `openapi/own_schemas.py`). Each operation's
-schema is compiled once per run (per document), when the first body for it arrives: a fast predicate
-(`compiled_schema.py`) answers "valid?" for the common case, and only an invalid body pays
-for `jsonschema`'s detailed errors.
+schema is compiled once per run (per document), when the first body for it arrives: a fast
+validity test (`compiled_schema.py`: a Python predicate, and jsonschema-rs once a run has
+many bodies for the schema) answers "valid?" for the common case, and only an invalid body
+pays for `jsonschema`'s detailed errors.
 
 Every failure becomes one finding at the JSON Pointer of the offending value, with a rule
 id per kind (see `rules/schema.yaml`):
@@ -38,7 +39,16 @@ import json
 import re
 from typing import Any, Callable, Iterable, Optional
 
-from vipps_lint.checks.compiled_schema import FORMATS, compile_predicate, format_checker, validator_class
+from vipps_lint.checks.compiled_schema import (
+    FORMATS,
+    NATIVE_CANNOT_READ,
+    compile_native,
+    compile_part_test,
+    compile_predicate,
+    format_checker,
+    is_plain_json,
+    validator_class,
+)
 from vipps_lint.checks.functions import render_value
 from vipps_lint.lazy_re import lazy_compile
 from vipps_lint.models import Problem, Request
@@ -88,19 +98,41 @@ def create(linter) -> Optional[SchemaCheck]:
     return SchemaCheck(getattr(linter, "spec_schemas", None))
 
 
+# Loading jsonschema-rs (a 15 MB library) costs about what the Python predicate spends on a
+# thousand bodies, so each schema switches to it after this many: one file from a pre-commit
+# hook never loads it, a directory of bodies or a log soon does.
+NATIVE_AFTER = 500
+
+
 class _Compiled:
     def __init__(self, schema: dict):
         self.schema = schema
         self.predicate = compile_predicate(schema)
+        self.native: Optional[Callable[[Any], bool]] = None
+        self._bodies_before_native: Optional[int] = NATIVE_AFTER
         self._validator = None
 
     @property
     def validator(self):
         if self._validator is None:
-            self._validator = validator_class()(self.schema, format_checker=format_checker())
+            self._validator = validator_class(compile_part_test(self.schema))(
+                self.schema, format_checker=format_checker()
+            )
         return self._validator
 
     def is_valid(self, body: Any) -> bool:
+        if self._bodies_before_native is not None:
+            if self._bodies_before_native <= 0:
+                self._bodies_before_native = None
+                self.native = compile_native(self.schema)
+            else:
+                self._bodies_before_native -= 1
+        if self.native is not None:
+            try:
+                if is_plain_json(body):
+                    return self.native(body)
+            except NATIVE_CANNOT_READ:
+                pass  # the predicate reads every Python value
         if self.predicate is not None:
             return self.predicate(body)
         return self.validator.is_valid(body)
