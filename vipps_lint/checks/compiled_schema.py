@@ -171,8 +171,9 @@ def is_plain_json(value: Any) -> bool:
 
 
 # Values jsonschema-rs cannot read: an integer beyond 64 bits (older releases), a lone
-# surrogate ("\ud800" in JSON), nesting deeper than the recursion limit.
-NATIVE_CANNOT_READ = (ValueError, TypeError, OverflowError, RecursionError)
+# surrogate ("\ud800" in JSON; 0.34, the last release for Python 3.9, lets its
+# UnicodeEncodeError out as a SystemError), nesting deeper than the recursion limit.
+NATIVE_CANNOT_READ = (ValueError, TypeError, OverflowError, RecursionError, SystemError)
 
 
 def compile_native(schema: dict) -> Optional[Predicate]:
