@@ -23,6 +23,8 @@ import uuid
 from datetime import date, datetime
 from typing import Any, Callable, Optional
 
+from vipps_lint.lazy_re import lazy_compile
+
 Predicate = Callable[[Any], bool]
 
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
@@ -539,7 +541,7 @@ def _array_checks(schema: dict, reference) -> list[Predicate]:
 # Characters that mean something to a regex engine, outside and inside a class.
 _META = set(".+*?()[]{}|^$\\")
 _CLASS_META = set("]\\^-[&~")
-_QUANTIFIER = re.compile(r"[*+?]|\{\d{1,4}(,\d{0,4})?\}")
+_QUANTIFIER = lazy_compile(r"[*+?]|\{\d{1,4}(,\d{0,4})?\}")
 
 
 def plain_pattern(pattern: str) -> Optional[str]:
