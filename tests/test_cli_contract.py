@@ -49,7 +49,8 @@ def _parameter(parameter: click.Parameter) -> str:
         "opts": parameter.opts,
         "secondary": parameter.secondary_opts,
         "type": described,
-        "default": parameter.default,
+        # "no default" is None before click 8.3 and its UNSET sentinel since: the same contract.
+        "default": None if repr(parameter.default) == "Sentinel.UNSET" else parameter.default,
         "required": parameter.required,
         "multiple": parameter.multiple,
         "nargs": parameter.nargs,
