@@ -24,7 +24,7 @@ import os
 from collections import Counter
 from typing import Optional, Union
 
-from vipps_lint.models import Finding, InputError, Report
+from vipps_lint.models import UNRESOLVED, Finding, InputError, Report, value_digest_of
 from vipps_lint.positions import resolve_pointer
 from vipps_lint.urls import split_url
 
@@ -38,7 +38,11 @@ def _relative_path(file: str, root: Optional[str]) -> str:
     return path.replace(os.sep, "/")
 
 
-def _offending_value(finding: Finding):
+def offending_value(finding: Finding):
+    """The value a finding is about: a header's value, the URL, or the value at its JSON
+    Pointer in the body or the response body (None when there is none)."""
+    if finding.offending is not UNRESOLVED:  # kept when the report let go of the request
+        return finding.offending
     request = finding.request
     if finding.part == "header":
         return request.header(finding.header or "")
@@ -54,9 +58,9 @@ def _offending_value(finding: Finding):
 
 def value_digest(finding: Finding) -> str:
     """The offending value's part of a fingerprint: a digest, so it can be computed where the
-    value is (a Spark executor) and travel without it (`Finding.value_digest` then)."""
-    value = json.dumps(_offending_value(finding), sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+    value is (a Spark executor, or before a report lets go of the request) and travel without
+    it (`Finding.value_digest` then)."""
+    return finding.value_digest or value_digest_of(offending_value(finding))
 
 
 def fingerprint(finding: Finding, root: Optional[str] = None) -> str:
@@ -71,7 +75,7 @@ def fingerprint(finding: Finding, root: Optional[str] = None) -> str:
         request.name or "",
         finding.part,
         finding.header.lower() if finding.part == "header" and finding.header else (finding.pointer or ""),
-        getattr(finding, "value_digest", None) or value_digest(finding),
+        value_digest(finding),
     ]
     # surrogatepass: a lone surrogate (a JSON "\\ud800" escape) in a key or value still hashes.
     return hashlib.sha256("\x1f".join(identity).encode("utf-8", "surrogatepass")).hexdigest()[:32]

@@ -9,7 +9,7 @@ bad input at any stage → `InputError` (a value, never an exception that ends t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, Union
 
 from vipps_lint.escape import escape_controls, escape_controls_in_lines, has_controls
 from vipps_lint.severities import SEVERITIES as SEVERITIES  # re-exported: where code has imported it from
@@ -25,8 +25,13 @@ NO_BODY = object()
 
 @dataclass(frozen=True)
 class Position:
+    # Slots: a report holds one per finding (issue 11: memory grows with the report).
+    __slots__ = ("line", "column")
     line: int  # 1-based
     column: int  # 1-based
+
+    def __reduce__(self):  # a frozen class with slots pickles (--jobs workers) by its arguments
+        return Position, (self.line, self.column)
 
 
 class Locator(Protocol):
@@ -309,6 +314,71 @@ class Request:
         found = self.locator.locate(part, key) if self.locator is not None else None
         return found or self.position
 
+    def summary(self) -> RequestSummary:
+        """What the findings in a report keep of this request; one, shared by its findings."""
+        made = self.__dict__.get("_summary")
+        if made is None:
+            made = self.__dict__["_summary"] = RequestSummary(self)
+        return made
+
+
+class RequestSummary:
+    """What a finding in a report keeps of its request (issues 11 and 13): what the reports
+    show of it and what --fix needs to edit its body, never its headers or body. A log full of
+    findings then costs memory for the findings, not for the requests behind them.
+
+    Findings of one request share one summary (`Request.summary`), as they shared the request:
+    --fix groups a request's fixes by it. `meta` (the reader and the body's place in the file)
+    and, for readers that fix the written text (.http), `locator` are kept only when a finding
+    of the request has a fix for its body (`keep_body_place`)."""
+
+    __slots__ = ("source", "index", "method", "url", "name", "operation", "routing_note", "meta", "locator")
+
+    def __init__(self, request: Request):
+        self.source = request.source
+        self.index = request.index
+        self.method = request.method
+        self.url = request.url
+        self.name = request.name
+        self.operation = request.operation
+        self.routing_note = request.routing_note
+        self.meta: Optional[RequestMeta] = None
+        self.locator: Optional[Locator] = None
+
+    @property
+    def file(self) -> str:
+        return self.source.display
+
+    def keep_body_place(self, request: Request) -> None:
+        if self.meta is not None:
+            return
+        self.meta = KeptMeta(request.meta)
+        if request.meta.reader is not None and request.meta.reader.fixes == "written":
+            self.locator = request.locator
+
+
+class KeptMeta:
+    """What a `RequestSummary` keeps of its `RequestMeta`: what fixes.py reads (the reader's
+    traits, the body's place in the file; a deferred place stays deferred until asked for)."""
+
+    __slots__ = ("reader", "line", "_body")
+
+    def __init__(self, meta: RequestMeta):
+        self.reader = meta.reader
+        self.line = meta.line
+        self._body = meta._body
+
+    _body_text = RequestMeta._body_text
+    body_text = RequestMeta.body_text
+    body_span = RequestMeta.body_span
+    body_embedding = RequestMeta.body_embedding
+
+    def __getstate__(self):  # as RequestMeta's: the place is computed before it travels (--jobs)
+        return self.reader, self.line, self._body_text()
+
+    def __setstate__(self, state) -> None:
+        self.reader, self.line, self._body = state
+
 
 @dataclass
 class Fix:
@@ -345,12 +415,26 @@ class Replacement:
     text: str
 
 
+UNRESOLVED = object()
+"""`Finding.offending` before it is known."""
+
+
+def value_digest_of(value: Any) -> str:
+    """A digest of a JSON value (a finding's offending value, for fingerprints: baseline.py)."""
+    import hashlib
+    import json
+
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 @dataclass
 class Finding:
     rule: str
     severity: str
     message: str
-    request: Request
+    # The whole request while the checks run; in a report, its `RequestSummary` (`keep_summary`).
+    request: Union[Request, RequestSummary]
     part: str = "body"
     pointer: Optional[str] = None
     header: Optional[str] = None
@@ -359,6 +443,11 @@ class Finding:
     fix: Optional[Fix] = None
     # The fix as an edit of the file, when the fix stage computed it (for SARIF).
     replacement: Optional[Replacement] = None
+    # The offending value's digest (baseline.value_digest), when it was computed where the
+    # value was: a Spark executor, or `keep_summary` for a value that is an object or array.
+    value_digest: Optional[str] = field(default=None, repr=False, compare=False)
+    # The offending value itself (a scalar), kept by `keep_summary` for fingerprints.
+    offending: Any = field(default=UNRESOLVED, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Messages quote input (values, keys, response titles): escaped once, here, for every format.
@@ -373,6 +462,23 @@ class Finding:
     @property
     def file(self) -> str:
         return self.request.file
+
+    def keep_summary(self, value: Any, body_place: bool = True) -> None:
+        """Let go of the whole request: keep what reports, fingerprints and --fix need of it.
+        `value`: the offending value (baseline.offending_value), for fingerprints;
+        `body_place`: keep what --fix needs of a fixable body (False: nothing will ask)."""
+        request = self.request
+        if not isinstance(request, Request):
+            return
+        if self.value_digest is None and self.offending is UNRESOLVED:
+            if isinstance(value, (dict, list)):  # a whole object (a missing property's parent): its digest
+                self.value_digest = value_digest_of(value)
+            else:
+                self.offending = value
+        summary = request.summary()
+        if body_place and self.fix is not None and self.part == "body":
+            summary.keep_body_place(request)
+        self.request = summary
 
 
 @dataclass

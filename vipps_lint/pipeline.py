@@ -129,6 +129,8 @@ class Linter:
             result.inferred += bool(item.routing_note)
             count_response(result.endpoints, item)
             count_time(result.timeline, item, findings)
+            if not self.settings.whole_requests:
+                _keep_summaries(findings, self.settings.fix_places)
             result.findings.extend(findings)
         if tracker is not None:
             tracker.file_done(source)
@@ -164,9 +166,20 @@ class Linter:
         """The findings across requests at this file's requests, among its other findings in request order."""
         found = session.feed(source, result.seen, file_settings(self.settings, self.rules, result.display)[1])
         if found:
+            if not self.settings.whole_requests:
+                _keep_summaries(found, self.settings.fix_places)
             result.findings = sorted(result.findings + found, key=lambda finding: finding.request.index)
 
 
 def _position_key(finding: Finding):
     position = finding.position
     return (position.line, position.column) if position else (0, 0)
+
+
+def _keep_summaries(findings: list[Finding], fix_places: bool) -> None:
+    """The findings as a report keeps them: without their whole request (models.RequestSummary),
+    so memory grows with the report and not with the requests behind it (issue 11)."""
+    from vipps_lint.baseline import offending_value
+
+    for finding in findings:
+        finding.keep_summary(offending_value(finding), fix_places)

@@ -186,6 +186,8 @@ def _settings(options: CheckOptions, config, value: dict):
         as_of=value["as-of"],
         specs=list(options.specs),
         jobs=options.jobs,
+        whole_requests="html" in (options.output_format, *options.report_files),
+        fix_places=options.fix or options.diff or _reports_show_fixes(options),
         selection=FileSelection(
             exclude=value["exclude"],
             extend_exclude=value["extend-exclude"],
@@ -197,6 +199,18 @@ def _settings(options: CheckOptions, config, value: dict):
             never=frozenset(os.path.realpath(path) for path in (options.baseline_file, options.write_baseline) if path),
         ),
     )
+
+
+def _reports_show_fixes(options: CheckOptions) -> bool:
+    """Does a report asked for show fix counts or edits (a reporter's `needs`)?"""
+    from vipps_lint.reporters import ReportOptions, reporter
+
+    asked = ReportOptions(quiet=options.quiet, statistics=options.statistics)
+    for output_format in (options.output_format, *options.report_files):
+        module = reporter(output_format)
+        if hasattr(module, "needs") and module.needs(asked):
+            return True
+    return False
 
 
 def _run(linter, paths: list[str], options: CheckOptions):

@@ -31,3 +31,10 @@ class Settings:
     specs: list[str] = field(default_factory=list)  # OpenAPI specs to validate against (check --spec)
     jobs: Optional[int] = None  # worker processes for many files (None: one per available core)
     selection: FileSelection = field(default_factory=FileSelection)  # excludes, .gitignore (selection.py)
+    # Findings in the report keep their whole request (the HTML report shows its headers and
+    # body). `check` keeps only what its reports, fingerprints and --fix need of it
+    # (models.RequestSummary) unless it writes an HTML report: memory then grows with the
+    # findings, not with the requests behind them (issue 11).
+    whole_requests: bool = True
+    # ... and what --fix needs of their body's place (False: no fix stage will ask for it).
+    fix_places: bool = True
