@@ -36,7 +36,8 @@ def finding_json(finding: Finding) -> dict:
     }
 
 
-def report_json(report: Report) -> dict:
+def report_json(report: Report, listed: bool = True) -> dict:
+    """The report as JSON data; `listed=False`: with an empty findings list (`render` streams them)."""
     return {
         "version": 1,
         "tool": {"name": "vipps-lint", "version": __version__},
@@ -50,7 +51,7 @@ def report_json(report: Report) -> dict:
             # Files a directory walk left out as plainly not Vipps requests (package.json…).
             "files_skipped": report.not_requests,
         },
-        "findings": [finding_json(finding) for finding in report.findings],
+        "findings": [finding_json(finding) for finding in report.findings] if listed else [],
         "errors": [
             {"file": error.file, "message": error.message, "line": error.line, "column": error.column}
             for error in report.errors
@@ -59,14 +60,57 @@ def report_json(report: Report) -> dict:
 
 
 def render(report: Report, stream, options) -> None:
-    # Written in blocks: json.dump would hand the (masking) stream every token on its own, and
-    # one string of the whole report would hold a day of findings in memory several times over.
-    block, size = [], 0
-    for piece in json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(report_json(report)):
-        block.append(piece)
-        size += len(piece)
-        if size >= 64 * 1024:
-            stream.write("".join(block))
-            block, size = [], 0
+    # Streamed: the findings are encoded one by one as they are written, so a report of a day
+    # of findings is never held as dicts and text besides the findings themselves (issue 13).
+    # Written in blocks: the (masking) stream gets one write per 64 KiB, not one per token.
+    document = report_json(report, listed=False)
+    head, tail = json.dumps(document, ensure_ascii=False, indent=2).split('"findings": []', 1)
+    block, size = [head, '"findings": '], 0
+    if report.findings:
+        block.append("[")
+        separator = "\n"
+        for finding in report.findings:
+            text = _indented(finding_json(finding), "    ")
+            block.append(separator)
+            block.append("    ")
+            block.append(text)
+            separator = ",\n"
+            size += len(text)
+            if size >= 64 * 1024:
+                stream.write("".join(block))
+                block, size = [], 0
+        block.append("\n  ]")
+    else:
+        block.append("[]")
+    block.append(tail)
     block.append("\n")
     stream.write("".join(block))
+
+
+_ENCODE_STRING = json.encoder.encode_basestring  # ensure_ascii=False's string encoder (C when available)
+_CONSTANTS = {None: "null", True: "true", False: "false"}
+
+
+def _indented(value, indent: str) -> str:
+    """`value` exactly as `json.dumps(value, ensure_ascii=False, indent=2)` writes it at the
+    nesting `indent`: the findings' plain shapes quickly, anything else by the json module."""
+    kind = type(value)
+    if kind is str:
+        return _ENCODE_STRING(value)
+    if value is None or kind is bool:
+        return _CONSTANTS[value]
+    if kind is int:
+        return int.__repr__(value)
+    if kind is dict and all(type(key) is str for key in value):
+        if not value:
+            return "{}"
+        inner = indent + "  "
+        items = [f"{inner}{_ENCODE_STRING(key)}: {_indented(item, inner)}" for key, item in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    if kind is list:
+        if not value:
+            return "[]"
+        inner = indent + "  "
+        return "[\n" + ",\n".join(inner + _indented(item, inner) for item in value) + "\n" + indent + "]"
+    # Floats (NaN, Infinity), other keys, other types: as the json module writes them.
+    return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + indent)
