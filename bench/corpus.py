@@ -13,11 +13,16 @@ writes, under OUT:
 - `defects.json`: every seeded defect, `{index, file, rule, pointer}`, so a run can be
   checked for what it must find (and for anything it reports beyond that).
 
-A share of the requests (`--defect-rate`, default 0.1) carries exactly one seeded mistake,
-taken in turn from the list for its API: the seed rules (http callbacks, phone formats,
-Klarna fees and wording) and two schema constraints (an over-long orderId, an amount with
-decimals). Everything else is a correct request: it lints clean. The same `--seed` always
-gives byte-identical files.
+A share of the requests (`--defect-rate`, default 0.1) carries one seeded mistake, taken in
+turn from the list for its API: the seed rules (http callbacks, phone formats, Klarna fees
+and wording) and two schema constraints (an over-long orderId, an amount with decimals).
+Everything else is a correct request: it lints clean. The same `--seed` always gives
+byte-identical files.
+
+`--heavy` is the findings-heavy corpus (issue 13): real logs and dumps are where mistakes
+are dense, so nearly half the requests (`HEAVY_DEFECT_RATE`) carry mistakes, two or three
+different ones each (`--defects-per-request`, the most a request gets; each defective
+request draws how many, from 2 up).
 """
 
 from __future__ import annotations
@@ -225,8 +230,20 @@ def shop_headers(token: str) -> dict[str, str]:
     }
 
 
-def generate(count: int, seed: int = 2024, defect_rate: float = 0.1) -> tuple[list[dict], list[dict]]:
-    """(requests, seeded defects); each request is {index, kind, method, url, headers, body}."""
+# The findings-heavy corpus (issue 13): at least 40% of the requests with mistakes, several each.
+HEAVY_DEFECT_RATE = 0.45
+HEAVY_DEFECTS_PER_REQUEST = 3
+HEAVY_SEED = 2025
+
+
+def generate(
+    count: int, seed: int = 2024, defect_rate: float = 0.1, defects_per_request: int = 1
+) -> tuple[list[dict], list[dict]]:
+    """(requests, seeded defects); each request is {index, kind, method, url, headers, body}.
+
+    A defective request gets one mistake, or with `defects_per_request` > 1 between two and
+    that many different ones (never more than its API's list has); request i is the same
+    whatever `count` is."""
     rng = random.Random(seed)
     kinds, weights = zip(*KINDS)
     next_defect = {kind: 0 for kind in BODIES}
@@ -235,10 +252,14 @@ def generate(count: int, seed: int = 2024, defect_rate: float = 0.1) -> tuple[li
         kind = rng.choices(kinds, weights)[0]
         body = BODIES[kind](rng, index)
         if rng.random() < defect_rate:
-            rule, pointer, breaks = DEFECTS[kind][next_defect[kind] % len(DEFECTS[kind])]
-            next_defect[kind] += 1
-            breaks(body)
-            defects.append({"index": index, "file": body_file_name(index, kind), "rule": rule, "pointer": pointer})
+            available = DEFECTS[kind]
+            # One draw more only for the heavy corpus: the default corpus stays byte-identical.
+            how_many = min(rng.randint(2, defects_per_request), len(available)) if defects_per_request > 1 else 1
+            for _ in range(how_many):
+                rule, pointer, breaks = available[next_defect[kind] % len(available)]
+                next_defect[kind] += 1
+                breaks(body)
+                defects.append({"index": index, "file": body_file_name(index, kind), "rule": rule, "pointer": pointer})
         requests.append(
             {
                 "index": index,
@@ -352,11 +373,16 @@ def write_postman(requests: list[dict], path: Path) -> None:
 
 
 def write_corpus(
-    out: Path, count: int, seed: int = 2024, defect_rate: float = 0.1, formats=("bodies", "ndjson", "har", "postman")
+    out: Path,
+    count: int,
+    seed: int = 2024,
+    defect_rate: float = 0.1,
+    formats=("bodies", "ndjson", "har", "postman"),
+    defects_per_request: int = 1,
 ) -> list[dict]:
     """Write the corpus under `out`; returns the seeded defects."""
     out.mkdir(parents=True, exist_ok=True)
-    requests, defects = generate(count, seed, defect_rate)
+    requests, defects = generate(count, seed, defect_rate, defects_per_request)
     writers = {
         "bodies": lambda: write_bodies(requests, out),
         "ndjson": lambda: write_ndjson(requests, out / "requests.ndjson"),
@@ -372,13 +398,28 @@ def write_corpus(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=1000, help="how many requests (default 1000)")
-    parser.add_argument("--seed", type=int, default=2024)
-    parser.add_argument("--defect-rate", type=float, default=0.1, help="share of requests with one seeded mistake")
+    parser.add_argument("--seed", type=int, help="random seed (default 2024; 2025 with --heavy)")
+    parser.add_argument(
+        "--defect-rate",
+        type=float,
+        help=f"share of requests with seeded mistakes (default 0.1; {HEAVY_DEFECT_RATE} with --heavy)",
+    )
+    parser.add_argument(
+        "--defects-per-request",
+        type=int,
+        help=f"most mistakes in one defective request (default 1; {HEAVY_DEFECTS_PER_REQUEST} with --heavy)",
+    )
+    parser.add_argument("--heavy", action="store_true", help="the findings-heavy corpus (issue 13)")
     parser.add_argument("--formats", default="bodies,ndjson,har,postman", help="comma-separated subset to write")
     parser.add_argument("--out", required=True, type=Path)
     arguments = parser.parse_args()
+    defaults = (HEAVY_SEED, HEAVY_DEFECT_RATE, HEAVY_DEFECTS_PER_REQUEST) if arguments.heavy else (2024, 0.1, 1)
+    seed, rate, per_request = (
+        given if given is not None else default
+        for given, default in zip((arguments.seed, arguments.defect_rate, arguments.defects_per_request), defaults)
+    )
     defects = write_corpus(
-        arguments.out, arguments.requests, arguments.seed, arguments.defect_rate, tuple(arguments.formats.split(","))
+        arguments.out, arguments.requests, seed, rate, tuple(arguments.formats.split(",")), per_request
     )
     print(f"{arguments.requests} requests, {len(defects)} seeded defects → {os.fspath(arguments.out)}")
 

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,7 @@ def bench(tmp_path: Path, *extra: str, vipps_lint: str | None = None) -> tuple[s
         vipps_lint or f"{sys.executable} -m vipps_lint",
         *extra,
     ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
     return done, json.loads(summary.read_text(encoding="utf-8")) if summary.exists() else {}
 
 
@@ -56,17 +57,27 @@ def test_tiny_run_finds_every_seeded_defect_without_competitors(tmp_path):
     for name in ("spectral", "check-jsonschema"):
         assert summary["tools"][name].startswith("not installed")
     checks = summary["correctness"]
-    assert {"bodies", "ndjson-300", "har-300"} <= set(checks)
-    for key in ("bodies", "ndjson-300", "har-300"):
+    both = ("bodies", "ndjson-300", "heavy-bodies", "heavy-ndjson-75", "heavy-ndjson-300")
+    assert {*both, "har-300"} <= set(checks)
+    for key in (*both, "har-300"):
         assert checks[key]["expected"] > 0
         assert checks[key]["found"] == checks[key]["expected"], checks[key]
+        assert checks[key]["extra"] == 0, checks[key]
     # Every kind of seeded defect is in the tiny corpus, so every rule is exercised.
     defects = json.loads((tmp_path / "work" / "defects.json").read_text(encoding="utf-8"))
     assert len({defect["rule"] for defect in defects if defect["index"] < 300}) == 10
-    # The targets that need a competitor are "n/a", not failures.
+    # The findings-heavy corpus: at least 40% of the requests with mistakes, several each.
+    heavy = json.loads((tmp_path / "work" / "heavy" / "defects.json").read_text(encoding="utf-8"))
+    per_request = Counter(defect["index"] for defect in heavy if defect["index"] < 300)
+    assert len(per_request) >= 0.4 * 300 and min(per_request.values()) >= 2
+    assert len({defect["rule"] for defect in heavy if defect["index"] < 300}) == 10
+    # The targets that need a competitor are "n/a", not failures; every target is there for both corpora.
     statuses = {row["target"]: row["status"] for row in summary["targets"]}
-    assert [status for target, status in statuses.items() if "Spectral" in target] == ["n/a"]
-    assert "| target (issue 6) | measured | status |" in done.stdout
+    assert [status for target, status in statuses.items() if "Spectral" in target] == ["n/a", "n/a"]
+    for target in ("read+parse floor", "requests/s", "pre-commit"):
+        assert len([name for name in statuses if target in name]) == 2, target
+    assert any("memory bounded by what the report holds" in name for name in statuses)
+    assert "| target (issues 6, 13) | measured | status |" in done.stdout
     assert "not installed" in done.stdout
 
     text = doc.read_text(encoding="utf-8")
@@ -97,4 +108,5 @@ def test_a_missed_seeded_defect_fails_the_run(tmp_path):
     assert done.returncode == 1, done.stdout + done.stderr
     assert not summary["ok"] and not summary["defects_ok"]
     assert summary["correctness"]["bodies"]["found"] == 0
+    assert summary["correctness"]["heavy-bodies"]["found"] == 0
     assert "seeded defects missed" in done.stdout
