@@ -179,6 +179,8 @@ def _position_key(finding: Finding):
 def _keep_summaries(findings: list[Finding], fix_places: bool) -> None:
     """The findings as a report keeps them: without their whole request (models.RequestSummary),
     so memory grows with the report and not with the requests behind it (issue 11)."""
+    if not findings:  # (a clean run imports no baseline module: start-up time)
+        return
     from vipps_lint.baseline import offending_value
 
     for finding in findings:
