@@ -212,3 +212,62 @@ def test_config_shows_the_selection_settings(repo):
     result = CliRunner().invoke(main, ["config", "--format", "json"], catch_exceptions=False)
     settings = json.loads(result.output)["settings"]
     assert settings["respect-gitignore"]["value"] is True and settings["exclude"]["value"] is None
+
+
+def _matches_one_glob_at_a_time(pattern: str, file: str, directory: str) -> bool:
+    """How a configuration glob matched a file before GlobSet compiled them together."""
+    import fnmatch
+    import os
+
+    relative = os.path.relpath(os.path.abspath(file), directory).replace(os.sep, "/")
+    if fnmatch.fnmatch(relative, pattern):
+        return True
+    return "/" not in pattern and fnmatch.fnmatch(os.path.basename(file), pattern)
+
+
+def test_compiled_globs_match_exactly_the_files_each_glob_matched_alone(tmp_path):
+    from vipps_lint.config import GlobSet
+    from vipps_lint.selection import DEFAULT_EXCLUDE
+
+    patterns = [
+        *DEFAULT_EXCLUDE,
+        "*.har",
+        "captured/*.json",
+        "logs/**/old-*.ndjson",
+        "[!a-m]*.http",
+        "dumps/?.json",
+        "weird[.json",
+        "*",
+        "a*b*c*d*e*f*g*h*i*j*k",
+    ]
+    files = [
+        "a.json",
+        "node_modules",
+        "src/node_modules",
+        ".venv/lib/x.json",
+        "x.har",
+        "deep/x.har",
+        "captured/a.json",
+        "captured/sub/a.json",
+        "logs/2026/old-1.ndjson",
+        "logs/old-1.ndjson",
+        "zeta.http",
+        "alpha.http",
+        "dumps/1.json",
+        "dumps/12.json",
+        "weird[.json",
+        "aabbccddeeffgghhiijj",
+        "../outside.json",
+        "",
+        "naïve/ÿ.json",
+    ]
+    directory = str(tmp_path)
+    for file in files:
+        path = str(tmp_path / file)
+        expected = [pattern for pattern in patterns if _matches_one_glob_at_a_time(pattern, path, directory)]
+        for pattern in patterns:
+            assert GlobSet([pattern], directory).matches(path) == (pattern in expected), (pattern, file)
+        assert GlobSet(patterns, directory).matches(path) == bool(expected), file
+        without_star = [pattern for pattern in patterns if pattern != "*"]
+        assert GlobSet(without_star, directory).matches(path) == any(p in expected for p in without_star), file
+    assert not GlobSet([], directory).matches(str(tmp_path / "a.json"))

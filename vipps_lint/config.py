@@ -39,7 +39,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 from vipps_lint.lazy_re import lazy_compile
 from vipps_lint.models import SEVERITIES, InputError
@@ -374,10 +374,37 @@ def parse_date(value: Any) -> Optional[datetime.date]:
 
 def path_matches(pattern: str, file: str, directory: str) -> bool:
     """Does an input file match a configuration glob (relative to the config's directory)?"""
-    relative = os.path.relpath(os.path.abspath(file), directory).replace(os.sep, "/")
-    if fnmatch.fnmatch(relative, pattern):
-        return True
-    return "/" not in pattern and fnmatch.fnmatch(os.path.basename(file), pattern)
+    return GlobSet([pattern], directory).matches(file)
+
+
+class GlobSet:
+    """Configuration globs compiled once, for matching every file of a walk.
+
+    A file matches a glob when its path relative to `directory` does, or, for a glob without
+    '/', when its name does (as `fnmatch.fnmatch` judges each). One regex per kind, because a
+    walk of 10,000 files against the default excludes otherwise spends more time here than
+    linting them.
+    """
+
+    def __init__(self, patterns: Iterable[str], directory: str):
+        patterns = [os.path.normcase(pattern) for pattern in patterns]
+        self.directory = directory
+        self._relative = _union(patterns)
+        self._name = _union([pattern for pattern in patterns if "/" not in pattern])
+
+    def matches(self, file: str) -> bool:
+        if self._relative is None:
+            return False
+        relative = os.path.relpath(os.path.abspath(file), self.directory).replace(os.sep, "/")
+        if self._relative.match(os.path.normcase(relative)):
+            return True
+        return self._name is not None and self._name.match(os.path.normcase(os.path.basename(file))) is not None
+
+
+def _union(patterns: list[str]) -> Optional[re.Pattern]:
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{fnmatch.translate(pattern)})" for pattern in patterns))
 
 
 def effective(config: Config, command_line: dict[str, Any]) -> dict[str, tuple[Any, str]]:

@@ -157,21 +157,30 @@ class FileSelection:
     def patterns(self) -> list[str]:
         return [*(DEFAULT_EXCLUDE if self.exclude is None else self.exclude), *self.extend_exclude]
 
+    def _excludes(self):
+        """The exclude globs, compiled once (again if the working directory or the globs
+        change between runs of one process)."""
+        from vipps_lint.config import GlobSet
+
+        key = (self.base or os.getcwd(), tuple(self.patterns))
+        cached = self.__dict__.get("_compiled_excludes")
+        if cached is None or cached[0] != key:
+            cached = self.__dict__["_compiled_excludes"] = (key, GlobSet(key[1], key[0]))
+        return cached[1]
+
     def is_excluded(self, path: str) -> bool:
         """Does an exclude glob match this path, its name, or (for a file named on the command
         line) one of the directories it is in?"""
-        from vipps_lint.config import path_matches
-
-        base = self.base or os.getcwd()
-        patterns = self.patterns
-        if any(path_matches(pattern, path, base) for pattern in patterns):
+        excludes = self._excludes()
+        if excludes.matches(path):
             return True
+        base = excludes.directory
         relative = os.path.relpath(os.path.abspath(path), base)
         if relative.startswith(os.pardir):
             return False
         parent = os.path.dirname(relative)
         while parent:
-            if any(path_matches(pattern, os.path.join(base, parent), base) for pattern in patterns):
+            if excludes.matches(os.path.join(base, parent)):
                 return True
             parent = os.path.dirname(parent)
         return False
@@ -214,12 +223,9 @@ class FileSelection:
                 yield source
 
     def _keep(self, path: str, is_dir: bool, ignored: Optional[GitIgnored]) -> bool:
-        from vipps_lint.config import path_matches
-
         if self.never and not is_dir and os.path.realpath(path) in self.never:
             return False
-        base = self.base or os.getcwd()
-        if any(path_matches(pattern, path, base) for pattern in self.patterns):
+        if self._excludes().matches(path):
             return False
         return ignored is None or not ignored.ignored(path, is_dir)
 
