@@ -58,7 +58,10 @@ TARGET_VERSION = 0.15  # s, --version
 # holds" (stated in the doc):
 FLAT_GROWTH = 1.2  # peak RSS at the largest NDJSON size <= 1.2x the smallest size's
 HAR_CONSTANT_MIB = 32.0  # HAR peak RSS - one-file run's peak RSS <= file size + 32 MiB
-REPORT_BOUND = 2.0  # heavy log: peak RSS growth per finding <= 2x the JSON report's bytes per finding
+# Heavy log: peak RSS growth per finding <= 3x the JSON report's bytes per finding. A finding
+# held as Python objects costs 2-3x its JSON text; one holding its whole request costs 6.5x
+# (measured on the heavy corpus: 5.2 KiB per finding, against 0.8 KiB of report).
+REPORT_BOUND = 3.0
 
 # The floor: read every file of the directory and json.loads it, in one Python process.
 FLOOR = """\
