@@ -1,0 +1,47 @@
+"""Odd but valid JSON is read by the NDJSON reader as by the JSON reader.
+
+The NDJSON reader is the one tuned for speed: a faster parser (orjson, say) must not change
+what is linted. orjson, for one, refuses integers beyond 64 bits, which Python's json (and the
+API's JSON) accept. Invalid JSON (NaN, 1e400, lone surrogates) and nesting past what Python
+reads are an input error in every reader: test_crashes.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+URL = "https://apitest.vipps.no/epayment/v1/payments"
+ODD_BUT_VALID = {
+    "integer beyond 64 bits": '{"amount": {"currency": "NOK", "value": 1180591620717411303424}, "reference": "r-1"}',
+    "minus zero": '{"amount": {"currency": "NOK", "value": -0}, "reference": "r-1"}',
+    "exponent": '{"amount": {"currency": "NOK", "value": 1E+2}, "reference": "r-1"}',
+    "long fraction": '{"amount": {"currency": "NOK", "value": 100.0000000000000000001}, "reference": "r-1"}',
+    "escapes": '{"amount": {"currency": "NOK", "value": 100}, "reference": "r\\ud83d\\ude00\\u0000\\/"}',
+    "duplicate key": '{"amount": {"currency": "NOK", "value": 100}, "amount": {"currency": "SEK", "value": 1}}',
+    "500 levels": '{"amount": {"currency": "NOK", "value": 100}, "x": ' + "[" * 500 + "]" * 500 + "}",
+}
+
+_linter = None
+
+
+def _findings(input_format: str, text: str):
+    from vipps_lint.models import SourceFile
+    from vipps_lint.pipeline import Linter, Settings
+    from vipps_lint.sources import ReadOptions
+
+    global _linter
+    if _linter is None:
+        _linter = Linter(Settings(endpoint="POST /epayment/v1/payments"))
+    _linter.settings.read = ReadOptions(input_format=input_format)
+    result = _linter.lint_file(SourceFile("odd", None, text.encode("utf-8")))
+    assert result.errors == [], [str(error) for error in result.errors]
+    # The headers differ (a bare body has none): compare what the body gives.
+    return sorted((f.rule, f.pointer, f.message) for f in result.findings if not f.rule.startswith("header-"))
+
+
+@pytest.mark.parametrize("body", ODD_BUT_VALID.values(), ids=ODD_BUT_VALID.keys())
+def test_ndjson_reads_odd_but_valid_json_as_the_json_reader_does(body):
+    line = '{"method": "POST", "url": "%s", "headers": {}, "body": %s}\n' % (URL, body)
+    bare = _findings("json", body)
+    assert bare  # something is linted: the comparison means something
+    assert _findings("ndjson", line) == bare
