@@ -41,6 +41,8 @@ def spark():
     # Every address Spark opens is on the loopback interface, also the ones the conf does not name.
     previous = os.environ.get("SPARK_LOCAL_IP")
     os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
+    # The workers run the test-suite's interpreter, also from a virtual environment not activated.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.master("local[2]").appName("vipps-lint-tests")
     for key, value in LOOPBACK.items():
         builder = builder.config(key, value)

@@ -19,6 +19,7 @@ import json
 import os
 import pickle
 import posixpath
+import sys
 from typing import Optional
 from urllib.parse import unquote
 
@@ -145,6 +146,12 @@ def session(master: Optional[str] = None, app_name: str = "vipps-lint"):
     builder = SparkSession.builder.appName(app_name).config("spark.ui.showConsoleProgress", "false")
     if master:
         builder = builder.master(master)
+    # Local workers run this interpreter (which has vipps-lint and pyarrow), not the first `python3`
+    # on PATH (a virtual environment that is not activated). PySpark reads the worker's Python
+    # from PYSPARK_PYTHON only; spark-submit (which sets the gateway port) chooses it itself.
+    chosen = os.environ.get("PYSPARK_PYTHON") or "PYSPARK_GATEWAY_PORT" in os.environ
+    if (master is None or master.startswith("local")) and not chosen:
+        os.environ["PYSPARK_PYTHON"] = sys.executable
     try:
         spark = builder.getOrCreate()
     except Exception as error:
