@@ -69,6 +69,7 @@ NEVER = {
 CHECK_MODULES = {
     "vipps_lint",
     "vipps_lint.checks",
+    "vipps_lint.checks.compiled_rules",
     "vipps_lint.checks.compiled_schema",
     "vipps_lint.checks.conditions",
     "vipps_lint.checks.credentials",
