@@ -98,8 +98,11 @@ def test_no_temporary_file_is_left_when_interrupted(body, monkeypatch):
 # temporary file holds the new text) says so on stdout and waits on stdin, which the test
 # never writes to; the signal is sent only once the line is read, so no sleep decides it.
 _STOPPED_WHILE_WRITING = """
-import os, sys
+import os, signal, sys
 from vipps_lint.cli import main
+
+# Ctrl-C as in a terminal, even if the test runner's process ignores SIGINT (a child inherits that).
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 def fsync_then_wait(fd):
     print("writing", flush=True)
