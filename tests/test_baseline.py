@@ -144,3 +144,26 @@ def test_fix_reports_an_input_error_before_the_not_fixed_line_that_refers_to_it(
         "l.ndjson: not fixed: part of this file could not be parsed (see the error above)",
         "No fixes applied.",
     ]
+
+
+def test_a_finding_on_a_response_without_a_body_has_the_same_fingerprint_in_every_process():
+    # The missing body is a bare object() whose text holds a memory address: it must not reach
+    # the fingerprint, or the baseline would never match such a finding in the next run.
+    import subprocess
+    import sys
+
+    script = """
+from vipps_lint.baseline import fingerprint, offending_value
+from vipps_lint.models import Finding, Request, Response, SourceFile
+
+request = Request(SourceFile("log.ndjson", None), 0, "POST", "https://api.vipps.no/epayment/v1/payments",
+                  response=Response(status=502))
+finding = Finding("response-server-error", "error", "failed with HTTP 502", request, part="response")
+assert offending_value(finding) is None
+print(fingerprint(finding))
+"""
+    prints = {
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+        for _ in range(2)
+    }
+    assert len(prints) == 1 and len(prints.pop().strip()) == 32

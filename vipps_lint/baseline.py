@@ -24,7 +24,7 @@ import os
 from collections import Counter
 from typing import Optional, Union
 
-from vipps_lint.models import UNRESOLVED, Finding, InputError, Report, value_digest_of
+from vipps_lint.models import NO_BODY, UNRESOLVED, Finding, InputError, Report, value_digest_of
 from vipps_lint.positions import resolve_pointer
 from vipps_lint.urls import split_url
 
@@ -49,8 +49,9 @@ def offending_value(finding: Finding):
     if finding.part == "url":
         return request.url
     if finding.part == "response":
-        body = request.response.body if request.response is not None else None
-        return resolve_pointer(body, finding.pointer or "", None) if body is not None else None
+        # NO_BODY is a bare object(): its text would put a memory address in the fingerprint.
+        body = request.response.body if request.response is not None else NO_BODY
+        return None if body is NO_BODY else resolve_pointer(body, finding.pointer or "", None)
     if not request.has_body:
         return None
     return resolve_pointer(request.body, finding.pointer or "", None)
