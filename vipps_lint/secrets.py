@@ -197,7 +197,9 @@ def encodings(secret: str) -> set[str]:
     import json
     from urllib.parse import quote
 
-    first = {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1], quote(secret, safe="")}
+    # A lone surrogate (a JSON "\ud800" in a token) has no UTF-8 form: URL-encoded as its bytes.
+    url_encoded = quote(secret.encode("utf-8", "surrogatepass"), safe="")
+    first = {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1], url_encoded}
     first |= {form.replace("/", "\\/") for form in first}
     found = set(first)
     for form in first:

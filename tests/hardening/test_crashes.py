@@ -81,6 +81,21 @@ def test_lone_surrogates_are_written_as_escapes_in_every_format(tmp_path, output
         minidom.parseString(result.stdout.encode())
 
 
+@pytest.mark.parametrize("output_format", FORMATS)
+def test_a_token_with_a_lone_surrogate_is_masked_not_a_crash(tmp_path, output_format):
+    # The masker also looks for a secret's URL-encoded form, and "\ud800" has no UTF-8 form.
+    log = tmp_path / "log.ndjson"
+    token = "eyJabc\\ud800defghijklmnopqrstuvwxyz0123456789"
+    log.write_text(
+        '{"method": "POST", "url": "https://api.vipps.no/epayment/v1/payments", '
+        f'"headers": {{"Authorization": "Bearer {token}"}}, "body": {{}}}}\n'
+    )
+    result = invoke("check", "--format", output_format, log)
+    assert result.exit_code == 1, result.stderr
+    assert "internal error" not in result.stderr
+    assert "defghijklmnop" not in result.stdout + result.stderr
+
+
 def test_lone_surrogates_in_a_baseline(tmp_path):
     body = tmp_path / "body.json"
     body.write_text('{"merchantInfo": {"callbackPrefix": "http://x\\ud800y"}}')
