@@ -157,3 +157,33 @@ def test_state_is_bounded_by_keys(monkeypatch):
     for number in range(10):
         bounded.remember(number, number)
     assert list(bounded) == [7, 8, 9]
+
+
+def test_a_log_fed_in_batches_gives_what_it_gives_fed_at_once(tmp_path, monkeypatch):
+    # Linted in one process, a log's records are fed to the checks across requests a batch at
+    # a time (pipeline.SESSION_BATCH), so memory stays flat: batches of 7 and of the whole log
+    # find the same, at the same requests, in the same order.
+    from vipps_lint import pipeline
+
+    entries = []
+    for number in range(60):
+        entries.append(_create(f"order-{number}", 1000, f"key-{number}"))
+    entries.append(_create("order-3", 1000, "key-new"))  # a reference reused across batches
+    entries.append(_create("order-61", 1000, "key-5"))  # a key reused with another body
+    entries.append(_modify("capture", "order-10", 1500, "key-capture"))  # over what was authorised
+    entries.append(_create("order-62", 1000, "key-62"))
+    log = tmp_path / "log.ndjson"
+    _write(log, entries)
+
+    def report() -> dict:
+        result = run_cli("check", "--jobs", "1", "--format", "json", str(log))
+        assert result.returncode == 1, result.stderr
+        return json.loads(result.stdout)
+
+    monkeypatch.setattr(pipeline, "SESSION_BATCH", 10**9)
+    at_once = report()
+    monkeypatch.setattr(pipeline, "SESSION_BATCH", 7)
+    in_batches = report()
+    assert in_batches == at_once
+    rules = [finding["rule"] for finding in at_once["findings"] if finding["rule"].startswith("session-")]
+    assert rules == ["session-reference-reused", "session-idempotency-key-reused", "session-over-authorized"]

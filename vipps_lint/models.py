@@ -580,8 +580,10 @@ class FileResult:
     continued: bool = False
     # A file a walk found that is plainly not Vipps requests: skipped (vipps_lint.selection).
     not_requests: bool = False
-    # What the checks across requests need of this file's requests (vipps_lint.session).
+    # What the checks across requests need of this file's requests (vipps_lint.session), and
+    # the findings of those checks for records already fed (merged in when the file is done).
     seen: list = field(default_factory=list)
+    session_found: list = field(default_factory=list)
 
 
 @dataclass

@@ -12,7 +12,7 @@ Fixing (`fixes`), baselines and report writing come after `run` (see `vipps_lint
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional
 
 from vipps_lint.checks.engine import RuleSet
 from vipps_lint.checks.lifecycle import retired_host_problem
@@ -34,6 +34,10 @@ from vipps_lint.workers import lint_files
 
 __all__ = ["FileResult", "Linter", "Settings", "exit_status"]
 
+# Records of the checks across requests fed at a time while a file is linted in this process:
+# a log's memory stays flat however many requests it holds.
+SESSION_BATCH = 1024
+
 
 class Linter:
     def __init__(self, settings: Settings):
@@ -48,6 +52,7 @@ class Linter:
         self.checks = CheckSuite(self.rules, self)
         self.suppressions = Suppressions(self.rules)
         self.session_rules = any(rule in self.rules.enabled for rule in SESSION_RULES)
+        self.feed_session: Optional[Callable[[FileResult], None]] = None  # set while `run` runs
         self.progress = None  # a progress.Tracker while the command line shows progress
 
     def _load_router(self) -> Router:
@@ -126,6 +131,8 @@ class Linter:
                 record = seen_request(item, self.router)
                 if record is not None:
                     result.seen.append(record)
+                    if self.feed_session is not None and len(result.seen) >= SESSION_BATCH:
+                        self.feed_session(result)
             result.inferred += bool(item.routing_note)
             count_response(result.endpoints, item)
             count_time(result.timeline, item, findings)
@@ -150,24 +157,46 @@ class Linter:
             self.progress.begin(sources)
         session = SessionChecks(self) if self.session_rules else None  # checks across requests, in input order
         originals = {source.display: source for source in sources}
+
+        def feed(result: FileResult) -> None:
+            self._feed_session(session, result, originals[result.display])
+
+        # Linted in this process, a log's records are fed as they come, not held for the whole
+        # file (workers.py turns this off: forked workers must not feed a copy of the session).
+        self.feed_session = feed if session is not None else None
         files_seen = 0
-        for result in lint_files(self, sources):
-            if not result.continued:
-                report.errors.extend(missing.pop(files_seen, ()))
-                files_seen += 1
-            if session is not None and result.seen:
-                self._add_session_findings(session, result, originals[result.display])
-            report.merge(result)
+        try:
+            for result in lint_files(self, sources):
+                if not result.continued:
+                    report.errors.extend(missing.pop(files_seen, ()))
+                    files_seen += 1
+                if session is not None:
+                    feed(result)
+                    self._add_session_findings(result)
+                report.merge(result)
+        finally:
+            self.feed_session = None
         for errors in missing.values():
             report.errors.extend(errors)
         return report
 
-    def _add_session_findings(self, session: SessionChecks, result: FileResult, source: SourceFile) -> None:
-        """The findings across requests at this file's requests, among its other findings in request order."""
+    def _feed_session(self, session: SessionChecks, result: FileResult, source: SourceFile) -> None:
+        """Feed the records so far to the checks across requests (in input order); their findings
+        wait in `result.session_found` until the file is done."""
+        if not result.seen:
+            return
         found = session.feed(source, result.seen, file_settings(self.settings, self.rules, result.display)[1])
+        result.seen = []
         if found:
             if not self.settings.whole_requests:
                 _keep_summaries(found, self.settings.fix_places)
+            result.session_found.extend(found)
+
+    @staticmethod
+    def _add_session_findings(result: FileResult) -> None:
+        """The findings across requests at this file's requests, among its other findings in request order."""
+        if result.session_found:
+            found, result.session_found = result.session_found, []
             result.findings = sorted(result.findings + found, key=lambda finding: finding.request.index)
 
 

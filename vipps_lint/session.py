@@ -172,16 +172,24 @@ def seen(request: Request, router, any_format: bool = False) -> Optional[Seen]:
     return record if action is not None or key is not None else None
 
 
-@dataclass
 class _Earlier:
-    file: str
-    number: int  # 1-based request number
-    line: Optional[int]
-    digest: str = ""
-    key: Optional[str] = None
-    amount: Optional[int] = None  # authorised
-    captured: int = 0
-    refunded: int = 0
+    """What is remembered of a request per idempotency key and per reference: one per key of a
+    log, so slotted (a third of the memory of a dataclass's dict)."""
+
+    __slots__ = ("file", "number", "line", "digest", "key", "amount", "captured", "refunded")
+
+    def __init__(
+        self,
+        file: str,
+        number: int,  # 1-based request number
+        line: Optional[int],
+        digest: str = "",
+        key: Optional[str] = None,
+        amount: Optional[int] = None,  # authorised
+    ):
+        self.file, self.number, self.line = file, number, line
+        self.digest, self.key, self.amount = digest, key, amount
+        self.captured = self.refunded = 0
 
     def where(self) -> str:
         place = f"{self.file}:{self.line}" if self.line else self.file

@@ -133,6 +133,8 @@ def _lint_in_workers(linter: Linter, units: list[tuple[SourceFile, bool]], jobs:
 
     global _WORKER_LINTER
     _WORKER_LINTER = linter
+    # The records of checks across requests go back to the parent, which feeds them in order.
+    feed_session, linter.feed_session = linter.feed_session, None
     # What exists now (the compiled linter) is shared with the forked workers page by page;
     # a garbage collection in a worker would touch, and so copy, every page (15% of the run).
     gc.freeze()
@@ -154,6 +156,7 @@ def _lint_in_workers(linter: Linter, units: list[tuple[SourceFile, bool]], jobs:
     finally:
         gc.unfreeze()
         _WORKER_LINTER = None
+        linter.feed_session = feed_session
 
 
 def _not_linted(units: list[tuple[SourceFile, bool]]) -> Iterator[FileResult]:
