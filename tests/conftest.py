@@ -137,6 +137,17 @@ def fixture_files() -> set[str]:
     return {Path(path).relative_to(FIXTURES).as_posix() for path in walk(str(FIXTURES))}
 
 
+def value_paths(value, prefix=()):
+    """Every place in a JSON value, as a tuple of keys and indexes (the value itself first)."""
+    yield prefix
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from value_paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from value_paths(item, (*prefix, index))
+
+
 @pytest.fixture
 def shared_dir() -> Path:
     if not SHARED.is_dir():

@@ -8,7 +8,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import FIXTURES, REPO, SHARED, run_cli, run_json
+from conftest import FIXTURES, REPO, SHARED, run_cli, run_json, value_paths
 
 FIVE = "fixtures/schema/ecom-v2-five-mistakes.json"
 # A Checkout session the API takes, but for its `type` (which the spec requires with a default).
@@ -170,16 +170,6 @@ _json_values = st.recursive(
 )
 
 
-def _paths(value, prefix=()):
-    yield prefix
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _paths(item, (*prefix, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _paths(item, (*prefix, index))
-
-
 def _mutate(body, path, new, delete):
     body = json.loads(json.dumps(body))
     if not path:
@@ -200,7 +190,7 @@ def test_the_fast_predicate_agrees_with_jsonschema(case, choice, new, delete):
     from vipps_lint.checks.schema import _Compiled
 
     schema, body = CASES[case]
-    paths = list(_paths(body))
+    paths = list(value_paths(body))
     mutated = _mutate(body, paths[choice % len(paths)], new, delete)
     compiled = _COMPILED.setdefault(case, _Compiled(schema))
     assert compiled.predicate is not None

@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import FIXTURES, REPO, run_json
+from conftest import FIXTURES, REPO, run_json, value_paths
 
 SCHEMA_FILES = sorted(
     path.relative_to(REPO / "schemas").as_posix()
@@ -231,22 +231,12 @@ _VALUES = st.recursive(
 )
 
 
-def _paths(value, prefix=()):
-    yield prefix
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _paths(item, (*prefix, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _paths(item, (*prefix, index))
-
-
 @st.composite
 def _bodies(draw, name: str):
     schema = _schema(name)
     body = draw(_instances(schema, schema.get("$defs") or {}, noisy=draw(st.booleans())))
     if draw(st.booleans()):  # one mutation: a value replaced, or a key deleted
-        paths = list(_paths(body))
+        paths = list(value_paths(body))
         path = paths[draw(st.integers(0, len(paths) - 1))]
         if not path:
             return draw(_VALUES)
