@@ -171,3 +171,28 @@ def test_rules_the_compiler_leaves_to_the_interpreter_run_in_their_place(tmp_pat
     _same_problems(linter, request)
     for variant in _variants(body):
         _same_problems(linter, dataclasses.replace(request, body=variant))
+
+
+def test_a_child_path_too_deep_to_generate_code_for_is_interpreted(tmp_path):
+    # Python refuses code nested 100 levels deep: a user's rule with a long path must still run.
+    deep = "$" + ".*" * 60 + ".x"
+    pack = f"""rules:
+  - id: custom-deep
+    title: A very deep path
+    severity: info
+    docs: https://example.com/rules
+    why: Nested sixty levels.
+    scope: {{endpoints: ["POST /checkout/v3/session"]}}
+    given: ["{deep}", "$.merchantInfo"]
+    then: [{{field: callbackUrl, function: undefined}}]
+    message: "{{{{path}}}} is here"
+    examples: {{bad: [{{}}], good: [{{}}]}}
+"""
+    (tmp_path / "custom.yaml").write_text(pack, encoding="utf-8")
+    linter = Linter(Settings(rule_dirs=[str(tmp_path)]))
+    assert not linter.setup_errors
+    body = json.loads((FIXTURES / "checkout" / "session-bad.json").read_text(encoding="utf-8"))
+    request = Request(source=None, index=0, method="POST", url=None, headers=[], body=body)
+    assert _routed(linter, request) is not None
+    assert "custom-deep" in {problem.rule for problem in linter.rules.check_declarative(request)}
+    _same_problems(linter, request)

@@ -66,8 +66,15 @@ def compile_rules(rules: list, interpreted: dict[str, Callable]) -> CompiledRule
     return namespace["run"]
 
 
+# Each step nests the generated code a level or two, and Python refuses more than 100 levels
+# of indentation and 20 nested loops: a deeper path (a user's rule pack) is interpreted.
+_MAX_STEPS = 12
+
+
 def _covered(rule) -> bool:
-    return all(isinstance(query, ChildPathQuery) for _expression, query in rule.given)
+    return all(
+        isinstance(query, ChildPathQuery) and len(query.steps) <= _MAX_STEPS for _expression, query in rule.given
+    )
 
 
 def _children(value: Any):

@@ -98,6 +98,7 @@ def _always(answer: bool):
 
 
 _PASSED_LIMIT = 4096
+_REMEMBERED_LENGTH = 512
 
 
 def compile(options):
@@ -129,9 +130,10 @@ def compile(options):
             and host_kind(plain.group(2).lower()) == "public"
             and not ports
         ):
-            if len(passed) >= _PASSED_LIMIT:
-                passed.clear()
-            passed.add(value)
+            if len(value) <= _REMEMBERED_LENGTH:  # a few KiB in all, whatever the input
+                if len(passed) >= _PASSED_LIMIT:
+                    passed.clear()
+                passed.add(value)
             return
         scheme_match = _SCHEME.match(text)
         scheme = scheme_match.group(1).lower() if scheme_match else None

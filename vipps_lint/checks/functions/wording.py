@@ -74,9 +74,12 @@ def _word_regex(word: str) -> str:
 
 
 _VERDICTS_LIMIT = 1024
+_REMEMBERED_LENGTH = 1024
 
 
 def _remember(verdicts: dict, value: str, verdict):
+    if len(value) > _REMEMBERED_LENGTH:  # bounded memory whatever the input: long texts are judged each time
+        return verdict
     if len(verdicts) >= _VERDICTS_LIMIT:
         verdicts.clear()
     verdicts[value] = verdict
