@@ -165,3 +165,12 @@ def test_a_rule_file_that_fails_to_parse_is_reported_with_or_without_the_cache(t
     first = load_rules()[1]
     second = load_rules()[1]  # from the cache: the file's entry says "the positioned loader reads it"
     assert first == second and len(first) == 1 and first[0].line is not None
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="POSIX FIFOs")
+def test_a_fifo_where_the_cache_file_goes_is_a_miss_not_a_hang(cache, uncached):
+    import os
+
+    cache.mkdir()
+    os.mkfifo(cache / "rules.marshal")  # opening it to read would wait for a writer forever
+    assert _summary(load_rules()[0]) == uncached

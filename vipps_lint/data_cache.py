@@ -73,13 +73,14 @@ def _key(name: str, texts: dict[str, str]) -> bytes:
 
 
 def _read(path: Path, key: bytes) -> Optional[Any]:
+    from vipps_lint.safe_io import read_limited
+
     try:
-        with open(path, "rb") as handle:
-            content = handle.read(_MAX_BYTES + 1)
-    except OSError:
+        content = read_limited(str(path), _MAX_BYTES)  # a regular file only: never a FIFO or device
+    except OSError:  # also UnsafeFile: not regular, or too large
         return None
     header = len(_MAGIC) + 2 * _DIGEST
-    if len(content) > _MAX_BYTES or len(content) < header or not content.startswith(_MAGIC):
+    if len(content) < header or not content.startswith(_MAGIC):
         return None
     stored_key = content[len(_MAGIC) : len(_MAGIC) + _DIGEST]
     stored_digest = content[len(_MAGIC) + _DIGEST : header]
