@@ -167,3 +167,14 @@ print(fingerprint(finding))
         for _ in range(2)
     }
     assert len(prints) == 1 and len(prints.pop().strip()) == 32
+
+
+def test_a_value_json_has_no_form_for_is_digested_without_its_memory_address():
+    from decimal import Decimal
+
+    from vipps_lint.models import NO_BODY, value_digest_of
+
+    assert value_digest_of(NO_BODY) == value_digest_of(object())  # two objects, two addresses
+    assert value_digest_of([NO_BODY]) == value_digest_of([object()])
+    assert value_digest_of({"amount": Decimal("1.50")}) == value_digest_of({"amount": Decimal("1.50")})
+    assert value_digest_of(Decimal("1.50")) != value_digest_of(Decimal("2.50"))

@@ -424,8 +424,17 @@ def value_digest_of(value: Any) -> str:
     import hashlib
     import json
 
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=_stable_text)
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _stable_text(value: Any) -> str:
+    """A value JSON has no form for, as text that is the same in every run: its own text
+    (a Decimal's digits), never a default repr with a memory address (a marker object's)."""
+    kind = type(value)
+    if kind.__str__ is object.__str__ and kind.__repr__ is object.__repr__:
+        return kind.__name__
+    return str(value)
 
 
 @dataclass
