@@ -12,6 +12,7 @@ Fixing (`fixes`), baselines and report writing come after `run` (see `vipps_lint
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Callable, Optional
 
 from vipps_lint.checks.engine import RuleSet
@@ -52,7 +53,6 @@ class Linter:
         self.checks = CheckSuite(self.rules, self)
         self.suppressions = Suppressions(self.rules)
         self.session_rules = any(rule in self.rules.enabled for rule in SESSION_RULES)
-        self.feed_session: Optional[Callable[[FileResult], None]] = None  # set while `run` runs
         self.progress = None  # a progress.Tracker while the command line shows progress
 
     def _load_router(self) -> Router:
@@ -97,17 +97,19 @@ class Linter:
         findings.sort(key=_position_key)
         return findings
 
-    def lint_file(self, source: SourceFile) -> FileResult:
+    def lint_file(self, source: SourceFile, feed_session: Optional[Callable[[FileResult], None]] = None) -> FileResult:
+        """`feed_session`: takes the records of the checks across requests a batch at a time (in
+        the process that holds the run's `SessionChecks`); else they stay in the result."""
         result = FileResult(source.display)
         try:
-            self._lint_file_into(source, result)
+            self._lint_file_into(source, result, feed_session)
         except Exception as error:  # noqa: BLE001 - one file's bug must not cost the others (vipps_lint/crash.py)
             from vipps_lint.crash import internal_error
 
             result.errors.append(internal_error(source.display, error))
         return result
 
-    def _lint_file_into(self, source: SourceFile, result: FileResult) -> None:
+    def _lint_file_into(self, source: SourceFile, result: FileResult, feed_session=None) -> None:
         endpoint, ignored = file_settings(self.settings, self.rules, source.display)
         tracker = self.progress
         items = read_source(source, self.settings.read)
@@ -131,8 +133,8 @@ class Linter:
                 record = seen_request(item, self.router)
                 if record is not None:
                     result.seen.append(record)
-                    if self.feed_session is not None and len(result.seen) >= SESSION_BATCH:
-                        self.feed_session(result)
+                    if feed_session is not None and len(result.seen) >= SESSION_BATCH:
+                        feed_session(result)
             result.inferred += bool(item.routing_note)
             count_response(result.endpoints, item)
             count_time(result.timeline, item, findings)
@@ -157,45 +159,31 @@ class Linter:
             self.progress.begin(sources)
         session = SessionChecks(self) if self.session_rules else None  # checks across requests, in input order
         originals = {source.display: source for source in sources}
-
-        def feed(result: FileResult) -> None:
-            self._feed_session(session, result, originals[result.display])
-
-        # Linted in this process, a log's records are fed as they come, not held for the whole
-        # file (workers.py turns this off: forked workers must not feed a copy of the session).
-        self.feed_session = feed if session is not None else None
+        # Linted in this process, a log's records are fed as they come, not held for the whole file.
+        feed = partial(self._feed_session, session, originals) if session is not None else None
         files_seen = 0
-        try:
-            for result in lint_files(self, sources):
-                if not result.continued:
-                    report.errors.extend(missing.pop(files_seen, ()))
-                    files_seen += 1
-                if session is not None:
-                    feed(result)
-                    self._add_session_findings(result)
-                report.merge(result)
-        finally:
-            self.feed_session = None
+        for result in lint_files(self, sources, feed):
+            if not result.continued:
+                report.errors.extend(missing.pop(files_seen, ()))
+                files_seen += 1
+            if feed is not None:
+                feed(result, file_done=True)
+            report.merge(result)
         for errors in missing.values():
             report.errors.extend(errors)
         return report
 
-    def _feed_session(self, session: SessionChecks, result: FileResult, source: SourceFile) -> None:
-        """Feed the records so far to the checks across requests (in input order); their findings
-        wait in `result.session_found` until the file is done."""
-        if not result.seen:
-            return
-        found = session.feed(source, result.seen, file_settings(self.settings, self.rules, result.display)[1])
-        result.seen = []
-        if found:
+    def _feed_session(self, session: SessionChecks, originals: dict, result: FileResult, file_done=False) -> None:
+        """Feed the records so far to the checks across requests (in input order); once the file
+        is done, their findings join its others in request order."""
+        if result.seen:
+            ignored = file_settings(self.settings, self.rules, result.display)[1]
+            found = session.feed(originals[result.display], result.seen, ignored)
+            result.seen = []
             if not self.settings.whole_requests:
                 _keep_summaries(found, self.settings.fix_places)
             result.session_found.extend(found)
-
-    @staticmethod
-    def _add_session_findings(result: FileResult) -> None:
-        """The findings across requests at this file's requests, among its other findings in request order."""
-        if result.session_found:
+        if file_done and result.session_found:
             found, result.session_found = result.session_found, []
             result.findings = sorted(result.findings + found, key=lambda finding: finding.request.index)
 

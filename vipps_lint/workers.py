@@ -23,12 +23,16 @@ PARALLEL_MIN_BYTES = 4 * 1024 * 1024
 SECTION_MIN_BYTES = 1024 * 1024
 
 
-def lint_files(linter: Linter, sources: list[SourceFile]) -> Iterator[FileResult]:
-    """A result per file (or per section of a large file), in input order."""
+def lint_files(linter: Linter, sources: list[SourceFile], feed_session=None) -> Iterator[FileResult]:
+    """A result per file (or per section of a large file), in input order. `feed_session`
+    (Linter.lint_file) is used in this process only: forked workers must not feed a copy of
+    the run's checks across requests, their records go back with their results."""
     jobs = jobs_for(sources, linter.settings.jobs)
     units = work_units(sources, jobs, linter.settings.read) if jobs > 1 else []
     if len(units) < 2:
-        return map(linter.lint_file, sources)
+        if feed_session is None:
+            return map(linter.lint_file, sources)
+        return (linter.lint_file(source, feed_session) for source in sources)
     return _rejoined(_lint_in_workers(linter, units, min(jobs, len(units))), sources)
 
 
@@ -133,8 +137,6 @@ def _lint_in_workers(linter: Linter, units: list[tuple[SourceFile, bool]], jobs:
 
     global _WORKER_LINTER
     _WORKER_LINTER = linter
-    # The records of checks across requests go back to the parent, which feeds them in order.
-    feed_session, linter.feed_session = linter.feed_session, None
     # What exists now (the compiled linter) is shared with the forked workers page by page;
     # a garbage collection in a worker would touch, and so copy, every page (15% of the run).
     gc.freeze()
@@ -156,7 +158,6 @@ def _lint_in_workers(linter: Linter, units: list[tuple[SourceFile, bool]], jobs:
     finally:
         gc.unfreeze()
         _WORKER_LINTER = None
-        linter.feed_session = feed_session
 
 
 def _not_linted(units: list[tuple[SourceFile, bool]]) -> Iterator[FileResult]:
