@@ -220,6 +220,8 @@ class RequestMeta:
     inline_ignore: list = field(default_factory=list)
     # A rule's example of a log: the requests before this one (vipps_lint/session.py).
     session_earlier: list = field(default_factory=list)
+    # The body is form fields (Postman's urlencoded/formdata) read as a mapping: not JSON.
+    form_body: bool = False
     _body: Any = field(default=None, repr=False)  # a BodyText, a function that returns one, or None
 
     def defer_body(self, compute: Callable[[], Optional[BodyText]]) -> None:

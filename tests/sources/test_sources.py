@@ -606,3 +606,33 @@ def test_each_format_folder_through_the_cli(folder, requests, skipped):
     assert f"({requests} requests in" in output and f"{skipped} for other APIs skipped" in output, output.splitlines()[
         -1
     ]
+
+
+@pytest.mark.parametrize(
+    "mode, content_type",
+    [("urlencoded", "application/x-www-form-urlencoded"), ("formdata", "multipart/form-data")],
+)
+def test_postman_form_fields_are_no_json_body_for_the_content_type_check(tmp_path, mode, content_type):
+    # The OAuth token call of the official collections sends its fields as a form: telling it to
+    # send `Content-Type: application/json` would break it.
+    fields = [{"key": "grant_type", "value": "authorization_code"}, {"key": "code", "value": "abc"}]
+    collection = {
+        "info": {"name": "t", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+        "item": [
+            {
+                "name": "Get token",
+                "request": {
+                    "method": "POST",
+                    "header": [{"key": "Content-Type", "value": content_type}],
+                    "body": {"mode": mode, mode: fields},
+                    "url": {"raw": "https://apitest.vipps.no/access-management-1.0/access/oauth2/token"},
+                },
+            }
+        ],
+    }
+    path = tmp_path / "token.postman_collection.json"
+    path.write_text(json.dumps(collection), encoding="utf-8")
+    (request,) = read_source(SourceFile(str(path), str(path)), ReadOptions())
+    assert request.body == {"grant_type": "authorization_code", "code": "abc"} and request.meta.form_body
+    _status, report = run_json(str(path))
+    assert "header-content-type-json" not in {finding["rule"] for finding in report["findings"]}

@@ -363,7 +363,7 @@ class HeaderCheck:
             )
 
     def _content_type(self, request: Request) -> Iterator[Problem]:
-        if not request.has_body:
+        if not request.has_body or request.meta.form_body:  # form fields are sent as a form
             return
         value = request.header("Content-Type")
         if value is None:

@@ -73,6 +73,8 @@ TRAITS = ReaderTraits(
 PATTERNS = ("*.postman_collection.json",)
 
 SUPPORTED_SCHEMAS = ("v2.0.0", "v2.1.0")
+# Body modes whose fields are sent as a form (read as a mapping, so rules can name them).
+_FORM_MODES = ("urlencoded", "formdata")
 _SCHEMA_VERSION = lazy_compile(r"/collection/(v[\d.]+)/")
 _MARKERS = (
     '"_postman_id"',
@@ -440,6 +442,9 @@ class _CollectionReader:
         if problem is not None:
             return InputError(self.source.display, f'request "{name}": {problem}', position.line, position.column)
         meta = RequestMeta(TRAITS, runtime_variables=sorted(self.variables.runtime))
+        meta.form_body = (
+            isinstance(raw.get("body"), dict) and raw["body"].get("mode") in _FORM_MODES and body is not NO_BODY
+        )
         implicit = _implicit_content_type(raw.get("body"), headers, behavior)
         if implicit is not None:
             if not headers:  # headers are judged only when the collection lists some (see headers_recorded)
@@ -568,7 +573,7 @@ class _CollectionReader:
         if not isinstance(raw, dict) or raw.get("disabled"):
             return NO_BODY, None, None
         mode = raw.get("mode")
-        if mode in ("urlencoded", "formdata"):
+        if mode in _FORM_MODES:
             fields = raw.get(mode) if isinstance(raw.get(mode), list) else []
             return (
                 (
