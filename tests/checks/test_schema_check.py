@@ -120,6 +120,24 @@ def test_oneof_failures_are_explained_by_the_closest_branch():
     assert [(f["rule"], f["pointer"]) for f in report["findings"]] == [("schema-format", "/campaign/eventDate")]
 
 
+def test_a_discriminating_value_no_branch_allows_is_answered_with_every_branch_value():
+    # FULL_FLEX_CAMPAIGN was removed from Recurring v3 (2025): the hint names every campaign
+    # type the API still takes, not only those of the branch the body comes closest to.
+    body = {
+        "pricing": {"amount": 49900, "currency": "NOK"},
+        "interval": {"unit": "MONTH", "count": 1},
+        "merchantRedirectUrl": "https://example.com/r",
+        "merchantAgreementUrl": "https://example.com/a",
+        "productName": "Sub",
+        "campaign": {"type": "FULL_FLEX_CAMPAIGN", "price": 100, "end": "2030-01-01T00:00:00Z"},
+    }
+    _, report = run_json("--endpoint", "POST /recurring/v3/agreements", "-", input=json.dumps(body))
+    (enum,) = [f for f in report["findings"] if f["rule"] == "schema-enum"]
+    assert enum["pointer"] == "/campaign/type"
+    for campaign in ("PRICE_CAMPAIGN", "PERIOD_CAMPAIGN", "EVENT_CAMPAIGN"):
+        assert f'"{campaign}"' in enum["hint"]
+
+
 def test_each_validator_is_compiled_once_and_lazily():
     from vipps_lint.checks.schema import SchemaCheck
     from vipps_lint.models import Request, SourceFile

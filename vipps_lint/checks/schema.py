@@ -35,6 +35,7 @@ value (`DEFERS_TO_DECLARATIVE`: the hand-written rule has the better hint).
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from typing import Any, Callable, Iterable, Optional
@@ -247,7 +248,26 @@ def _leaves(error) -> list:
         return (wrong_type, unknown, discriminator, len(errors), index)
 
     _index, best = min(branches.items(), key=distance)
-    return [leaf for sub in best for leaf in _leaves(sub)]
+    return [_every_branch_value(leaf, branches.values()) for sub in best for leaf in _leaves(sub)]
+
+
+def _every_branch_value(leaf, branches) -> Any:
+    """A discriminating value (`campaign.type`) that no branch allows: the values of every
+    branch, not only of the closest one, so the hint lists all the API takes."""
+    if leaf.validator not in ("enum", "const"):
+        return leaf
+    where = list(leaf.absolute_path)
+    values: list = []
+    for errors in branches:
+        found = [sub for sub in errors if sub.validator in ("enum", "const") and list(sub.absolute_path) == where]
+        if not found:  # this branch takes the value: the closest branch's values are the answer
+            return leaf
+        for value in found[0].validator_value if found[0].validator == "enum" else [found[0].validator_value]:
+            if value not in values:
+                values.append(value)
+    merged = copy.copy(leaf)
+    merged.validator, merged.validator_value = "enum", values
+    return merged
 
 
 def _describe(error) -> list[Problem]:
