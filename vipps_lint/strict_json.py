@@ -17,6 +17,9 @@ import sys
 _LONG_INTEGER = re.compile(r"-?\d{%d,}" % (getattr(sys, "get_int_max_str_digits", lambda: 4300)() or 4300))
 
 
+_CONTROL_IN_STRING = "a control character (a tab, a line break) inside a string; write it escaped, as \\t or \\n"
+
+
 class _Rejected(ValueError):
     def __init__(self, message: str, literal: str):
         super().__init__(message)
@@ -48,7 +51,9 @@ class StrictDecoder(json.JSONDecoder):
     def raw_decode(self, text: str, index: int = 0):
         try:
             return super().raw_decode(text, index)
-        except json.JSONDecodeError:
+        except json.JSONDecodeError as error:
+            if error.msg == "Invalid control character at":  # the json module's words, cut before its position
+                raise json.JSONDecodeError(_CONTROL_IN_STRING, text, error.pos) from None
             raise
         except _Rejected as error:
             raise json.JSONDecodeError(str(error), text, _position_of(text, error.literal, index)) from None

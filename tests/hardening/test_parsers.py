@@ -45,3 +45,16 @@ def test_ndjson_reads_odd_but_valid_json_as_the_json_reader_does(body):
     bare = _findings("json", body)
     assert bare  # something is linted: the comparison means something
     assert _findings("ndjson", line) == bare
+
+
+def test_a_raw_tab_in_a_string_is_explained_whole_in_every_json_reader(tmp_path):
+    # The json module's words end in "at" (its position follows in its own text, not in .msg).
+    from conftest import run_cli
+
+    (tmp_path / "body.json").write_text('{"a": "x\ty"}')
+    (tmp_path / "log.ndjson").write_text('{"method": "POST", "url": "https://x", "body": "a\tb"}\n')
+    for name in ("body.json", "log.ndjson"):
+        result = run_cli("check", str(tmp_path / name))
+        assert result.returncode == 2
+        assert "inside a string; write it escaped, as \\t or \\n" in result.stderr.decode(), result.stderr
+        assert "control character at" not in result.stderr.decode()
