@@ -209,6 +209,12 @@ class RequestMeta:
     # variables), and the names first used in this request (reported there, once per file).
     placeholder_variables: dict[str, tuple[str, Optional[str]]] = field(default_factory=dict)
     placeholder_first_use: list[str] = field(default_factory=list)
+    # Postman, .http: undefined variables an earlier request of the file used (reported
+    # there: once per file; sources/variables.FirstUses).
+    undefined_used_before: frozenset = frozenset()
+    # Postman: variable → exported environments beside the collection that define it (for
+    # the hint; never read as values unless passed with --postman-env).
+    environments_beside: Optional[dict[str, list[str]]] = None
     # An OpenAPI example: its own operation's request schema and the operation as written.
     document_schema: Optional[dict] = None
     document_operation: Optional[Operation] = None

@@ -13,7 +13,11 @@ mobile number…>` in the environment) is left as `{{name}}` by the reader too, 
 `meta.placeholder_variables` (name → (placeholder, environment file or None for the
 collection's variables)): it is reported once per file, at its first use (the reader names
 the request in `meta.placeholder_first_use`), saying where to give it its value; its
-other uses are not reported, and no check judges the values it stands in.
+other uses are not reported, and no check judges the values it stands in. An undefined
+variable is reported once per file too, at its first use (`meta.undefined_used_before`
+names those an earlier request used): a collection run without its environment leaves the
+same names undefined in every request. Its hint names an exported environment beside the
+collection that defines it (`meta.environments_beside`), if there is one.
 
 Only requests from readers that substitute variables are checked (`ReaderTraits.variables`):
 in captured traffic, curl commands and OpenAPI examples a `{{name}}` is a placeholder
@@ -23,6 +27,7 @@ someone wrote on purpose (a redacted token, documentation), not a template.
 from __future__ import annotations
 
 import os
+import shlex
 from typing import Any, Iterator, Optional
 
 from vipps_lint.models import Problem, Request
@@ -48,6 +53,7 @@ class VariableCheck:
         placeholders = request.meta.placeholder_variables
         first_use = list(request.meta.placeholder_first_use)
         seen: set[tuple[str, str]] = set()
+        used_before = request.meta.undefined_used_before
         for part, header, pointer, text in self._texts(request):
             names = VARIABLE.findall(text)
             if part == "body" and any(name in runtime or name in placeholders for name in names):
@@ -58,7 +64,7 @@ class VariableCheck:
                     first_use.remove(name)
                     yield _placeholder_problem(request, name, placeholders[name], part, header, pointer)
                     continue
-                if name in runtime or name in placeholders or (part, name) in seen:
+                if name in runtime or name in placeholders or (part, name) in seen or name in used_before:
                     continue
                 seen.add((part, name))
                 where = _WHERE[part].format(header=header, pointer=pointer or "/")
@@ -119,6 +125,14 @@ def _placeholder_problem(
 def _hint(request: Request, name: str) -> str:
     if name.startswith("$"):
         return f"{name} is not a dynamic variable vipps-lint knows; replace its placeholder with a literal value"
+    beside = (request.meta.environments_beside or {}).get(name)
+    if beside:
+        others = f" (or {', '.join(map(shlex.quote, beside[1:]))})" if len(beside) > 1 else ""
+        return (
+            f"The environment beside the collection defines {name}: pass it with "
+            f"vipps-lint check --postman-env {shlex.quote(beside[0])} {request.file}{others} (in Postman, select that "
+            "environment)"
+        )
     reader = request.meta.reader
     if reader is not None and reader.variables is not None:
         return reader.variables.format(name=name, file=request.file)

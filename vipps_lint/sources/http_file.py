@@ -36,7 +36,7 @@ from vipps_lint.lazy_re import lazy_compile
 from vipps_lint.models import NO_BODY, InputError, ReaderTraits, Request, RequestMeta, SourceFile
 from vipps_lint.positions import JsonTextLocator, Position, offset_position
 from vipps_lint.sources import ReadOptions, read_all_text
-from vipps_lint.sources.variables import Variables
+from vipps_lint.sources.variables import FirstUses, Variables
 
 NAME = "http"
 TRAITS = ReaderTraits(NAME, variables='Add a line "@{name} = VALUE" above the request in {file}', fixes="written")
@@ -78,14 +78,16 @@ def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, In
     }
     index = 0
     block_start = 0
+    first_uses = FirstUses(Variables(definitions))
     for number in range(len(lines) + 1):
         if number < len(lines) and not (_SEPARATOR.match(lines[number]) and number > block_start):
             continue
         item = _block(source, text, lines, starts, block_start, number, definitions, index, options)
         if item is not None:
-            yield item
             if isinstance(item, Request):
+                first_uses.note(item)  # before it is linted
                 index += 1
+            yield item
         block_start = number
 
 

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 from dataclasses import dataclass
 from typing import Any, Iterator, Optional, Union
@@ -57,7 +58,14 @@ from vipps_lint.positions import (
 )
 from vipps_lint.sources import ReadOptions, read_all_text
 from vipps_lint.sources.json_body import parse_json_document
-from vipps_lint.sources.variables import VARIABLE, Substitution, Variables, is_placeholder_value, script_set_names
+from vipps_lint.sources.variables import (
+    VARIABLE,
+    FirstUses,
+    Substitution,
+    Variables,
+    is_placeholder_value,
+    script_set_names,
+)
 
 NAME = "postman"
 TRAITS = ReaderTraits(
@@ -151,6 +159,8 @@ def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, In
         values, runtime=runtime, placeholders={name for name, value in values.items() if is_placeholder_value(value)}
     )
     reader = _CollectionReader(source, text, variables, options, placeholders)
+    if not options.postman_env:
+        reader.environments_beside = environments_beside(source)
     yield from reader.items(
         document.get("item"),
         "",
@@ -207,6 +217,46 @@ def load_environment(path: str) -> Union[dict[str, str], InputError]:
                 if isinstance(item, dict) and "key" in item and item.get("enabled", True) is not False
             }
     return _ENVIRONMENTS[path]
+
+
+# At most this many exported environments beside a collection are read for hints.
+MAX_ENVIRONMENTS_BESIDE = 20
+_BESIDE: dict[str, dict[str, list[str]]] = {}
+
+
+def environments_beside(source: SourceFile) -> dict[str, list[str]]:
+    """Variable → the exported environments in the collection's folder that define it (their
+    paths as the user would type them), for the hint of an undefined variable: a collection
+    is often linted without the environment that was downloaded with it."""
+    if source.path is None:
+        return {}
+    folder = os.path.dirname(source.path) or "."
+    try:  # keyed by the folder's mtime too: a long-lived process (the API, the proxy) sees new files
+        key = f"{folder}\0{os.stat(folder).st_mtime_ns}"
+    except OSError:
+        return {}
+    if key not in _BESIDE:
+        if len(_BESIDE) >= 256:
+            _BESIDE.clear()
+        try:
+            with os.scandir(folder) as entries:
+                names = sorted(
+                    entry.name
+                    for entry in entries
+                    if entry.name.lower().endswith(".postman_environment.json") and entry.is_file()
+                )
+        except OSError:
+            names = []
+        found: dict[str, list[str]] = {}
+        shown_folder = os.path.dirname(source.display)
+        for name in names[:MAX_ENVIRONMENTS_BESIDE]:
+            values = load_environment(os.path.join(folder, name))
+            if isinstance(values, InputError):
+                continue  # only a hint: a broken file beside the collection is not this run's error
+            for variable in values:
+                found.setdefault(variable, []).append(os.path.join(shown_folder, name))
+        _BESIDE[key] = found
+    return _BESIDE[key]
 
 
 def _text(value: Any) -> str:
@@ -366,6 +416,8 @@ class _CollectionReader:
         self.options = options
         self.placeholders = placeholders or {}
         self.placeholders_used: set[str] = set()  # those a request before this one used
+        self.first_uses = FirstUses(variables)
+        self.environments_beside: dict[str, list[str]] = {}
         self.index = 0
         self.lines = _LineCursor(text)
 
@@ -398,6 +450,7 @@ class _CollectionReader:
                 made = self.request(item["request"], name, item_pointer, inherited, place, item_behavior)
                 if isinstance(made, Request):
                     _note_ignore_marker(made, item)
+                    self.first_uses.note(made)
                 yield made
                 self.index += 1
             if isinstance(item.get("item"), list):
@@ -442,6 +495,7 @@ class _CollectionReader:
         if problem is not None:
             return InputError(self.source.display, f'request "{name}": {problem}', position.line, position.column)
         meta = RequestMeta(TRAITS, runtime_variables=sorted(self.variables.runtime))
+        meta.environments_beside = self.environments_beside or None
         meta.form_body = (
             isinstance(raw.get("body"), dict) and raw["body"].get("mode") in _FORM_MODES and body is not NO_BODY
         )
