@@ -317,3 +317,16 @@ def test_http_bodies_with_variables_are_fixed_after_a_run_in_worker_processes(tm
     result = run_cli("check", "--jobs", "2", "--fix", "--format", "concise", ".", cwd=tmp_path)
     assert f"Fixed {2 * files} problems in {files} files." in result.stderr.decode(), result.stderr.decode()
     assert '"phoneNumber": "4791234567"' in (tmp_path / "payments-07.http").read_text(encoding="utf-8")
+
+
+def test_https_fix_changes_only_the_scheme_and_keeps_a_tab_or_line_break_as_written(tmp_path):
+    # urlunsplit drops tabs and line breaks inside a URL: a fix built with it changed more
+    # than it said it did.
+    body = json.loads(BAD_ECOM.read_text(encoding="utf-8"))
+    body["merchantInfo"]["callbackPrefix"] = "  http://shop.example.com/vipps\tcallbacks\n"
+    path = tmp_path / "body.json"
+    path.write_text(json.dumps(body, indent=2), encoding="utf-8")
+    result = run_cli("check", "--fix", "body.json", cwd=tmp_path)
+    assert result.returncode in (0, 1), result.stderr.decode()
+    fixed = json.loads(path.read_text(encoding="utf-8"))
+    assert fixed["merchantInfo"]["callbackPrefix"] == "  https://shop.example.com/vipps\tcallbacks\n"

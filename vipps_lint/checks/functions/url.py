@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import ipaddress
 from functools import lru_cache
-from urllib.parse import urlunsplit
 
 from vipps_lint.checks.conditions import CONDITION_SCHEMA, compile_conditions
 from vipps_lint.checks.functions import Violation
@@ -173,8 +172,12 @@ def compile(options):
                     "private-host", f"points to the private host {host}, which Vipps MobilePay cannot reach{also}"
                 )
         elif scheme not in schemes:
+            # Only the scheme changes: the rest is kept as written (urlunsplit would drop a
+            # tab or line break inside it without a word, and a fix must not change what it
+            # does not say it changes).
+            start = len(value) - len(value.lstrip())
             fix = (
-                urlunsplit(("https",) + tuple(parts)[1:])
+                value[:start] + "https" + value[start + len(scheme) :]
                 if scheme == "http" and "https" in schemes and kind == "public"
                 else None
             )
