@@ -34,7 +34,7 @@ GOOD = (FIXTURES / "ecom" / "initiate-http-urls.json").read_bytes()
         ("binary.json", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary.json:1:1: binary file (contains NUL bytes)"),
         ("array.json", b'[{"amount": 100}]', "array.json:1:1: expected a JSON object (a request body), got an array"),
         ("scalar.json", b'"hello"', "scalar.json:1:1: expected a JSON object (a request body), got a string"),
-        ("deep.json", b'{"a":' * 100000 + b"1" + b"}" * 100000, "deep.json:1:1: invalid JSON: nested too deeply"),
+        ("deep.json", b'{"a":' * 100000 + b"1" + b"}" * 100000, "deep.json:1:1: the JSON is nested too deeply to read"),
     ],
     ids=lambda value: value if isinstance(value, str) and value.endswith(".json") else "",
 )

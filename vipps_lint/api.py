@@ -521,13 +521,13 @@ def _parse_body(body: BodyLike, headers: list[tuple[str, str]]) -> Any:
     if not text.strip():
         return NO_BODY
     looks_like_json = text.lstrip()[:1] in ("{", "[")
-    from vipps_lint.strict_json import loads  # NaN, 1e400, deep nesting: a clear error
+    from vipps_lint.strict_json import loads, problem  # NaN, 1e400, deep nesting: a clear error
 
     try:
         return loads(text)
     except json.JSONDecodeError as error:
         if looks_like_json or _is_json_media_type(headers):
-            raise BodyError(f"the body is not valid JSON: {error.msg}", error.lineno, error.colno) from None
+            raise BodyError(problem(error.msg, "the body is not valid JSON"), error.lineno, error.colno) from None
         return NO_BODY  # a form or text body: no JSON rule applies to it
     except RecursionError:
         raise BodyError("the body is nested too deeply to be a request body") from None

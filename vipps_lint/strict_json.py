@@ -20,6 +20,19 @@ _LONG_INTEGER = re.compile(r"-?\d{%d,}" % (getattr(sys, "get_int_max_str_digits"
 _CONTROL_IN_STRING = "a control character (a tab, a line break) inside a string; write it escaped, as \\t or \\n"
 
 
+# Valid JSON that no reader takes: said as it is, not as "invalid JSON".
+TOO_DEEP = "the JSON is nested too deeply to read (no request body nests hundreds of levels deep)"
+_TOO_LONG = "digits or more is too long to read"
+
+
+def problem(message: str, invalid: str = "invalid JSON") -> str:
+    """The words for a JSONDecodeError's `msg` in an input error line: `invalid: msg`, or
+    the message alone for valid JSON that is not read (too deep, a number too long)."""
+    if message == TOO_DEEP or message.endswith(_TOO_LONG):
+        return message
+    return f"{invalid}: {message}"
+
+
 class _Rejected(ValueError):
     def __init__(self, message: str, literal: str):
         super().__init__(message)
@@ -58,14 +71,12 @@ class StrictDecoder(json.JSONDecoder):
         except _Rejected as error:
             raise json.JSONDecodeError(str(error), text, _position_of(text, error.literal, index)) from None
         except RecursionError:
-            raise json.JSONDecodeError("nested too deeply to read", text, index) from None
+            raise json.JSONDecodeError(TOO_DEEP, text, index) from None
         except ValueError:  # an integer over Python's digit limit
             match = _LONG_INTEGER.search(text, index)
             where = match.start() if match else index
             digits = _LONG_INTEGER.pattern.split(",")[0].rsplit("{", 1)[1]
-            raise json.JSONDecodeError(
-                f"a number of {digits} digits or more is too long to read", text, where
-            ) from None
+            raise json.JSONDecodeError(f"a number of {digits} {_TOO_LONG}", text, where) from None
 
     def decode(self, text: str, _w=None):
         value, end = self.raw_decode(text, json.decoder.WHITESPACE.match(text, 0).end())

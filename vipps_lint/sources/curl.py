@@ -419,7 +419,10 @@ def _request(
             except json.JSONDecodeError as problem:
                 where = line_column(text, found + problem.pos) if found >= 0 else position
                 return InputError(
-                    source.display, f"{what}: the body is not valid JSON: {problem.msg}", where.line, where.column
+                    source.display,
+                    f"{what}: " + strict_json.problem(problem.msg, "the body is not valid JSON"),
+                    where.line,
+                    where.column,
                 )
             except RecursionError:
                 return error("the body is nested too deeply to be a request body")

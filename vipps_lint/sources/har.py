@@ -293,7 +293,9 @@ def _read_entry(source, window, index, start, end, entry, titles, options) -> It
             )
         else:
             where = position_after(window.text, entry.pos, start, position)
-            yield InputError(source.display, f"entry {index + 1}: invalid JSON: {entry.msg}", where.line, where.column)
+            yield InputError(
+                source.display, f"entry {index + 1}: {strict_json.problem(entry.msg)}", where.line, where.column
+            )
         return
     request = entry.get("request") if isinstance(entry, dict) else None
     if not isinstance(request, dict):
@@ -469,7 +471,7 @@ def _body(post_data: dict, headers, options: ReadOptions):
     try:
         return strict_json.loads(text), text, None
     except json.JSONDecodeError as error:
-        return NO_BODY, None, (f"the request body is not valid JSON: {error.msg}", error.pos)
+        return NO_BODY, None, (strict_json.problem(error.msg, "the request body is not valid JSON"), error.pos)
     except RecursionError:
         return NO_BODY, None, ("the request body is nested too deeply to be a request body", None)
 

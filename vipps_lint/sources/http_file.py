@@ -169,8 +169,8 @@ def _block(
                 after = " after substituting {{variables}}" if substitution.changed else ""
                 return InputError(
                     source.display,
-                    f"request {index + 1} ({method} {url.split('?', 1)[0]}): the body is not valid "
-                    f"JSON{after}: {error.msg}",
+                    f"request {index + 1} ({method} {url.split('?', 1)[0]}): "
+                    + strict_json.problem(error.msg, f"the body is not valid JSON{after}"),
                     where.line,
                     where.column,
                 )

@@ -32,9 +32,9 @@ def parse_json_document(source: SourceFile, text: str, first_line: int = 1) -> U
     try:
         return strict_json.loads(text)
     except json.JSONDecodeError as error:
-        return InputError(source.display, f"invalid JSON: {error.msg}", first_line + error.lineno - 1, error.colno)
+        return InputError(source.display, strict_json.problem(error.msg), first_line + error.lineno - 1, error.colno)
     except RecursionError:
-        return InputError(source.display, "invalid JSON: nested too deeply to be a request body", first_line, 1)
+        return InputError(source.display, strict_json.TOO_DEEP, first_line, 1)
 
 
 def read(source: SourceFile, options: ReadOptions) -> Iterator[Union[Request, InputError]]:

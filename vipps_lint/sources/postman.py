@@ -662,7 +662,8 @@ class _CollectionReader:
             return (
                 NO_BODY,
                 None,
-                f"the body is not valid JSON{after}: {error.msg} (body line {error.lineno}, column {error.colno})",
+                strict_json.problem(error.msg, f"the body is not valid JSON{after}")
+                + f" (body line {error.lineno}, column {error.colno})",
             )
         except RecursionError:
             return NO_BODY, None, "the body is nested too deeply to be a request body"
