@@ -17,16 +17,18 @@ whose logged response is an error did not take effect and change no state.
 How it streams: while a file is linted (in a `--jobs` worker, or a section of a large log),
 each request that matters here leaves a small `Seen` record; the parent feeds the records
 to `SessionChecks` in input order (sections renumbered as one file), so the outcome is the
-same with any number of workers. The state is a few values per key (idempotency key,
-reference) and never the requests themselves; each map keeps at most `MAX_KEYS` keys,
-dropping the oldest, so a log of any length runs in bounded memory.
+same with any number of workers. The state is a few numbers per key (idempotency key,
+reference), kept by a hash of the key in arrays (`_Bounded`: ~70 bytes a key), and never the
+requests themselves; each map keeps at most `MAX_KEYS` keys, dropping the oldest, so a log of
+any length runs in bounded memory.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections import OrderedDict
+from array import array
+from bisect import bisect_right
 from dataclasses import dataclass, fields
 from typing import Any, Optional
 
@@ -35,6 +37,7 @@ from vipps_lint.models import Finding, Position, Problem, Request
 RULES = ("session-idempotency-key-reused", "session-reference-reused", "session-over-authorized")
 # The formats that record requests as they were sent (a HAR file, a request log).
 LOG_FORMATS = ("ndjson", "har")
+# Keys per map: both maps full (a log of a million payments and more) hold ~120 MiB.
 MAX_KEYS = 1 << 20
 
 # (API prefix, path ending) → what a POST there does, and where its reference and amount are.
@@ -61,7 +64,7 @@ class Seen:
     merchant: str  # Merchant-Serial-Number (or the body's merchantSerialNumber), "" when unknown
     key: Optional[str]  # Idempotency-Key, or eCom's X-Request-Id
     key_header: Optional[str]
-    digest: str  # of method, path and body: what "the same request" means
+    digest: int  # of method, path and body (64 bits): what "the same request" means
     action: Optional[str] = None  # create | capture | refund
     api: Optional[str] = None  # epayment | ecom
     reference: Optional[str] = None
@@ -77,13 +80,14 @@ class Seen:
 _SEEN_FIELDS = tuple(field.name for field in fields(Seen))
 
 
-def _digest(request: Request, path: str) -> str:
+def _digest(request: Request, path: str) -> int:
     body = request.body if request.has_body else None
     try:
         text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     except (TypeError, ValueError, RecursionError):
         text = repr(body)
-    return hashlib.blake2b(f"{request.method} {path}\n{text}".encode("utf-8", "replace"), digest_size=16).hexdigest()
+    digest = hashlib.blake2b(f"{request.method} {path}\n{text}".encode("utf-8", "replace"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def _path_parameter(template: str, path: str) -> Optional[str]:
@@ -172,38 +176,160 @@ def seen(request: Request, router, any_format: bool = False) -> Optional[Seen]:
     return record if action is not None or key is not None else None
 
 
-class _Earlier:
-    """What is remembered of a request per idempotency key and per reference: one per key of a
-    log, so slotted (a third of the memory of a dataclass's dict)."""
-
-    __slots__ = ("file", "number", "line", "digest", "key", "amount", "captured", "refunded")
-
-    def __init__(
-        self,
-        file: str,
-        number: int,  # 1-based request number
-        line: Optional[int],
-        digest: str = "",
-        key: Optional[str] = None,
-        amount: Optional[int] = None,  # authorised
-    ):
-        self.file, self.number, self.line = file, number, line
-        self.digest, self.key, self.amount = digest, key, amount
-        self.captured = self.refunded = 0
-
-    def where(self) -> str:
-        place = f"{self.file}:{self.line}" if self.line else self.file
-        return f"request #{self.number} ({place})"
+def _fingerprint(text: str) -> int:
+    """A 128-bit hash of a text that stands for a key of the maps below (never its strings)."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest(), "big")
 
 
-class _Bounded(OrderedDict):
-    """A map that forgets its oldest keys past MAX_KEYS: memory bounded whatever the log."""
+# A field's value that the rows' array cannot hold (None, or an amount out of 64-bit range)
+# is found in `_Bounded.overflow`; its place in the array holds this stand-in.
+_STAND_IN = -(1 << 63)
+_HIGHEST = (1 << 63) - 1
+_LOW_64 = (1 << 64) - 1
 
-    def remember(self, key, value) -> None:
-        self[key] = value
-        self.move_to_end(key)
-        if len(self) > MAX_KEYS:
-            self.popitem(last=False)
+
+class _Bounded:
+    """A map from 128-bit int keys (`_fingerprint`s) to rows of int fields, that forgets its
+    oldest key past MAX_KEYS: memory bounded whatever the log.
+
+    One key per payment and idempotency key of a log, so laid out like CPython's compact dict but
+    in `array`s, not objects (~70 bytes a key, where an OrderedDict of strings and objects took
+    ~600): keys and rows in insertion order (a row's fields side by side in one int64 array),
+    reused as a ring once full, so the row to forget is always the oldest; and an open-addressed
+    index (linear probing, at most 2/3 full) of row numbers by the key's low bits."""
+
+    def __init__(self, fields: tuple[str, ...] = ("value",)):
+        self.capacity = MAX_KEYS
+        self.fields = {name: offset for offset, name in enumerate(fields)}
+        self.width = len(fields)
+        self.rows = array("q")  # row r's fields at [r * width, (r + 1) * width)
+        self.overflow: dict[int, Any] = {}  # place in `rows` → value
+        self.high, self.low = array("Q"), array("Q")  # the keys
+        self.index = array("i", [-1]) * 8  # row numbers (-1: free), from slot key & mask onwards
+        self.mask = 7
+        self.oldest = 0  # once full: the row the next key replaces
+
+    def __len__(self) -> int:
+        return len(self.low)
+
+    def __iter__(self):
+        """The keys, oldest first."""
+        count = len(self.low)
+        for step in range(count):
+            row = (self.oldest + step) % count
+            yield self.high[row] << 64 | self.low[row]
+
+    def get(self, key: int) -> Optional[int]:
+        """The row of a key, or None."""
+        high, low = key >> 64, key & _LOW_64
+        index, mask, lows = self.index, self.mask, self.low
+        slot = low & mask
+        while True:
+            row = index[slot]
+            if row < 0:
+                return None
+            if lows[row] == low and self.high[row] == high:
+                return row
+            slot = (slot + 1) & mask
+
+    def remember(self, key: int, *values) -> int:
+        """Add a key that is not in the map, with its fields' values in order; its row."""
+        high, low = key >> 64, key & _LOW_64
+        row = len(self.low)
+        if row < self.capacity:
+            self.high.append(high)
+            self.low.append(low)
+            if None not in values and min(values) > _STAND_IN and max(values) <= _HIGHEST:
+                self.rows.extend(values)
+            else:
+                self.rows.extend((0,) * self.width)
+                for offset, value in enumerate(values):
+                    self._store(row * self.width + offset, value)
+            if 3 * row >= 2 * len(self.index):
+                self._grow()
+            else:
+                index, mask = self.index, self.mask
+                slot = low & mask
+                while index[slot] >= 0:
+                    slot = (slot + 1) & mask
+                index[slot] = row
+        else:  # full: the oldest key makes room
+            row = self.oldest
+            self.oldest = (row + 1) % self.capacity
+            self._unplace(row)
+            self.high[row], self.low[row] = high, low
+            self._place(row)
+            for offset, value in enumerate(values):
+                self._store(row * self.width + offset, value)
+        return row
+
+    def value(self, row: int, name: str):
+        place = row * self.width + self.fields[name]
+        stored = self.rows[place]
+        return self.overflow[place] if stored == _STAND_IN else stored
+
+    def set(self, row: int, name: str, value) -> None:
+        self._store(row * self.width + self.fields[name], value)
+
+    def _store(self, place: int, value) -> None:
+        if self.rows[place] == _STAND_IN:
+            del self.overflow[place]
+        if value is not None and _STAND_IN < value <= _HIGHEST:
+            self.rows[place] = value
+        else:
+            self.rows[place] = _STAND_IN
+            self.overflow[place] = value
+
+    def _place(self, row: int) -> None:
+        index, mask = self.index, self.mask
+        slot = self.low[row] & mask
+        while index[slot] >= 0:
+            slot = (slot + 1) & mask
+        index[slot] = row
+
+    def _unplace(self, row: int) -> None:
+        """Take a row out of the index, shifting back the rows probed past it (no tombstones)."""
+        index, mask, lows = self.index, self.mask, self.low
+        hole = lows[row] & mask
+        while index[hole] != row:
+            hole = (hole + 1) & mask
+        slot = hole
+        while True:
+            slot = (slot + 1) & mask
+            moved = index[slot]
+            if moved < 0:
+                break
+            # It may fill the hole unless its own slot lies after the hole (cyclically).
+            if (slot - (lows[moved] & mask)) & mask >= (slot - hole) & mask:
+                index[hole] = moved
+                hole = slot
+        index[hole] = -1
+
+    def _grow(self) -> None:
+        size = 2 * len(self.index)
+        self.index = array("i", [-1]) * size
+        self.mask = size - 1
+        for row in range(len(self.low)):
+            self._place(row)
+
+
+# What is remembered of the request that first sent an idempotency key, and of the request
+# that created a payment: where it is (`SessionChecks.where`: its ordinal, for its file and
+# request number, and its line) and what makes a later request the same one.
+# The maps are keyed by 128-bit hashes of (merchant, key) and (API, merchant, reference): a new
+# key meets a remembered other one by chance with odds of at most MAX_KEYS/2¹²⁸ (2⁻¹⁰⁸), which
+# would report a reuse that is none or count a capture against another payment. Requests are
+# compared by 64-bit digests: two different ones taken for the same one (odds 2⁻⁶⁴, and compared
+# only when a key or reference comes again) would hide a reuse.
+_KEY_FIELDS = ("digest", "ordinal", "line")
+_PAYMENT_FIELDS = (
+    "create",  # the create's digest ^ its idempotency key's hash: what "an idempotent retry" is
+    "amount",  # authorised (None: unknown)
+    "captured",
+    "refunded",
+    "ordinal",
+    "line",
+)
 
 
 class SessionChecks:
@@ -212,8 +338,13 @@ class SessionChecks:
     def __init__(self, linter):
         self.linter = linter
         self.enabled = [rule for rule in RULES if rule in linter.rules.enabled]
-        self.keys = _Bounded()  # (merchant, key) → _Earlier
-        self.payments = _Bounded()  # (api, merchant, reference) → _Earlier (the create)
+        self.keys = _Bounded(_KEY_FIELDS)  # (merchant, key)
+        self.payments = _Bounded(_PAYMENT_FIELDS)  # (api, merchant, reference) → the create
+        # A request is remembered by an ordinal: the first ordinal of its file's run of records
+        # (`starts`, in order; a file fed again starts a new run) plus its index in the file.
+        self.starts: list[int] = []
+        self.files: list[str] = []  # display names, by run
+        self.next_ordinal = 0
 
     @property
     def active(self) -> bool:
@@ -222,8 +353,17 @@ class SessionChecks:
     def feed(self, source, records: list[Seen], ignored: frozenset = frozenset()) -> list[Finding]:
         """The findings for one file's records (`source`: its SourceFile, for code frames)."""
         findings = []
+        display = source.display
+        start = self.starts[-1] if self.files and self.files[-1] == display else None
         for record in records:
-            for problem in self._problems(source.display, record):
+            if start is None or start + record.index < self.next_ordinal - 1:
+                start = self.next_ordinal  # a file not fed before this one, or fed again
+                self.starts.append(start)
+                self.files.append(display)
+            ordinal = start + record.index
+            if ordinal >= self.next_ordinal:
+                self.next_ordinal = ordinal + 1
+            for problem in self._problems(ordinal, record):
                 if problem.rule in ignored:
                     continue
                 request = Request(
@@ -242,19 +382,26 @@ class SessionChecks:
                     findings.append(finding)
         return findings
 
-    def _problems(self, file: str, record: Seen):
-        here = _Earlier(
-            file, record.index + 1, record.position.line if record.position else record.line, record.digest, record.key
-        )
+    def where(self, table: _Bounded, row: int) -> str:
+        """'request #n (file:line)' of a remembered request."""
+        ordinal, line = table.value(row, "ordinal"), table.value(row, "line")
+        run = bisect_right(self.starts, ordinal) - 1
+        file = self.files[run]
+        place = f"{file}:{line}" if line else file
+        return f"request #{ordinal - self.starts[run] + 1} ({place})"
+
+    def _problems(self, ordinal: int, record: Seen):
+        line = record.position.line if record.position else record.line
+        key = None
         if record.key is not None:
-            slot = (record.merchant, record.key)
-            earlier = self.keys.get(slot)
-            if earlier is not None and earlier.digest != record.digest:
+            key = _fingerprint(f"{len(record.merchant)}:{record.merchant}{record.key}")
+            earlier = self.keys.get(key)
+            if earlier is not None and self.keys.value(earlier, "digest") != record.digest:
                 yield Problem(
                     "session-idempotency-key-reused",
                     f"{record.key_header} {record.key!r} was sent before with a different request, "
-                    f"by {earlier.where()}; the API rejects a reused key with another body (409 Conflict) "
-                    f"instead of doing this call",
+                    f"by {self.where(self.keys, earlier)}; the API rejects a reused key with another body "
+                    f"(409 Conflict) instead of doing this call",
                     part="header",
                     header=record.key_header,
                     hint=f"Send a new {record.key_header} (a fresh UUID) for every new request; reuse one only "
@@ -263,52 +410,56 @@ class SessionChecks:
                 return
             if earlier is not None:
                 return  # a retry of the same request with its key: the API does it once
-            self.keys.remember(slot, here)
+            self.keys.remember(key, record.digest, ordinal, line)
         if record.action == "create":
-            yield from self._create(record, here)
+            # The same create again: the same digest and idempotency key (the key's hash is one
+            # of one merchant's, as is the reference).
+            same = record.digest ^ (key >> 65) if key is not None else record.digest
+            yield from self._create(record, same, ordinal, line)
         elif record.action in ("capture", "refund"):
-            yield from self._modification(record, here)
+            yield from self._modification(record)
 
-    def _create(self, record: Seen, here: _Earlier):
-        slot = (record.api, record.merchant, record.reference)
+    def _create(self, record: Seen, same: int, ordinal: int, line: Optional[int]):
+        slot = _fingerprint(f"{record.api} {len(record.merchant)}:{record.merchant}{record.reference}")
         earlier = self.payments.get(slot)
         field = "reference" if record.api == "epayment" else "orderId"
         if earlier is None:
-            here.amount = record.amount
-            self.payments.remember(slot, here)
+            self.payments.remember(slot, same, record.amount, 0, 0, ordinal, line)
             return
-        if earlier.digest == record.digest and earlier.key == record.key:
+        if self.payments.value(earlier, "create") == same:
             return  # an idempotent retry of the same create
         pointer = "/reference" if record.api == "epayment" else "/transaction/orderId"
         yield Problem(
             "session-reference-reused",
-            f"{field} {record.reference!r} was used before by the create-payment {earlier.where()}; "
-            f"a {field} is unique per merchant serial number, so the API rejects this second payment",
+            f"{field} {record.reference!r} was used before by the create-payment "
+            f"{self.where(self.payments, earlier)}; a {field} is unique per merchant serial number, "
+            f"so the API rejects this second payment",
             pointer=pointer,
             hint=f"Give every payment its own {field} (e.g. your order number plus a suffix for each attempt)",
         )
 
-    def _modification(self, record: Seen, here: _Earlier):
-        earlier = self.payments.get((record.api, record.merchant, record.reference))
-        if earlier is None or earlier.amount is None:
+    def _modification(self, record: Seen):
+        payments = self.payments
+        slot = _fingerprint(f"{record.api} {len(record.merchant)}:{record.merchant}{record.reference}")
+        earlier = payments.get(slot)
+        authorised = payments.value(earlier, "amount") if earlier is not None else None
+        if authorised is None:
             return  # the create is not in this log: the authorised amount is unknown
-        done = earlier.captured if record.action == "capture" else earlier.refunded
-        amount = record.amount if record.amount is not None else max(earlier.amount - done, 0)
-        if done + amount <= earlier.amount:
-            if record.action == "capture":
-                earlier.captured += amount
-            else:
-                earlier.refunded += amount
+        total = "captured" if record.action == "capture" else "refunded"
+        done = payments.value(earlier, total)
+        amount = record.amount if record.amount is not None else max(authorised - done, 0)
+        if done + amount <= authorised:
+            payments.set(earlier, total, done + amount)
             return
         verb = "captures" if record.action == "capture" else "refunds"
         pointer = "/modificationAmount/value" if record.api == "epayment" else "/transaction/amount"
         yield Problem(
             "session-over-authorized",
             f"{verb} for {record.reference!r} would add up to {done + amount} (this one {amount}, "
-            f"earlier ones {done}), more than the {earlier.amount} authorised by the create-payment "
-            f"{earlier.where()}; the API rejects this {record.action}",
+            f"earlier ones {done}), more than the {authorised} authorised by the create-payment "
+            f"{self.where(payments, earlier)}; the API rejects this {record.action}",
             pointer=pointer if record.amount is not None else None,
-            hint=f"{record.action.capitalize()} at most {max(earlier.amount - done, 0)} "
+            hint=f"{record.action.capitalize()} at most {max(authorised - done, 0)} "
             f"(what is left of the authorised amount)",
         )
 
