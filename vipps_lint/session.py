@@ -80,10 +80,14 @@ class Seen:
 _SEEN_FIELDS = tuple(field.name for field in fields(Seen))
 
 
+# The body as "the same request" compares it (json.dumps with these options, one encoder).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def _digest(request: Request, path: str) -> int:
     body = request.body if request.has_body else None
     try:
-        text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+        text = _CANONICAL.encode(body)
     except (TypeError, ValueError, RecursionError):
         text = repr(body)
     digest = hashlib.blake2b(f"{request.method} {path}\n{text}".encode("utf-8", "replace"), digest_size=8).digest()
@@ -99,6 +103,25 @@ def _path_parameter(template: str, path: str) -> Optional[str]:
         if pattern.startswith("{") and pattern.endswith("}"):
             return value
     return None
+
+
+# (API, path template) of an operation → (action, API prefix) of a POST there (None, None).
+_ACTION_OF: dict[tuple[str, str], tuple[Optional[str], Optional[str]]] = {}
+
+
+def _action_of(operation) -> tuple[Optional[str], Optional[str]]:
+    found = _ACTION_OF.get((operation.api, operation.path))
+    if found is None:
+        found = next(
+            (
+                (kind, prefix)
+                for prefix, ending, kind in _ACTIONS
+                if operation.api.startswith(prefix) and operation.path.endswith(ending)
+            ),
+            (None, None),
+        )
+        _ACTION_OF[operation.api, operation.path] = found
+    return found
 
 
 def _integer(value: Any) -> Optional[int]:
@@ -119,18 +142,12 @@ def seen(request: Request, router, any_format: bool = False) -> Optional[Seen]:
         return None
     if request.response is not None and request.response.status is not None and request.response.status >= 400:
         return None  # it did not take effect
-    key_header = (
-        "Idempotency-Key"
-        if request.header("Idempotency-Key")
-        else ("X-Request-Id" if request.header("X-Request-Id") else None)
-    )
-    key = request.header(key_header) if key_header else None
-    action = api = None
-    if request.method.upper() == "POST":
-        for prefix, ending, kind in _ACTIONS:
-            if operation.api.startswith(prefix) and operation.path.endswith(ending):
-                action, api = kind, prefix
-                break
+    key_header, key = "Idempotency-Key", request.header("Idempotency-Key")
+    if not key:
+        key_header, key = "X-Request-Id", request.header("X-Request-Id")
+        if not key:
+            key_header = key = None
+    action, api = _action_of(operation) if request.method.upper() == "POST" else (None, None)
     if key is None and action is None:
         return None
     path = router.host_and_path(request.url)[1] if request.url else operation.path
@@ -146,7 +163,8 @@ def seen(request: Request, router, any_format: bool = False) -> Optional[Seen]:
         merchant,
         key,
         key_header,
-        _digest(request, path),
+        # What a capture or refund without a key sends is never compared: no digest for it.
+        _digest(request, path) if key is not None or action == "create" else 0,
         line=request.meta.line,
     )
     if action == "create":
