@@ -21,6 +21,11 @@ PARALLEL_MIN_BYTES = 4 * 1024 * 1024
 # When workers run (see above), a log at least this large is cut into sections of at least
 # this size that they lint side by side.
 SECTION_MIN_BYTES = 1024 * 1024
+# ... and of at most this size (but for a line longer than that): what a worker holds of a
+# section until it sends its result, and the parent of a result until it is merged, grows with
+# the section (the records of the checks across requests, a few for every request), so a log
+# of any length costs the same memory.
+SECTION_MAX_BYTES = 4 * 1024 * 1024
 
 
 def lint_files(linter: Linter, sources: list[SourceFile], feed_session=None) -> Iterator[FileResult]:
@@ -74,7 +79,7 @@ def work_units(sources: list[SourceFile], jobs: int, read_options) -> list[tuple
         if not hasattr(reader, "sections"):
             units.append((source, False))
             continue
-        count = min(jobs * 4, size // SECTION_MIN_BYTES)
+        count = max(min(jobs * 4, size // SECTION_MIN_BYTES), -(-size // SECTION_MAX_BYTES))
         for number, section in enumerate(reader.sections(source, count)):
             part = copy.copy(source)
             part.section = section
