@@ -3,10 +3,12 @@
 Three ways answer "is this body valid?" (vipps_lint/checks/compiled_schema.py): jsonschema-rs
 on a rewritten schema (long runs), the Python predicate (short runs; and values jsonschema-rs
 cannot read), and `jsonschema` itself, which alone writes the findings, skipping the parts of
-a body the predicate finds valid. Here all of them are compared, for every shipped schema,
-on the fixtures, on the benchmark corpus and on bodies generated from each schema and
-mutated; and whole reports with jsonschema-rs, and without it (its import failing), are the
-same.
+a body the predicate finds valid; and `schema_errors.compile_errors`, which finds the errors
+`jsonschema` finds, without it, for plain JSON bodies (what the check uses where it covers
+the schema). Here all of them are compared, for every shipped schema, on the fixtures, on
+the benchmark corpora (the default and the findings-heavy one) and on bodies generated from
+each schema and mutated — the errors themselves and the problems made of them; and whole
+reports with jsonschema-rs, and without it (its import failing), are the same.
 """
 
 from __future__ import annotations
@@ -46,16 +48,18 @@ class _Judges:
             format_checker,
             validator_class,
         )
+        from vipps_lint.checks.schema_errors import compile_errors
 
         self.native = compile_native(schema)
         self.predicate = compile_predicate(schema)
+        self.errors = compile_errors(schema)
         self.reference = validator_class()(schema, format_checker=format_checker())
         self.skipping = validator_class(compile_part_test(schema))(schema, format_checker=format_checker())
 
     def agree(self, body) -> bool:
         """Assert the paths agree on `body`; its validity."""
-        from vipps_lint.checks.compiled_schema import NATIVE_CANNOT_READ
-        from vipps_lint.checks.schema import problems
+        from vipps_lint.checks.compiled_schema import NATIVE_CANNOT_READ, is_plain_json
+        from vipps_lint.checks.schema import _choose, problems
 
         valid = self.reference.is_valid(body)
         shown = json.dumps(body, ensure_ascii=False, default=repr)[:400]
@@ -67,7 +71,33 @@ class _Judges:
         found = [vars(problem) for problem in problems(self.skipping, body)]
         assert found == [vars(problem) for problem in problems(self.reference, body)], shown
         assert valid == (not found) or not valid, shown  # a valid body has no problems
+        if is_plain_json(body):
+            errors = self.errors(body)
+            assert [_error_shape(error) for error in errors] == [
+                _error_shape(error) for error in self.reference.iter_errors(body)
+            ], shown
+            assert [vars(problem) for problem in _choose(errors)] == found, shown
         return valid
+
+
+def _error_shape(error, in_context: bool = False) -> tuple:
+    """What `schema.problems` reads of an error (`jsonschema`'s or `schema_errors`')."""
+    return (
+        error.validator,
+        error.validator_value,
+        list(error.absolute_path),
+        error.instance,
+        error.schema,
+        error.relative_schema_path[0] if in_context else None,
+        [_error_shape(sub, in_context=True) for sub in error.context or ()],
+        error.message if error.validator not in _DESCRIBED else None,
+    )
+
+
+# Keywords schema._describe words itself; for the others it shows jsonschema's message.
+_DESCRIBED = {"required", "additionalProperties", "type", "enum", "const", "minLength", "maxLength", "minItems"}
+_DESCRIBED |= {"maxItems", "pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}
+_DESCRIBED |= {"format", "oneOf", "anyOf"}
 
 
 _JUDGES: dict[str, _Judges] = {}
@@ -79,11 +109,12 @@ def _judges(name: str) -> _Judges:
     return _JUDGES[name]
 
 
-def test_every_shipped_schema_compiles_to_both_fast_paths():
+def test_every_shipped_schema_compiles_to_both_fast_paths_and_the_error_walker():
     for name in SCHEMA_FILES:
         judges = _judges(name)
         assert judges.native is not None, name
         assert judges.predicate is not None, name
+        assert judges.errors is not None, name
 
 
 # -- the bodies: fixtures, the benchmark corpus, generated from each schema ----------------
@@ -118,13 +149,15 @@ def test_the_paths_agree_on_every_fixture():
     assert True in verdicts and False in verdicts
 
 
-def _corpus(tmp_path, count=300, defect_rate=0.5):
+def _corpus(tmp_path, count=300, defect_rate=0.5, defects_per_request=1):
     sys.path.insert(0, str(REPO / "bench"))
     try:
         import corpus
     finally:
         sys.path.remove(str(REPO / "bench"))
-    requests, defects = corpus.generate(count, seed=13, defect_rate=defect_rate)
+    requests, defects = corpus.generate(
+        count, seed=13, defect_rate=defect_rate, defects_per_request=defects_per_request
+    )
     corpus.write_bodies(requests, tmp_path)
     return tmp_path / "bodies", defects
 
@@ -135,6 +168,13 @@ def test_the_paths_agree_on_the_benchmark_corpus(tmp_path):
     assert len(bodies) > 200
     verdicts = [_judges(name).agree(body) for name, body in bodies]
     assert verdicts.count(False) > 50
+
+
+def test_the_paths_agree_on_the_findings_heavy_corpus(tmp_path):
+    directory, _defects = _corpus(tmp_path, count=300, defect_rate=0.45, defects_per_request=3)
+    bodies = _routed_bodies([directory])
+    verdicts = [_judges(name).agree(body) for name, body in bodies]
+    assert verdicts.count(False) > 100
 
 
 _SAMPLES = {
