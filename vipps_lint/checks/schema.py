@@ -510,8 +510,18 @@ def _class_words(match: re.Match) -> str:
     return f"only {listed}" + (" (at least one)" if match.group(4) == "+" else "")
 
 
+_PATTERN_WORDS: dict[str, str] = {}  # the patterns of the schemas in use: a few dozen
+
+
 def describe_pattern(pattern: str) -> str:
     """The spec's regular expression in words where it is simple ('exactly 8 digits')."""
+    words = _PATTERN_WORDS.get(pattern)
+    if words is None:
+        words = _PATTERN_WORDS[pattern] = _pattern_words(pattern)
+    return words
+
+
+def _pattern_words(pattern: str) -> str:
     for form, words in _SIMPLE_PATTERNS:
         match = form.match(pattern)
         if match:

@@ -7,13 +7,15 @@ schema into a walker that yields, for a body made of plain JSON values, the erro
 `jsonschema` (with `validator_class` and `format_checker`) yields: the same keywords, in the
 same order (each schema's keywords in its own order, `properties` in the schema's order),
 with the same `validator`, `validator_value`, `instance`, `schema`, `absolute_path` and, for
-`anyOf`/`oneOf`, the same `context` — what `schema.problems` reads. Like `jsonschema` with
-`compile_part_test`, it does not descend into a part the compiled predicate finds valid.
+`anyOf`/`oneOf`, the same `context` — what `schema.problems` reads. It walks the whole body
+(skipping the valid parts with the predicate costs more than walking them here): per JSON
+type of a value, only the keywords that can fail on it are tried.
 
 It covers the keywords `compile_predicate` covers (`_SUPPORTED`), `$ref` to the root's
 `$defs` only, `$schema` at the root only; for any other schema it returns None and the check
 keeps `jsonschema`. The test-suite compares both on the fixtures, the benchmark corpus and
-mutated bodies of every shipped schema (tests/checks/test_schema_errors.py).
+mutated bodies of every shipped schema (tests/checks/test_schema_fast_path.py), and on every
+keyword it reads (tests/checks/test_schema_errors.py).
 """
 
 from __future__ import annotations
@@ -178,8 +180,7 @@ class _Builder:
         return entry[1]
 
     def descend(self, schema: Any) -> Walker:
-        """The walker for a subschema one step down the path (a property's, an item's), which
-        skips a value the predicate finds valid."""
+        """The walker for a subschema one step down the path (a property's, an item's)."""
         if schema is False:
 
             def refuse(instance, path, out):
@@ -188,14 +189,7 @@ class _Builder:
                 out.append(SchemaError(None, None, instance, False, path[:-1]))
 
             return refuse
-        valid = self.predicate(schema)
-        walk = self.walker(schema)
-
-        def descend(instance, path, out):
-            if not valid(instance):
-                walk(instance, path, out)
-
-        return descend
+        return self.walker(schema)
 
     def walker(self, schema: Any) -> Walker:
         if schema is True:
@@ -206,35 +200,51 @@ class _Builder:
                 out.append(SchemaError(None, None, instance, False, path))
 
             return refuse
-        steps = [step for key, value in schema.items() if (step := self.step(key, value, schema)) is not None]
-        steps_tuple = tuple(steps)
+        # Per JSON type of the value, the keywords that can fail on it, in the schema's order
+        # (`maxLength` says nothing of a number; `type: string` nothing of a string).
+        steps: dict[type, list] = {kind: [] for kind in _JSON_TYPES}
+        for key, value in schema.items():
+            step = self.step(key, value, schema)
+            if step is None:
+                continue
+            kinds, fails, nested = step
+            for kind in kinds:
+                steps[kind].append((fails, key, value, nested))
+        by_type = {kind: tuple(found) for kind, found in steps.items()}
 
         def walk(instance, path, out):
-            for step in steps_tuple:
-                step(instance, path, out)
+            for fails, key, value, nested in by_type[type(instance)]:
+                if nested is not None:
+                    nested(instance, path, out)
+                elif fails(instance):
+                    out.append(SchemaError(key, value, instance, schema, path))
 
         return walk
 
-    def step(self, key: str, value: Any, schema: dict) -> Optional[Walker]:
-        """One keyword of `schema`: appends its errors, as `jsonschema`'s keyword function yields them."""
+    def step(self, key: str, value: Any, schema: dict) -> Optional[tuple]:
+        """One keyword of `schema`: (the JSON types it can fail on, `fails(value)` for a keyword
+        with one error at the value, or the walker that appends its errors as `jsonschema`'s
+        keyword function yields them)."""
         if key in ("$schema", "$defs"):
             return None
         if key == "$ref":
-            return self.ref(value[len("#/$defs/") :])
+            return _JSON_TYPES, None, self.ref(value[len("#/$defs/") :])
         if key == "properties":
-            return self.properties(value, schema)
+            return _OBJECT, None, self.properties(value, schema)
         if key == "additionalProperties":
-            return self.additional(value, schema)
+            walk = self.additional(value, schema)
+            return None if walk is None else (_OBJECT, None, walk)
         if key == "items":
-            return self.items(value, schema)
+            return _ARRAY, None, self.items(value, schema)
         if key in ("allOf", "anyOf", "oneOf"):
-            return self.branches(key, value, schema)
+            return _JSON_TYPES, None, self.branches(key, value, schema)
         if key == "not":
             negated = self.predicate(value)
-            return _leaf(key, value, schema, lambda instance: negated(instance))
+            return _JSON_TYPES, negated, None
         if key == "required":
-            return self.required(value, schema)
-        return _leaf(key, value, schema, _fails(key, value))
+            return _OBJECT, None, self.required(value, schema)
+        kinds, fails = _fails(key, value)
+        return (kinds, fails, None) if kinds else None
 
     def ref(self, name: str) -> Walker:
         if name not in self.defs:
@@ -349,77 +359,97 @@ class _Builder:
         return walk
 
 
-def _leaf(key: str, value: Any, schema: dict, fails: Callable[[Any], bool]) -> Walker:
-    def walk(instance, path, out):
-        if fails(instance):
-            out.append(SchemaError(key, value, instance, schema, path))
+_NUMBERS = (int, float)
+_JSON_TYPES = (dict, list, str, int, float, bool, type(None))
+_OBJECT, _ARRAY, _STRING = (dict,), (list,), (str,)
+_TYPE_OF_KIND = {
+    "object": (dict,),
+    "array": (list,),
+    "string": (str,),
+    "boolean": (bool,),
+    "null": (type(None),),
+    "number": _NUMBERS,
+    "integer": (int,),
+}
+_KINDS = {
+    **dict.fromkeys(("minLength", "maxLength", "pattern"), _STRING),
+    **dict.fromkeys(("minItems", "maxItems", "uniqueItems"), _ARRAY),
+    **dict.fromkeys(("minProperties", "maxProperties"), _OBJECT),
+    **dict.fromkeys(("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"), _NUMBERS),
+}
 
-    return walk
 
-
-def _fails(key: str, expected: Any) -> Callable[[Any], bool]:
-    """Whether a plain JSON value fails the keyword, as `jsonschema`'s keyword function judges it."""
+def _fails(key: str, expected: Any) -> tuple[tuple, Callable[[Any], bool]]:
+    """(The JSON types a keyword can fail on, whether a plain JSON value of them fails it, as
+    `jsonschema`'s keyword function judges it)."""
     if key == "type":
         from vipps_lint.checks.compiled_schema import _TYPES
 
-        kinds = [expected] if isinstance(expected, str) else expected
-        tests = tuple(_TYPES[kind] for kind in kinds)
-        return lambda instance: not any(test(instance) for test in tests)
+        names = [expected] if isinstance(expected, str) else expected
+        tests = tuple(_TYPES[name] for name in names)
+        accepted = {kind for name in names for kind in _TYPE_OF_KIND[name]}
+        # A float is an integer when it is whole (2.0): that one depends on the value.
+        kinds = tuple(kind for kind in _JSON_TYPES if kind not in accepted)
+        if len(tests) == 1:
+            test = tests[0]
+            return kinds, lambda instance: not test(instance)
+        return kinds, lambda instance: not any(test(instance) for test in tests)
     if key == "enum":
         if not isinstance(expected, list):
             raise Unsupported
         if all(isinstance(option, str) for option in expected):
             allowed = frozenset(expected)
-            return lambda instance: not (isinstance(instance, str) and instance in allowed)
-        return lambda instance: all(not _equal()(option, instance) for option in expected)
+            return _JSON_TYPES, lambda instance: not (isinstance(instance, str) and instance in allowed)
+        return _JSON_TYPES, lambda instance: all(not _equal()(option, instance) for option in expected)
     if key == "const":
         if isinstance(expected, str):
-            return lambda instance: not (isinstance(instance, str) and instance == expected)
-        return lambda instance: not _equal()(instance, expected)
+            return _JSON_TYPES, lambda instance: not (isinstance(instance, str) and instance == expected)
+        return _JSON_TYPES, lambda instance: not _equal()(instance, expected)
+    kinds = _KINDS.get(key)
     if key in ("minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties"):
         if not _is_number(expected):
             raise Unsupported
-        kind = {"Length": str, "Items": list, "Properties": dict}[key[3:]]
         if key.startswith("min"):
-            return lambda instance: type(instance) is kind and len(instance) < expected
-        return lambda instance: type(instance) is kind and len(instance) > expected
-    if key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+            return kinds, lambda instance: len(instance) < expected
+        return kinds, lambda instance: len(instance) > expected
+    if key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"):
         if not _is_number(expected):
             raise Unsupported
-        return {
-            "minimum": lambda instance: _is_number(instance) and instance < expected,
-            "maximum": lambda instance: _is_number(instance) and instance > expected,
-            "exclusiveMinimum": lambda instance: _is_number(instance) and instance <= expected,
-            "exclusiveMaximum": lambda instance: _is_number(instance) and instance >= expected,
+        return kinds, {
+            "minimum": lambda instance: instance < expected,
+            "maximum": lambda instance: instance > expected,
+            "exclusiveMinimum": lambda instance: instance <= expected,
+            "exclusiveMaximum": lambda instance: instance >= expected,
+            "multipleOf": lambda instance: _not_multiple(instance, expected),
         }[key]
-    if key == "multipleOf":
-        if not _is_number(expected):
-            raise Unsupported
-        return lambda instance: _is_number(instance) and _not_multiple(instance, expected)
     if key == "uniqueItems":
 
         def repeated(instance) -> bool:
             from jsonschema._utils import uniq  # only for uniqueItems
 
-            return bool(expected) and type(instance) is list and not uniq(instance)
+            return not uniq(instance)
 
-        return repeated
+        return (kinds if expected else ()), repeated
     if key == "pattern":
         if not isinstance(expected, str):
             raise Unsupported
         search = compile_pattern(expected)
         if search is None:
-            return lambda instance: False  # not checked on any path (see compile_pattern)
-        return lambda instance: isinstance(instance, str) and search(instance) is None
+            return (), _never  # not checked on any path (see compile_pattern)
+        return kinds, lambda instance: search(instance) is None
     if key == "format":
         if not isinstance(expected, str):
             raise Unsupported
         fmt = FORMATS.get(expected)
         if fmt is None:
-            return lambda instance: False  # format_checker does not check it
+            return (), _never  # format_checker does not check it
         check = _typed(fmt[0], fmt[1])
-        return lambda instance: not check(instance)
+        return (_NUMBERS if fmt[0] is int else _STRING), lambda instance: not check(instance)
     raise Unsupported
+
+
+def _never(instance) -> bool:
+    return False
 
 
 def _not_multiple(instance, divisor) -> bool:
