@@ -131,8 +131,13 @@ class _Compiled:
 
             self._errors = compile_errors(self.schema)
             self._errors_compiled = True
-        if self._errors is not None and is_plain_json(body):
-            return _choose(self._errors(body))
+        if self._errors is not None:
+            try:
+                plain = is_plain_json(body)
+            except RecursionError:  # nesting deeper than the stack: what jsonschema makes of it
+                plain = False
+            if plain:
+                return _choose(self._errors(body))
         return problems(self.validator, body)
 
     def is_valid(self, body: Any) -> bool:
