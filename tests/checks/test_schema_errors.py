@@ -5,6 +5,8 @@ test_schema_fast_path.py), and leaves to `jsonschema` what it does not read the 
 from __future__ import annotations
 
 import datetime
+import subprocess
+import sys
 from decimal import Decimal
 
 import pytest
@@ -15,6 +17,8 @@ from test_schema_fast_path import _error_shape
 from vipps_lint.checks.compiled_schema import format_checker, is_plain_json, validator_class
 from vipps_lint.checks.schema import _choose, _Compiled, problems
 from vipps_lint.checks.schema_errors import compile_errors
+
+from conftest import FIXTURES, REPO
 
 _EVERY_KEYWORD = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -133,3 +137,21 @@ def test_a_schema_the_walker_does_not_read_gets_jsonschemas_errors():
     compiled = _Compiled(schema)
     assert [problem.rule for problem in compiled.problems({"a": 1})] == ["schema-type", "schema-invalid"]
     assert compiled._errors is None
+
+
+def test_one_file_with_schema_findings_does_not_load_jsonschema():
+    """A pre-commit hook on a body with mistakes: the findings without jsonschema's import."""
+    code = (
+        "import sys; from vipps_lint.cli import main\n"
+        "try: main(['check', '--format', 'json', '-o', '/dev/null', sys.argv[1]])\n"
+        "except SystemExit as exit: print(exit.code)\n"
+        "print(sorted(name for name in ('jsonschema', 'referencing') if name in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(FIXTURES / "schema" / "ecom-v2-bad.json")],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
+    assert result.stdout.strip().splitlines()[-2:] == ["1", "[]"], result.stderr
