@@ -155,3 +155,13 @@ def test_one_file_with_schema_findings_does_not_load_jsonschema():
         check=False,
     )
     assert result.stdout.strip().splitlines()[-2:] == ["1", "[]"], result.stderr
+
+
+def test_remembered_pattern_answers_are_the_patterns_answers(monkeypatch):
+    from vipps_lint.checks import schema_errors
+
+    monkeypatch.setattr(schema_errors, "_REMEMBERED_COUNT", 3)
+    monkeypatch.setattr(schema_errors, "_REMEMBERED_LENGTH", 4)
+    errors = compile_errors({"type": "string", "pattern": "^\\d{2,4}$"})
+    texts = ["12", "x", "123", "12345", "1", "12", "٣٤", "x", "123456789", "12345", "1234"] * 2
+    assert [bool(errors(text)) for text in texts] == [not (text.isascii() and 2 <= len(text) <= 4) for text in texts]

@@ -436,7 +436,7 @@ def _fails(key: str, expected: Any) -> tuple[tuple, Callable[[Any], bool]]:
         search = compile_pattern(expected)
         if search is None:
             return (), _never  # not checked on any path (see compile_pattern)
-        return kinds, lambda instance: search(instance) is None
+        return kinds, _remembered(lambda instance: search(instance) is None)
     if key == "format":
         if not isinstance(expected, str):
             raise Unsupported
@@ -446,6 +446,29 @@ def _fails(key: str, expected: Any) -> tuple[tuple, Callable[[Any], bool]]:
         check = _typed(fmt[0], fmt[1])
         return (_NUMBERS if fmt[0] is int else _STRING), lambda instance: not check(instance)
     raise Unsupported
+
+
+# A log repeats its values (the merchant serial number, the currency, the phone number of a
+# test user), and RE2 through its Python binding costs several µs a call.
+_REMEMBERED_LENGTH = 200
+_REMEMBERED_COUNT = 2048
+
+
+def _remembered(fails: Callable[[str], bool]) -> Callable[[str], bool]:
+    """`fails` for strings, remembering the answers for short ones (a bounded number of them)."""
+    answers: dict[str, bool] = {}
+
+    def remembered(instance: str) -> bool:
+        answer = answers.get(instance)
+        if answer is None:
+            answer = fails(instance)
+            if len(instance) <= _REMEMBERED_LENGTH:
+                if len(answers) >= _REMEMBERED_COUNT:
+                    answers.clear()
+                answers[instance] = answer
+        return answer
+
+    return remembered
 
 
 def _never(instance) -> bool:
