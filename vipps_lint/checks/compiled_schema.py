@@ -2,7 +2,8 @@
 
 Nearly every body a linter sees is valid, and `jsonschema` spends most of its time on
 bookkeeping for errors that never come. So the schema check asks a fast validity test first
-and runs `jsonschema` — for its detailed errors — only when the test says no:
+and looks for the detailed errors only when the test says no (`schema_errors.py`, or
+`jsonschema` for a schema or body that one does not read):
 
 - `compile_predicate`: the schema as one Python predicate (~10x faster than `jsonschema` on
   an eCom body), ready at once: what a short run (one file from a pre-commit hook) uses;

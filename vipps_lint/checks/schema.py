@@ -7,7 +7,9 @@ an OpenAPI document is validated against the schema *that document* gives its op
 schema is compiled once per run (per document), when the first body for it arrives: a fast
 validity test (`compiled_schema.py`: a Python predicate, and jsonschema-rs once a run has
 many bodies for the schema) answers "valid?" for the common case, and only an invalid body
-pays for `jsonschema`'s detailed errors.
+pays for the detailed errors: those `jsonschema` gives, found by a walker compiled from the
+schema (`schema_errors.py`), or by `jsonschema` itself where the walker does not read the
+schema or the body.
 
 Every failure becomes one finding at the JSON Pointer of the offending value, with a rule
 id per kind (see `rules/schema.yaml`):
