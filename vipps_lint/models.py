@@ -212,6 +212,9 @@ class RequestMeta:
     # Postman, .http: undefined variables an earlier request of the file used (reported
     # there: once per file; sources/variables.FirstUses).
     undefined_used_before: frozenset = frozenset()
+    # Postman, .http: offset in `body_text` of each string that was a quoted variable as
+    # written ("{{amount}}") → its name (sources/variables.quoted_variables).
+    quoted_variables: Optional[dict[int, str]] = None
     # Postman: variable → exported environments beside the collection that define it (for
     # the hint; never read as values unless passed with --postman-env).
     environments_beside: Optional[dict[str, list[str]]] = None

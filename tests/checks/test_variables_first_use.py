@@ -128,3 +128,50 @@ def test_official_recurring_collection_without_its_environment_is_not_buried_in_
     _, report = run_json(str(collection))
     client_id = next(finding for finding in report["findings"] if finding["message"].startswith('variable "client_id"'))
     assert "--postman-env " + str(tmp_path / "global.postman_environment.json") in client_id["hint"]
+
+
+def test_a_number_sent_as_a_string_through_a_quoted_variable_is_fixed_in_the_template(tmp_path):
+    # The official PSP collection writes "amount": "{{amount}}": whatever the environment
+    # holds, the API gets a string. The hint says to drop the quotes, not to type 200 there.
+    body = (
+        '{"amount": {"currency": "NOK", "value": "{{amount}}"}, "paymentMethod": {"type": "WALLET"},'
+        ' "reference": "{{reference}}", "userFlow": "WEB_REDIRECT", "returnUrl": "https://shop.example.com/r"}'
+    )
+    item = {
+        "name": "create",
+        "request": {
+            "method": "POST",
+            "url": "https://apitest.vipps.no/epayment/v1/payments",
+            "header": SEND,
+            "body": {"mode": "raw", "raw": body, "options": {"raw": {"language": "json"}}},
+        },
+    }
+    path = tmp_path / "shop.postman_collection.json"
+    path.write_text(
+        json.dumps(
+            {
+                "info": {"name": "t", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+                "item": [item],
+                "variable": [{"key": "amount", "value": "1000"}, {"key": "reference", "value": "order-12345678"}],
+            }
+        )
+    )
+    http = tmp_path / "shop.http"
+    http.write_text(
+        "@amount = 1000\n@reference = order-12345678\n"
+        "POST https://apitest.vipps.no/epayment/v1/payments\nContent-Type: application/json\n\n" + body + "\n"
+    )
+    for dump in (path, http):
+        _, report = run_json(str(dump))
+        (finding,) = [finding for finding in report["findings"] if finding["rule"] == "schema-type"]
+        assert finding["pointer"] == "/amount/value"
+        assert finding["hint"] == (
+            'Remove the quotes around {{amount}} in the body: "value": {{amount}} (a variable is put in as '
+            "written, so in quotes its value is sent as a string)"
+        )
+
+    # A string written as such keeps the plain hint.
+    http.write_text(http.read_text().replace('"{{amount}}"', '"1000"'))
+    _, report = run_json(str(http))
+    (finding,) = [finding for finding in report["findings"] if finding["rule"] == "schema-type"]
+    assert finding["hint"] == "Send it as a number, without quotes: 1000"

@@ -201,6 +201,8 @@ class SchemaCheck:
         if compiled is None or compiled.is_valid(request.body):
             return ()
         found = compiled.problems(request.body)
+        if request.meta.quoted_variables:
+            _hint_unquoting(found, request)
         if request.meta.assembled_example:
             # Assembled from the properties' own examples: a field without one is absent, which
             # says nothing about the spec; the values it does give are judged.
@@ -424,6 +426,10 @@ def _unknown(parts: list, value: dict, schema: dict) -> list[Problem]:
     return found
 
 
+# The type hints that say to drop quotes around a value (see _hint_unquoting).
+_UNQUOTE_HINTS = ("Send it as a number, without quotes", "Send it without quotes")
+
+
 def _type_problem(parts: list, path: str, pointer: str, value: Any, expected: Any) -> Problem:
     kinds = expected if isinstance(expected, list) else [expected]
     words = " or ".join(_TYPE_WORDS.get(kind, kind) for kind in kinds if kind != "null")
@@ -446,6 +452,25 @@ def _type_problem(parts: list, path: str, pointer: str, value: Any, expected: An
     elif "boolean" in kinds and isinstance(value, str) and value.lower() in ("true", "false"):
         hint = f"Send it without quotes: {value.lower()}"
     return Problem("schema-type", f"{path} must be {words}, got {render_value(value)}", pointer=pointer, hint=hint)
+
+
+def _hint_unquoting(found: list[Problem], request: Request) -> None:
+    """A number or boolean sent as a string because the body writes its variable in quotes
+    (`"amount": "{{amount}}"`, as the official PSP collection does): the fix is in the body's
+    template, not a value typed in its place."""
+    from vipps_lint.positions import pointer_offset
+
+    for problem in found:
+        if problem.rule != "schema-type" or not (problem.hint or "").startswith(_UNQUOTE_HINTS):
+            continue
+        offset = pointer_offset(request.meta.body_text or "", problem.pointer or "")
+        name = request.meta.quoted_variables.get(offset) if offset is not None else None
+        if name is not None:
+            key = (problem.pointer or "").rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+            problem.hint = (
+                f'Remove the quotes around {{{{{name}}}}} in the body: "{key}": {{{{{name}}}}} (a variable is '
+                "put in as written, so in quotes its value is sent as a string)"
+            )
 
 
 def _as_number(value: Any) -> Optional[float]:

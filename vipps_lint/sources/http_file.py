@@ -36,7 +36,7 @@ from vipps_lint.lazy_re import lazy_compile
 from vipps_lint.models import NO_BODY, InputError, ReaderTraits, Request, RequestMeta, SourceFile
 from vipps_lint.positions import JsonTextLocator, Position, offset_position
 from vipps_lint.sources import ReadOptions, read_all_text
-from vipps_lint.sources.variables import FirstUses, Variables
+from vipps_lint.sources.variables import FirstUses, Variables, quoted_variables
 
 NAME = "http"
 TRAITS = ReaderTraits(NAME, variables='Add a line "@{name} = VALUE" above the request in {file}', fixes="written")
@@ -160,6 +160,8 @@ def _block(
     if raw.strip() and not raw.lstrip().startswith("< "):  # "< ./body.json" (a body from a file) is not read
         substitution = variables.substitute_json(raw)
         meta.body_text = substitution.text
+        if substitution.changed:
+            meta.quoted_variables = quoted_variables(raw, substitution) or None
         content_type = next((value for key, value in headers if key.lower() == "content-type"), "").lower()
         if substitution.text.lstrip()[:1] in ("{", "[") or "json" in content_type:
             try:

@@ -64,6 +64,7 @@ from vipps_lint.sources.variables import (
     Substitution,
     Variables,
     is_placeholder_value,
+    quoted_variables,
     script_set_names,
 )
 
@@ -524,6 +525,8 @@ class _CollectionReader:
         locator_body = None
         if body_substitution is not None:
             meta.body_text = body_substitution.text
+            if body_substitution.changed:
+                meta.quoted_variables = quoted_variables(raw["body"]["raw"], body_substitution) or None
             locator_body = "/request/body/raw"
             if not body_substitution.changed:
                 span = place.body_raw if place is not None else value_span(self.text, "/request/body/raw", offset)

@@ -204,6 +204,21 @@ class Variables:
         return result
 
 
+_QUOTED_VARIABLE = lazy_compile(r'"\{\{\s*([^{}\s"\\][^{}"\\]*?)\s*\}\}"')
+
+
+def quoted_variables(written: str, substitution: Substitution) -> dict[int, str]:
+    """Offset in the substituted JSON of each string that was one quoted variable as written
+    (`"{{amount}}"`) → the variable's name. Such a value is a string whatever the variable
+    holds, and the fix is to drop the quotes in the body, not to type the value there."""
+    found = {}
+    for old_start, old_end, new_start, _new_end in substitution.edits:
+        match = _QUOTED_VARIABLE.fullmatch(written, old_start, old_end)
+        if match is not None:
+            found[new_start] = match.group(1)
+    return found
+
+
 class FirstUses:
     """Which undefined variables an earlier request of the same file used already.
 
