@@ -325,3 +325,48 @@ def test_every_masking_pattern_has_its_prefilter_words_in_what_it_matches():
         assert matched, pattern.pattern
         if words is not None:
             assert all(any(word in text.lower() for word in words) for text in matched), pattern.pattern
+
+
+def test_remembered_header_secrets_agree_with_reading_each_header_afresh(monkeypatch):
+    """collect_secrets remembers each header's secrets by its name and value (a log repeats
+    them): what it gives is what reading the header afresh gives, on a first and a repeated
+    sight, for names of every kind in any case, and after the memory was emptied when full."""
+    from vipps_lint import secrets
+
+    names = [
+        "Authorization",
+        "authorization",
+        "AUTHORIZATION",
+        "Ocp-Apim-Subscription-Key",
+        "client_secret",
+        "X-Api-Key",
+        "X-Client-Secret",
+        "Cookie",
+        "set-cookie",
+        "Content-Type",
+        "Merchant-Serial-Number",
+        "X-Request-Id",
+        "",
+    ]
+    values = [
+        f"Bearer {TOKEN}",
+        TOKEN,
+        KEY,
+        "Bearer {{access_token}}",
+        "Basic " + __import__("base64").b64encode(f"id:{CLIENT_SECRET}".encode()).decode(),
+        f"Basic id {CLIENT_SECRET}",
+        f"session={TOKEN}; Path=/; HttpOnly",
+        "application/json",
+        "123456",
+        "short",
+        "",
+        "x" * 5000,  # too long to remember
+    ]
+    monkeypatch.setattr(secrets, "_REMEMBERED", 7)  # emptied several times on the way
+    for _round in range(2):
+        for name in names:
+            for value in values:
+                request = Request(SourceFile("x", None), 0, "GET", "https://x/y", headers=[(name, value)])
+                assert collect_secrets(request) == set(secrets.header_secrets(name, value)), (name, value)
+    assert set(secrets.header_secrets("Authorization", f"Bearer {TOKEN}")) == {TOKEN}
+    assert secrets.header_secrets("Content-Type", TOKEN) == ()

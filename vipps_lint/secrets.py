@@ -270,19 +270,55 @@ def _body_secrets(body, found: set[str], depth: int = 0) -> None:
             _body_secrets(item, found, depth + 1)
 
 
+def header_secrets(name: str, value: str) -> tuple[str, ...]:
+    """The secret values one header carries (none for a header whose name is not a secret's)."""
+    lowered = name.lower()
+    if lowered in COOKIE_HEADERS:
+        return tuple(filter(None, map(_secret_part, _cookie_values(value))))
+    if not is_secret_header(name):
+        return ()
+    found = [_secret_part(value)]
+    if lowered == "authorization":
+        found.append(_basic_password(value))
+    return tuple(secret for secret in found if secret)
+
+
+# A log sends the same few header names, and often the same token and key, in every request:
+# each header's secrets are remembered by its name and value (what `header_secrets` gives for
+# them depends on nothing else). Bounded: names and values up to a few KiB, emptied when full.
+_REMEMBERED = 4096
+_REMEMBERED_LENGTH = 4096
+_NOT_SECRET_NAMES: set[str] = set()
+_SECRETS_BY_HEADER: dict[tuple[str, str], tuple[str, ...]] = {}
+
+
+def _remembered_header_secrets(name: str, value: str) -> tuple[str, ...]:
+    if name in _NOT_SECRET_NAMES:
+        return ()
+    key = (name, value)
+    found = _SECRETS_BY_HEADER.get(key)
+    if found is None:
+        found = header_secrets(name, value)
+        if len(name) <= _REMEMBERED_LENGTH and len(value) <= _REMEMBERED_LENGTH:
+            lowered = name.lower()
+            if lowered not in COOKIE_HEADERS and not is_secret_header(name):
+                if len(_NOT_SECRET_NAMES) >= _REMEMBERED:
+                    _NOT_SECRET_NAMES.clear()
+                _NOT_SECRET_NAMES.add(name)
+            else:
+                if len(_SECRETS_BY_HEADER) >= _REMEMBERED:
+                    _SECRETS_BY_HEADER.clear()
+                _SECRETS_BY_HEADER[key] = found
+    return found
+
+
 def collect_secrets(request) -> set[str]:
     """The secret values one request (and its response) carries."""
     found: set[str] = set()
     for name, value in request.headers:
-        if name.lower() in COOKIE_HEADERS:
-            found.update(filter(None, map(_secret_part, _cookie_values(value))))
-        elif is_secret_header(name):
-            secret = _secret_part(value)
-            if secret:
-                found.add(secret)
-            password = _basic_password(value) if name.lower() == "authorization" else None
-            if password:
-                found.add(password)
+        secrets = _remembered_header_secrets(name, value)
+        if secrets:
+            found.update(secrets)
     password = _url_password(request.url) if request.url else None
     if password:
         found.add(password)
