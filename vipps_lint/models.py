@@ -312,6 +312,11 @@ class Request:
 
     def header(self, name: str) -> Optional[str]:
         """The first value of a header, matched case-insensitively."""
+        return self.first_headers().get(name.lower())
+
+    def first_headers(self) -> dict[str, str]:
+        """Each header's first value by its lowercased name (what `header` looks up; a check
+        that asks for many headers reads them here; not to be changed)."""
         by_name = self.__dict__.get("_first_by_name")
         if by_name is None or by_name[0] is not self.headers or by_name[1] != len(self.headers):
             first: dict[str, str] = {}
@@ -319,7 +324,7 @@ class Request:
                 first.setdefault(key.lower(), value)
             # Keyed by the list and its length: a reader that adds headers later is seen.
             by_name = self.__dict__["_first_by_name"] = (self.headers, len(self.headers), first)
-        return by_name[2].get(name.lower())
+        return by_name[2]
 
     def locate(self, part: str, key: Optional[str]) -> Optional[Position]:
         found = self.locator.locate(part, key) if self.locator is not None else None

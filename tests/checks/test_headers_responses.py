@@ -381,3 +381,53 @@ def test_authorization_messages_say_what_is_wrong(value, says, hint):
     [(message, given)] = _authorization(value)
     assert says in message and "got the Bearer scheme" not in message
     assert given.startswith(hint) or hint in given, given
+
+
+def test_remembered_header_names_find_what_looking_at_every_name_finds(monkeypatch):
+    """The header check skips the look for misspelt names when every name a request sends was
+    seen before to be no misspelling (a log repeats its names): its problems are the same as
+    when nothing is remembered, whatever came before (misspellings, case, non-ASCII and long
+    names, names that are only misspelt in another case)."""
+    from vipps_lint.checks import headers as header_check
+
+    checker = dict(LINTER.checks.code_checks)["headers"]
+    names = [
+        "Idempotency-Key",
+        "idempotency_key",
+        "IDEMPOTENCY-KEY",
+        "Idempotency-Keys",
+        "MerchantSerialNumber",
+        "merchant-serial-number",
+        "Ocp-Apim-Subscription-Keys",
+        "X-Request-Id",
+        "User-Agent",
+        "\u0130dempotency-Key",  # İ: its lowercase is longer than it
+        "\u212aey",  # the Kelvin sign: lowercase k
+        "Content-Type",
+        "x" * 101,
+        "Vipps-System-Nam",
+    ]
+    urls = ["https://apitest.vipps.no/epayment/v1/payments", "https://apitest.vipps.no/ecomm/v2/payments/o-1/capture"]
+    requests = []
+    for index, name in enumerate(names):
+        for url in urls:
+            headers = [(name, "value-1"), *FULL.items()]
+            if index % 2:
+                headers.append((names[index - 1], "value-2"))
+            requests.append(
+                Request(SourceFile("t", None), 0, "POST", url, headers=headers, body={"amount": {"value": 1}})
+            )
+    for request in requests:
+        LINTER.routing_problems(request)
+
+    def problems(request, remember):
+        if not remember:
+            monkeypatch.setattr(header_check, "_NOT_MISSPELT", set())
+        return [(problem.rule, problem.header, problem.message) for problem in checker.check(request)]
+
+    fresh = [problems(request, remember=False) for request in requests]
+    assert any(rule == "header-name-typo" for found in fresh for rule, _, _ in found)
+    monkeypatch.setattr(header_check, "_NOT_MISSPELT", set())
+    for _round in range(2):
+        for request, expected in zip(requests + requests[::-1], fresh + fresh[::-1]):
+            assert problems(request, remember=True) == expected

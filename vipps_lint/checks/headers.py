@@ -99,6 +99,7 @@ SYSTEM_HEADERS = (
     "Vipps-System-Plugin-Version",
 )
 SYSTEM_HEADER_MAX = 30
+_SYSTEM_HEADERS_LOWERED = tuple((name, name.lower()) for name in SYSTEM_HEADERS)
 
 _BEARER = lazy_compile(r"^bearer\s+\S+$", re.IGNORECASE)
 _JSON_MEDIA_TYPE = lazy_compile(r"^application/(?:[\w.+-]+\+)?json\s*(?:;|$)", re.IGNORECASE)
@@ -159,25 +160,89 @@ def headers_recorded(request: Request) -> bool:
     return bool(request.headers) if recorded is None else bool(recorded)
 
 
+class _OperationFacts:
+    """What the header rules ask of an operation, worked out once per operation: every request
+    to it asks the same."""
+
+    __slots__ = ("operation", "vipps", "authentication", "userinfo", "subscription_key", "msn", "idempotency")
+
+    def __init__(self, operation) -> None:
+        self.operation = operation
+        api = operation.api
+        self.vipps = is_vipps_api(api)
+        if uses_client_credentials(operation):
+            self.authentication = "client-credentials"
+        elif operation.id == "access-token:fetchToken":
+            self.authentication = "basic"
+        elif api not in NON_BEARER_APIS and operation.id not in NON_BEARER_OPERATIONS:
+            self.authentication = "bearer"
+        else:
+            self.authentication = None
+        self.userinfo = operation.path.startswith(NO_SUBSCRIPTION_KEY_PATHS)
+        self.subscription_key = operation.requires_header("Ocp-Apim-Subscription-Key")
+        # None: the API takes no Merchant-Serial-Number; else whether its spec requires it.
+        self.msn = None if api in NO_MSN_APIS else operation.requires_header("Merchant-Serial-Number")
+        self.idempotency = idempotency_header(operation)
+
+
+# Lowercased header names that are no misspelling of a known one (`header_names.meant` is None
+# for them; it depends on the lowercased name alone): a log sends the same few names in every
+# request, so most requests need no look for typos. ASCII names only (their lowercase is as
+# long as they are: `meant` judges a name's length); emptied when full.
+_NOT_MISSPELT: set[str] = set()
+_NOT_MISSPELT_LIMIT = 4096
+
+
+def _no_typos(first: dict) -> bool:
+    return first.keys() <= _NOT_MISSPELT
+
+
+def _remember_not_misspelt(headers) -> None:
+    from vipps_lint.checks.header_names import meant
+
+    for name, _value in headers:
+        if isinstance(name, str) and name.isascii() and meant(name) is None:
+            if len(_NOT_MISSPELT) >= _NOT_MISSPELT_LIMIT:
+                _NOT_MISSPELT.clear()
+            _NOT_MISSPELT.add(name.lower())
+
+
 class HeaderCheck:
+    def __init__(self) -> None:
+        self._facts: dict[int, _OperationFacts] = {}
+
+    def _facts_for(self, operation) -> _OperationFacts:
+        facts = self._facts.get(id(operation))
+        if facts is None or facts.operation is not operation:  # (it holds the operation: no id is reused)
+            if len(self._facts) >= 4096:
+                self._facts.clear()
+            facts = self._facts[id(operation)] = _OperationFacts(operation)
+        return facts
+
     def check(self, request: Request) -> Iterator[Problem]:
         operation = request.operation
         if operation is None or not headers_recorded(request):
             return
-        if is_vipps_api(operation.api):
-            yield from self._header_names(request)
-            yield from self._authentication(request, operation)
-            yield from self._merchant_serial_number(request, operation)
-            yield from self._system_headers(request)
-            yield from self._idempotency(request, operation)
-        yield from self._content_type(request)
+        facts = self._facts_for(operation)
+        first = request.first_headers()
+        if facts.vipps:
+            if not _no_typos(first):
+                yield from self._header_names(request)
+            yield from self._authentication(request, first, facts)
+            if facts.msn is not None:
+                yield from self._merchant_serial_number(request, first, facts.msn)
+            yield from self._system_headers(first)
+            if facts.idempotency is not None:
+                yield from self._idempotency(request, first, facts.idempotency)
+        if request.has_body and not request.meta.form_body:  # form fields are sent as a form
+            yield from self._content_type(first)
 
-    def _authentication(self, request: Request, operation) -> Iterator[Problem]:
-        api = operation.api
-        if uses_client_credentials(operation):
-            missing = [name for name in ("client_id", "client_secret") if not (request.header(name) or "").strip()]
+    def _authentication(self, request: Request, first: dict, facts: _OperationFacts) -> Iterator[Problem]:
+        operation = facts.operation
+        if facts.authentication == "client-credentials":
+            missing = [name for name in ("client_id", "client_secret") if not (first.get(name) or "").strip()]
             if missing:
-                what = "POST /accesstoken/get" if api == "access-token" else "Checkout v3"
+                what = "POST /accesstoken/get" if operation.api == "access-token" else "Checkout v3"
                 yield Problem(
                     "header-client-credentials",
                     f"{' and '.join(missing)} header{'s' if len(missing) > 1 else ''} missing: {what} "
@@ -186,10 +251,10 @@ class HeaderCheck:
                     header=missing[0],
                     hint=f"Add `{missing[0]}: <your {missing[0]} from portal.vippsmobilepay.com>`",
                 )
-        elif operation.id == "access-token:fetchToken":
-            yield from self._basic_credentials(request)
-        elif api not in NON_BEARER_APIS and operation.id not in NON_BEARER_OPERATIONS:
-            authorization = request.header("Authorization")
+        elif facts.authentication == "basic":
+            yield from self._basic_credentials(first)
+        elif facts.authentication == "bearer":
+            authorization = first.get("authorization")
             if authorization is None or not authorization.strip():
                 yield Problem(
                     "header-authorization-bearer",
@@ -202,8 +267,8 @@ class HeaderCheck:
             elif not _BEARER.match(authorization.strip()) and not is_placeholder(authorization):
                 message, hint = _authorization_problem(authorization.strip())
                 yield Problem("header-authorization-bearer", message, part="header", header="Authorization", hint=hint)
-        if operation.path.startswith(NO_SUBSCRIPTION_KEY_PATHS):
-            if request.header("Ocp-Apim-Subscription-Key") is not None:
+        if facts.userinfo:
+            if first.get("ocp-apim-subscription-key") is not None:
                 yield Problem(
                     "header-userinfo-subscription-key",
                     "Ocp-Apim-Subscription-Key is sent to the Userinfo API, which does not take it: the call "
@@ -213,10 +278,7 @@ class HeaderCheck:
                     hint="Remove the Ocp-Apim-Subscription-Key header from the Userinfo call; keep `Authorization: "
                     "Bearer <the user's access token>`",
                 )
-        elif (
-            operation.requires_header("Ocp-Apim-Subscription-Key")
-            and not (request.header("Ocp-Apim-Subscription-Key") or "").strip()
-        ):
+        elif facts.subscription_key and not (first.get("ocp-apim-subscription-key") or "").strip():
             yield Problem(
                 "header-subscription-key",
                 "Ocp-Apim-Subscription-Key header missing: every call needs the subscription key (the API answers 401)"
@@ -226,9 +288,9 @@ class HeaderCheck:
                 hint="Add `Ocp-Apim-Subscription-Key: <your primary subscription key from portal.vippsmobilepay.com>`",
             )
 
-    def _basic_credentials(self, request: Request) -> Iterator[Problem]:
+    def _basic_credentials(self, first: dict) -> Iterator[Problem]:
         """POST /miami/v1/token (Access token API 2.0.0): `Authorization: Basic base64(client_id:client_secret)`."""
-        authorization = (request.header("Authorization") or "").strip()
+        authorization = (first.get("authorization") or "").strip()
         if is_placeholder(authorization) and authorization:
             return
         scheme = authorization.split(None, 1)[0].lower() if authorization else ""
@@ -254,7 +316,10 @@ class HeaderCheck:
     def _header_names(self, request: Request) -> Iterator[Problem]:
         from vipps_lint.checks.header_names import typos  # only for requests with headers
 
-        for sent, wanted in typos(request.headers):
+        found = typos(request.headers)
+        if not found:
+            _remember_not_misspelt(request.headers)
+        for sent, wanted in found:
             if request.header(wanted) is not None:
                 continue  # both sent: the right one is read, the other is noise
             yield Problem(
@@ -265,11 +330,8 @@ class HeaderCheck:
                 hint=f"Rename the header to `{wanted}` (exactly; `_` instead of `-` is dropped by many proxies)",
             )
 
-    def _merchant_serial_number(self, request: Request, operation) -> Iterator[Problem]:
-        if operation.api in NO_MSN_APIS:
-            return
-        required = operation.requires_header("Merchant-Serial-Number")
-        value = request.header("Merchant-Serial-Number")
+    def _merchant_serial_number(self, request: Request, first: dict, required: bool) -> Iterator[Problem]:
+        value = first.get("merchant-serial-number")
         if value is not None and value.strip():
             if not _MSN.match(value.strip()) and not is_placeholder(value):
                 rule = "header-merchant-serial-number" if required else "header-merchant-serial-number-recommended"
@@ -301,10 +363,10 @@ class HeaderCheck:
                 hint="Add `Merchant-Serial-Number: 123456` with your sales unit's number (portal.vippsmobilepay.com)",
             )
 
-    def _system_headers(self, request: Request) -> Iterator[Problem]:
+    def _system_headers(self, first: dict) -> Iterator[Problem]:
         missing = []
-        for name in SYSTEM_HEADERS:
-            value = request.header(name)
+        for name, lowered in _SYSTEM_HEADERS_LOWERED:
+            value = first.get(lowered)
             if value is None or not value.strip():
                 missing.append(name)
             elif len(value) > SYSTEM_HEADER_MAX and not is_placeholder(value):
@@ -326,12 +388,9 @@ class HeaderCheck:
                 "`Vipps-System-Plugin-Name: acme-vipps-plugin`, `Vipps-System-Plugin-Version: 1.4.0`",
             )
 
-    def _idempotency(self, request: Request, operation) -> Iterator[Problem]:
-        api = operation.api
-        name = idempotency_header(operation)
-        if name is None:
-            return
-        value = request.header(name)
+    def _idempotency(self, request: Request, first: dict, name: str) -> Iterator[Problem]:
+        api = request.operation.api
+        value = first.get(name.lower())
         if value is None or not value.strip():
             yield Problem(
                 "header-idempotency-key",
@@ -362,10 +421,8 @@ class HeaderCheck:
                 hint="Use a UUID (letters, digits and '-')",
             )
 
-    def _content_type(self, request: Request) -> Iterator[Problem]:
-        if not request.has_body or request.meta.form_body:  # form fields are sent as a form
-            return
-        value = request.header("Content-Type")
+    def _content_type(self, first: dict) -> Iterator[Problem]:
+        value = first.get("content-type")
         if value is None:
             yield Problem(
                 "header-content-type-json",
