@@ -94,6 +94,8 @@ def _same_problems(linter: Linter, request: Request) -> None:
     compiled = linter.rules.check_declarative(request)
     assert compiled == list(linter.rules.interpret_declarative(request)), request.source.display
     assert compiled == _by_library(linter, request), request.source.display
+    # Again, with the values the functions found good remembered (`check.passes`: not called for them).
+    assert linter.rules.check_declarative(request) == compiled, request.source.display
 
 
 def test_every_fixture_and_every_rule_example_give_the_same_problems():

@@ -139,6 +139,13 @@ def _emit_given(lines: list, namespace: dict, rule_name: str, prefix: str, steps
             inner += "    "
             lines.append(f"{inner}value, below, parent = _field_value({node}, {then.field!r})")
             value, parts, parent = "value", f"({''.join(part + ', ' for part in location)}*below,)", "parent"
+        passes = getattr(then.check, "passes", None)
+        if passes is not None:
+            # Strings the function has found good whatever their place (a log repeats a shop's
+            # few URLs in every request): no call, no context for them.
+            namespace[f"{check}_passes"] = passes
+            lines.append(f"{inner}if not (isinstance({value}, str) and {value} in {check}_passes):")
+            inner += "    "
         lines.append(f"{inner}parts = {parts}")
         lines.append(f"{inner}for violation in {check}({value}, CheckContext({parent}, parts, body, as_of)):")
         lines.append(f"{inner}    add(_problem({rule_name}, violation, {value}, list(parts), dotted_path(parts)))")
