@@ -276,3 +276,26 @@ def test_a_problem_body_logged_as_response_is_the_body_not_the_envelope(tmp_path
         (2, "POST /epayment/v1/payments was rejected with HTTP 400: Bad Request: Invalid phone number — traceId abc"),
     ]
     assert not any("no explanation" in message for line, message in messages if line in (1, 2, 5, 6))
+
+
+def test_headers_of_plain_strings_are_read_as_those_of_any_other_values():
+    """A headers object whose values are all strings is taken as it is (the usual log); it
+    gives what reading it value by value gives (as finding a header's place does)."""
+    from vipps_lint.sources.ndjson import _header_entries
+
+    class Text(str):
+        pass
+
+    objects = [
+        {},
+        {"Authorization": "Bearer x", "Content-Type": "application/json"},
+        {"A": "1", "B": None},
+        {"A": "1", "B": 2, "C": True},
+        {"A": ["1", None, 2], "B": "x"},
+        {"A": Text("subclass"), "B": "x"},
+        {"A": {"nested": 1}},
+        {"": ""},
+    ]
+    for value in objects:
+        assert _header_entries(value, None) == _header_entries(value, {}), value
+    assert [type(item) for _name, item in _header_entries({"A": Text("s")}, None)] == [str]

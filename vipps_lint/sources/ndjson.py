@@ -138,11 +138,16 @@ def _header_path(value: Any, name: str) -> list:
     return paths.get(name.lower(), [])
 
 
+_TEXT = {str}
+
+
 def _header_entries(value: Any, paths: Optional[dict]) -> Union[list[tuple[str, str]], str]:
     """The header list; fills `paths` (lowercased name → path of its first value) when it is not None."""
     if value is None:
         return []
     if isinstance(value, dict):
+        if paths is None and set(map(type, value.values())) <= _TEXT:
+            return list(value.items())  # every value a string, as most logs write them
         headers = []
         for name, item in value.items():
             if isinstance(item, list):
