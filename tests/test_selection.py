@@ -271,3 +271,48 @@ def test_compiled_globs_match_exactly_the_files_each_glob_matched_alone(tmp_path
         without_star = [pattern for pattern in patterns if pattern != "*"]
         assert GlobSet(without_star, directory).matches(path) == any(p in expected for p in without_star), file
     assert not GlobSet([], directory).matches(str(tmp_path / "a.json"))
+
+
+def test_a_walk_keeps_what_judging_each_path_afresh_keeps(repo, monkeypatch):
+    """A directory walk works out each directory's place once (selection._Walk); it keeps and
+    leaves out what judging each path on its own (abspath, relpath) does: excludes by path and
+    name, .gitignore files at several levels and .git/info/exclude, walked from the repository,
+    from a subdirectory and from outside it, by relative and absolute paths."""
+    import os
+
+    from vipps_lint.selection import FileSelection, GitIgnored, _Walk
+
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    (repo / ".gitignore").write_text("build/\n*.local.json\n!keep.local.json\n/top-only.json\n", encoding="utf-8")
+    (repo / ".git" / "info").mkdir(exist_ok=True)
+    (repo / ".git" / "info" / "exclude").write_text("scratch.json\n", encoding="utf-8")
+    for relative in (
+        "build/payment.json",
+        "top-only.json",
+        "scratch.json",
+        "requests/mine.local.json",
+        "requests/keep.local.json",
+        "requests/top-only.json",
+        "requests/nested/generated-1.json",
+        "requests/nested/deeper/generated-2.json",
+        "requests/nested/deeper/other.json",
+        "legacy/old.json",
+        "legacy/inner/old.json",
+        "node_modules/pkg/payment.json",
+    ):
+        (repo / relative).parent.mkdir(parents=True, exist_ok=True)
+        (repo / relative).write_bytes(GOOD_BODY)
+    (repo / "requests" / "nested" / ".gitignore").write_text("generated-*.json\n!deeper/\n", encoding="utf-8")
+    selection = FileSelection(extend_exclude=["legacy/*.json", "other.json", "requests/nested/deeper"])
+    judged = 0
+    for cwd, walked in ((repo, "."), (repo, "requests"), (repo / "requests", ".."), (repo.parent, str(repo))):
+        monkeypatch.chdir(cwd)
+        ignored = GitIgnored(walked)
+        walk = _Walk(selection, ignored)
+        for root, dirs, files in os.walk(walked):
+            for name in dirs + files:
+                path = os.path.join(root, name)
+                is_dir = name in dirs
+                assert walk.keep(path, is_dir) == selection._keep(path, is_dir, ignored), (cwd, walked, path)
+                judged += 1
+    assert judged > 60

@@ -396,9 +396,15 @@ class GlobSet:
         if self._relative is None:
             return False
         relative = os.path.relpath(os.path.abspath(file), self.directory).replace(os.sep, "/")
+        return self.matches_relative(relative, os.path.basename(file))
+
+    def matches_relative(self, relative: str, name: str) -> bool:
+        """`matches` for a file whose path relative to `directory` ('/'-separated) and name are known."""
+        if self._relative is None:
+            return False
         if self._relative.match(os.path.normcase(relative)):
             return True
-        return self._name is not None and self._name.match(os.path.normcase(os.path.basename(file))) is not None
+        return self._name is not None and self._name.match(os.path.normcase(name)) is not None
 
 
 def _union(patterns: list[str]) -> Optional[re.Pattern]:
