@@ -141,10 +141,11 @@ def _emit_given(lines: list, namespace: dict, rule_name: str, prefix: str, steps
             value, parts, parent = "value", f"({''.join(part + ', ' for part in location)}*below,)", "parent"
         passes = getattr(then.check, "passes", None)
         if passes is not None:
-            # Strings the function has found good whatever their place (a log repeats a shop's
-            # few URLs in every request): no call, no context for them.
+            # The function judges strings only, and these it has found good whatever their place
+            # (a log repeats a shop's few URLs, and most optional URL fields are absent): no
+            # call, no context for anything else.
             namespace[f"{check}_passes"] = passes
-            lines.append(f"{inner}if not (isinstance({value}, str) and {value} in {check}_passes):")
+            lines.append(f"{inner}if isinstance({value}, str) and {value} not in {check}_passes:")
             inner += "    "
         lines.append(f"{inner}parts = {parts}")
         lines.append(f"{inner}for violation in {check}({value}, CheckContext({parent}, parts, body, as_of)):")

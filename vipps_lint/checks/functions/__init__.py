@@ -4,8 +4,9 @@ Each module here is one function, like a yamllint rule: a docstring that is its 
 documentation, `OPTIONS` (a JSON Schema for `functionOptions`, checked when rules load)
 and `compile(options) -> check`, where `check(value, context)` yields `Violation`s.
 Compiling once per run is where regexes and lookup tables are built, so the per-request
-work is only the check itself. A check may carry `check.passes`: strings it has found good
-for their value alone, whatever the context; the compiled rules do not call it for them.
+work is only the check itself. A check that judges strings only may carry `check.passes`:
+the strings it has found good for their value alone, whatever the context; the compiled
+rules call it for no other value (neither a string in `passes` nor anything not a string).
 
 To add a function: write the module, add its name to `NAMES` (and to `_MODULES` when the
 module cannot carry the function's name, e.g. `type`, which would shadow the builtin).

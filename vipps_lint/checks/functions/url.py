@@ -198,7 +198,7 @@ def compile(options):
                     detail=str(port),
                 )
 
-    # What `passes` holds has passed for its value alone, wherever it is: the compiled rules
-    # (checks/compiled_rules.py) skip the call for it.
+    # It judges strings only, and what `passes` holds has passed for its value alone, wherever
+    # it is: the compiled rules (checks/compiled_rules.py) call it for no other value.
     check.passes = passed
     return check
