@@ -312,7 +312,10 @@ class Request:
 
     def header(self, name: str) -> Optional[str]:
         """The first value of a header, matched case-insensitively."""
-        return self.first_headers().get(name.lower())
+        by_name = self.__dict__.get("_first_by_name")
+        if by_name is None or by_name[0] is not self.headers or by_name[1] != len(self.headers):
+            return self.first_headers().get(name.lower())
+        return by_name[2].get(name.lower())
 
     def first_headers(self) -> dict[str, str]:
         """Each header's first value by its lowercased name (what `header` looks up; a check
