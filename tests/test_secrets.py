@@ -370,3 +370,11 @@ def test_remembered_header_secrets_agree_with_reading_each_header_afresh(monkeyp
                 assert collect_secrets(request) == set(secrets.header_secrets(name, value)), (name, value)
     assert set(secrets.header_secrets("Authorization", f"Bearer {TOKEN}")) == {TOKEN}
     assert secrets.header_secrets("Content-Type", TOKEN) == ()
+
+    # Body keys: each key's verdict is remembered too.
+    keys = ["access_token", "Access_Token", "ACCESS_TOKEN", "secret", "Secret", "merchantInfo", "token", "k" * 300]
+    for _round in range(3):
+        for key in keys:
+            request = Request(SourceFile("x", None), 0, "POST", "https://x/y", body={"outer": {key: CLIENT_SECRET}})
+            assert collect_secrets(request) == ({CLIENT_SECRET} if secrets.is_secret_body_key(key) else set()), key
+    assert secrets.is_secret_body_key("Access_Token") and not secrets.is_secret_body_key("token")

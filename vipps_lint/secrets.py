@@ -252,14 +252,33 @@ def _url_password(url: str) -> Optional[str]:
     return _secret_part(unquote(password)) if password else None
 
 
+def is_secret_body_key(key: str) -> bool:
+    return key in _SECRET_BODY_KEY_SET or (not key.islower() and key.lower() in _SECRET_BODY_KEY_SET)
+
+
+# How much of what a log repeats is remembered (see `_remembered_header_secrets`).
+_REMEMBERED = 4096
+_REMEMBERED_LENGTH = 4096
+
+# Every request body is walked, and bodies repeat their keys: each key's verdict is remembered
+# (keys up to a few hundred characters; emptied when full).
+_SECRET_BODY_KEYS_SEEN: dict[str, bool] = {}
+
+
 def _body_secrets(body, found: set[str], depth: int = 0) -> None:
     if depth > 3:
         return
     if isinstance(body, dict):
         for key, value in body.items():
             if isinstance(value, str):
-                # Every request body is walked: most keys are not secret, and most are lowercase.
-                if key in _SECRET_BODY_KEY_SET or (not key.islower() and key.lower() in _SECRET_BODY_KEY_SET):
+                secret_key = _SECRET_BODY_KEYS_SEEN.get(key)
+                if secret_key is None:
+                    secret_key = is_secret_body_key(key)
+                    if len(key) <= 256:
+                        if len(_SECRET_BODY_KEYS_SEEN) >= _REMEMBERED:
+                            _SECRET_BODY_KEYS_SEEN.clear()
+                        _SECRET_BODY_KEYS_SEEN[key] = secret_key
+                if secret_key:
                     secret = _secret_part(value)
                     if secret:
                         found.add(secret)
@@ -286,8 +305,6 @@ def header_secrets(name: str, value: str) -> tuple[str, ...]:
 # A log sends the same few header names, and often the same token and key, in every request:
 # each header's secrets are remembered by its name and value (what `header_secrets` gives for
 # them depends on nothing else). Bounded: names and values up to a few KiB, emptied when full.
-_REMEMBERED = 4096
-_REMEMBERED_LENGTH = 4096
 _NOT_SECRET_NAMES: set[str] = set()
 _SECRETS_BY_HEADER: dict[tuple[str, str], tuple[str, ...]] = {}
 
