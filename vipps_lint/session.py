@@ -30,7 +30,8 @@ import json
 from array import array
 from bisect import bisect_right
 from dataclasses import dataclass, fields
-from typing import Any, Optional
+from operator import attrgetter
+from typing import Any, Iterable, Optional
 
 from vipps_lint.models import Finding, Position, Problem, Request
 
@@ -74,10 +75,11 @@ class Seen:
     def __reduce__(self):
         # Each --jobs worker sends one record for most requests of a log: as a plain tuple of
         # the fields the parent unpickles them four times faster than as a dataclass's dict.
-        return Seen, tuple(getattr(self, name) for name in _SEEN_FIELDS)
+        return Seen, _seen_values(self)
 
 
 _SEEN_FIELDS = tuple(field.name for field in fields(Seen))
+_seen_values = attrgetter(*_SEEN_FIELDS)  # a record's fields as a tuple, in order
 
 
 # The body as "the same request" compares it (json.dumps with these options, one encoder).
@@ -239,16 +241,16 @@ class _Bounded:
 
     def get(self, key: int) -> Optional[int]:
         """The row of a key, or None."""
-        high, low = key >> 64, key & _LOW_64
+        low = key & _LOW_64
         index, mask, lows = self.index, self.mask, self.low
         slot = low & mask
-        while True:
-            row = index[slot]
-            if row < 0:
-                return None
-            if lows[row] == low and self.high[row] == high:
+        row = index[slot]
+        while row >= 0:
+            if lows[row] == low and self.high[row] == key >> 64:
                 return row
             slot = (slot + 1) & mask
+            row = index[slot]
+        return None
 
     def remember(self, key: int, *values) -> int:
         """Add a key that is not in the map, with its fields' values in order; its row."""
@@ -368,7 +370,7 @@ class SessionChecks:
     def active(self) -> bool:
         return bool(self.enabled)
 
-    def feed(self, source, records: list[Seen], ignored: frozenset = frozenset()) -> list[Finding]:
+    def feed(self, source, records: Iterable[Seen], ignored: frozenset = frozenset()) -> list[Finding]:
         """The findings for one file's records (`source`: its SourceFile, for code frames)."""
         findings = []
         display = source.display
@@ -381,23 +383,23 @@ class SessionChecks:
             ordinal = start + record.index
             if ordinal >= self.next_ordinal:
                 self.next_ordinal = ordinal + 1
-            for problem in self._problems(ordinal, record):
-                if problem.rule in ignored:
-                    continue
-                request = Request(
-                    source=source,
-                    index=record.index,
-                    method=record.method,
-                    url=record.url,
-                    name=record.name,
-                    position=record.position,
-                    operation=record.operation,
-                )
-                request.meta.line = record.line
-                finding = self.linter.rules.finding(problem, request)
-                if finding is not None:
-                    finding.position = record.position
-                    findings.append(finding)
+            problem = self._problem(ordinal, record)
+            if problem is None or problem.rule in ignored:
+                continue
+            request = Request(
+                source=source,
+                index=record.index,
+                method=record.method,
+                url=record.url,
+                name=record.name,
+                position=record.position,
+                operation=record.operation,
+            )
+            request.meta.line = record.line
+            finding = self.linter.rules.finding(problem, request)
+            if finding is not None:
+                finding.position = record.position
+                findings.append(finding)
         return findings
 
     def where(self, table: _Bounded, row: int) -> str:
@@ -408,14 +410,15 @@ class SessionChecks:
         place = f"{file}:{line}" if line else file
         return f"request #{ordinal - self.starts[run] + 1} ({place})"
 
-    def _problems(self, ordinal: int, record: Seen):
+    def _problem(self, ordinal: int, record: Seen) -> Optional[Problem]:
+        """What is wrong with a request given the ones before it (one thing at most)."""
         line = record.position.line if record.position else record.line
         key = None
         if record.key is not None:
             key = _fingerprint(f"{len(record.merchant)}:{record.merchant}{record.key}")
             earlier = self.keys.get(key)
             if earlier is not None and self.keys.value(earlier, "digest") != record.digest:
-                yield Problem(
+                return Problem(
                     "session-idempotency-key-reused",
                     f"{record.key_header} {record.key!r} was sent before with a different request, "
                     f"by {self.where(self.keys, earlier)}; the API rejects a reused key with another body "
@@ -425,29 +428,29 @@ class SessionChecks:
                     hint=f"Send a new {record.key_header} (a fresh UUID) for every new request; reuse one only "
                     f"to retry exactly the same request",
                 )
-                return
             if earlier is not None:
-                return  # a retry of the same request with its key: the API does it once
+                return None  # a retry of the same request with its key: the API does it once
             self.keys.remember(key, record.digest, ordinal, line)
         if record.action == "create":
             # The same create again: the same digest and idempotency key (the key's hash is one
             # of one merchant's, as is the reference).
             same = record.digest ^ (key >> 65) if key is not None else record.digest
-            yield from self._create(record, same, ordinal, line)
-        elif record.action in ("capture", "refund"):
-            yield from self._modification(record)
+            return self._create(record, same, ordinal, line)
+        if record.action in ("capture", "refund"):
+            return self._modification(record)
+        return None
 
-    def _create(self, record: Seen, same: int, ordinal: int, line: Optional[int]):
+    def _create(self, record: Seen, same: int, ordinal: int, line: Optional[int]) -> Optional[Problem]:
         slot = _fingerprint(f"{record.api} {len(record.merchant)}:{record.merchant}{record.reference}")
         earlier = self.payments.get(slot)
         field = "reference" if record.api == "epayment" else "orderId"
         if earlier is None:
             self.payments.remember(slot, same, record.amount, 0, 0, ordinal, line)
-            return
+            return None
         if self.payments.value(earlier, "create") == same:
-            return  # an idempotent retry of the same create
+            return None  # an idempotent retry of the same create
         pointer = "/reference" if record.api == "epayment" else "/transaction/orderId"
-        yield Problem(
+        return Problem(
             "session-reference-reused",
             f"{field} {record.reference!r} was used before by the create-payment "
             f"{self.where(self.payments, earlier)}; a {field} is unique per merchant serial number, "
@@ -456,22 +459,22 @@ class SessionChecks:
             hint=f"Give every payment its own {field} (e.g. your order number plus a suffix for each attempt)",
         )
 
-    def _modification(self, record: Seen):
+    def _modification(self, record: Seen) -> Optional[Problem]:
         payments = self.payments
         slot = _fingerprint(f"{record.api} {len(record.merchant)}:{record.merchant}{record.reference}")
         earlier = payments.get(slot)
         authorised = payments.value(earlier, "amount") if earlier is not None else None
         if authorised is None:
-            return  # the create is not in this log: the authorised amount is unknown
+            return None  # the create is not in this log: the authorised amount is unknown
         total = "captured" if record.action == "capture" else "refunded"
         done = payments.value(earlier, total)
         amount = record.amount if record.amount is not None else max(authorised - done, 0)
         if done + amount <= authorised:
             payments.set(earlier, total, done + amount)
-            return
+            return None
         verb = "captures" if record.action == "capture" else "refunds"
         pointer = "/modificationAmount/value" if record.api == "epayment" else "/transaction/amount"
-        yield Problem(
+        return Problem(
             "session-over-authorized",
             f"{verb} for {record.reference!r} would add up to {done + amount} (this one {amount}, "
             f"earlier ones {done}), more than the {authorised} authorised by the create-payment "
