@@ -242,3 +242,34 @@ class _ReferenceChecks:
 def _where(earlier) -> str:
     place = f"{earlier.file}:{earlier.line}" if earlier.line else earlier.file
     return f"request #{earlier.number} ({place})"
+
+
+def test_packed_records_come_back_as_they_were_numbered_on():
+    import pickle
+
+    from vipps_lint.session import PackedRecords
+
+    records = [
+        Seen(number, Position(number + 1, 1), "POST", "u", None, None, "1", f"k{number}", "Idempotency-Key", number)
+        for number in range(5)
+    ]
+    packed = PackedRecords()
+    assert not packed
+    packed.add(records[:3])
+    packed.add([])
+    packed.add(records[3:])
+    packed = pickle.loads(pickle.dumps(packed))  # as a worker sends it
+    packed.renumber += 10
+    assert [(record.index, record.key, record.position.line) for record in packed] == [
+        (10 + number, f"k{number}", number + 1) for number in range(5)
+    ]
+
+
+def test_packed_records_are_unpickled_a_batch_at_a_time(monkeypatch):
+    from vipps_lint.session import PackedRecords
+
+    monkeypatch.setattr(PackedRecords, "BATCH", 2)
+    records = [Seen(number, None, "POST", "u", None, None, "1", "k", "Idempotency-Key", number) for number in range(5)]
+    packed = PackedRecords(records)
+    assert len(packed.batches) == 3
+    assert [record.index for record in packed] == list(range(5))

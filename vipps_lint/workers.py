@@ -54,9 +54,8 @@ def _rejoined(results: Iterable[FileResult], sources: list[SourceFile]) -> Itera
                 request.source = originals[result.display]
                 if result.continued:
                     request.index += numbered
-        if result.continued:
-            for record in result.seen:  # vipps_lint.session's records, numbered on likewise
-                record.index += numbered
+        if result.continued and result.seen:  # vipps_lint.session's records, numbered on likewise
+            result.seen.renumber += numbered
         numbered += result.requests + result.skipped
         yield result
 
@@ -125,8 +124,11 @@ _WORKER_LINTER: Optional[Linter] = None
 
 
 def _lint_in_worker(unit: tuple[SourceFile, bool]) -> FileResult:
+    from vipps_lint.session import PackedRecords
+
     source, continued = unit
     result = _WORKER_LINTER.lint_file(source)
+    result.seen = PackedRecords(result.seen)  # the records of the checks across requests
     result.continued = continued
     for finding in result.findings:
         # Positions are resolved already; a locator (which may hold a closure) stays behind.
