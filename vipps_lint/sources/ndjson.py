@@ -302,9 +302,9 @@ def parse_line(
     try:
         top = strict_json.loads(line)
     except json.JSONDecodeError as error:
-        return InputError(source.display, f"invalid JSON: {error.msg}", line_number, error.colno)
+        return InputError(source.display, strict_json.problem(error.msg), line_number, error.colno)
     except RecursionError:
-        return InputError(source.display, "invalid JSON: nested too deeply to be a request", line_number, indent + 1)
+        return InputError(source.display, strict_json.TOO_DEEP, line_number, indent + 1)
     if not isinstance(top, dict):
         return InputError(
             source.display,
