@@ -9,7 +9,7 @@ them.
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Any, Optional
 
 from vipps_lint import strict_json
 from vipps_lint.lazy_re import lazy_compile
@@ -196,11 +196,14 @@ class JsonTextLocator:
         self.start = start
         self.written = written
         self.to_written = to_written
+        self._index: Optional[PointerIndex] = None
 
     def locate(self, part: str, key: Optional[str]) -> Optional[Position]:
         if part != "body" or key is None:
             return None
-        offset = nearest_pointer_offset(self.text, key, self.start)
+        if self._index is None:
+            self._index = PointerIndex(self.text)
+        offset = self._index.nearest(key, self.start)
         if offset is None:
             return None
         if self.written is not None:
@@ -216,6 +219,152 @@ def nearest_pointer_offset(text: str, pointer: str, start: int = 0) -> Optional[
         if offset is not None or not pointer:
             return offset
         pointer = pointer.rsplit("/", 1)[0]
+
+
+# A member's name up to its value; a value that holds no other (a string or a JSON scalar);
+# what may follow a value in a container.
+_MEMBER_NAME = lazy_compile(r'[ \t\n\r]*("(?:[^"\\]|\\.)*")[ \t\n\r]*:[ \t\n\r]*', re.DOTALL)
+_PLAIN_VALUE = lazy_compile(
+    r'"(?:[^"\\]|\\.)*"|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null', re.DOTALL
+)
+_AFTER_VALUE = lazy_compile(r"[ \t\n\r]*([,}\]])")
+# A container nested at most a few levels deep, skipped at C speed without building it:
+# it ends at the bracket where `skip_value` ends too, JSON or not (brackets are matched,
+# strings skipped alike). Each level unrolled, so a failed match never backtracks far.
+_STRING_LITERAL = r'"[^"\\]*(?:\\.[^"\\]*)*"'
+_NESTED = _STRING_LITERAL
+for _ in range(5):
+    _NESTED = r'[{\[][^"{}\[\]]*(?:(?:' + _NESTED + r')[^"{}\[\]]*)*[}\]]|' + _STRING_LITERAL
+_SHALLOW_CONTAINER = lazy_compile(_NESTED.rsplit("|", 1)[0], re.DOTALL)
+_SCALAR_LITERAL = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null"
+# A whole member or item, with what follows it: one match each, for all but deep values.
+_WHOLE_VALUE = rf"({_NESTED}|{_SCALAR_LITERAL})[ \t\n\r]*([,}}\]])"
+_WHOLE_MEMBER = lazy_compile(rf"[ \t\n\r]*({_STRING_LITERAL})[ \t\n\r]*:[ \t\n\r]*{_WHOLE_VALUE}", re.DOTALL)
+_WHOLE_ITEM = lazy_compile(rf"[ \t\n\r]*{_WHOLE_VALUE}", re.DOTALL)
+_IRREGULAR = object()  # a container the member scan does not read: the walk answers instead
+
+
+def _value_end(text: str, offset: int) -> Optional[int]:
+    if text[offset] in "{[":
+        shallow = _SHALLOW_CONTAINER.match(text, offset)
+        return shallow.end() if shallow else skip_value(text, offset)  # the walk's own skip
+    plain = _PLAIN_VALUE.match(text, offset)
+    return plain.end() if plain else None
+
+
+def _children(text: str, offset: int):
+    """The value offsets in the container at `offset` (a dict by member name, the last of
+    equal names winning; a list by index); None for a scalar; _IRREGULAR for a container
+    that is not plain JSON."""
+    opener = text[offset]
+    try:
+        return _scan_children(text, offset, opener)
+    except IndexError:  # cut off: the walk may still find what comes before the cut
+        return _IRREGULAR
+
+
+def _scan_children(text: str, offset: int, opener: str):
+    if opener == "{":
+        members: dict = {}
+        position = _skip_ws(text, offset + 1)
+        if text[position] == "}":
+            return members
+        while True:
+            whole = _WHOLE_MEMBER.match(text, position)
+            if whole is not None:
+                members[_key_text(whole.group(1))] = whole.start(2)
+                closer, position = whole.group(3), whole.end()
+            else:  # a value nested too deep for the pattern, or no JSON
+                name = _MEMBER_NAME.match(text, position)
+                if name is None:
+                    return _IRREGULAR
+                start = name.end()
+                end = _value_end(text, start)
+                after = None if end is None else _AFTER_VALUE.match(text, end)
+                if after is None:
+                    return _IRREGULAR
+                members[_key_text(name.group(1))] = start
+                closer, position = after.group(1), after.end()
+            if closer == "}":
+                return members
+            if closer != ",":
+                return _IRREGULAR
+    if opener == "[":
+        items: list = []
+        position = _skip_ws(text, offset + 1)
+        if text[position] == "]":
+            return items
+        while True:
+            whole = _WHOLE_ITEM.match(text, position)
+            if whole is not None:
+                items.append(whole.start(1))
+                closer, position = whole.group(2), whole.end()
+            else:
+                start = _skip_ws(text, position)
+                end = _value_end(text, start)
+                after = None if end is None else _AFTER_VALUE.match(text, end)
+                if after is None:
+                    return _IRREGULAR
+                items.append(start)
+                closer, position = after.group(1), after.end()
+            if closer == "]":
+                return items
+            if closer != ",":
+                return _IRREGULAR
+    return None
+
+
+class PointerIndex:
+    """`pointer_offset` and `nearest_pointer_offset` for one JSON text, each container's
+    members scanned once, at the first pointer into it: a request with several findings
+    costs one scan of the containers they sit in, not one walk from the start per pointer.
+
+    The answers are the walk's, exactly: a container that is not plain JSON (a template,
+    cut-off text, `NaN`…) sends the question to the walk.
+    """
+
+    def __init__(self, text: str):
+        self.text = text
+        self._containers: dict[int, Any] = {}  # container offset → its `_children`
+
+    def offset(self, pointer: str, start: int = 0) -> Optional[int]:
+        """`pointer_offset(text, pointer, start)`."""
+        text = self.text
+        try:
+            offset = _skip_ws(text, start)
+            for token in pointer_tokens(pointer):
+                children = self._containers.get(offset, _UNSCANNED)
+                if children is _UNSCANNED:
+                    children = self._containers[offset] = _children(text, offset)
+                if type(children) is dict:
+                    offset = children.get(token)
+                    if offset is None:
+                        return None
+                elif type(children) is list:
+                    if not token.isdigit():
+                        return None
+                    wanted = int(token)  # ValueError for a digit int() does not read ('²'), as in the walk
+                    if wanted >= len(children):
+                        return None
+                    offset = children[wanted]
+                elif children is None:
+                    return None
+                else:
+                    return pointer_offset(text, pointer, start)
+            return offset
+        except (IndexError, ValueError):
+            return None
+
+    def nearest(self, pointer: str, start: int = 0) -> Optional[int]:
+        """`nearest_pointer_offset(text, pointer, start)`."""
+        while True:
+            offset = self.offset(pointer, start)
+            if offset is not None or not pointer:
+                return offset
+            pointer = pointer.rsplit("/", 1)[0]
+
+
+_UNSCANNED = object()
 
 
 _LITERAL_PIECE = lazy_compile(r'\\u([0-9a-fA-F]{4})|\\(.)|[^"\\]+', re.DOTALL)
@@ -299,6 +448,13 @@ class EmbeddedRequestLocator:
         self.headers = list(headers)
         self.body_text = body_text
         self.body_map = body_map
+        self._index: Optional[PointerIndex] = None
+        self._decoded: dict[tuple[str, int], Any] = {}  # (part, literal offset) → decoded, index
+
+    def _offset(self, pointer: str) -> Optional[int]:
+        if self._index is None:
+            self._index = PointerIndex(self.text)
+        return self._index.offset(pointer, self.start)
 
     def _position(self, offset: Optional[int]) -> Optional[Position]:
         return None if offset is None else line_column(self.text, offset, self.start, self.line)
@@ -308,22 +464,27 @@ class EmbeddedRequestLocator:
             wanted = (key or "").lower()
             for name, pointer in self.headers:
                 if name.lower() == wanted:
-                    return self._position(pointer_offset(self.text, pointer, self.start))
+                    return self._position(self._offset(pointer))
             return None
         pointer = self.pointers.get(part)
         if pointer is None:
             return None
         offset = self.known.get(pointer)
         if offset is None:
-            offset = pointer_offset(self.text, pointer, self.start)
+            offset = self._offset(pointer)
         if part == "url" or offset is None or key is None:
             return self._position(offset)
-        decoded = decode_string_literal(self.text, offset)
+        decoded = self._decoded.get((part, offset))
+        if decoded is None:  # decoded and scanned once for all of the part's findings
+            literal = decode_string_literal(self.text, offset)
+            if literal is not None:
+                value, raw_offsets = literal
+                parsed_text = self.body_text if part == "body" and self.body_text is not None else value
+                decoded = self._decoded[(part, offset)] = (value, raw_offsets, parsed_text, PointerIndex(parsed_text))
         if decoded is None:
             return self._position(offset)
-        value, raw_offsets = decoded
-        parsed_text = self.body_text if part == "body" and self.body_text is not None else value
-        inner = nearest_pointer_offset(parsed_text, key)
+        value, raw_offsets, parsed_text, index = decoded
+        inner = index.nearest(key)
         if inner is None:
             return self._position(offset)
         if parsed_text is not value and self.body_map is not None:
@@ -403,15 +564,18 @@ class JsonStringLocator:
         self.literal_start = literal_start
         self.first_line = first_line
         self.first_column = first_column
+        self._decoded: Any = _UNSCANNED  # (value, raw offsets, PointerIndex of value), or None
 
     def locate(self, part: str, key: Optional[str]) -> Optional[Position]:
         if part != "body" or key is None:
             return None
-        decoded = decode_string_literal(self.text, self.literal_start)
-        if decoded is None:
+        if self._decoded is _UNSCANNED:  # decoded once for all of the body's findings
+            decoded = decode_string_literal(self.text, self.literal_start)
+            self._decoded = None if decoded is None else (*decoded, PointerIndex(decoded[0]))
+        if self._decoded is None:
             return None
-        value, raw_offsets = decoded
-        offset = nearest_pointer_offset(value, key)
+        _, raw_offsets, index = self._decoded
+        offset = index.nearest(key)
         if offset is None or offset >= len(raw_offsets):
             return None
         return offset_position(self.text, raw_offsets[offset], self.first_line, self.first_column)

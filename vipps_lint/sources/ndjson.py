@@ -55,7 +55,7 @@ from vipps_lint.models import (
 )
 from vipps_lint.positions import (
     JsonStringLocator,
-    JsonTextLocator,
+    PointerIndex,
     offset_position,
     pointer_from_parts,
     pointer_offset,
@@ -180,7 +180,8 @@ def _header_entries(value: Any, paths: Optional[dict]) -> Union[list[tuple[str, 
 class NdjsonLocator:
     """Positions inside one line of the log; the line is kept only while a request with
     findings is. Each finding's position is computed once, when it is made (a header's path
-    in the logged headers only then too)."""
+    in the logged headers only then too); the line is scanned once, at the first finding
+    (and a body written as a string, decoded once)."""
 
     def __init__(
         self,
@@ -197,26 +198,36 @@ class NdjsonLocator:
         self.logged_headers = logged_headers
         self.body_pointer = body_pointer
         self.response_body_pointer = response_body_pointer
+        self._index: Optional[PointerIndex] = None
+        self._string_bodies: dict[int, JsonStringLocator] = {}
 
     def _at(self, offset: Optional[int]) -> Optional[Position]:
         return None if offset is None else offset_position(self.line, offset, self.line_number)
+
+    def _offset(self, pointer: str) -> Optional[int]:
+        if self._index is None:
+            self._index = PointerIndex(self.line)
+        return self._index.offset(pointer)
 
     def locate(self, part: str, key: Optional[str]) -> Optional[Position]:
         if part == "header" and key is not None:
             # A missing header is shown at the headers that lack it.
             pointer = pointer_from_parts(self.request_pointer + ["headers"] + _header_path(self.logged_headers, key))
-            return self._at(pointer_offset(self.line, pointer))
+            return self._at(self._offset(pointer))
         if part == "url":
-            return self._at(pointer_offset(self.line, pointer_from_parts(self.request_pointer + ["url"])))
+            return self._at(self._offset(pointer_from_parts(self.request_pointer + ["url"])))
         pointer = self.body_pointer if part == "body" else self.response_body_pointer if part == "response" else None
         if pointer is None or key is None:
             return None
-        start = pointer_offset(self.line, pointer)
+        start = self._offset(pointer)
         if start is None:
             return None
         if self.line[start] == '"':
-            return JsonStringLocator(self.line, start, self.line_number).locate("body", key)
-        return JsonTextLocator(self.line, self.line_number, 1, start).locate("body", key)
+            string_body = self._string_bodies.get(start)
+            if string_body is None:
+                string_body = self._string_bodies[start] = JsonStringLocator(self.line, start, self.line_number)
+            return string_body.locate("body", key)
+        return self._at(self._index.nearest(key, start))
 
 
 def _body(value: Any) -> tuple[Any, Optional[str], Optional[str]]:
