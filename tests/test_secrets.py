@@ -378,3 +378,59 @@ def test_remembered_header_secrets_agree_with_reading_each_header_afresh(monkeyp
             request = Request(SourceFile("x", None), 0, "POST", "https://x/y", body={"outer": {key: CLIENT_SECRET}})
             assert collect_secrets(request) == ({CLIENT_SECRET} if secrets.is_secret_body_key(key) else set()), key
     assert secrets.is_secret_body_key("Access_Token") and not secrets.is_secret_body_key("token")
+
+
+def _distinct_tokens(count: int) -> list[str]:
+    """Tokens as a day of traffic has them: each request its own, some sharing a long prefix,
+    some a prefix of another, some with characters that regexes and JSON escape."""
+    import hashlib
+
+    tokens = []
+    for number in range(count):
+        digest = hashlib.sha256(str(number).encode()).hexdigest()
+        tokens.append(
+            [digest[:32], f"sk_live_{digest[:20]}", f"tok.{digest[:12]}+/={digest[12:20]}", f"pw(é)*?{digest[:10]}"][
+                number % 4
+            ]
+        )
+    tokens += [tokens[0] + "extra", tokens[1][:12]]  # one secret inside another
+    return tokens
+
+
+def test_thousands_of_distinct_secrets_are_each_masked_wherever_they_appear():
+    import re
+
+    tokens = _distinct_tokens(3000)
+    masker = Masker(tokens)
+    text = "\n".join(f"request {number} sent {token} (again: x{token}y)" for number, token in enumerate(tokens))
+    masked = masker.mask_text(text)
+    assert not any(token in masked for token in tokens)
+    # The same as one alternation of every form, longest first (what the trie replaces; it
+    # costs time in the number of forms at every character, so it is run on fewer).
+    few = Masker(tokens[:300] + tokens[-2:])
+    text = "\n".join(line for line in text.splitlines() if any(token in line for token in tokens[:300] + tokens[-2:]))
+    flat = re.compile("|".join(re.escape(form) for form in few.secrets))
+    assert few.mask_known(text) == flat.sub(lambda match: mask(match.group()), text)
+
+
+@pytest.mark.slow
+def test_a_log_where_every_request_has_its_own_token_is_masked_in_every_format(tmp_path):
+    tokens = _distinct_tokens(400)  # with one alternation of them all, the text report took 8 s
+    lines = []
+    for number, token in enumerate(tokens):
+        request = {
+            "method": "POST",
+            "url": "https://apitest.vipps.no/epayment/v1/payments",
+            "headers": {"Authorization": f"Bearer {token}", "Ocp-Apim-Subscription-Key": f"key-{token}"},
+            "body": {"amount": {"currency": "NOK", "value": -number}, "reference": f"ref {token}"},
+        }
+        lines.append(json.dumps(request))
+    dump = tmp_path / "day.ndjson"
+    dump.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for report_format in ("json", "text", "sarif"):
+        result = run_cli("check", str(dump), "--format", report_format, "--jobs", "1")
+        output = result.stdout.decode() + result.stderr.decode()
+        assert result.returncode == 1, output[-2000:]
+        assert "amount.value" in output
+        leaked = [token for token in tokens if token in output or json.dumps(token)[1:-1] in output]
+        assert not leaked, (report_format, leaked[:3])

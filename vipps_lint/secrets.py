@@ -115,8 +115,10 @@ _QUERY_NAMES = "|".join(re.escape(name) for name in SECRET_QUERY_PARAMETERS)
 # (Unicode case folding would let 'ſecret' match 'secret' past the word prefilter).
 _PATTERNS = (
     # curl -u id:password, -su 'id:password', --user id:password, --proxy-user id:password
+    # (The '-' comes before the look-behind, which checks the character before it: a pattern
+    # that starts with a literal is searched for at C speed, not tried at every character.)
     lazy_compile(
-        r"""((?<![\w-])(?:-[A-Za-z]*[uU]|--(?:proxy-)?user(?=[\s=]))[ \t]*=?[ \t]*['"]?[^\s:'"`]*:)([^\s'"`]+)"""
+        r"""(-(?<![\w-]-)(?:[A-Za-z]*[uU]|-(?:proxy-)?user(?=[\s=]))[ \t]*=?[ \t]*['"]?[^\s:'"`]*:)([^\s'"`]+)"""
     ),
     # https://id:password@host
     lazy_compile(r"""(\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#@:'"]*:)([^\s/?#@'"]+)(?=@)"""),
@@ -165,6 +167,67 @@ _PATTERN_WORDS: tuple[Optional[tuple[str, ...]], ...] = (
     ("bearer", "basic"),
     ("eyj",),
 )
+# The prefilter's words by a shorter word each contains: where "token" is not in a text,
+# none of the five words with it in them is looked for (the report's text is long).
+_WORD_CORES = ("secret", "token", "key", "pass", "auth", "cookie")
+
+
+def _word_search_plan() -> tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]]:
+    words = sorted({word for words in _PATTERN_WORDS if words for word in words})
+    by_core: dict = {}
+    for word in words:
+        by_core.setdefault(next((core for core in _WORD_CORES if core in word and core != word), None), []).append(word)
+    alone = tuple(by_core.pop(None, ()))
+    return alone, tuple((core, tuple(words)) for core, words in by_core.items())
+
+
+_WORD_SEARCH = _word_search_plan()
+
+
+def _words_in(lowered: str) -> set[str]:
+    """Which of the prefilter's words `lowered` holds."""
+    alone, by_core = _WORD_SEARCH
+    found = {word for word in alone if word in lowered}
+    for core, words in by_core:
+        if core in lowered:
+            found.update(word for word in words if word in lowered)
+    return found
+
+
+def _known_secrets_pattern(forms: list[str]) -> re.Pattern:
+    """One regex for all the forms, matching as `form1|form2|…` (longest first) would: the
+    leftmost occurrence, the longest form there. Written as a trie: a flat alternation tries
+    every form at every character, so a log where each request has its own token cost time
+    in the square of its size; the trie tries at most one branch per distinct character."""
+    trie: dict = {}
+    for form in forms:
+        node = trie
+        for char in form:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a form ends here
+    try:
+        return re.compile(_trie_regex(trie), re.DOTALL)
+    except (RecursionError, re.error, OverflowError):  # nested past what `re` compiles
+        return re.compile("|".join(re.escape(form) for form in forms))
+
+
+def _trie_regex(node: dict) -> str:
+    parts = []
+    while True:  # a chain of single characters is one literal
+        ends = "" in node
+        branches = [char for char in node if char]
+        if ends or len(branches) != 1:
+            break
+        parts.append(re.escape(branches[0]))
+        node = node[branches[0]]
+    if branches:
+        # Longer forms first: a form that ends here is the match only when none goes on.
+        alternatives = [re.escape(char) + _trie_regex(node[char]) for char in sorted(branches)]
+        group = alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
+        parts.append(f"(?:{group})?" if ends else group)
+    return "".join(parts)
+
+
 # `Bearer <token>` in free text: the one pattern that prose ("after Bearer contains…") meets.
 _SCHEME_WORD_PATTERN = next(pattern for pattern in _PATTERNS if pattern.pattern.startswith(r"(?ai)(\b(?:bearer|basic)"))
 
@@ -360,7 +423,7 @@ class Masker:
         # whole before any shorter secret inside it.
         forms = {form for secret in secrets if len(secret) >= MIN_SECRET_LENGTH for form in encodings(secret)}
         self.secrets = sorted(forms, key=len, reverse=True)
-        self._known = re.compile("|".join(re.escape(secret) for secret in self.secrets)) if self.secrets else None
+        self._known = _known_secrets_pattern(self.secrets) if self.secrets else None
 
     def _mask_match(self, match: re.Match) -> str:
         value = match.group(2)
@@ -380,9 +443,9 @@ class Masker:
 
     def mask_text(self, text: str) -> str:
         text = self.mask_known(text)
-        lowered = text.lower()
+        present = _words_in(text.lower())
         for pattern, words in zip(_PATTERNS, _PATTERN_WORDS):
-            if words is None or any(word in lowered for word in words):
+            if words is None or not present.isdisjoint(words):
                 text = pattern.sub(self._mask_match, text)
         return text
 
