@@ -434,3 +434,41 @@ def test_a_log_where_every_request_has_its_own_token_is_masked_in_every_format(t
         assert "amount.value" in output
         leaked = [token for token in tokens if token in output or json.dumps(token)[1:-1] in output]
         assert not leaked, (report_format, leaked[:3])
+
+
+def test_known_secrets_are_matched_as_one_alternation_longest_first_would():
+    import random
+    import re
+
+    from vipps_lint.secrets import _known_secrets_pattern
+
+    chooser = random.Random(5)
+    for _ in range(500):
+        alphabet = chooser.choice(["ab", "abc", "ab\n.", "a\\b*("])
+        forms = {"".join(chooser.choices(alphabet, k=chooser.randint(8, 11))) for _ in range(chooser.randint(1, 12))}
+        forms = sorted(forms, key=len, reverse=True)
+        flat = re.compile("|".join(re.escape(form) for form in forms))
+        trie = _known_secrets_pattern(forms)
+        for _ in range(10):
+            text = "".join(chooser.choices(alphabet + "x", k=chooser.randint(0, 60)))
+            assert trie.sub(lambda match: f"<{match.group()}>", text) == flat.sub(
+                lambda match: f"<{match.group()}>", text
+            )
+
+
+def test_the_curl_user_pattern_matches_where_its_look_behind_first_form_did():
+    import random
+    import re
+
+    from vipps_lint.secrets import _PATTERNS
+
+    written_before = re.compile(
+        r"""((?<![\w-])(?:-[A-Za-z]*[uU]|--(?:proxy-)?user(?=[\s=]))[ \t]*=?[ \t]*['"]?[^\s:'"`]*:)([^\s'"`]+)"""
+    )
+    pieces = ["-", "u", "U", "-u", "--user", "--proxy-user", " ", "\t", "=", "'", '"', ":", "a", "x", "\n", "é", "_"]
+    pieces += ["1", "`", "-su", "--user=", "id:pw", "--userx"]
+    chooser = random.Random(3)
+    for _ in range(20000):
+        text = "".join(chooser.choices(pieces, k=chooser.randint(0, 14)))
+        expected = [(match.span(), match.groups()) for match in written_before.finditer(text)]
+        assert [(match.span(), match.groups()) for match in _PATTERNS[0].finditer(text)] == expected, text
