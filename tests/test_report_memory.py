@@ -87,3 +87,14 @@ def test_the_streamed_json_report_is_what_the_json_module_writes():
         stream = io.StringIO()
         render(report, stream, ReportOptions())
         assert stream.getvalue() == json.dumps(report_json(report), ensure_ascii=False, indent=2) + "\n"
+
+
+def test_the_fixtures_json_report_is_what_the_json_module_writes():
+    whole, kept = _reports()
+    source = SourceFile('odd "name" é\t.json', None, "{}")
+    odd = Request(source, 7, method=None, url='https://x/"\\\u2028\x00', name='naïve "name"', body={})
+    whole.findings.append(Finding("r", "info", "tab\there \u00e9 \ud83d\ude00", odd, part="header", header='X-"h"'))
+    for report in (whole, kept):
+        stream = io.StringIO()
+        render(report, stream, ReportOptions())
+        assert stream.getvalue() == json.dumps(report_json(report), ensure_ascii=False, indent=2) + "\n"
