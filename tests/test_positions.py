@@ -10,6 +10,7 @@ from vipps_lint.models import Position
 from vipps_lint.positions import (
     JsonStringLocator,
     JsonTextLocator,
+    LinePositions,
     PointerIndex,
     nearest_pointer_offset,
     offset_position,
@@ -211,3 +212,11 @@ def test_a_string_body_is_decoded_once_for_all_its_findings():
     assert locator.locate("body", "/c/0") != first
     assert locator.locate("body", "/a/b") == first == offset_position(line, line.index("1}"))
     assert locator.locate("body", "/a/zzz") == offset_position(line, line.index('{\\"b'))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="a\n\r\u2028é", max_size=40))
+def test_line_positions_are_offset_positions(text):
+    lines = LinePositions(text)
+    for offset in range(len(text) + 2):
+        assert lines.position(offset) == offset_position(text, offset)

@@ -46,7 +46,13 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Optional, Union
 
 from vipps_lint.models import Finding, InputError, Replacement, Request, SourceFile
-from vipps_lint.positions import JsonTextLocator, offset_position, pointer_offset, resolve_pointer, skip_value
+from vipps_lint.positions import (
+    JsonTextLocator,
+    LinePositions,
+    pointer_offset,
+    resolve_pointer,
+    skip_value,
+)
 from vipps_lint.words import plural
 
 
@@ -520,7 +526,10 @@ def replacement_for(finding: Finding, texts: dict) -> Optional[Replacement]:
     edit = edit_for(finding, text) if isinstance(text, str) else None
     if edit is None:
         return None
-    return Replacement(offset_position(text, edit.start), offset_position(text, edit.end), edit.text)
+    lines = texts.get((source.path, "lines"))
+    if lines is None:
+        lines = texts[(source.path, "lines")] = LinePositions(text)
+    return Replacement(lines.position(edit.start), lines.position(edit.end), edit.text)
 
 
 def annotate(report, needs: Iterable[str]) -> None:

@@ -8,6 +8,7 @@ them.
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Any, Optional
 
@@ -172,6 +173,20 @@ def offset_position(text: str, offset: int, first_line: int = 1, first_column: i
     if line == 0:
         column += first_column - 1
     return Position(first_line + line, column)
+
+
+class LinePositions:
+    """`offset_position(text, offset)` for many offsets of one text: the line breaks are found
+    once, and each position costs a binary search, not a count from the start of the file
+    (a report with a fix for each of 8,000 requests of a log counted 8,000 times over it)."""
+
+    def __init__(self, text: str):
+        self._breaks = [match.start() for match in re.finditer("\n", text)]
+
+    def position(self, offset: int) -> Position:
+        line = bisect.bisect_left(self._breaks, offset)  # line breaks before `offset`
+        line_start = self._breaks[line - 1] + 1 if line else 0
+        return Position(1 + line, offset - line_start + 1)
 
 
 class JsonTextLocator:
