@@ -472,3 +472,24 @@ def test_the_curl_user_pattern_matches_where_its_look_behind_first_form_did():
         text = "".join(chooser.choices(pieces, k=chooser.randint(0, 14)))
         expected = [(match.span(), match.groups()) for match in written_before.finditer(text)]
         assert [(match.span(), match.groups()) for match in _PATTERNS[0].finditer(text)] == expected, text
+
+
+def test_a_token_a_message_cut_short_is_masked_with_one_ellipsis_and_its_closing_quote(tmp_path):
+    from vipps_lint.checks.functions import render_value
+
+    token = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9." + "eyJzdWIiOiIxMjM0NTY3ODkwIn0" * 6
+    # A long string is cut inside its quotes, whatever its escapes make of its length.
+    assert render_value("a" * 200) == '"' + "a" * 77 + '…"'
+    assert render_value("\\" * 200) == '"' + "\\\\" * 38 + '…"'
+    assert len(render_value("\x01" * 200)) <= 80 and render_value("\x01" * 200).endswith('…"')
+    body = {
+        "merchantInfo": {"merchantSerialNumber": "123456", "callbackPrefix": f"Bearer {token}", "fallBack": "x"},
+        "customerInfo": {},
+        "transaction": {"orderId": "acme-shop-123-order1", "amount": 1000, "transactionText": "Socks"},
+    }
+    path = tmp_path / "body.json"
+    path.write_text(json.dumps(body))
+    result = run_cli("check", "--endpoint", "POST /ecomm/v2/payments", "--format", "concise", str(path))
+    line = next(line for line in result.stdout.decode().splitlines() if "callbackPrefix is not an absolute URL" in line)
+    assert line.endswith('got "Bearer eyJh…"'), line
+    assert token[:12] not in result.stdout.decode()

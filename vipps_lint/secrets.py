@@ -433,6 +433,9 @@ class Masker:
             # "the access token after Bearer contains a space": a word of a message, not a
             # token (a secret the inputs really hold is masked by value before this).
             return match.group(0)
+        if match.string.startswith("…", match.end()):
+            # A value a message cut short ("Bearer eyJhbGciOi…"): its own ellipsis stays the only one.
+            return match.group(1) + mask(value, "")
         return match.group(1) + mask(value, self.suffix)
 
     def mask_known(self, text: str) -> str:

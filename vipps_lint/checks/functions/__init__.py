@@ -107,9 +107,18 @@ def render_value(value: Any, limit: int = 80) -> str:
     if value is UNDEFINED:
         return "(missing)"
     text = json.dumps(value, ensure_ascii=False)
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return text
+    if len(text) <= limit:
+        return text
+    if isinstance(value, str):
+        # Cut inside the quotes ("abc…", not "abc…): the value, not its escapes, is shortened.
+        cut = value[: limit - 3]
+        text = json.dumps(cut, ensure_ascii=False)
+        while len(text) > limit - 1 and cut:
+            # An escaped character takes 2 to 6 characters: never cut more than the overflow needs.
+            cut = cut[: len(cut) - max(1, (len(text) - (limit - 1)) // 6)]
+            text = json.dumps(cut, ensure_ascii=False)
+        return text[:-1] + '…"'
+    return text[: limit - 1] + "…"
 
 
 def describe_type(value: Any) -> str:
