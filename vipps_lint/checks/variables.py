@@ -27,7 +27,6 @@ someone wrote on purpose (a redacted token, documentation), not a template.
 from __future__ import annotations
 
 import os
-import shlex
 from typing import Any, Iterator, Optional
 
 from vipps_lint.models import Problem, Request
@@ -127,6 +126,8 @@ def _hint(request: Request, name: str) -> str:
         return f"{name} is not a dynamic variable vipps-lint knows; replace its placeholder with a literal value"
     beside = (request.meta.environments_beside or {}).get(name)
     if beside:
+        import shlex  # only for this hint: not on every run's start-up
+
         others = f" (or {', '.join(map(shlex.quote, beside[1:]))})" if len(beside) > 1 else ""
         return (
             f"The environment beside the collection defines {name}: pass it with "
