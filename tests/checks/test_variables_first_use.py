@@ -175,3 +175,18 @@ def test_a_number_sent_as_a_string_through_a_quoted_variable_is_fixed_in_the_tem
     _, report = run_json(str(http))
     (finding,) = [finding for finding in report["findings"] if finding["rule"] == "schema-type"]
     assert finding["hint"] == "Send it as a number, without quotes: 1000"
+
+
+def test_the_collections_own_environment_is_named_first_then_a_global_one(tmp_path):
+    path = _write_collection(tmp_path)  # shop.postman_collection.json
+    for name in ("aaa", "global", "shop"):
+        (tmp_path / f"{name}.postman_environment.json").write_text(
+            json.dumps({"name": name, "values": [{"key": "token", "value": "<your token>"}]})
+        )
+    _, report = run_json(str(path))
+    (hint,) = [f["hint"] for f in report["findings"] if f["message"].startswith('variable "token"')]
+    own, common, other = (str(tmp_path / f"{name}.postman_environment.json") for name in ("shop", "global", "aaa"))
+    assert hint.startswith(
+        f"The environment beside the collection defines token: pass it with vipps-lint check --postman-env {own} "
+    )
+    assert hint.endswith(f"; {common}, {other} define it too")

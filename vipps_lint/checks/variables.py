@@ -128,11 +128,11 @@ def _hint(request: Request, name: str) -> str:
     if beside:
         import shlex  # only for this hint: not on every run's start-up
 
-        others = f" (or {', '.join(map(shlex.quote, beside[1:]))})" if len(beside) > 1 else ""
+        others = f"; {', '.join(map(shlex.quote, beside[1:]))} define it too" if len(beside) > 1 else ""
         return (
             f"The environment beside the collection defines {name}: pass it with "
-            f"vipps-lint check --postman-env {shlex.quote(beside[0])} {request.file}{others} (in Postman, select that "
-            "environment)"
+            f"vipps-lint check --postman-env {shlex.quote(beside[0])} {request.file} (in Postman, select that "
+            f"environment){others}"
         )
     reader = request.meta.reader
     if reader is not None and reader.variables is not None:

@@ -222,7 +222,7 @@ def load_environment(path: str) -> Union[dict[str, str], InputError]:
 
 # At most this many exported environments beside a collection are read for hints.
 MAX_ENVIRONMENTS_BESIDE = 20
-_BESIDE: dict[str, dict[str, list[str]]] = {}
+_BESIDE: dict[str, list[tuple[str, dict[str, str]]]] = {}
 
 
 def environments_beside(source: SourceFile) -> dict[str, list[str]]:
@@ -248,16 +248,23 @@ def environments_beside(source: SourceFile) -> dict[str, list[str]]:
                 )
         except OSError:
             names = []
-        found: dict[str, list[str]] = {}
-        shown_folder = os.path.dirname(source.display)
-        for name in names[:MAX_ENVIRONMENTS_BESIDE]:
-            values = load_environment(os.path.join(folder, name))
-            if isinstance(values, InputError):
-                continue  # only a hint: a broken file beside the collection is not this run's error
-            for variable in values:
-                found.setdefault(variable, []).append(os.path.join(shown_folder, name))
-        _BESIDE[key] = found
-    return _BESIDE[key]
+        loaded = [(name, load_environment(os.path.join(folder, name))) for name in names[:MAX_ENVIRONMENTS_BESIDE]]
+        # A broken file beside the collection is left out: only a hint, not this run's error.
+        _BESIDE[key] = [(name, values) for name, values in loaded if not isinstance(values, InputError)]
+    # The collection's own environment first (ecom-v2.postman_environment.json beside
+    # ecom-v2.postman_collection.json), then a global one, then the others by name.
+    stem = os.path.basename(source.path).lower().split(".postman_collection")[0]
+
+    def rank(name: str) -> tuple:
+        own = name.lower().split(".postman_environment")[0]
+        return (own != stem, "global" not in own, name)
+
+    found: dict[str, list[str]] = {}
+    shown_folder = os.path.dirname(source.display)
+    for name, values in sorted(_BESIDE[key], key=lambda item: rank(item[0])):
+        for variable in values:
+            found.setdefault(variable, []).append(os.path.join(shown_folder, name))
+    return found
 
 
 def _text(value: Any) -> str:
