@@ -56,3 +56,20 @@ def test_every_operation_routes_as_by_trying_each_regex():
     fresh = Router.load()
     assert fresh.find("POST", None, "/ecomm/v2/payments") is not None
     assert 0 < len(fresh._patterns) < 5
+
+
+def test_a_body_asked_twice_is_inferred_once_and_each_body_gets_its_own_answer():
+    router = Router.load()
+    ecom = {"merchantInfo": {"merchantSerialNumber": "123456"}, "transaction": {"orderId": "o", "amount": 1}}
+    epayment = {"amount": {"currency": "NOK", "value": 1}, "reference": "r", "paymentMethod": {"type": "WALLET"}}
+    first = router.infer_from_body(ecom)
+    assert first[0] is not None and first[0].api.startswith("ecom")
+    fitting = first[1]
+    fitting.append("changed by a caller")  # a caller's list is its own
+    assert router.infer_from_body(ecom) == (first[0], fitting[:-1])
+    other = router.infer_from_body(epayment)
+    assert other[0] is not None and other[0].api.startswith("epayment")
+    # An equal body that is another object is judged afresh, as is the first one again.
+    assert router.infer_from_body(dict(ecom))[0] is first[0]
+    assert router.infer_from_body(ecom)[0] is first[0]
+    assert router.infer_from_body([ecom]) == (None, [])

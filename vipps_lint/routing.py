@@ -197,6 +197,7 @@ class Router:
         self._found: dict[tuple, Optional[Operation]] = {}
         self._split_urls: dict[str, tuple[Optional[str], str]] = {}
         self._inferred: dict[str, Optional[Operation]] = {}  # BODY_SHAPES endpoint → operation
+        self._last_inferred: Optional[tuple] = None  # (body, operation, fitting) of the last body asked
 
     @staticmethod
     def _prefix(path: str) -> str:
@@ -299,6 +300,16 @@ class Router:
         """The operation a bare body's shape identifies, and the endpoints that fit."""
         if not isinstance(body, dict):
             return None, []
+        last = self._last_inferred
+        if last is not None and last[0] is body:
+            # A walked body file is asked twice (is it a request at all? then routing): the
+            # same object, held here, so its answer cannot belong to another body.
+            return last[1], list(last[2])
+        operation, fitting = self._infer_from_body(body)
+        self._last_inferred = (body, operation, tuple(fitting))
+        return operation, fitting
+
+    def _infer_from_body(self, body: dict) -> tuple[Optional[Operation], list[str]]:
         fitting = []
         for endpoint, paths in _SHAPE_TOKENS:
             if paths[0][0] not in body or endpoint in fitting:  # most shapes fail on their first key
