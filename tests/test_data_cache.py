@@ -109,7 +109,8 @@ def _other_texts(content: bytes) -> bytes:
     payload = content[len(data_cache._MAGIC) + 2 * data_cache._DIGEST :]
     import hashlib
 
-    return data_cache._MAGIC + b"\0" * 32 + hashlib.sha256(payload).digest() + payload
+    digest = hashlib.blake2b(payload, digest_size=data_cache._DIGEST).digest()
+    return data_cache._MAGIC + b"\0" * data_cache._DIGEST + digest + payload
 
 
 @pytest.mark.parametrize(

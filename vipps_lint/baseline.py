@@ -18,7 +18,6 @@ fingerprint: two identical findings need two baseline entries, and a third is ne
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections import Counter
@@ -78,6 +77,8 @@ def fingerprint(finding: Finding, root: Optional[str] = None) -> str:
         finding.header.lower() if finding.part == "header" and finding.header else (finding.pointer or ""),
         value_digest(finding),
     ]
+    import hashlib  # (here: a run that makes no fingerprint does not load OpenSSL)
+
     # surrogatepass: a lone surrogate (a JSON "\\ud800" escape) in a key or value still hashes.
     return hashlib.sha256("\x1f".join(identity).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 

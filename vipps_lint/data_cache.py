@@ -2,10 +2,10 @@
 
 Every run reads them, and parsing YAML (libyaml's events, Python's constructor) costs more
 than linting a file: the pre-commit hook pays it on every commit. So what each file parses
-to is kept in the user's cache directory as `marshal` data, keyed by a SHA-256 of the
+to is kept in the user's cache directory as `marshal` data, keyed by a BLAKE2b digest of the
 files' exact text (and of vipps-lint's and Python's versions): an edited rule file misses
 the cache, it is never stale. A cache file that is unreadable, truncated, altered (its own
-SHA-256 is checked) or for other texts is ignored and written anew; a cache directory that
+BLAKE2b digest is checked) or for other texts is ignored and written anew; a cache directory that
 cannot be written costs only the time. Nothing from the inputs is written there.
 
 `VIPPS_LINT_CACHE_DIR` puts the cache elsewhere; set to an empty value, no cache is used.
@@ -13,15 +13,16 @@ cannot be written costs only the time. Nothing from the inputs is written there.
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 import sys
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-_MAGIC = b"vipps-lint parsed data 1\n"
-_DIGEST = 32  # bytes of a SHA-256
+from vipps_lint.blake2 import blake2b
+
+_MAGIC = b"vipps-lint parsed data 2\n"  # 2: BLAKE2b digests (1: SHA-256)
+_DIGEST = 32  # bytes of each BLAKE2b digest
 _MAX_BYTES = 16 * 1024 * 1024  # far more than the shipped data parses to; a larger file is not ours
 
 
@@ -62,7 +63,7 @@ def parsed(name: str, texts: dict[str, str], parse: Callable[[str, str], Any]) -
 def _key(name: str, texts: dict[str, str]) -> bytes:
     from vipps_lint import __version__
 
-    digest = hashlib.sha256()
+    digest = blake2b(digest_size=_DIGEST)
     for part in (_MAGIC.decode(), __version__, sys.version, str(marshal.version), name):
         digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
     for file in sorted(texts):
@@ -85,7 +86,7 @@ def _read(path: Path, key: bytes) -> Optional[Any]:
     stored_key = content[len(_MAGIC) : len(_MAGIC) + _DIGEST]
     stored_digest = content[len(_MAGIC) + _DIGEST : header]
     payload = content[header:]
-    if stored_key != key or hashlib.sha256(payload).digest() != stored_digest:
+    if stored_key != key or blake2b(payload, digest_size=_DIGEST).digest() != stored_digest:
         return None
     try:
         return marshal.loads(payload)
@@ -102,7 +103,7 @@ def _write(path: Path, key: bytes, value: Any) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         with open(temporary, "wb") as handle:
-            handle.write(_MAGIC + key + hashlib.sha256(payload).digest() + payload)
+            handle.write(_MAGIC + key + blake2b(payload, digest_size=_DIGEST).digest() + payload)
         os.replace(temporary, path)  # readers see the old file or the new one, never half of one
     except OSError:
         try:

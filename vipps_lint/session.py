@@ -25,7 +25,6 @@ any length runs in bounded memory.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from array import array
 from bisect import bisect_right
@@ -33,6 +32,7 @@ from dataclasses import dataclass, fields
 from operator import attrgetter
 from typing import Any, Iterable, Iterator, Optional
 
+from vipps_lint.blake2 import blake2b
 from vipps_lint.models import Finding, Position, Problem, Request
 
 RULES = ("session-idempotency-key-reused", "session-reference-reused", "session-over-authorized")
@@ -132,7 +132,7 @@ def _digest(request: Request, path: str) -> int:
         text = _CANONICAL.encode(body)
     except (TypeError, ValueError, RecursionError):
         text = repr(body)
-    digest = hashlib.blake2b(f"{request.method} {path}\n{text}".encode("utf-8", "replace"), digest_size=8).digest()
+    digest = blake2b(f"{request.method} {path}\n{text}".encode("utf-8", "replace"), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 
 
@@ -238,7 +238,7 @@ def seen(request: Request, router, any_format: bool = False) -> Optional[Seen]:
 
 def _fingerprint(text: str) -> int:
     """A 128-bit hash of a text that stands for a key of the maps below (never its strings)."""
-    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest(), "big")
+    return int.from_bytes(blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest(), "big")
 
 
 # A field's value that the rows' array cannot hold (None, or an amount out of 64-bit range)
