@@ -426,8 +426,11 @@ def _unknown(parts: list, value: dict, schema: dict) -> list[Problem]:
     return found
 
 
-# The type hints that say to drop quotes around a value (see _hint_unquoting).
-_UNQUOTE_HINTS = ("Send it as a number, without quotes", "Send it without quotes")
+# The type hints that say to drop the quotes around a value (a quoted template variable gets
+# another one: _hint_unquoting).
+_AS_NUMBER = "Send it as a number, without quotes"
+_UNQUOTED = "Send it without quotes"
+_UNQUOTE_HINTS = (_AS_NUMBER, _UNQUOTED)
 
 
 def _type_problem(parts: list, path: str, pointer: str, value: Any, expected: Any) -> Problem:
@@ -441,16 +444,16 @@ def _type_problem(parts: list, path: str, pointer: str, value: Any, expected: An
         message = f"{path} must be a whole number of øre (minor units), got {render_value(value)}"
         number = _as_number(value)
         if isinstance(value, str) and number is not None and float(number).is_integer():
-            hint = f"Send it as a number, without quotes: {int(number)}"
+            hint = f"{_AS_NUMBER}: {int(number)}"
         elif number is not None:
             hint = f"Amounts are whole numbers in øre (1 kr = 100 øre): {number:.2f} kr is {round(number * 100)}"
         return Problem("schema-type", message, pointer=pointer, hint=hint)
     if isinstance(value, str) and ("integer" in kinds or "number" in kinds) and _as_number(value) is not None:
-        hint = f"Send it as a number, without quotes: {value.strip()}"
+        hint = f"{_AS_NUMBER}: {value.strip()}"
     elif "string" in kinds and isinstance(value, (int, float)) and not isinstance(value, bool):
         hint = f'Send it as a string, in quotes: "{render_value(value)}"'
     elif "boolean" in kinds and isinstance(value, str) and value.lower() in ("true", "false"):
-        hint = f"Send it without quotes: {value.lower()}"
+        hint = f"{_UNQUOTED}: {value.lower()}"
     return Problem("schema-type", f"{path} must be {words}, got {render_value(value)}", pointer=pointer, hint=hint)
 
 

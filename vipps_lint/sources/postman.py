@@ -195,34 +195,37 @@ _ENVIRONMENTS: dict[str, Union[dict, InputError]] = {}
 def load_environment(path: str) -> Union[dict[str, str], InputError]:
     """The enabled values of an exported Postman environment (read once per run)."""
     if path not in _ENVIRONMENTS:
-        from vipps_lint.safe_io import MAX_SETTINGS_BYTES, read_limited
-
-        source = SourceFile(path, path)
-        try:  # a settings file, small by nature: the settings' limit, not an input's
-            source.text = read_limited(path, MAX_SETTINGS_BYTES)
-        except OSError as error:
-            text = InputError(path, f"cannot read: {error.strerror or error}")
-        else:
-            text = read_all_text(source)
-        document = text if isinstance(text, InputError) else parse_json_document(source, text)
-        if isinstance(document, InputError):
-            _ENVIRONMENTS[path] = document
-        elif not isinstance(document, dict) or not isinstance(document.get("values"), list):
-            _ENVIRONMENTS[path] = InputError(
-                path, 'not a Postman environment: expected a "values" list (Environments → Export in Postman)', 1, 1
-            )
-        else:
-            _ENVIRONMENTS[path] = {
-                str(item["key"]): _text(item.get("value"))
-                for item in document["values"]
-                if isinstance(item, dict) and "key" in item and item.get("enabled", True) is not False
-            }
+        _ENVIRONMENTS[path] = _read_environment(path)
     return _ENVIRONMENTS[path]
+
+
+def _read_environment(path: str) -> Union[dict[str, str], InputError]:
+    from vipps_lint.safe_io import MAX_SETTINGS_BYTES, read_limited
+
+    source = SourceFile(path, path)
+    try:  # a settings file, small by nature: the settings' limit, not an input's
+        source.text = read_limited(path, MAX_SETTINGS_BYTES)
+    except OSError as error:
+        text = InputError(path, f"cannot read: {error.strerror or error}")
+    else:
+        text = read_all_text(source)
+    document = text if isinstance(text, InputError) else parse_json_document(source, text)
+    if isinstance(document, InputError):
+        return document
+    if not isinstance(document, dict) or not isinstance(document.get("values"), list):
+        return InputError(
+            path, 'not a Postman environment: expected a "values" list (Environments → Export in Postman)', 1, 1
+        )
+    return {
+        str(item["key"]): _text(item.get("value"))
+        for item in document["values"]
+        if isinstance(item, dict) and "key" in item and item.get("enabled", True) is not False
+    }
 
 
 # At most this many exported environments beside a collection are read for hints.
 MAX_ENVIRONMENTS_BESIDE = 20
-_BESIDE: dict[str, list[tuple[str, dict[str, str]]]] = {}
+_BESIDE: dict[str, list[tuple[str, frozenset[str]]]] = {}  # folder → (file, the variables it defines)
 
 
 def environments_beside(source: SourceFile) -> dict[str, list[str]]:
@@ -248,9 +251,10 @@ def environments_beside(source: SourceFile) -> dict[str, list[str]]:
                 )
         except OSError:
             names = []
-        loaded = [(name, load_environment(os.path.join(folder, name))) for name in names[:MAX_ENVIRONMENTS_BESIDE]]
-        # A broken file beside the collection is left out: only a hint, not this run's error.
-        _BESIDE[key] = [(name, values) for name, values in loaded if not isinstance(values, InputError)]
+        # Only the names are kept (the values are not this run's: never cached, never used), and
+        # a broken file beside the collection is left out: only a hint, not this run's error.
+        loaded = [(name, _read_environment(os.path.join(folder, name))) for name in names[:MAX_ENVIRONMENTS_BESIDE]]
+        _BESIDE[key] = [(name, frozenset(values)) for name, values in loaded if not isinstance(values, InputError)]
     # The collection's own environment first (ecom-v2.postman_environment.json beside
     # ecom-v2.postman_collection.json), then a global one, then the others by name.
     stem = os.path.basename(source.path).lower().split(".postman_collection")[0]
@@ -261,8 +265,8 @@ def environments_beside(source: SourceFile) -> dict[str, list[str]]:
 
     found: dict[str, list[str]] = {}
     shown_folder = os.path.dirname(source.display)
-    for name, values in sorted(_BESIDE[key], key=lambda item: rank(item[0])):
-        for variable in values:
+    for name, defined in sorted(_BESIDE[key], key=lambda item: rank(item[0])):
+        for variable in defined:
             found.setdefault(variable, []).append(os.path.join(shown_folder, name))
     return found
 
