@@ -10,6 +10,7 @@ from collections import OrderedDict
 from types import SimpleNamespace
 
 import pytest
+from test_session import _create
 
 from vipps_lint import session
 from vipps_lint.models import Position, Problem
@@ -83,21 +84,6 @@ def test_a_log_past_max_keys_forgets_its_oldest_payments(tmp_path, monkeypatch):
         ("session-reference-reused", 6)
     ]
     assert "by the create-payment request #3 (" in findings[0]["message"]
-
-
-def _create(reference, value, key):
-    return {
-        "method": "POST",
-        "url": "https://apitest.vipps.no/epayment/v1/payments",
-        "headers": {"Idempotency-Key": key, "Merchant-Serial-Number": "123456"},
-        "body": {
-            "amount": {"currency": "NOK", "value": value},
-            "paymentMethod": {"type": "WALLET"},
-            "reference": reference,
-            "returnUrl": "https://shop.example.com/return",
-            "userFlow": "WEB_REDIRECT",
-        },
-    }
 
 
 class _FakeLinter:

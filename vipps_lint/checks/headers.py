@@ -198,10 +198,13 @@ def _no_typos(first: dict) -> bool:
 
 
 def _remember_not_misspelt(headers) -> None:
-    from vipps_lint.checks.header_names import meant
+    from vipps_lint.checks.header_names import _MAX_HEADERS, _MAX_NAME, meant
 
+    if len(headers) > _MAX_HEADERS:  # more than the look for typos reads: nothing to remember by
+        return
     for name, _value in headers:
-        if isinstance(name, str) and name.isascii() and meant(name) is None:
+        # (A name over _MAX_NAME is never judged, so never remembered: the memory stays small.)
+        if isinstance(name, str) and name.isascii() and len(name) <= _MAX_NAME and meant(name) is None:
             if len(_NOT_MISSPELT) >= _NOT_MISSPELT_LIMIT:
                 _NOT_MISSPELT.clear()
             _NOT_MISSPELT.add(name.lower())

@@ -96,8 +96,10 @@ def _always(answer: bool):
     return lambda parent, root=None: answer
 
 
-_PASSED_LIMIT = 4096
-_REMEMBERED_LENGTH = 512
+# A shop sends a few callback and return URLs: at most ~80 KB remembered per rule (23 url
+# rules, and the API keeps a Linter per configuration).
+_PASSED_LIMIT = 256
+_REMEMBERED_LENGTH = 256
 
 
 def compile(options):
@@ -129,7 +131,7 @@ def compile(options):
             and host_kind(plain.group(2).lower()) == "public"
             and not ports
         ):
-            if len(value) <= _REMEMBERED_LENGTH:  # a few KiB in all, whatever the input
+            if len(value) <= _REMEMBERED_LENGTH:  # bounded, whatever the input
                 if len(passed) >= _PASSED_LIMIT:
                     passed.clear()
                 passed.add(value)
