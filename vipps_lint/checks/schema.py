@@ -470,8 +470,9 @@ def _hint_unquoting(found: list[Problem], request: Request) -> None:
         name = request.meta.quoted_variables.get(offset) if offset is not None else None
         if name is not None:
             key = (problem.pointer or "").rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+            unquoted = f"{{{{{name}}}}}" if key.isdigit() else f'"{key}": {{{{{name}}}}}'  # (an array item: no key)
             problem.hint = (
-                f'Remove the quotes around {{{{{name}}}}} in the body: "{key}": {{{{{name}}}}} (a variable is '
+                f"Remove the quotes around {{{{{name}}}}} in the body: {unquoted} (a variable is "
                 "put in as written, so in quotes its value is sent as a string)"
             )
 
