@@ -290,3 +290,16 @@ def test_every_shipped_rule_pattern_compiles_with_re():
     assert found
     for pattern in found:
         re.compile(pattern)
+
+
+@needs_stdlib_names
+def test_findings_are_fingerprinted_only_for_a_sarif_report_or_a_baseline(tmp_path):
+    # A missing field's finding is about its parent object, whose digest (json.dumps and
+    # SHA-256, loading OpenSSL) only SARIF's fingerprints and baselines use.
+    body = tmp_path / "payment.json"
+    body.write_bytes((FIXTURES / "schema" / "ecom-v2-bad.json").read_bytes())
+    text = _imported(tmp_path, "check", str(body))
+    assert "vipps_lint.pipeline" in text and {"vipps_lint.baseline", "hashlib"}.isdisjoint(text)
+    sarif = _imported(tmp_path, "check", "--format", "sarif", "-o", "report.sarif", str(body))
+    assert "vipps_lint.baseline" in sarif
+    assert "partialFingerprints" in (tmp_path / "report.sarif").read_text(encoding="utf-8")

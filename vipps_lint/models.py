@@ -493,12 +493,13 @@ class Finding:
 
     def keep_summary(self, value: Any, body_place: bool = True) -> None:
         """Let go of the whole request: keep what reports, fingerprints and --fix need of it.
-        `value`: the offending value (baseline.offending_value), for fingerprints;
+        `value`: the offending value (baseline.offending_value), for fingerprints (UNRESOLVED:
+        none will be made);
         `body_place`: keep what --fix needs of a fixable body (False: nothing will ask)."""
         request = self.request
         if not isinstance(request, Request):
             return
-        if self.value_digest is None and self.offending is UNRESOLVED:
+        if value is not UNRESOLVED and self.value_digest is None and self.offending is UNRESOLVED:
             if isinstance(value, (dict, list)):  # a whole object (a missing property's parent): its digest
                 self.value_digest = value_digest_of(value)
             else:

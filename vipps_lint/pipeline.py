@@ -20,7 +20,7 @@ from vipps_lint.checks.lifecycle import retired_host_problem
 from vipps_lint.checks.rules import load_rules
 from vipps_lint.checks.suite import CheckSuite
 from vipps_lint.config import file_settings
-from vipps_lint.models import FileResult, Finding, InputError, Problem, Report, Request, SourceFile
+from vipps_lint.models import UNRESOLVED, FileResult, Finding, InputError, Problem, Report, Request, SourceFile
 from vipps_lint.routing import Router, routing_problems
 from vipps_lint.secrets import collect_secrets
 from vipps_lint.session import RULES as SESSION_RULES
@@ -139,7 +139,7 @@ class Linter:
             count_response(result.endpoints, item)
             count_time(result.timeline, item, findings)
             if not self.settings.whole_requests:
-                _keep_summaries(findings, self.settings.fix_places)
+                _keep_summaries(findings, self.settings)
             result.findings.extend(findings)
         if tracker is not None:
             tracker.file_done(source)
@@ -181,7 +181,7 @@ class Linter:
             found = session.feed(originals[result.display], result.seen, ignored)
             result.seen = []
             if not self.settings.whole_requests:
-                _keep_summaries(found, self.settings.fix_places)
+                _keep_summaries(found, self.settings)
             result.session_found.extend(found)
         if file_done and result.session_found:
             found, result.session_found = result.session_found, []
@@ -193,12 +193,16 @@ def _position_key(finding: Finding):
     return (position.line, position.column) if position else (0, 0)
 
 
-def _keep_summaries(findings: list[Finding], fix_places: bool) -> None:
+def _keep_summaries(findings: list[Finding], settings: Settings) -> None:
     """The findings as a report keeps them: without their whole request (models.RequestSummary),
     so memory grows with the report and not with the requests behind it (issue 11)."""
     if not findings:  # (a clean run imports no baseline module: start-up time)
         return
+    if not settings.fingerprints:  # no report or baseline will fingerprint them
+        for finding in findings:
+            finding.keep_summary(UNRESOLVED, settings.fix_places)
+        return
     from vipps_lint.baseline import offending_value
 
     for finding in findings:
-        finding.keep_summary(offending_value(finding), fix_places)
+        finding.keep_summary(offending_value(finding), settings.fix_places)

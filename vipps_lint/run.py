@@ -188,6 +188,8 @@ def _settings(options: CheckOptions, config, value: dict):
         jobs=options.jobs,
         whole_requests="html" in (options.output_format, *options.report_files),
         fix_places=options.fix or options.diff or _reports_show_fixes(options),
+        fingerprints="sarif" in (options.output_format, *options.report_files)
+        or bool(options.baseline_file or options.write_baseline),
         selection=FileSelection(
             exclude=value["exclude"],
             extend_exclude=value["extend-exclude"],

@@ -38,3 +38,7 @@ class Settings:
     whole_requests: bool = True
     # ... and what --fix needs of their body's place (False: no fix stage will ask for it).
     fix_places: bool = True
+    # ... and the offending value (or its digest) that fingerprints need (False: no SARIF
+    # report and no baseline asks for one; the digest of an object costs a json.dumps and
+    # loading OpenSSL).
+    fingerprints: bool = True
