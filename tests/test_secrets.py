@@ -493,3 +493,37 @@ def test_a_token_a_message_cut_short_is_masked_with_one_ellipsis_and_its_closing
     line = next(line for line in result.stdout.decode().splitlines() if "callbackPrefix is not an absolute URL" in line)
     assert line.endswith('got "Bearer eyJh…"'), line
     assert token[:12] not in result.stdout.decode()
+
+
+def test_a_known_secret_a_message_cut_short_is_masked_wherever_it_stands():
+    from vipps_lint.checks.functions import render_value
+
+    secret = "s3cr3tVALUE" + "q" * 150 + "END"
+    masker = Masker({secret})
+    shown = render_value(secret)  # '"s3cr3tVALUEqqq…"'
+    text = masker.mask_text(f'got {shown} at {{"password": {shown}, "X-Api-Key": {shown}}}')
+    assert "s3cr3tV" not in text and text.count('"s3cr…"') == 3, text
+    # What a mask left already is left alone (masking twice changes nothing).
+    assert masker.mask_text(text) == text
+    # A cut value that begins no known secret, under no secret's name, is left as it is.
+    assert masker.mask_text('got "just a long ordinary sentence…"') == 'got "just a long ordinary sentence…"'
+
+
+def test_an_error_line_masks_known_values_before_shapes():
+    # A shape stops at ';' or ','; a known value masked first is masked whole.
+    from vipps_lint.models import InputError
+
+    for secret in ("abcdefgh;ijklmnop", "aB3dE5gH,mN4vB7xC9"):
+        error = InputError("request.http", f'not a header: "X-Api-Key: {secret}"', 3, 1)
+        line = error.line_masked(Masker({secret}))
+        assert secret[-6:] not in line and line.startswith("request.http:3:1: not a header"), line
+
+
+def test_hundreds_of_secrets_that_begin_one_another_are_split_into_tries_re_can_compile():
+    from vipps_lint.secrets import _known_secrets_patterns
+
+    forms = ["a" * length for length in range(1000, 8, -1)]  # a crafted dump: each begins the next
+    patterns = _known_secrets_patterns(forms)
+    assert len(patterns) > 1  # split where one trie would nest past what `re` compiles
+    assert sum(len(pattern.pattern) for pattern in patterns) < 4 * sum(map(len, forms))  # no flat alternation
+    assert Masker(forms[:600]).mask_known("x" + "a" * 700 + "y") == "xaaaa…y"

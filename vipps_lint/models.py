@@ -520,6 +520,12 @@ class InputError:
     column: Optional[int] = None
 
     def __str__(self) -> str:
+        return self.line_masked()
+
+    def line_masked(self, masker=None) -> str:
+        """The error line, masked by `masker` (a `secrets.Masker`, which knows the run's secret
+        values; None: by shape only). Known values are masked before shapes: a shape that stops
+        inside a value (at a ';' or ',') would leave its tail for no value to match any more."""
         where = self.file
         if self.line is not None:
             where += f":{self.line}"
@@ -529,9 +535,12 @@ class InputError:
         # configuration value, a rule file's YAML, a malformed header line), and the line goes to
         # standard error (write_errors, Incomplete, `rules`, `explain`, `redact`) and into the
         # API's ConfigError. Reports mask their whole text as well, with the secrets' values.
+        text = f"{where}: {self.message}"
+        if masker is not None:
+            return escape_controls(masker.mask_text(text))
         from vipps_lint.secrets import mask_credentials
 
-        return escape_controls(mask_credentials(f"{where}: {self.message}"))
+        return escape_controls(mask_credentials(text))
 
 
 @dataclass

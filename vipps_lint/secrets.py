@@ -27,6 +27,7 @@ HAR, curl and .http files.
 from __future__ import annotations
 
 import base64
+import bisect
 import re
 from typing import Iterable, Optional
 from urllib.parse import parse_qsl, unquote
@@ -195,20 +196,33 @@ def _words_in(lowered: str) -> set[str]:
 
 
 def _known_secrets_pattern(forms: list[str]) -> re.Pattern:
-    """One regex for all the forms, matching as `form1|form2|…` (longest first) would: the
-    leftmost occurrence, the longest form there. Written as a trie: a flat alternation tries
-    every form at every character, so a log where each request has its own token cost time
-    in the square of its size; the trie tries at most one branch per distinct character."""
+    """The forms' trie as one regex (RecursionError or re.error where it nests too deep)."""
     trie: dict = {}
     for form in forms:
         node = trie
         for char in form:
             node = node.setdefault(char, {})
         node[""] = {}  # a form ends here
+    return re.compile(_trie_regex(trie), re.DOTALL)
+
+
+def _known_secrets_patterns(forms: list[str]) -> list[re.Pattern]:
+    """Regexes for all the forms, matching as `form1|form2|…` (longest first) would: the
+    leftmost occurrence, the longest form there. Written as a trie: a flat alternation tries
+    every form at every character, so a log where each request has its own token cost time
+    in the square of its size; the trie tries at most one branch per distinct character.
+
+    Forms that begin one another nest the trie one level each: where `re` cannot compile
+    that (hundreds of such forms, which only a crafted dump holds), the forms are split in
+    halves, longer ones first, each half its own trie (never one flat alternation, whose size
+    grows with the square of such a chain)."""
     try:
-        return re.compile(_trie_regex(trie), re.DOTALL)
+        return [_known_secrets_pattern(forms)]
     except (RecursionError, re.error, OverflowError):  # nested past what `re` compiles
-        return re.compile("|".join(re.escape(form) for form in forms))
+        if len(forms) == 1:
+            return [re.compile(re.escape(forms[0]), re.DOTALL)]
+        half = len(forms) // 2
+        return _known_secrets_patterns(forms[:half]) + _known_secrets_patterns(forms[half:])
 
 
 def _trie_regex(node: dict) -> str:
@@ -227,6 +241,10 @@ def _trie_regex(node: dict) -> str:
         parts.append(f"(?:{group})?" if ends else group)
     return "".join(parts)
 
+
+# What render_value leaves of a long value: its start, then "…" (checked against the known
+# secrets). Only from the start of a run (the look-behind): linear time on a long token.
+_CUT_SHORT = lazy_compile(r"""(?<![^\s"'\\…])([^\s"'\\…]{8,})…""")
 
 # `Bearer <token>` in free text: the one pattern that prose ("after Bearer contains…") meets.
 _SCHEME_WORD_PATTERN = next(pattern for pattern in _PATTERNS if pattern.pattern.startswith(r"(?ai)(\b(?:bearer|basic)"))
@@ -321,7 +339,8 @@ def is_secret_body_key(key: str) -> bool:
 
 # How much of what a log repeats is remembered (see `_remembered_header_secrets`).
 _REMEMBERED = 4096
-_REMEMBERED_LENGTH = 4096
+_REMEMBERED_NAME = 128  # a header name, a body key
+_REMEMBERED_LENGTH = 2048  # a header value (a JWT fits): at most ~10 MB remembered in all
 
 # Every request body is walked, and bodies repeat their keys: each key's verdict is remembered
 # (keys up to a few hundred characters; emptied when full).
@@ -337,7 +356,7 @@ def _body_secrets(body, found: set[str], depth: int = 0) -> None:
                 secret_key = _SECRET_BODY_KEYS_SEEN.get(key)
                 if secret_key is None:
                     secret_key = is_secret_body_key(key)
-                    if len(key) <= 256:
+                    if len(key) <= _REMEMBERED_NAME:
                         if len(_SECRET_BODY_KEYS_SEEN) >= _REMEMBERED:
                             _SECRET_BODY_KEYS_SEEN.clear()
                         _SECRET_BODY_KEYS_SEEN[key] = secret_key
@@ -379,7 +398,7 @@ def _remembered_header_secrets(name: str, value: str) -> tuple[str, ...]:
     found = _SECRETS_BY_HEADER.get(key)
     if found is None:
         found = header_secrets(name, value)
-        if len(name) <= _REMEMBERED_LENGTH and len(value) <= _REMEMBERED_LENGTH:
+        if len(name) <= _REMEMBERED_NAME and len(value) <= _REMEMBERED_LENGTH:
             lowered = name.lower()
             if lowered not in COOKIE_HEADERS and not is_secret_header(name):
                 if len(_NOT_SECRET_NAMES) >= _REMEMBERED:
@@ -423,10 +442,16 @@ class Masker:
         # whole before any shorter secret inside it.
         forms = {form for secret in secrets if len(secret) >= MIN_SECRET_LENGTH for form in encodings(secret)}
         self.secrets = sorted(forms, key=len, reverse=True)
-        self._known = _known_secrets_pattern(self.secrets) if self.secrets else None
+        self._known = _known_secrets_patterns(self.secrets) if self.secrets else []
+        self._by_text: Optional[list[str]] = None  # the forms in text order, for prefixes (_mask_cut)
 
     def _mask_match(self, match: re.Match) -> str:
         value = match.group(2)
+        if value.endswith("…") and len(value) > PREFIX + 1 and "…" not in value[:-1]:
+            # A value a message cut short ("password": "s3cr3t…"): longer than a mask leaves.
+            cut = value[:-1]
+            if not is_placeholder(cut):
+                return match.group(1) + mask(cut, "") + "…"
         if is_placeholder(value):  # also what is masked already: it contains '…'
             return match.group(0)
         if _WORD.match(value) and match.re is _SCHEME_WORD_PATTERN.compiled():
@@ -440,9 +465,21 @@ class Masker:
 
     def mask_known(self, text: str) -> str:
         """Only the known secret values (for text masked by shape already)."""
-        if self._known is not None:
-            text = self._known.sub(lambda match: mask(match.group(), self.suffix), text)
+        for pattern in self._known:
+            text = pattern.sub(lambda match: mask(match.group(), self.suffix), text)
+        if self._known and "…" in text:
+            text = _CUT_SHORT.sub(self._mask_cut, text)
         return text
+
+    def _mask_cut(self, match: re.Match) -> str:
+        """The start of a known secret that a message cut short (render_value: "s3cr3t…")."""
+        start = match.group(1)
+        if self._by_text is None:
+            self._by_text = sorted(self.secrets)
+        at = bisect.bisect_left(self._by_text, start)
+        if at < len(self._by_text) and self._by_text[at].startswith(start):
+            return mask(start, "") + "…"
+        return match.group(0)
 
     def mask_text(self, text: str) -> str:
         text = self.mask_known(text)

@@ -94,9 +94,8 @@ def write_errors(report, stream, skip=frozenset()) -> None:
     if report.errors:
         masker = Masker(report.secrets)
         for error in report.errors:
-            line = str(error)  # masked by shape already (InputError.__str__): here, by value
-            if line not in skip:
-                stream.write(masker.mask_known(line) + "\n")
+            if str(error) not in skip:  # (the lines written already, masked by shape)
+                stream.write(error.line_masked(masker) + "\n")
         stream.flush()
 
 
