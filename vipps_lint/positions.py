@@ -236,12 +236,8 @@ def nearest_pointer_offset(text: str, pointer: str, start: int = 0) -> Optional[
         pointer = pointer.rsplit("/", 1)[0]
 
 
-# A member's name up to its value; a value that holds no other (a string or a JSON scalar);
-# what may follow a value in a container.
+# A member's name up to its value; what may follow a value in a container.
 _MEMBER_NAME = lazy_compile(r'[ \t\n\r]*("(?:[^"\\]|\\.)*")[ \t\n\r]*:[ \t\n\r]*', re.DOTALL)
-_PLAIN_VALUE = lazy_compile(
-    r'"(?:[^"\\]|\\.)*"|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null', re.DOTALL
-)
 _AFTER_VALUE = lazy_compile(r"[ \t\n\r]*([,}\]])")
 # A container nested at most a few levels deep, skipped at C speed without building it:
 # it ends at the bracket where `skip_value` ends too, JSON or not (brackets are matched,
@@ -252,6 +248,8 @@ for _ in range(5):
     _NESTED = r'[{\[][^"{}\[\]]*(?:(?:' + _NESTED + r')[^"{}\[\]]*)*[}\]]|' + _STRING_LITERAL
 _SHALLOW_CONTAINER = lazy_compile(_NESTED.rsplit("|", 1)[0], re.DOTALL)
 _SCALAR_LITERAL = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null"
+# A value that holds no other (a string or a JSON scalar).
+_PLAIN_VALUE = lazy_compile(rf"{_STRING_LITERAL}|{_SCALAR_LITERAL}", re.DOTALL)
 # A whole member or item, with what follows it: one match each, for all but deep values.
 _WHOLE_VALUE = rf"({_NESTED}|{_SCALAR_LITERAL})[ \t\n\r]*([,}}\]])"
 _WHOLE_MEMBER = lazy_compile(rf"[ \t\n\r]*({_STRING_LITERAL})[ \t\n\r]*:[ \t\n\r]*{_WHOLE_VALUE}", re.DOTALL)

@@ -86,6 +86,19 @@ def write_report_file(report, output_format: str, path: str, options: ReportOpti
         raise Incomplete(f"{path}: cannot write the {output_format} report: {error.strerror or error}") from None
 
 
+def write_in_blocks(stream, pieces, block_size: int = 64 * 1024) -> None:
+    """The pieces of a report, joined and written a block at a time: every write to the
+    (masking) stream has a cost of its own, and a report is many small pieces."""
+    block, size = [], 0
+    for piece in pieces:
+        block.append(piece)
+        size += len(piece)
+        if size >= block_size:
+            stream.write("".join(block))
+            block, size = [], 0
+    stream.write("".join(block))
+
+
 def write_errors(report, stream, skip=frozenset()) -> None:
     """The inputs that could not be read, one `file:line:col: what is wrong` line each, masked
     (`skip`: the lines already written)."""

@@ -9,6 +9,7 @@ import json
 
 from vipps_lint import __version__
 from vipps_lint.models import Finding, Report
+from vipps_lint.reporters import write_in_blocks
 
 
 def finding_json(finding: Finding) -> dict:
@@ -63,28 +64,27 @@ def render(report: Report, stream, options) -> None:
     # Streamed: the findings are encoded one by one as they are written, so a report of a day
     # of findings is never held as dicts and text besides the findings themselves (issue 13).
     # Written in blocks: the (masking) stream gets one write per 64 KiB, not one per token.
+    write_in_blocks(stream, _pieces(report))
+
+
+def _pieces(report: Report):
     document = report_json(report, listed=False)
     head, tail = json.dumps(document, ensure_ascii=False, indent=2).split('"findings": []', 1)
-    block, size = [head, '"findings": '], 0
+    yield head
+    yield '"findings": '
     if report.findings:
-        block.append("[")
+        yield "["
         separator = "\n"
         for finding in report.findings:
-            text = finding_text(finding)
-            block.append(separator)
-            block.append("    ")
-            block.append(text)
+            yield separator
+            yield "    "
+            yield finding_text(finding)
             separator = ",\n"
-            size += len(text)
-            if size >= 64 * 1024:
-                stream.write("".join(block))
-                block, size = [], 0
-        block.append("\n  ]")
+        yield "\n  ]"
     else:
-        block.append("[]")
-    block.append(tail)
-    block.append("\n")
-    stream.write("".join(block))
+        yield "[]"
+    yield tail
+    yield "\n"
 
 
 def finding_text(finding: Finding) -> str:

@@ -13,6 +13,7 @@ Columns count Unicode code points (`columnKind: unicodeCodePoints`), like the ot
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from pathlib import Path
@@ -21,6 +22,7 @@ from urllib.parse import quote
 
 from vipps_lint import __version__
 from vipps_lint.models import Finding, InputError, Report
+from vipps_lint.reporters import write_in_blocks
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
@@ -187,14 +189,7 @@ def sarif_log(report: Report, options) -> dict:
 
 
 def render(report: Report, stream, options) -> None:
-    # What json.dump writes, in blocks: it writes each token apart, and every write to the
-    # (masking) stream has a cost of its own (a million writes for 20,000 findings).
-    block, size = [], 0
-    for chunk in json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(sarif_log(report, options)):
-        block.append(chunk)
-        size += len(chunk)
-        if size >= 64 * 1024:
-            stream.write("".join(block))
-            block, size = [], 0
-    block.append("\n")
-    stream.write("".join(block))
+    # What json.dump writes, in blocks: it writes each token apart (a million writes for
+    # 20,000 findings).
+    encoded = json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(sarif_log(report, options))
+    write_in_blocks(stream, itertools.chain(encoded, ["\n"]))
